@@ -1,0 +1,83 @@
+namespace Basin.Data;
+
+/// <summary>
+/// Finds data sets by name: IDX files of <c>mnist</c> and <c>fashion-mnist</c> (looked up in --data-dir, then
+/// $BASIN_DATA/NAME, then /usr/share/datasets/NAME), the embedded <c>fashion-mnist-mini</c> subset, and the
+/// seeded synthetic sets.
+/// </summary>
+public static class DataCatalog
+{
+    public const string Embedded = "fashion-mnist-mini";
+
+    public static readonly string[] Names =
+        ["fashion-mnist", "mnist", Embedded, .. Synthetic.Names];
+
+    public static DataSet Load(string name, string split, string? dataDir = null, int? n = null)
+    {
+        if (split is not ("train" or "test"))
+            throw new BasinException("--split", $"unknown split '{split}'", "use train or test");
+        if (n is <= 0) throw new BasinException("--n", $"{n} is not a positive number of examples");
+        var (kind, options) = Synthetic.SplitName(name);
+        DataSet data = kind.ToLowerInvariant() switch
+        {
+            "fashion-mnist" or "mnist" => FromIdxDirectory(kind.ToLowerInvariant(), split, dataDir),
+            Embedded => FromEmbedded(split),
+            _ when Synthetic.Names.Contains(kind.ToLowerInvariant()) => Synthetic.Create(kind.ToLowerInvariant(), options, split, n ?? 1000),
+            _ => throw new BasinException("--data", $"unknown data set '{name}'", "known: " + string.Join(", ", Names)),
+        };
+        return n is { } count ? data.Take(count) : data;
+    }
+
+    static (string Images, string Labels) FileNames(string split) => split == "train"
+        ? ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+        : ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
+
+    /// <summary>Directories searched for a named IDX data set, in order.</summary>
+    public static IEnumerable<string> SearchPath(string name, string? dataDir)
+    {
+        if (dataDir is not null)
+        {
+            yield return dataDir;
+            yield return Path.Combine(dataDir, name);
+        }
+        if (Environment.GetEnvironmentVariable("BASIN_DATA") is { Length: > 0 } env) yield return Path.Combine(env, name);
+        yield return Path.Combine("/usr/share/datasets", name);
+    }
+
+    static string? Find(string dir, string stem)
+    {
+        foreach (var candidate in new[] { stem + ".gz", stem })
+        {
+            string path = Path.Combine(dir, candidate);
+            if (File.Exists(path)) return path;
+        }
+        return null;
+    }
+
+    static DataSet FromIdxDirectory(string name, string split, string? dataDir)
+    {
+        var (imagesStem, labelsStem) = FileNames(split);
+        foreach (var dir in SearchPath(name, dataDir))
+        {
+            if (Find(dir, imagesStem) is not { } images) continue;
+            string labels = Find(dir, labelsStem)
+                ?? throw new BasinException(name, $"found {images} but no {labelsStem}(.gz) beside it");
+            return Idx.ToDataSet(name, Idx.Read(images), Idx.Read(labels), images);
+        }
+        throw new BasinException(name, $"no {imagesStem}(.gz) in " + string.Join(", ", SearchPath(name, dataDir)),
+            $"pass --data-dir DIR, set BASIN_DATA, install Debian's dataset-{name}, or use the embedded --data {Embedded}");
+    }
+
+    static DataSet FromEmbedded(string split)
+    {
+        var (imagesStem, labelsStem) = FileNames(split);
+        var asm = typeof(DataCatalog).Assembly;
+        (int[], byte[]) ReadResource(string stem)
+        {
+            using var s = asm.GetManifestResourceStream($"{Embedded}/{stem}.gz")
+                ?? throw new InvalidOperationException($"embedded resource {stem} missing from the build");
+            return Idx.Read(s, $"{Embedded}/{stem}");
+        }
+        return Idx.ToDataSet(Embedded, ReadResource(imagesStem), ReadResource(labelsStem), Embedded);
+    }
+}

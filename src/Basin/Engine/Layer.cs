@@ -1,0 +1,56 @@
+using System.Numerics;
+
+namespace Basin.Engine;
+
+/// <summary>
+/// One layer of a sequential network. Layers hold no weights: every pass receives this layer's slice of
+/// theta. Buffers are batch-major (<c>batch x size</c>). Each layer keeps its three passes side by side:
+/// forward, backward (vector-Jacobian product) and the R-operator (Pearlmutter 1994) that differentiates
+/// both along a direction v to give exact Hessian-vector products.
+/// </summary>
+internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public int[] InputShape { get; }
+    public int[] OutputShape { get; protected init; }
+    public int InputSize { get; }
+    public int OutputSize => Product(OutputShape);
+
+    protected Layer(int[] inputShape)
+    {
+        InputShape = inputShape;
+        InputSize = Product(inputShape);
+        OutputShape = inputShape;
+    }
+
+    /// <summary>The layer's tensors in PyTorch order: (suffix, shape), e.g. ("weight", [out,in]).</summary>
+    public virtual IReadOnlyList<(string Suffix, int[] Shape)> Parameters => [];
+    public int ParameterCount { get { int n = 0; foreach (var p in Parameters) n += Product(p.Shape); return n; } }
+
+    /// <summary>Scratch elements one pass needs for a batch of this size.</summary>
+    public virtual int ScratchSize(int batch) => 0;
+
+    public abstract void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch);
+
+    /// <summary>dx = J_x^T dy (skipped when dx is empty); gp += J_p^T dy.</summary>
+    public abstract void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
+        int batch, Span<T> scratch);
+
+    /// <summary>ry = J_x rx + J_p vp (rx empty means zero).</summary>
+    public abstract void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        Span<T> ry, int batch, Span<T> scratch);
+
+    /// <summary>R{dx} and hp += R{gp}, the directional derivatives of the backward pass along (vp, rx, rdy).</summary>
+    public abstract void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch);
+
+    public abstract string Describe();
+
+    public static int Product(int[] shape)
+    {
+        int n = 1;
+        foreach (int d in shape) n *= d;
+        return n;
+    }
+
+    protected static string ShapeText(int[] shape) => "[" + string.Join(",", shape) + "]";
+}

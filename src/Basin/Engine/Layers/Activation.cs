@@ -1,0 +1,54 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Basin.Engine.Layers;
+
+/// <summary>
+/// y = f(x) elementwise. Backward dx = f'(x) dy; R-forward ry = f'(x) rx;
+/// R-backward rdx = f''(x) rx dy + f'(x) rdy.
+/// </summary>
+internal sealed class Activation<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly IActivation<T> f;
+
+    public Activation(int[] inputShape, IActivation<T> f) : base(inputShape) => this.f = f;
+
+    public override string Describe() => f.Name;
+    public override int ScratchSize(int batch) => f.IsPiecewiseLinear ? 0 : batch * InputSize;
+
+    public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch) =>
+        f.Value(x[..(batch * InputSize)], y[..(batch * InputSize)]);
+
+    public override void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
+        int batch, Span<T> scratch)
+    {
+        if (dx.IsEmpty) return;
+        int n = batch * InputSize;
+        f.FirstDerivative(x[..n], dx[..n]);
+        TensorPrimitives.Multiply(dx[..n], dy[..n], dx[..n]);
+    }
+
+    public override void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        Span<T> ry, int batch, Span<T> scratch)
+    {
+        int n = batch * InputSize;
+        if (rx.IsEmpty) { ry[..n].Clear(); return; }
+        f.FirstDerivative(x[..n], ry[..n]);
+        TensorPrimitives.Multiply(ry[..n], rx[..n], ry[..n]);
+    }
+
+    public override void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
+    {
+        if (rdx.IsEmpty) return;
+        int n = batch * InputSize;
+        var r = rdx[..n];
+        f.FirstDerivative(x[..n], r);
+        TensorPrimitives.Multiply(r, rdy[..n], r);
+        if (f.IsPiecewiseLinear || rx.IsEmpty) return;
+        var d2 = scratch[..n];
+        f.SecondDerivative(x[..n], d2);
+        TensorPrimitives.Multiply(d2, rx[..n], d2);
+        TensorPrimitives.FusedMultiplyAdd(d2, dy[..n], r, r);
+    }
+}

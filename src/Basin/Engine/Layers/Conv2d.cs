@@ -1,0 +1,129 @@
+using System.Numerics;
+using Basin.Tensors;
+
+namespace Basin.Engine.Layers;
+
+/// <summary>2D convolution with weight [out,in,k,k] and bias [out] (PyTorch nn.Conv2d), by im2col and GEMM.</summary>
+internal sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly Im2Col geometry;
+    public int In { get; }
+    public int Out { get; }
+    public int Kernel { get; }
+    public int Stride { get; }
+    public int Padding { get; }
+    public bool Bias { get; }
+
+    public Conv2d(int[] inputShape, int @in, int @out, int kernel, int stride, int padding, bool bias) : base(inputShape)
+    {
+        In = @in; Out = @out; Kernel = kernel; Stride = stride; Padding = padding; Bias = bias;
+        geometry = new Im2Col(inputShape[0], inputShape[1], inputShape[2], kernel, stride, padding);
+        OutputShape = [@out, geometry.OutHeight, geometry.OutWidth];
+    }
+
+    public override IReadOnlyList<(string Suffix, int[] Shape)> Parameters =>
+        Bias ? [("weight", [Out, In, Kernel, Kernel]), ("bias", [Out])] : [("weight", [Out, In, Kernel, Kernel])];
+
+    public override string Describe() =>
+        $"conv2d({In},{Out},{Kernel}{(Stride != 1 ? $",stride={Stride}" : "")}{(Padding != 0 ? $",padding={Padding}" : "")}{(Bias ? "" : ",bias=false")})";
+
+    int Rows => geometry.Rows;
+    int Cols => geometry.Columns;
+    public override int ScratchSize(int batch) => 2 * Rows * Cols;
+
+    ReadOnlySpan<T> W(ReadOnlySpan<T> p) => p[..(Out * Rows)];
+
+    void AddBias(ReadOnlySpan<T> p, Span<T> y)
+    {
+        if (!Bias) return;
+        var b = p.Slice(Out * Rows, Out);
+        for (int o = 0; o < Out; o++)
+        {
+            var row = y.Slice(o * Cols, Cols);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, b[o], row);
+        }
+    }
+
+    void SumBias(ReadOnlySpan<T> dy, Span<T> gp)
+    {
+        if (!Bias) return;
+        var gb = gp.Slice(Out * Rows, Out);
+        for (int o = 0; o < Out; o++) gb[o] += System.Numerics.Tensors.TensorPrimitives.Sum(dy.Slice(o * Cols, Cols));
+    }
+
+    public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
+    {
+        var cols = scratch[..(Rows * Cols)];
+        for (int b = 0; b < batch; b++)
+        {
+            var yb = y.Slice(b * OutputSize, OutputSize);
+            geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
+            Gemm.Multiply(false, false, Out, Cols, Rows, W(p), Rows, cols, Cols, yb, Cols, false);
+            AddBias(p, yb);
+        }
+    }
+
+    public override void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
+        int batch, Span<T> scratch)
+    {
+        var cols = scratch[..(Rows * Cols)];
+        var dcols = scratch.Slice(Rows * Cols, Rows * Cols);
+        for (int b = 0; b < batch; b++)
+        {
+            var dyb = dy.Slice(b * OutputSize, OutputSize);
+            if (!dx.IsEmpty)
+            {
+                Gemm.Multiply(true, false, Rows, Cols, Out, W(p), Rows, dyb, Cols, dcols, Cols, false);
+                geometry.Fold<T>(dcols, dx.Slice(b * InputSize, InputSize));
+            }
+            if (gp.IsEmpty) continue;
+            geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
+            Gemm.Multiply(false, true, Out, Rows, Cols, dyb, Cols, cols, Cols, gp, Rows, true);
+            SumBias(dyb, gp);
+        }
+    }
+
+    public override void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        Span<T> ry, int batch, Span<T> scratch)
+    {
+        var cols = scratch[..(Rows * Cols)];
+        for (int b = 0; b < batch; b++)
+        {
+            var ryb = ry.Slice(b * OutputSize, OutputSize);
+            geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
+            Gemm.Multiply(false, false, Out, Cols, Rows, W(vp), Rows, cols, Cols, ryb, Cols, false);
+            if (!rx.IsEmpty)
+            {
+                geometry.Unfold(rx.Slice(b * InputSize, InputSize), cols);
+                Gemm.Multiply(false, false, Out, Cols, Rows, W(p), Rows, cols, Cols, ryb, Cols, true);
+            }
+            AddBias(vp, ryb);
+        }
+    }
+
+    public override void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
+    {
+        var cols = scratch[..(Rows * Cols)];
+        var dcols = scratch.Slice(Rows * Cols, Rows * Cols);
+        for (int b = 0; b < batch; b++)
+        {
+            var dyb = dy.Slice(b * OutputSize, OutputSize);
+            var rdyb = rdy.Slice(b * OutputSize, OutputSize);
+            if (!rdx.IsEmpty)
+            {
+                Gemm.Multiply(true, false, Rows, Cols, Out, W(p), Rows, rdyb, Cols, dcols, Cols, false);
+                Gemm.Multiply(true, false, Rows, Cols, Out, W(vp), Rows, dyb, Cols, dcols, Cols, true);
+                geometry.Fold<T>(dcols, rdx.Slice(b * InputSize, InputSize));
+            }
+            geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
+            Gemm.Multiply(false, true, Out, Rows, Cols, rdyb, Cols, cols, Cols, hp, Rows, true);
+            if (!rx.IsEmpty)
+            {
+                geometry.Unfold(rx.Slice(b * InputSize, InputSize), cols);
+                Gemm.Multiply(false, true, Out, Rows, Cols, dyb, Cols, cols, Cols, hp, Rows, true);
+            }
+            SumBias(rdyb, hp);
+        }
+    }
+}

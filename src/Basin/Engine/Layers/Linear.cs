@@ -1,0 +1,80 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Basin.Tensors;
+
+namespace Basin.Engine.Layers;
+
+/// <summary>y = x W^T + b with W of shape [out,in] (PyTorch nn.Linear).</summary>
+internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public int In { get; }
+    public int Out { get; }
+    public bool Bias { get; }
+
+    public Linear(int[] inputShape, int @in, int @out, bool bias) : base(inputShape)
+    {
+        In = @in; Out = @out; Bias = bias;
+        OutputShape = [@out];
+    }
+
+    public override IReadOnlyList<(string Suffix, int[] Shape)> Parameters =>
+        Bias ? [("weight", [Out, In]), ("bias", [Out])] : [("weight", [Out, In])];
+
+    public override string Describe() => $"linear({In},{Out}{(Bias ? "" : ",bias=false")})";
+
+    ReadOnlySpan<T> W(ReadOnlySpan<T> p) => p[..(Out * In)];
+    ReadOnlySpan<T> B(ReadOnlySpan<T> p) => p.Slice(Out * In, Out);
+
+    void AffineNoBias(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y, int batch, bool accumulate) =>
+        Gemm.Multiply(false, true, batch, Out, In, x, In, w, In, y, Out, accumulate);
+
+    static void AddRows(ReadOnlySpan<T> b, Span<T> y, int batch, int width)
+    {
+        for (int i = 0; i < batch; i++)
+        {
+            var row = y.Slice(i * width, width);
+            TensorPrimitives.Add(row, b, row);
+        }
+    }
+
+    static void SumRows(ReadOnlySpan<T> dy, Span<T> gb, int batch, int width)
+    {
+        for (int i = 0; i < batch; i++) TensorPrimitives.Add(gb, dy.Slice(i * width, width), gb);
+    }
+
+    public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
+    {
+        AffineNoBias(W(p), x, y, batch, false);
+        if (Bias) AddRows(B(p), y, batch, Out);
+    }
+
+    public override void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
+        int batch, Span<T> scratch)
+    {
+        if (!dx.IsEmpty) Gemm.Multiply(false, false, batch, In, Out, dy, Out, W(p), In, dx, In, false);
+        if (gp.IsEmpty) return;
+        Gemm.Multiply(true, false, Out, In, batch, dy, Out, x, In, gp, In, true);
+        if (Bias) SumRows(dy, gp.Slice(Out * In, Out), batch, Out);
+    }
+
+    public override void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        Span<T> ry, int batch, Span<T> scratch)
+    {
+        AffineNoBias(W(vp), x, ry, batch, false);
+        if (!rx.IsEmpty) AffineNoBias(W(p), rx, ry, batch, true);
+        if (Bias) AddRows(B(vp), ry, batch, Out);
+    }
+
+    public override void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
+    {
+        if (!rdx.IsEmpty)
+        {
+            Gemm.Multiply(false, false, batch, In, Out, rdy, Out, W(p), In, rdx, In, false);
+            Gemm.Multiply(false, false, batch, In, Out, dy, Out, W(vp), In, rdx, In, true);
+        }
+        Gemm.Multiply(true, false, Out, In, batch, rdy, Out, x, In, hp, In, true);
+        if (!rx.IsEmpty) Gemm.Multiply(true, false, Out, In, batch, dy, Out, rx, In, hp, In, true);
+        if (Bias) SumRows(rdy, hp.Slice(Out * In, Out), batch, Out);
+    }
+}

@@ -1,0 +1,55 @@
+using System.Numerics;
+
+namespace Basin.Engine.Losses;
+
+/// <summary>
+/// l = logsumexp(z) - z_y (PyTorch CrossEntropyLoss per example). dl/dz = p - e_y with p = softmax(z);
+/// the Hessian is diag(p) - p p^T, so H rz = p * (rz - p.rz).
+/// </summary>
+internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override string Name => "ce";
+
+    static T Softmax(ReadOnlySpan<T> z, Span<T> p)
+    {
+        T max = z[0];
+        for (int j = 1; j < z.Length; j++) if (z[j] > max || T.IsNaN(z[j])) max = z[j];
+        T sum = T.Zero;
+        for (int j = 0; j < z.Length; j++) { p[j] = T.Exp(z[j] - max); sum += p[j]; }
+        for (int j = 0; j < z.Length; j++) p[j] /= sum;
+        return max + T.Log(sum);
+    }
+
+    public override double Forward(ReadOnlySpan<T> z, Targets<T> targets, int start, int batch, int width, Span<T> dz)
+    {
+        var labels = targets.Labels ?? throw new BasinException("loss", "ce needs class labels", "use --loss mse for regression targets");
+        Span<T> p = width <= 256 ? stackalloc T[width] : new T[width];
+        double total = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            var row = z.Slice(b * width, width);
+            int y = labels[start + b];
+            T logSumExp = Softmax(row, p);
+            total += double.CreateTruncating(logSumExp - row[y]);
+            if (dz.IsEmpty) continue;
+            var d = dz.Slice(b * width, width);
+            p.CopyTo(d);
+            d[y] -= T.One;
+        }
+        return total;
+    }
+
+    public override void HessianProduct(ReadOnlySpan<T> z, ReadOnlySpan<T> rz, Span<T> hz, int batch, int width)
+    {
+        Span<T> p = width <= 256 ? stackalloc T[width] : new T[width];
+        for (int b = 0; b < batch; b++)
+        {
+            Softmax(z.Slice(b * width, width), p);
+            var r = rz.Slice(b * width, width);
+            var h = hz.Slice(b * width, width);
+            T dot = T.Zero;
+            for (int j = 0; j < width; j++) dot += p[j] * r[j];
+            for (int j = 0; j < width; j++) h[j] = p[j] * (r[j] - dot);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Numerics;
+
+namespace Basin.Engine;
+
+/// <summary>
+/// A sequential network over a flat parameter vector theta. It owns no weights: every pass takes theta
+/// (and, for the R-operator, a direction v) and per-thread buffers from a <see cref="Workspace{T}"/>.
+/// </summary>
+public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    internal Layer<T>[] Layers { get; }
+    readonly int[] offsets;
+
+    public ParameterLayout Layout { get; }
+    public int[] InputShape { get; }
+    public int InputSize { get; }
+    public int OutputSize { get; }
+    public int ParameterCount => Layout.Count;
+
+    internal Network(Layer<T>[] layers, int[] inputShape)
+    {
+        Layers = layers;
+        InputShape = inputShape;
+        InputSize = Layer<T>.Product(inputShape);
+        OutputSize = layers.Length == 0 ? InputSize : layers[^1].OutputSize;
+        offsets = new int[layers.Length + 1];
+        var tensors = new List<ParameterTensor>();
+        for (int i = 0; i < layers.Length; i++)
+        {
+            offsets[i + 1] = offsets[i];
+            foreach (var (suffix, shape) in layers[i].Parameters)
+            {
+                int length = Layer<T>.Product(shape);
+                tensors.Add(new ParameterTensor($"{i}.{suffix}", shape, offsets[i + 1], length, i, suffix == "bias"));
+                offsets[i + 1] += length;
+            }
+        }
+        Layout = new ParameterLayout(tensors);
+    }
+
+    public string Describe() => string.Join(",", Layers.Select(l => l.Describe()));
+
+    ReadOnlySpan<T> Slice(ReadOnlySpan<T> theta, int i) => theta[offsets[i]..offsets[i + 1]];
+    Span<T> Slice(Span<T> theta, int i) => theta.IsEmpty ? theta : theta[offsets[i]..offsets[i + 1]];
+
+    internal Workspace<T> CreateWorkspace(int batch) => new(this, batch);
+
+    /// <summary>Runs the batch x (batch x InputSize) forward; the output is <c>ws.Output(batch)</c>.</summary>
+    internal void Forward(ReadOnlySpan<T> theta, ReadOnlyMemory<T> x, int batch, Workspace<T> ws)
+    {
+        ws.Input = x;
+        for (int i = 0; i < Layers.Length; i++)
+            Layers[i].Forward(Slice(theta, i), ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
+    }
+
+    /// <summary>Back-propagates <c>ws.OutputDelta</c>; grad += J^T delta (grad may be empty).</summary>
+    internal void Backward(ReadOnlySpan<T> theta, int batch, Workspace<T> ws, Span<T> grad)
+    {
+        for (int i = Layers.Length - 1; i >= 0; i--)
+        {
+            var dx = i > 0 ? ws.Delta(i - 1, batch) : Span<T>.Empty;
+            Layers[i].Backward(Slice(theta, i), ws.In(i, batch), ws.Delta(i, batch), dx, Slice(grad, i), batch, ws.Scratch);
+        }
+    }
+
+    /// <summary>R-forward along v after <see cref="Forward"/>; the output's R{z} = J v is <c>ws.ROut(last)</c>.</summary>
+    internal void ForwardR(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, int batch, Workspace<T> ws)
+    {
+        for (int i = 0; i < Layers.Length; i++)
+            Layers[i].ForwardR(Slice(theta, i), Slice(v, i), ws.In(i, batch), i > 0 ? ws.ROut(i - 1, batch) : default,
+                ws.ROut(i, batch), batch, ws.Scratch);
+    }
+
+    /// <summary>
+    /// Backward and R-backward together from <c>ws.OutputDelta</c> and <c>ws.ROutputDelta</c>:
+    /// hv += R{grad} = H v (the data part).
+    /// </summary>
+    internal void BackwardR(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, int batch, Workspace<T> ws, Span<T> hv)
+    {
+        for (int i = Layers.Length - 1; i >= 0; i--)
+        {
+            var layer = Layers[i];
+            var p = Slice(theta, i);
+            var x = ws.In(i, batch);
+            var rx = i > 0 ? ws.ROut(i - 1, batch) : default;
+            var dy = ws.Delta(i, batch);
+            var rdy = ws.RDelta(i, batch);
+            var dx = i > 0 ? ws.Delta(i - 1, batch) : Span<T>.Empty;
+            var rdx = i > 0 ? ws.RDelta(i - 1, batch) : Span<T>.Empty;
+            layer.BackwardR(p, Slice(v, i), x, rx, dy, rdy, rdx, Slice(hv, i), batch, ws.Scratch);
+            layer.Backward(p, x, dy, dx, Span<T>.Empty, batch, ws.Scratch);
+        }
+    }
+}

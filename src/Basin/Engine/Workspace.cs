@@ -1,0 +1,50 @@
+using System.Numerics;
+
+namespace Basin.Engine;
+
+/// <summary>
+/// Per-thread buffers of one network for batches up to a fixed size, allocated once: each layer's output,
+/// its R{output}, the gradient with respect to it and the R of that gradient, plus layer scratch.
+/// </summary>
+internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly Network<T> network;
+    readonly T[][] outputs, routputs, deltas, rdeltas;
+    readonly T[] scratch;
+
+    public int Capacity { get; }
+    public ReadOnlyMemory<T> Input { get; set; }
+
+    public Workspace(Network<T> network, int batch)
+    {
+        this.network = network;
+        Capacity = batch;
+        int n = network.Layers.Length;
+        outputs = new T[n][]; routputs = new T[n][]; deltas = new T[n][]; rdeltas = new T[n][];
+        int scratchSize = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int size = batch * network.Layers[i].OutputSize;
+            outputs[i] = new T[size]; routputs[i] = new T[size]; deltas[i] = new T[size]; rdeltas[i] = new T[size];
+            scratchSize = Math.Max(scratchSize, network.Layers[i].ScratchSize(batch));
+        }
+        scratch = new T[scratchSize];
+        Input = default;
+    }
+
+    public Span<T> Scratch => scratch;
+
+    public ReadOnlySpan<T> In(int layer, int batch) =>
+        layer == 0 ? Input.Span[..(batch * network.InputSize)] : outputs[layer - 1].AsSpan(0, batch * network.Layers[layer - 1].OutputSize);
+
+    public Span<T> Out(int layer, int batch) => outputs[layer].AsSpan(0, batch * network.Layers[layer].OutputSize);
+    public Span<T> ROut(int layer, int batch) => routputs[layer].AsSpan(0, batch * network.Layers[layer].OutputSize);
+    public Span<T> Delta(int layer, int batch) => deltas[layer].AsSpan(0, batch * network.Layers[layer].OutputSize);
+    public Span<T> RDelta(int layer, int batch) => rdeltas[layer].AsSpan(0, batch * network.Layers[layer].OutputSize);
+
+    int Last => network.Layers.Length - 1;
+    public Span<T> Output(int batch) => Out(Last, batch);
+    public Span<T> ROutput(int batch) => ROut(Last, batch);
+    public Span<T> OutputDelta(int batch) => Delta(Last, batch);
+    public Span<T> ROutputDelta(int batch) => RDelta(Last, batch);
+}

@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Basin.Engine;
+
+namespace Basin.Models;
+
+/// <summary>One tensor read from a safetensors file, widened to float64.</summary>
+public sealed record NamedTensor(string Name, string DType, int[] Shape, double[] Values)
+{
+    public string ShapeText => "[" + string.Join(",", Shape) + "]";
+}
+
+/// <summary>
+/// The safetensors format (8-byte little-endian header length, a JSON header of dtype, shape and data_offsets
+/// per tensor, then the raw little-endian data), with every field validated on read. F32 and F64.
+/// </summary>
+public static class SafeTensors
+{
+    const long MaxHeader = 100_000_000;
+
+    public static (IReadOnlyDictionary<string, NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new BasinException(path, "file not found");
+        }
+        catch (UnauthorizedAccessException) { throw new BasinException(path, "cannot read the file (permission denied, or it is a directory)"); }
+        return Parse(bytes, path);
+    }
+
+    public static (IReadOnlyDictionary<string, NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Parse(byte[] bytes, string what)
+    {
+        const string hint = "expected a safetensors file (e.g. from safetensors.torch.save_file(model.state_dict(), ...))";
+        if (bytes.Length < 8) throw new BasinException(what, $"not a safetensors file: only {bytes.Length} bytes", hint);
+        long headerLength = BinaryPrimitives.ReadInt64LittleEndian(bytes);
+        if (headerLength <= 1 || headerLength > MaxHeader || headerLength > bytes.Length - 8)
+            throw new BasinException(what, $"not a safetensors file: header length {headerLength} does not fit a {bytes.Length}-byte file", hint);
+        JsonObject header;
+        try
+        {
+            header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength)) as JsonObject
+                ?? throw new BasinException(what, "safetensors header is not a JSON object", hint);
+        }
+        catch (JsonException e) { throw new BasinException(what, $"safetensors header is not valid JSON ({e.Message})", hint); }
+
+        long dataStart = 8 + headerLength, dataLength = bytes.Length - dataStart;
+        var tensors = new Dictionary<string, NamedTensor>();
+        var metadata = new Dictionary<string, string>();
+        foreach (var (name, node) in header)
+        {
+            if (name == "__metadata__")
+            {
+                if (node is JsonObject meta)
+                    foreach (var (k, v) in meta) metadata[k] = v?.ToString() ?? "";
+                continue;
+            }
+            try
+            {
+                string dtype = node!["dtype"]!.GetValue<string>();
+                int[] shape = node["shape"]!.AsArray().Select(d => checked((int)d!.GetValue<long>())).ToArray();
+                var offsets = node["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
+                int size = dtype switch
+                {
+                    "F32" => 4,
+                    "F64" => 8,
+                    _ => throw new BasinException(what, $"tensor '{name}' has dtype {dtype}; Basin reads F32 and F64", "save with tensor.float() or tensor.double()"),
+                };
+                long count = 1;
+                foreach (int d in shape)
+                {
+                    if (d < 0) throw new BasinException(what, $"tensor '{name}' has a negative dimension");
+                    count *= d;
+                }
+                if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
+                    throw new BasinException(what, $"tensor '{name}' data_offsets [{string.Join(",", offsets)}] lie outside the {dataLength}-byte data section", "the file is truncated or corrupt");
+                if (offsets[1] - offsets[0] != count * size)
+                    throw new BasinException(what, $"tensor '{name}' of shape [{string.Join(",", shape)}] {dtype} needs {count * size} bytes but its offsets span {offsets[1] - offsets[0]}", "the file is corrupt");
+                var values = new double[count];
+                var span = bytes.AsSpan((int)(dataStart + offsets[0]), (int)(count * size));
+                if (size == 4)
+                {
+                    var f = MemoryMarshal.Cast<byte, float>(span);
+                    for (int i = 0; i < f.Length; i++) values[i] = f[i];
+                }
+                else MemoryMarshal.Cast<byte, double>(span).CopyTo(values);
+                tensors[name] = new NamedTensor(name, dtype, shape, values);
+            }
+            catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or OverflowException)
+            {
+                throw new BasinException(what, $"tensor '{name}' has a malformed header entry (needs dtype, shape, data_offsets)", hint);
+            }
+        }
+        return (tensors, metadata);
+    }
+
+    /// <summary>Reads theta for a network: every layout key must be present with its exact shape, and no other.</summary>
+    public static T[] ReadTheta<T>(string path, ParameterLayout layout) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (tensors, _) = Read(path);
+        var theta = new T[layout.Count];
+        foreach (var t in layout.Tensors)
+        {
+            if (!tensors.TryGetValue(t.Name, out var found))
+                throw new BasinException(path, $"missing tensor '{t.Name}' (expected shape {t.ShapeText})",
+                    "keys follow nn.Sequential: layer index, then .weight or .bias; does --model match these weights?");
+            if (!found.Shape.SequenceEqual(t.Shape))
+                throw new BasinException(path, $"tensor '{t.Name}' has shape {found.ShapeText}, expected {t.ShapeText}", "does --model match these weights?");
+            for (int i = 0; i < t.Length; i++) theta[t.Offset + i] = T.CreateChecked(found.Values[i]);
+        }
+        foreach (var name in tensors.Keys)
+            if (layout.Find(name) is null)
+                throw new BasinException(path, $"unexpected tensor '{name}': the model has no such parameter",
+                    "model keys: " + string.Join(", ", layout.Tensors.Select(t => t.Name)));
+        return theta;
+    }
+
+    /// <summary>Writes theta under the layout's names, as F32 or F64 by T, atomically.</summary>
+    public static void Write<T>(string path, ParameterLayout layout, ReadOnlySpan<T> theta,
+        IReadOnlyDictionary<string, string>? metadata = null, bool overwrite = true) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string dtype = typeof(T) == typeof(float) ? "F32" : "F64";
+        int size = typeof(T) == typeof(float) ? 4 : 8;
+        var header = new JsonObject();
+        if (metadata is { Count: > 0 })
+        {
+            var meta = new JsonObject();
+            foreach (var (k, v) in metadata) meta[k] = v;
+            header["__metadata__"] = meta;
+        }
+        foreach (var t in layout.Tensors)
+            header[t.Name] = new JsonObject
+            {
+                ["dtype"] = dtype,
+                ["shape"] = new JsonArray(t.Shape.Select(d => (JsonNode)d).ToArray()),
+                ["data_offsets"] = new JsonArray((long)t.Offset * size, (long)(t.Offset + t.Length) * size),
+            };
+        var json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        int padded = (json.Length + 7) / 8 * 8;
+        var bytes = new byte[8 + padded + (long)layout.Count * size];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, padded);
+        json.CopyTo(bytes, 8);
+        for (int i = json.Length; i < padded; i++) bytes[8 + i] = (byte)' ';
+        MemoryMarshal.AsBytes(theta[..layout.Count]).CopyTo(bytes.AsSpan(8 + padded));
+        AtomicFile.Write(path, s => s.Write(bytes), overwrite);
+    }
+}

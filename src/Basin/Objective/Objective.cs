@@ -1,0 +1,201 @@
+using System.Numerics;
+using Basin.Data;
+using Basin.Engine;
+using Basin.Engine.Losses;
+
+namespace Basin.Objective;
+
+/// <summary>
+/// Network + data + loss: the mean loss over a whole data set, its gradient, exact Hessian-vector and
+/// Gauss-Newton-vector products, and per-example gradients. The data are cut into fixed shards of
+/// <see cref="BatchSize"/> examples; shards run in parallel and their sums are reduced in shard order in
+/// float64, so results are bit-identical whatever the thread count.
+/// </summary>
+public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Shards computed between two ordered reductions; fixed so the order never depends on threads.</summary>
+    const int WaveSize = 8;
+
+    enum Pass { Loss, Gradient, HessianVector, GaussNewtonVector }
+
+    readonly Loss<T> loss;
+    readonly T[] features;
+    readonly Targets<T> targets;
+    readonly Workspace<T>[] workspaces;
+    readonly T[] theta, direction;
+    readonly T[][] shardVectors = new T[WaveSize][];
+    readonly double[] shardLoss = new double[WaveSize];
+    readonly int[] shardCorrect = new int[WaveSize];
+    readonly double[] sum;
+
+    public Network<T> Network { get; }
+    public DataSet Data { get; }
+    public string LossName => loss.Name;
+    public double L2 { get; }
+    public int BatchSize { get; }
+    public int Threads { get; }
+    public int Count => Data.Count;
+    public int Dimension => Network.ParameterCount;
+
+    public Objective(Network<T> network, DataSet data, string loss = "ce", double l2 = 0, int batchSize = 256, int threads = 0)
+    {
+        if (network.InputSize != data.InputSize)
+            throw new BasinException("model", $"the network takes {network.InputSize} inputs per example but {data.Name} examples have shape {data.ShapeText}");
+        if (batchSize <= 0) throw new BasinException("--batch", $"{batchSize} is not a positive batch size");
+        if (data.Count == 0) throw new BasinException("data", $"{data.Name} has no examples");
+        Network = network;
+        Data = data;
+        this.loss = Loss<T>.Create(loss);
+        if (this.loss is CrossEntropy<T> && data.Labels is { } labels)
+            foreach (int y in labels)
+                if (y >= network.OutputSize)
+                    throw new BasinException("model", $"label {y} in {data.Name} but the network has only {network.OutputSize} outputs");
+        if (this.loss is MeanSquaredError<T> && data.Targets is null && data.Labels is not null && data.Classes > network.OutputSize)
+            throw new BasinException("model", $"mse on {data.Classes} classes needs {data.Classes} outputs (one-hot targets), the network has {network.OutputSize}");
+        L2 = l2;
+        BatchSize = Math.Min(batchSize, data.Count);
+        Threads = threads <= 0 ? Environment.ProcessorCount : threads;
+        features = typeof(T) == typeof(float) ? (T[])(object)data.Features : Convert(data.Features);
+        targets = new Targets<T>(data.Labels, data.Targets is null ? null : Convert(data.Targets), data.TargetSize);
+        workspaces = new Workspace<T>[Threads];
+        for (int t = 0; t < Threads; t++) workspaces[t] = network.CreateWorkspace(BatchSize);
+        theta = new T[Dimension];
+        direction = new T[Dimension];
+        sum = new double[Dimension];
+    }
+
+    static T[] Convert(float[] x)
+    {
+        var r = new T[x.Length];
+        for (int i = 0; i < x.Length; i++) r[i] = T.CreateChecked(x[i]);
+        return r;
+    }
+
+    int Shards => (Count + BatchSize - 1) / BatchSize;
+
+    void CheckLength(ReadOnlySpan<T> x, string name)
+    {
+        if (x.Length != Dimension)
+            throw new ArgumentException($"{name} has length {x.Length}, the network has {Dimension} parameters");
+    }
+
+    public Evaluation Evaluate(ReadOnlySpan<T> theta)
+    {
+        var (l, correct) = Run(Pass.Loss, theta, default, default);
+        return new Evaluation(l, Data.Labels is null ? double.NaN : (double)correct / Count, Count);
+    }
+
+    /// <summary>Writes the gradient of the mean loss; returns the loss.</summary>
+    public double Gradient(ReadOnlySpan<T> theta, Span<T> gradient) => Run(Pass.Gradient, theta, default, gradient).Loss;
+
+    /// <summary>H v, exact, by the R-operator.</summary>
+    public void HessianVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> hv) => Run(Pass.HessianVector, theta, v, hv);
+
+    /// <summary>G v = J^T H_loss J v (+ l2 v), the generalized Gauss-Newton product.</summary>
+    public void GaussNewtonVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> gv) => Run(Pass.GaussNewtonVector, theta, v, gv);
+
+    (double Loss, long Correct) Run(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> result)
+    {
+        CheckLength(theta, "theta");
+        theta.CopyTo(this.theta);
+        bool vector = pass != Pass.Loss;
+        if (pass is Pass.HessianVector or Pass.GaussNewtonVector) { CheckLength(v, "v"); v.CopyTo(direction); }
+        if (vector)
+        {
+            CheckLength(result, "result");
+            Array.Clear(sum);
+            for (int s = 0; s < WaveSize; s++) shardVectors[s] ??= new T[Dimension];
+        }
+        double total = 0;
+        long correct = 0;
+        for (int wave = 0; wave < Shards; wave += WaveSize)
+        {
+            int count = Math.Min(WaveSize, Shards - wave);
+            if (Threads == 1 || count == 1)
+                for (int s = 0; s < count; s++) Shard(pass, wave + s, s, workspaces[0]);
+            else
+                Parallel.For(0, Math.Min(Threads, count), new ParallelOptions { MaxDegreeOfParallelism = Threads }, t =>
+                {
+                    for (int s = t; s < count; s += Threads) Shard(pass, wave + s, s, workspaces[t]);
+                });
+            for (int s = 0; s < count; s++)
+            {
+                total += shardLoss[s];
+                correct += shardCorrect[s];
+                if (!vector) continue;
+                var g = shardVectors[s];
+                for (int j = 0; j < sum.Length; j++) sum[j] += double.CreateTruncating(g[j]);
+            }
+        }
+        double n = Count;
+        double l = total / n;
+        if (L2 != 0)
+        {
+            double sq = 0;
+            foreach (var w in this.theta) sq += double.CreateTruncating(w * w);
+            l += 0.5 * L2 * sq;
+        }
+        if (vector)
+        {
+            var extra = pass == Pass.Gradient ? this.theta : direction;
+            for (int j = 0; j < sum.Length; j++)
+                result[j] = T.CreateTruncating(sum[j] / n + L2 * double.CreateTruncating(extra[j]));
+        }
+        return (l, correct);
+    }
+
+    void Shard(Pass pass, int shard, int slot, Workspace<T> ws)
+    {
+        int start = shard * BatchSize, batch = Math.Min(BatchSize, Count - start);
+        int width = Network.OutputSize;
+        Network.Forward(theta, features.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws);
+        var z = ws.Output(batch);
+        var dz = pass == Pass.Loss ? Span<T>.Empty : ws.OutputDelta(batch);
+        shardLoss[slot] = loss.Forward(z, targets, start, batch, width, dz);
+        shardCorrect[slot] = Data.Labels is null ? 0 : Loss<T>.Correct(z, Data.Labels.AsSpan(start, batch), batch, width);
+        if (pass == Pass.Loss) return;
+        var g = shardVectors[slot].AsSpan();
+        g.Clear();
+        switch (pass)
+        {
+            case Pass.Gradient:
+                Network.Backward(theta, batch, ws, g);
+                break;
+            case Pass.HessianVector:
+                Network.ForwardR(theta, direction, batch, ws);
+                loss.HessianProduct(z, ws.ROutput(batch), ws.ROutputDelta(batch), batch, width);
+                Network.BackwardR(theta, direction, batch, ws, g);
+                break;
+            case Pass.GaussNewtonVector:
+                Network.ForwardR(theta, direction, batch, ws);
+                loss.HessianProduct(z, ws.ROutput(batch), ws.OutputDelta(batch), batch, width);
+                Network.Backward(theta, batch, ws, g);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Per-example gradients g_i = grad l_i (+ l2 theta) of examples [start, start+count), one row of
+    /// <c>Dimension</c> each: their mean over the whole set is <see cref="Gradient"/>.
+    /// </summary>
+    public void PerExampleGradients(ReadOnlySpan<T> theta, int start, int count, Span<T> gradients)
+    {
+        CheckLength(theta, "theta");
+        if (start < 0 || count < 0 || start + count > Count) throw new ArgumentOutOfRangeException(nameof(count));
+        if (gradients.Length < (long)count * Dimension) throw new ArgumentException("gradients is too short", nameof(gradients));
+        theta.CopyTo(this.theta);
+        var ws = workspaces[0];
+        int width = Network.OutputSize;
+        for (int i = 0; i < count; i++)
+        {
+            int e = start + i;
+            Network.Forward(this.theta, features.AsMemory(e * Network.InputSize, Network.InputSize), 1, ws);
+            loss.Forward(ws.Output(1), targets, e, 1, width, ws.OutputDelta(1));
+            var row = gradients.Slice(i * Dimension, Dimension);
+            row.Clear();
+            Network.Backward(this.theta, 1, ws, row);
+            if (L2 != 0)
+                for (int j = 0; j < Dimension; j++) row[j] += T.CreateChecked(L2) * this.theta[j];
+        }
+    }
+}

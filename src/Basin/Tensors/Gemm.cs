@@ -1,0 +1,316 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Basin.Tensors;
+
+/// <summary>
+/// Packed, register-blocked matrix product C = op(A) op(B) (+ C), row-major, after Goto and van de Geijn:
+/// B is packed in KC x NC blocks, A in MC x KC blocks, and a micro-kernel keeps an MR x NR tile of C in
+/// registers. Every element of C sees the same k order whatever the thread split, so results are
+/// bit-identical for any thread count.
+/// </summary>
+internal static unsafe class Gemm
+{
+    const int KC = 256;
+    const int MC = 96;
+    const int NCBytes = 1920;
+
+    /// <summary>C[m,n] = (accumulate ? C : 0) + op(A)[m,k] op(B)[k,n].</summary>
+    public static void Multiply<T>(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc,
+        bool accumulate, int threads = 1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        var shape = MicroTile.For<T>();
+        int panels = (n + shape.NR - 1) / shape.NR;
+        threads = Math.Clamp(threads, 1, panels);
+        fixed (T* pa = a, pb = b, pc = c)
+        {
+            var job = new Job<T>(transA, transB, m, k, pa, lda, pb, ldb, pc, ldc, accumulate, shape);
+            if (threads == 1)
+            {
+                job.Run(0, n);
+                return;
+            }
+            int perThread = (panels + threads - 1) / threads * shape.NR;
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+            {
+                int j0 = t * perThread;
+                int j1 = Math.Min(n, j0 + perThread);
+                if (j0 < j1) job.Run(j0, j1);
+            });
+        }
+    }
+
+    readonly struct MicroTile
+    {
+        public readonly int MR, NR;
+        public readonly bool Wide;
+        MicroTile(int mr, int nr, bool wide) { MR = mr; NR = nr; Wide = wide; }
+
+        public static MicroTile For<T>() where T : unmanaged => Vector512.IsHardwareAccelerated
+            ? new MicroTile(8, 3 * Vector512<T>.Count, true)
+            : new MicroTile(4, 3 * Vector256<T>.Count, false);
+    }
+
+    readonly struct Job<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        readonly bool transA, transB, accumulate;
+        readonly int m, k, lda, ldb, ldc;
+        readonly T* a, b, c;
+        readonly MicroTile tile;
+
+        public Job(bool transA, bool transB, int m, int k, T* a, int lda, T* b, int ldb, T* c, int ldc,
+            bool accumulate, MicroTile tile)
+        {
+            this.transA = transA; this.transB = transB; this.m = m; this.k = k;
+            this.a = a; this.lda = lda; this.b = b; this.ldb = ldb; this.c = c; this.ldc = ldc;
+            this.accumulate = accumulate; this.tile = tile;
+        }
+
+        public void Run(int j0, int j1)
+        {
+            int mr = tile.MR, nr = tile.NR;
+            int nc = Math.Max(nr, NCBytes / sizeof(T) / nr * nr);
+            int kcMax = Math.Min(KC, k);
+            int mcMax = Math.Min((m + mr - 1) / mr * mr, MC);
+            int ncMax = Math.Min((j1 - j0 + nr - 1) / nr * nr, nc);
+            T* tileBuf = stackalloc T[mr * nr];
+            fixed (T* pA = PackBuffers<T>.A(mcMax * kcMax + 64), pB = PackBuffers<T>.B(ncMax * kcMax + 64))
+            {
+                T* alignedA = Align(pA), alignedB = Align(pB);
+                for (int jc = j0; jc < j1; jc += nc)
+                {
+                    int ncb = Math.Min(nc, j1 - jc);
+                    for (int pc = 0; pc < k; pc += KC)
+                    {
+                        int kcb = Math.Min(KC, k - pc);
+                        bool load = accumulate || pc > 0;
+                        PackB(alignedB, pc, kcb, jc, ncb);
+                        for (int ic = 0; ic < m; ic += MC)
+                        {
+                            int mcb = Math.Min(MC, m - ic);
+                            PackA(alignedA, ic, mcb, pc, kcb);
+                            for (int ir = 0; ir < mcb; ir += mr)
+                            {
+                                int rows = Math.Min(mr, mcb - ir);
+                                T* aPanel = alignedA + ir * kcb;
+                                for (int jr = 0; jr < ncb; jr += nr)
+                                {
+                                    int cols = Math.Min(nr, ncb - jr);
+                                    T* bPanel = alignedB + jr * kcb;
+                                    T* cTile = c + (long)(ic + ir) * ldc + jc + jr;
+                                    if (rows == mr && cols == nr)
+                                        Kernel(kcb, aPanel, bPanel, cTile, ldc, load);
+                                    else
+                                    {
+                                        Kernel(kcb, aPanel, bPanel, tileBuf, nr, false);
+                                        for (int i = 0; i < rows; i++)
+                                        for (int j = 0; j < cols; j++)
+                                        {
+                                            T* dst = cTile + (long)i * ldc + j;
+                                            *dst = load ? *dst + tileBuf[i * nr + j] : tileBuf[i * nr + j];
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        static T* Align(T* p) => (T*)(((nint)p + 63) & ~(nint)63);
+
+        void PackA(T* dst, int i0, int rows, int p0, int kcb)
+        {
+            int mr = tile.MR;
+            for (int r = 0; r < rows; r += mr)
+            {
+                int h = Math.Min(mr, rows - r);
+                T* panel = dst + r * kcb;
+                if (!transA)
+                {
+                    for (int ii = 0; ii < mr; ii++)
+                    {
+                        if (ii >= h) { for (int p = 0; p < kcb; p++) panel[p * mr + ii] = T.Zero; continue; }
+                        T* src = a + (long)(i0 + r + ii) * lda + p0;
+                        for (int p = 0; p < kcb; p++) panel[p * mr + ii] = src[p];
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kcb; p++)
+                    {
+                        T* src = a + (long)(p0 + p) * lda + i0 + r;
+                        T* d = panel + p * mr;
+                        int ii = 0;
+                        for (; ii < h; ii++) d[ii] = src[ii];
+                        for (; ii < mr; ii++) d[ii] = T.Zero;
+                    }
+                }
+            }
+        }
+
+        void PackB(T* dst, int p0, int kcb, int j0, int cols)
+        {
+            int nr = tile.NR;
+            for (int s = 0; s < cols; s += nr)
+            {
+                int w = Math.Min(nr, cols - s);
+                T* panel = dst + s * kcb;
+                if (!transB)
+                {
+                    for (int p = 0; p < kcb; p++)
+                    {
+                        T* src = b + (long)(p0 + p) * ldb + j0 + s;
+                        T* d = panel + p * nr;
+                        if (w == nr) new ReadOnlySpan<T>(src, nr).CopyTo(new Span<T>(d, nr));
+                        else
+                        {
+                            int jj = 0;
+                            for (; jj < w; jj++) d[jj] = src[jj];
+                            for (; jj < nr; jj++) d[jj] = T.Zero;
+                        }
+                    }
+                }
+                else
+                {
+                    for (int jj = 0; jj < nr; jj++)
+                    {
+                        if (jj >= w) { for (int p = 0; p < kcb; p++) panel[p * nr + jj] = T.Zero; continue; }
+                        T* src = b + (long)(j0 + s + jj) * ldb + p0;
+                        for (int p = 0; p < kcb; p++) panel[p * nr + jj] = src[p];
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        void Kernel(int kc, T* ap, T* bp, T* cp, int ldcTile, bool load)
+        {
+            if (tile.Wide) Kernel512(kc, ap, bp, cp, ldcTile, load);
+            else Kernel256(kc, ap, bp, cp, ldcTile, load);
+        }
+    }
+
+    /// <summary>Per-thread packing buffers, grown once and reused so repeated products allocate nothing.</summary>
+    static class PackBuffers<T> where T : unmanaged
+    {
+        [ThreadStatic] static T[]? a, b;
+        public static T[] A(int size) => a is { } x && x.Length >= size ? x : a = GC.AllocateUninitializedArray<T>(size);
+        public static T[] B(int size) => b is { } x && x.Length >= size ? x : b = GC.AllocateUninitializedArray<T>(size);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<T> Fma<T>(Vector512<T> x, Vector512<T> y, Vector512<T> acc) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            return Vector512.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
+        return Vector512.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<T> Fma<T>(Vector256<T> x, Vector256<T> y, Vector256<T> acc) where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+            return Vector256.FusedMultiplyAdd(x.AsSingle(), y.AsSingle(), acc.AsSingle()).As<float, T>();
+        return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
+    }
+
+    // 8 x (3 vectors) tile: 24 accumulators + 3 B vectors + 1 broadcast fit the 32 zmm registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel512<T>(int kc, T* ap, T* bp, T* cp, int ldc, bool load) where T : unmanaged, INumberBase<T>
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector512<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        Vector512<T> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
+        Vector512<T> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(bp);
+            var b1 = Vector512.Load(bp + v);
+            var b2 = Vector512.Load(bp + 2 * v);
+            var x = Vector512.Create(ap[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01); c02 = Fma(x, b2, c02);
+            x = Vector512.Create(ap[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11); c12 = Fma(x, b2, c12);
+            x = Vector512.Create(ap[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21); c22 = Fma(x, b2, c22);
+            x = Vector512.Create(ap[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31); c32 = Fma(x, b2, c32);
+            x = Vector512.Create(ap[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41); c42 = Fma(x, b2, c42);
+            x = Vector512.Create(ap[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51); c52 = Fma(x, b2, c52);
+            x = Vector512.Create(ap[6]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61); c62 = Fma(x, b2, c62);
+            x = Vector512.Create(ap[7]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71); c72 = Fma(x, b2, c72);
+            ap += 8;
+            bp += 3 * v;
+        }
+        Store(cp, v, load, c00, c01, c02); cp += ldc;
+        Store(cp, v, load, c10, c11, c12); cp += ldc;
+        Store(cp, v, load, c20, c21, c22); cp += ldc;
+        Store(cp, v, load, c30, c31, c32); cp += ldc;
+        Store(cp, v, load, c40, c41, c42); cp += ldc;
+        Store(cp, v, load, c50, c51, c52); cp += ldc;
+        Store(cp, v, load, c60, c61, c62); cp += ldc;
+        Store(cp, v, load, c70, c71, c72);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store<T>(T* cp, int v, bool load, Vector512<T> x0, Vector512<T> x1, Vector512<T> x2) where T : unmanaged
+    {
+        if (load)
+        {
+            x0 += Vector512.Load(cp);
+            x1 += Vector512.Load(cp + v);
+            x2 += Vector512.Load(cp + 2 * v);
+        }
+        x0.Store(cp);
+        x1.Store(cp + v);
+        x2.Store(cp + 2 * v);
+    }
+
+    // 4 x (3 vectors) tile for 16-register AVX2 machines.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel256<T>(int kc, T* ap, T* bp, T* cp, int ldc, bool load) where T : unmanaged, INumberBase<T>
+    {
+        int v = Vector256<T>.Count;
+        Vector256<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector256<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(bp);
+            var b1 = Vector256.Load(bp + v);
+            var b2 = Vector256.Load(bp + 2 * v);
+            var x = Vector256.Create(ap[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01); c02 = Fma(x, b2, c02);
+            x = Vector256.Create(ap[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11); c12 = Fma(x, b2, c12);
+            x = Vector256.Create(ap[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21); c22 = Fma(x, b2, c22);
+            x = Vector256.Create(ap[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31); c32 = Fma(x, b2, c32);
+            ap += 4;
+            bp += 3 * v;
+        }
+        Store(cp, v, load, c00, c01, c02); cp += ldc;
+        Store(cp, v, load, c10, c11, c12); cp += ldc;
+        Store(cp, v, load, c20, c21, c22); cp += ldc;
+        Store(cp, v, load, c30, c31, c32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store<T>(T* cp, int v, bool load, Vector256<T> x0, Vector256<T> x1, Vector256<T> x2) where T : unmanaged
+    {
+        if (load)
+        {
+            x0 += Vector256.Load(cp);
+            x1 += Vector256.Load(cp + v);
+            x2 += Vector256.Load(cp + 2 * v);
+        }
+        x0.Store(cp);
+        x1.Store(cp + v);
+        x2.Store(cp + 2 * v);
+    }
+}
