@@ -26,6 +26,7 @@ public static class Idx
                 using var ms = new MemoryStream();
                 gz.CopyTo(ms);
                 all = ms.ToArray();
+                if (all.Length == 0) throw new InvalidDataException("no data in the gzip stream");
             }
             catch (InvalidDataException e)
             {

@@ -24,8 +24,8 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
     readonly Workspace<T>[] workspaces;
     readonly T[] theta, direction;
     readonly T[][] shardVectors = new T[WaveSize][];
-    readonly double[] shardLoss = new double[WaveSize];
-    readonly int[] shardCorrect = new int[WaveSize];
+    readonly double[] shardLoss;
+    readonly int[] shardCorrect;
     readonly double[] sum;
 
     public Network<T> Network { get; }
@@ -62,6 +62,8 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
         theta = new T[Dimension];
         direction = new T[Dimension];
         sum = new double[Dimension];
+        shardLoss = new double[Shards];
+        shardCorrect = new int[Shards];
     }
 
     static T[] Convert(float[] x)
@@ -108,20 +110,23 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         double total = 0;
         long correct = 0;
-        for (int wave = 0; wave < Shards; wave += WaveSize)
+        // Vector passes keep one buffer per shard of a wave; the loss pass needs none and runs as one wave.
+        int waveSize = vector ? WaveSize : Shards;
+        for (int wave = 0; wave < Shards; wave += waveSize)
         {
-            int count = Math.Min(WaveSize, Shards - wave);
+            int count = Math.Min(waveSize, Shards - wave);
+            int first = wave;
             if (Threads == 1 || count == 1)
-                for (int s = 0; s < count; s++) Shard(pass, wave + s, s, workspaces[0]);
+                for (int s = 0; s < count; s++) Shard(pass, first + s, s, workspaces[0]);
             else
                 Parallel.For(0, Math.Min(Threads, count), new ParallelOptions { MaxDegreeOfParallelism = Threads }, t =>
                 {
-                    for (int s = t; s < count; s += Threads) Shard(pass, wave + s, s, workspaces[t]);
+                    for (int s = t; s < count; s += Threads) Shard(pass, first + s, s, workspaces[t]);
                 });
             for (int s = 0; s < count; s++)
             {
-                total += shardLoss[s];
-                correct += shardCorrect[s];
+                total += shardLoss[first + s];
+                correct += shardCorrect[first + s];
                 if (!vector) continue;
                 var g = shardVectors[s];
                 for (int j = 0; j < sum.Length; j++) sum[j] += double.CreateTruncating(g[j]);
@@ -151,8 +156,8 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
         Network.Forward(theta, features.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws);
         var z = ws.Output(batch);
         var dz = pass == Pass.Loss ? Span<T>.Empty : ws.OutputDelta(batch);
-        shardLoss[slot] = loss.Forward(z, targets, start, batch, width, dz);
-        shardCorrect[slot] = Data.Labels is null ? 0 : Loss<T>.Correct(z, Data.Labels.AsSpan(start, batch), batch, width);
+        shardLoss[shard] = loss.Forward(z, targets, start, batch, width, dz);
+        shardCorrect[shard] = Data.Labels is null ? 0 : Loss<T>.Correct(z, Data.Labels.AsSpan(start, batch), batch, width);
         if (pass == Pass.Loss) return;
         var g = shardVectors[slot].AsSpan();
         g.Clear();

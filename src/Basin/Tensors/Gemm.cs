@@ -12,9 +12,9 @@ namespace Basin.Tensors;
 /// </summary>
 internal static unsafe class Gemm
 {
-    const int KC = 256;
-    const int MC = 96;
-    const int NCBytes = 1920;
+    const int KC = 384;
+    const int MC = 192;
+    const int NCBytes = 3840;
 
     /// <summary>C[m,n] = (accumulate ? C : 0) + op(A)[m,k] op(B)[k,n].</summary>
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k,
@@ -76,11 +76,14 @@ internal static unsafe class Gemm
             this.accumulate = accumulate; this.tile = tile;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int j0, int j1)
         {
             int mr = tile.MR, nr = tile.NR;
             int nc = Math.Max(nr, NCBytes / sizeof(T) / nr * nr);
-            int kcMax = Math.Min(KC, k);
+            // Equal k blocks (784 -> 3 x 262, not 384 + 384 + 16) so no block is mostly C load/store.
+            int kc = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
+            int kcMax = Math.Min(kc, k);
             int mcMax = Math.Min((m + mr - 1) / mr * mr, MC);
             int ncMax = Math.Min((j1 - j0 + nr - 1) / nr * nr, nc);
             T* tileBuf = stackalloc T[mr * nr];
@@ -90,29 +93,33 @@ internal static unsafe class Gemm
                 for (int jc = j0; jc < j1; jc += nc)
                 {
                     int ncb = Math.Min(nc, j1 - jc);
-                    for (int pc = 0; pc < k; pc += KC)
+                    for (int pc = 0; pc < k; pc += kc)
                     {
-                        int kcb = Math.Min(KC, k - pc);
+                        int kcb = Math.Min(kc, k - pc);
                         bool load = accumulate || pc > 0;
                         PackB(alignedB, pc, kcb, jc, ncb);
                         for (int ic = 0; ic < m; ic += MC)
                         {
                             int mcb = Math.Min(MC, m - ic);
                             PackA(alignedA, ic, mcb, pc, kcb);
-                            for (int ir = 0; ir < mcb; ir += mr)
+                            for (int jr = 0; jr < ncb; jr += nr)
                             {
-                                int rows = Math.Min(mr, mcb - ir);
-                                T* aPanel = alignedA + ir * kcb;
-                                for (int jr = 0; jr < ncb; jr += nr)
+                                int cols = Math.Min(nr, ncb - jr);
+                                T* bPanel = alignedB + jr * kcb;
+                                for (int ir = 0; ir < mcb; ir += mr)
                                 {
-                                    int cols = Math.Min(nr, ncb - jr);
-                                    T* bPanel = alignedB + jr * kcb;
+                                    int rows = Math.Min(mr, mcb - ir);
+                                    T* aPanel = alignedA + ir * kcb;
                                     T* cTile = c + (long)(ic + ir) * ldc + jc + jr;
                                     if (rows == mr && cols == nr)
                                         Kernel(kcb, aPanel, bPanel, cTile, ldc, load);
                                     else
                                     {
-                                        Kernel(kcb, aPanel, bPanel, tileBuf, nr, false);
+                                        if (tile.Wide && cols <= 2 * Vector512<T>.Count)
+                                            for (int q = 0; q < cols; q += Vector512<T>.Count)
+                                                Kernel512Narrow(kcb, aPanel, bPanel + q, nr, tileBuf + q, nr);
+                                        else
+                                            Kernel(kcb, aPanel, bPanel, tileBuf, nr, false);
                                         for (int i = 0; i < rows; i++)
                                         for (int j = 0; j < cols; j++)
                                         {
@@ -130,6 +137,7 @@ internal static unsafe class Gemm
 
         static T* Align(T* p) => (T*)(((nint)p + 63) & ~(nint)63);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void PackA(T* dst, int i0, int rows, int p0, int kcb)
         {
             int mr = tile.MR;
@@ -139,11 +147,13 @@ internal static unsafe class Gemm
                 T* panel = dst + r * kcb;
                 if (!transA)
                 {
-                    for (int ii = 0; ii < mr; ii++)
+                    // p outer with one pointer per row: the panel is written sequentially.
+                    T** rowsOfA = stackalloc T*[mr];
+                    for (int ii = 0; ii < mr; ii++) rowsOfA[ii] = ii < h ? a + (long)(i0 + r + ii) * lda + p0 : null;
+                    for (int p = 0; p < kcb; p++)
                     {
-                        if (ii >= h) { for (int p = 0; p < kcb; p++) panel[p * mr + ii] = T.Zero; continue; }
-                        T* src = a + (long)(i0 + r + ii) * lda + p0;
-                        for (int p = 0; p < kcb; p++) panel[p * mr + ii] = src[p];
+                        T* d = panel + p * mr;
+                        for (int ii = 0; ii < mr; ii++) d[ii] = ii < h ? rowsOfA[ii][p] : T.Zero;
                     }
                 }
                 else
@@ -160,6 +170,7 @@ internal static unsafe class Gemm
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void PackB(T* dst, int p0, int kcb, int j0, int cols)
         {
             int nr = tile.NR;
@@ -259,6 +270,25 @@ internal static unsafe class Gemm
         Store(cp, v, load, c50, c51, c52); cp += ldc;
         Store(cp, v, load, c60, c61, c62); cp += ldc;
         Store(cp, v, load, c70, c71, c72);
+    }
+
+    // 8 x 1 vector tile for the last, narrow panel of B (row stride ldb): avoids computing padding columns.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel512Narrow<T>(int kc, T* ap, T* bp, int ldb, T* cp, int ldc) where T : unmanaged, INumberBase<T>
+    {
+        Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(bp);
+            c0 = Fma(Vector512.Create(ap[0]), b0, c0); c1 = Fma(Vector512.Create(ap[1]), b0, c1);
+            c2 = Fma(Vector512.Create(ap[2]), b0, c2); c3 = Fma(Vector512.Create(ap[3]), b0, c3);
+            c4 = Fma(Vector512.Create(ap[4]), b0, c4); c5 = Fma(Vector512.Create(ap[5]), b0, c5);
+            c6 = Fma(Vector512.Create(ap[6]), b0, c6); c7 = Fma(Vector512.Create(ap[7]), b0, c7);
+            ap += 8;
+            bp += ldb;
+        }
+        c0.Store(cp); c1.Store(cp + ldc); c2.Store(cp + 2 * ldc); c3.Store(cp + 3 * ldc);
+        c4.Store(cp + 4 * ldc); c5.Store(cp + 5 * ldc); c6.Store(cp + 6 * ldc); c7.Store(cp + 7 * ldc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

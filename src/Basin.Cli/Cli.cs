@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Basin.Cli.Commands;
+
+namespace Basin.Cli;
+
+/// <summary>The <c>basin</c> command: parses, runs, and turns user errors into one line and exit code 2.</summary>
+internal static class Cli
+{
+    public const int Ok = 0, Failure = 1, BadInput = 2;
+
+    public static RootCommand Build(TextWriter stdout)
+    {
+        var root = new RootCommand("Basin: loss landscapes of neural networks (surfaces, curvature, trajectories, connectivity).");
+        root.Subcommands.Add(EvalCommand.Create(stdout));
+        root.Subcommands.Add(BenchCommand.Create(stdout));
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = Build(stdout);
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            string command = parsed.CommandResult.Command is { } c && c != root ? $"basin {c.Name}" : "basin";
+            stderr.WriteLine($"error: {command}: {parsed.Errors[0].Message}");
+            stderr.WriteLine($"hint: run '{command} --help' for the options");
+            return BadInput;
+        }
+        try
+        {
+            return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (BasinException e)
+        {
+            stderr.WriteLine($"error: {e.What}: {e.Why}");
+            if (e.Hint is not null) stderr.WriteLine($"hint: {e.Hint}");
+            return BadInput;
+        }
+        catch (Exception e) when (Environment.GetEnvironmentVariable("BASIN_DEBUG") is null)
+        {
+            stderr.WriteLine($"error: internal: {e.GetType().Name}: {e.Message}");
+            stderr.WriteLine("hint: this is a bug in basin; rerun with BASIN_DEBUG=1 for the stack trace and report it");
+            return Failure;
+        }
+    }
+}

@@ -1,0 +1,192 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Basin.Data;
+using Basin.Models;
+using Basin.Objective;
+using Basin.Tensors;
+using Spectre.Console;
+
+namespace Basin.Cli.Commands;
+
+/// <summary>
+/// <c>basin bench</c>: throughput of the kernels and the objective, against the machine's measured FMA peak
+/// and, with --compare, against the PyTorch reference timings written by bench/pytorch_reference.py.
+/// </summary>
+internal static class BenchCommand
+{
+    const string Mlp = "linear(784,100),relu,linear(100,10)";
+
+    sealed record Result(string Name, double Seconds, double Flops, string Detail);
+
+    public static Command Create(TextWriter stdout)
+    {
+        var threads = new Option<int>("--threads") { Description = "threads (default: all cores)", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var compare = new Option<string?>("--compare") { Description = "JSON of PyTorch timings (bench/pytorch_reference.py --json) to report speed ratios against" };
+        var dataDir = new Option<string?>("--data-dir") { Description = "folder with Fashion-MNIST IDX files (else the usual lookup; random images when none is found)" };
+        var repeat = new Option<int>("--repeat") { Description = "timed repetitions per case (the median is reported)", DefaultValueFactory = _ => 5 };
+        var command = new Command("bench", "Measure kernel and objective throughput (GEMM, MLP loss, gradient, Hessian-vector product).");
+        foreach (var o in new Option[] { threads, repeat, dataDir, compare, json }) command.Options.Add(o);
+        command.SetAction(r => Run(stdout, Math.Max(1, r.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount),
+            Math.Max(1, r.GetValue(repeat)), r.GetValue(dataDir), r.GetValue(compare), r.GetValue(json)));
+        return command;
+    }
+
+    static double Median(int repeat, Action action)
+    {
+        action();
+        var times = new double[repeat];
+        for (int i = 0; i < repeat; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            times[i] = sw.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        return times[repeat / 2];
+    }
+
+    static DataSet Images(string? dataDir, int n)
+    {
+        try { return DataCatalog.Load("fashion-mnist", "train", dataDir, n); }
+        catch (BasinException)
+        {
+            var rng = new Rng(5);
+            var x = new float[n * 784];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
+            var y = new int[n];
+            for (int i = 0; i < n; i++) y[i] = rng.NextInt(10);
+            return new DataSet("random-images", [1, 28, 28], x, y, 10);
+        }
+    }
+
+    /// <summary>PyTorch's default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.</summary>
+    static float[] DefaultInit(Basin.Engine.ParameterLayout layout, ulong seed)
+    {
+        var rng = new Rng(seed);
+        var theta = new float[layout.Count];
+        foreach (var t in layout.Tensors)
+        {
+            var weight = t.IsBias ? layout.Find($"{t.Layer}.weight")! : t;
+            int fanIn = 1;
+            for (int d = 1; d < weight.Shape.Length; d++) fanIn *= weight.Shape[d];
+            double bound = 1 / Math.Sqrt(fanIn);
+            for (int i = 0; i < t.Length; i++) theta[t.Offset + i] = (float)((2 * rng.NextDouble() - 1) * bound);
+        }
+        return theta;
+    }
+
+    static int Run(TextWriter stdout, int threads, int repeat, string? dataDir, string? comparePath, bool asJson)
+    {
+        JsonObject? reference = null;
+        if (comparePath is not null)
+        {
+            try { reference = JsonNode.Parse(File.ReadAllText(comparePath)) as JsonObject; }
+            catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
+            {
+                throw new BasinException(comparePath, $"cannot read the reference timings ({e.Message})", "make it with: python3 bench/pytorch_reference.py --json > FILE");
+            }
+        }
+        var results = new List<Result>();
+        double peak = MeasurePeak(threads);
+        results.Add(new Result("fma_peak", 1, peak, $"{threads} thread(s), 16 independent Vector512 FMA chains"));
+
+        foreach (int size in new[] { 2048 })
+        {
+            var rng = new Rng(1);
+            var a = new float[size * size]; var b = new float[size * size]; var c = new float[size * size];
+            for (int i = 0; i < a.Length; i++) { a[i] = (float)rng.NextGaussian(); b[i] = (float)rng.NextGaussian(); }
+            double s = Median(repeat, () => Gemm.Multiply<float>(false, false, size, size, size, a, size, b, size, c, size, false, threads));
+            results.Add(new Result($"sgemm_{size}", s, 2.0 * size * size * size, $"{size}x{size}x{size} float32"));
+        }
+        {
+            int size = 1024;
+            var rng = new Rng(2);
+            var a = new double[size * size]; var b = new double[size * size]; var c = new double[size * size];
+            for (int i = 0; i < a.Length; i++) { a[i] = rng.NextGaussian(); b[i] = rng.NextGaussian(); }
+            double s = Median(repeat, () => Gemm.Multiply<double>(false, false, size, size, size, a, size, b, size, c, size, false, threads));
+            results.Add(new Result($"dgemm_{size}", s, 2.0 * size * size * size, $"{size}x{size}x{size} float64"));
+        }
+
+        var data10k = Images(dataDir, 10000);
+        var data2k = data10k.Take(2000);
+        var net = ModelSpec.Build<float>(Mlp, data10k.InputShape);
+        var theta = DefaultInit(net.Layout, 3);
+        var v = new float[theta.Length];
+        var rngV = new Rng(4);
+        for (int i = 0; i < v.Length; i++) v[i] = (float)rngV.NextGaussian();
+        var output = new float[theta.Length];
+        double mlpFlops = 2.0 * (784 * 100 + 100 * 10);
+        var loss10k = new Objective<float>(net, data10k, "ce", 0, 500, threads);
+        results.Add(new Result("mlp_loss_10k", Median(repeat, () => loss10k.Evaluate(theta)), mlpFlops * 10000, $"{Mlp}, {data10k.Name}, n=10000"));
+        var obj2k = new Objective<float>(net, data2k, "ce", 0, 500, threads);
+        results.Add(new Result("mlp_grad_2k", Median(repeat, () => obj2k.Gradient(theta, output)), 3 * mlpFlops * 2000, "n=2000"));
+        results.Add(new Result("mlp_hvp_2k", Median(repeat, () => obj2k.HessianVectorProduct(theta, v, output)), 7 * mlpFlops * 2000, "n=2000"));
+
+        const string cnn = "conv2d(1,8,3,padding=1),relu,maxpool2d(2),conv2d(8,16,3,padding=1),relu,maxpool2d(2),flatten,linear(784,10)";
+        var cnnNet = ModelSpec.Build<float>(cnn, data2k.InputShape);
+        var cnnTheta = DefaultInit(cnnNet.Layout, 5);
+        var cnnObj = new Objective<float>(cnnNet, data2k, "ce", 0, 500, threads);
+        double cnnFlops = 2.0 * (8 * 9 * 784 + 16 * 72 * 196 + 784 * 10);
+        results.Add(new Result("cnn_loss_2k", Median(repeat, () => cnnObj.Evaluate(cnnTheta)), cnnFlops * 2000, "engine-core CNN, n=2000"));
+        results.Add(new Result("cnn_grad_2k", Median(repeat, () => cnnObj.Gradient(cnnTheta, new float[cnnTheta.Length])), 3 * cnnFlops * 2000, "n=2000"));
+
+        Report(stdout, results, peak, reference, threads, asJson);
+        return Cli.Ok;
+    }
+
+    static void Report(TextWriter stdout, List<Result> results, double peak, JsonObject? reference, int threads, bool asJson)
+    {
+        double? Ratio(Result r) => reference?[r.Name]?.GetValue<double>() is double torch && r.Name != "fma_peak" ? torch / r.Seconds : null;
+        if (asJson)
+        {
+            var json = new JsonObject { ["threads"] = threads, ["peak_gflops"] = peak / 1e9 };
+            foreach (var r in results.Skip(1))
+                json[r.Name] = new JsonObject
+                {
+                    ["seconds"] = r.Seconds,
+                    ["gflops"] = r.Flops / r.Seconds / 1e9,
+                    ["fraction_of_peak"] = r.Flops / r.Seconds / peak,
+                    ["speedup_vs_pytorch"] = Ratio(r) is double x ? x : null,
+                };
+            stdout.WriteLine(json.ToJsonString());
+            return;
+        }
+        var table = new Table().AddColumn("case").AddColumn(new TableColumn("time").RightAligned())
+            .AddColumn(new TableColumn("GFLOP/s").RightAligned()).AddColumn(new TableColumn("of peak").RightAligned());
+        if (reference is not null) table.AddColumn(new TableColumn("PyTorch").RightAligned()).AddColumn(new TableColumn("speed-up").RightAligned());
+        table.AddColumn("detail");
+        foreach (var r in results)
+        {
+            var row = new List<string>
+            {
+                r.Name,
+                r.Name == "fma_peak" ? "" : $"{r.Seconds * 1e3:F2} ms",
+                $"{r.Flops / r.Seconds / 1e9:F1}",
+                r.Name == "fma_peak" ? "100 %" : $"{100 * r.Flops / r.Seconds / peak:F0} %",
+            };
+            if (reference is not null)
+            {
+                double? torch = reference[r.Name]?.GetValue<double>();
+                row.Add(torch is double t && r.Name != "fma_peak" ? $"{t * 1e3:F2} ms" : "");
+                row.Add(Ratio(r) is double x ? $"{x:F2}x" : "");
+            }
+            row.Add(Markup.Escape(r.Detail));
+            table.AddRow(row.ToArray());
+        }
+        Output.Console(stdout).Write(table);
+    }
+
+    /// <summary>float32 FLOP/s of independent FMA chains on every thread: the practical peak of this machine.</summary>
+    static double MeasurePeak(int threads)
+    {
+        const long iterations = 20_000_000;
+        var sw = Stopwatch.StartNew();
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => PeakKernel.Run(iterations / 10));
+        sw.Restart();
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => PeakKernel.Run(iterations));
+        double seconds = sw.Elapsed.TotalSeconds;
+        return threads * iterations * PeakKernel.FlopsPerIteration / seconds;
+    }
+}

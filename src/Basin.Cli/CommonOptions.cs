@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Numerics;
+using Basin.Data;
+using Basin.Engine;
+using Basin.Models;
+
+namespace Basin.Cli;
+
+/// <summary>The options shared by the commands that evaluate a model on data (DESIGN.md section 3).</summary>
+internal sealed class CommonOptions
+{
+    public readonly Option<string> Model = new("--model") { Description = "model spec, e.g. 'linear(784,100),relu,linear(100,10)' or mlp:784-100-10", Required = true };
+    public readonly Option<string> Weights = new("--weights") { Description = "safetensors file with the parameters (PyTorch state_dict names)", Required = true };
+    public readonly Option<string> Data = new("--data") { Description = "data set: fashion-mnist, mnist, fashion-mnist-mini (embedded), teacher-student, gaussian-mixture, random-labels, spirals", DefaultValueFactory = _ => DataCatalog.Embedded };
+    public readonly Option<string?> DataDir = new("--data-dir") { Description = "folder holding the data files (else $BASIN_DATA/NAME, then /usr/share/datasets/NAME)" };
+    public readonly Option<string> Split = new("--split") { Description = "train or test", DefaultValueFactory = _ => "train" };
+    public readonly Option<int?> N = new("--n") { Description = "use the first N examples" };
+    public readonly Option<string> Loss = new("--loss") { Description = "ce (cross-entropy) or mse", DefaultValueFactory = _ => "ce" };
+    public readonly Option<double> L2 = new("--l2") { Description = "adds lambda/2 ||theta||^2 to the loss", DefaultValueFactory = _ => 0.0 };
+    public readonly Option<string> DType = new("--dtype") { Description = "float32 or float64", DefaultValueFactory = _ => "float32" };
+    public readonly Option<int> Threads = new("--threads") { Description = "worker threads (default: all cores); results do not depend on it", DefaultValueFactory = _ => 0 };
+    public readonly Option<int> Batch = new("--batch") { Description = "examples per shard", DefaultValueFactory = _ => 500 };
+    public readonly Option<bool> Json = new("--json") { Description = "print one JSON object instead of a table" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Model, Weights, Data, DataDir, Split, N, Loss, L2, DType, Threads, Batch, Json })
+            command.Options.Add(o);
+    }
+
+    public static bool IsDouble(string dtype) => dtype.ToLowerInvariant() switch
+    {
+        "float32" or "f32" or "float" => false,
+        "float64" or "f64" or "double" => true,
+        _ => throw new BasinException("--dtype", $"unknown dtype '{dtype}'", "use float32 or float64"),
+    };
+
+    public DataSet LoadData(ParseResult r) =>
+        DataCatalog.Load(r.GetValue(Data)!, r.GetValue(Split)!, r.GetValue(DataDir), r.GetValue(N));
+
+    /// <summary>Builds the network for the data and reads its weights, refusing non-finite values.</summary>
+    public (Network<T> Network, T[] Theta) LoadModel<T>(ParseResult r, DataSet data) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var network = ModelSpec.Build<T>(r.GetValue(Model)!, data.InputShape);
+        string path = r.GetValue(Weights)!;
+        var theta = SafeTensors.ReadTheta<T>(path, network.Layout);
+        foreach (var t in network.Layout.Tensors)
+            for (int i = 0; i < t.Length; i++)
+                if (!T.IsFinite(theta[t.Offset + i]))
+                    throw new BasinException(path, $"tensor '{t.Name}' holds a non-finite value ({theta[t.Offset + i]}) at flat index {i}",
+                        "the weights diverged or are corrupt; use an earlier checkpoint");
+        return (network, theta);
+    }
+}
