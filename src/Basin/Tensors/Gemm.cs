@@ -90,6 +90,8 @@ internal static unsafe class Gemm
             fixed (T* pA = PackBuffers<T>.A(mcMax * kcMax + 64), pB = PackBuffers<T>.B(ncMax * kcMax + 64))
             {
                 T* alignedA = Align(pA), alignedB = Align(pB);
+                // AVX-512 kernels read a non-transposed A in place (row stride lda) instead of packing it.
+                bool direct = tile.Wide && !transA;
                 for (int jc = j0; jc < j1; jc += nc)
                 {
                     int ncb = Math.Min(nc, j1 - jc);
@@ -101,7 +103,7 @@ internal static unsafe class Gemm
                         for (int ic = 0; ic < m; ic += MC)
                         {
                             int mcb = Math.Min(MC, m - ic);
-                            PackA(alignedA, ic, mcb, pc, kcb);
+                            if (!direct) PackA(alignedA, ic, mcb, pc, kcb);
                             for (int jr = 0; jr < ncb; jr += nr)
                             {
                                 int cols = Math.Min(nr, ncb - jr);
@@ -110,16 +112,19 @@ internal static unsafe class Gemm
                                 {
                                     int rows = Math.Min(mr, mcb - ir);
                                     T* aPanel = alignedA + ir * kcb;
+                                    int rs = 1, cs = mr;
+                                    if (direct && rows == mr) { aPanel = a + (long)(ic + ir) * lda + pc; rs = lda; cs = 1; }
+                                    else if (direct) { aPanel = alignedA; PackA(alignedA, ic + ir, rows, pc, kcb); }
                                     T* cTile = c + (long)(ic + ir) * ldc + jc + jr;
                                     if (rows == mr && cols == nr)
-                                        Kernel(kcb, aPanel, bPanel, cTile, ldc, load);
+                                        Kernel(kcb, aPanel, rs, cs, bPanel, cTile, ldc, load);
                                     else
                                     {
                                         if (tile.Wide && cols <= 2 * Vector512<T>.Count)
                                             for (int q = 0; q < cols; q += Vector512<T>.Count)
-                                                Kernel512Narrow(kcb, aPanel, bPanel + q, nr, tileBuf + q, nr);
+                                                Kernel512Narrow(kcb, aPanel, rs, cs, bPanel + q, nr, tileBuf + q, nr);
                                         else
-                                            Kernel(kcb, aPanel, bPanel, tileBuf, nr, false);
+                                            Kernel(kcb, aPanel, rs, cs, bPanel, tileBuf, nr, false);
                                         for (int i = 0; i < rows; i++)
                                         for (int j = 0; j < cols; j++)
                                         {
@@ -206,9 +211,9 @@ internal static unsafe class Gemm
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        void Kernel(int kc, T* ap, T* bp, T* cp, int ldcTile, bool load)
+        void Kernel(int kc, T* ap, int rs, int cs, T* bp, T* cp, int ldcTile, bool load)
         {
-            if (tile.Wide) Kernel512(kc, ap, bp, cp, ldcTile, load);
+            if (tile.Wide) Kernel512(kc, ap, rs, cs, bp, cp, ldcTile, load);
             else Kernel256(kc, ap, bp, cp, ldcTile, load);
         }
     }
@@ -239,8 +244,11 @@ internal static unsafe class Gemm
 
     // 8 x (3 vectors) tile: 24 accumulators + 3 B vectors + 1 broadcast fit the 32 zmm registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel512<T>(int kc, T* ap, T* bp, T* cp, int ldc, bool load) where T : unmanaged, INumberBase<T>
+    // A element (r, p) is ap[r * rs + p * cs]: packed panels have (1, 8), in-place rows (lda, 1).
+    static void Kernel512<T>(int kc, T* ap, int rs, int cs, T* bp, T* cp, int ldc, bool load) where T : unmanaged, INumberBase<T>
     {
+        T* a0 = ap, a1 = ap + rs, a2 = ap + 2 * rs, a3 = ap + 3 * rs, a4 = ap + 4 * rs, a5 = ap + 5 * rs, a6 = ap + 6 * rs, a7 = ap + 7 * rs;
+        nint off = 0;
         int v = Vector512<T>.Count;
         Vector512<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
@@ -251,15 +259,15 @@ internal static unsafe class Gemm
             var b0 = Vector512.Load(bp);
             var b1 = Vector512.Load(bp + v);
             var b2 = Vector512.Load(bp + 2 * v);
-            var x = Vector512.Create(ap[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01); c02 = Fma(x, b2, c02);
-            x = Vector512.Create(ap[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11); c12 = Fma(x, b2, c12);
-            x = Vector512.Create(ap[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21); c22 = Fma(x, b2, c22);
-            x = Vector512.Create(ap[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31); c32 = Fma(x, b2, c32);
-            x = Vector512.Create(ap[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41); c42 = Fma(x, b2, c42);
-            x = Vector512.Create(ap[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51); c52 = Fma(x, b2, c52);
-            x = Vector512.Create(ap[6]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61); c62 = Fma(x, b2, c62);
-            x = Vector512.Create(ap[7]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71); c72 = Fma(x, b2, c72);
-            ap += 8;
+            var x = Vector512.Create(a0[off]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01); c02 = Fma(x, b2, c02);
+            x = Vector512.Create(a1[off]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11); c12 = Fma(x, b2, c12);
+            x = Vector512.Create(a2[off]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21); c22 = Fma(x, b2, c22);
+            x = Vector512.Create(a3[off]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31); c32 = Fma(x, b2, c32);
+            x = Vector512.Create(a4[off]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41); c42 = Fma(x, b2, c42);
+            x = Vector512.Create(a5[off]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51); c52 = Fma(x, b2, c52);
+            x = Vector512.Create(a6[off]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61); c62 = Fma(x, b2, c62);
+            x = Vector512.Create(a7[off]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71); c72 = Fma(x, b2, c72);
+            off += cs;
             bp += 3 * v;
         }
         Store(cp, v, load, c00, c01, c02); cp += ldc;
@@ -274,17 +282,19 @@ internal static unsafe class Gemm
 
     // 8 x 1 vector tile for the last, narrow panel of B (row stride ldb): avoids computing padding columns.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel512Narrow<T>(int kc, T* ap, T* bp, int ldb, T* cp, int ldc) where T : unmanaged, INumberBase<T>
+    static void Kernel512Narrow<T>(int kc, T* ap, int rs, int cs, T* bp, int ldb, T* cp, int ldc) where T : unmanaged, INumberBase<T>
     {
+        T* a0 = ap, a1 = ap + rs, a2 = ap + 2 * rs, a3 = ap + 3 * rs, a4 = ap + 4 * rs, a5 = ap + 5 * rs, a6 = ap + 6 * rs, a7 = ap + 7 * rs;
+        nint off = 0;
         Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         for (int p = 0; p < kc; p++)
         {
             var b0 = Vector512.Load(bp);
-            c0 = Fma(Vector512.Create(ap[0]), b0, c0); c1 = Fma(Vector512.Create(ap[1]), b0, c1);
-            c2 = Fma(Vector512.Create(ap[2]), b0, c2); c3 = Fma(Vector512.Create(ap[3]), b0, c3);
-            c4 = Fma(Vector512.Create(ap[4]), b0, c4); c5 = Fma(Vector512.Create(ap[5]), b0, c5);
-            c6 = Fma(Vector512.Create(ap[6]), b0, c6); c7 = Fma(Vector512.Create(ap[7]), b0, c7);
-            ap += 8;
+            c0 = Fma(Vector512.Create(a0[off]), b0, c0); c1 = Fma(Vector512.Create(a1[off]), b0, c1);
+            c2 = Fma(Vector512.Create(a2[off]), b0, c2); c3 = Fma(Vector512.Create(a3[off]), b0, c3);
+            c4 = Fma(Vector512.Create(a4[off]), b0, c4); c5 = Fma(Vector512.Create(a5[off]), b0, c5);
+            c6 = Fma(Vector512.Create(a6[off]), b0, c6); c7 = Fma(Vector512.Create(a7[off]), b0, c7);
+            off += cs;
             bp += ldb;
         }
         c0.Store(cp); c1.Store(cp + ldc); c2.Store(cp + 2 * ldc); c3.Store(cp + 3 * ldc);
