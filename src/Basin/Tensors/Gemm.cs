@@ -200,11 +200,13 @@ internal static unsafe class Gemm
                 }
                 else
                 {
-                    for (int jj = 0; jj < nr; jj++)
+                    // p outer with one pointer per column of op(B): the panel is written sequentially.
+                    T** colsOfB = stackalloc T*[nr];
+                    for (int jj = 0; jj < nr; jj++) colsOfB[jj] = jj < w ? b + (long)(j0 + s + jj) * ldb + p0 : null;
+                    for (int p = 0; p < kcb; p++)
                     {
-                        if (jj >= w) { for (int p = 0; p < kcb; p++) panel[p * nr + jj] = T.Zero; continue; }
-                        T* src = b + (long)(j0 + s + jj) * ldb + p0;
-                        for (int p = 0; p < kcb; p++) panel[p * nr + jj] = src[p];
+                        T* d = panel + p * nr;
+                        for (int jj = 0; jj < nr; jj++) d[jj] = jj < w ? colsOfB[jj][p] : T.Zero;
                     }
                 }
             }
