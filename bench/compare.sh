@@ -4,5 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/out
+dotnet build -c Release src/Basin.Cli -v q -nologo > /dev/null
+dotnet build-server shutdown > /dev/null 2>&1 || true   # idle compiler servers would share the cores
 /usr/bin/python3 bench/pytorch_reference.py bench "$@" > bench/out/pytorch.json
-dotnet run -c Release --project src/Basin.Cli -- bench --compare bench/out/pytorch.json "$@"
+src/Basin.Cli/bin/Release/net10.0/basin bench --compare bench/out/pytorch.json "$@"
