@@ -203,8 +203,10 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("mode", choices=["fixtures", "bench"])
     p.add_argument("--data-dir")
-    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--threads", type=int, default=os.cpu_count(),
+                   help="intra-op threads (default: all cores); 0 keeps PyTorch's own default (1 on this machine)")
     p.add_argument("--repeat", type=int, default=5)
     args = p.parse_args()
-    torch.set_num_threads(args.threads)
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
     fixtures(args) if args.mode == "fixtures" else bench(args)
