@@ -26,7 +26,7 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var compare = new Option<string?>("--compare") { Description = "JSON of PyTorch timings (bench/pytorch_reference.py --json) to report speed ratios against" };
         var dataDir = new Option<string?>("--data-dir") { Description = "folder with Fashion-MNIST IDX files (else the usual lookup; random images when none is found)" };
-        var repeat = new Option<int>("--repeat") { Description = "timed repetitions per case (the median is reported)", DefaultValueFactory = _ => 5 };
+        var repeat = new Option<int>("--repeat") { Description = "timed repetitions per case after 3 warm-ups (the median is reported)", DefaultValueFactory = _ => 7 };
         var command = new Command("bench", "Measure kernel and objective throughput (GEMM, MLP loss, gradient, Hessian-vector product).");
         foreach (var o in new Option[] { threads, repeat, dataDir, compare, json }) command.Options.Add(o);
         command.SetAction(r => Run(stdout, Math.Max(1, r.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount),
@@ -36,7 +36,7 @@ internal static class BenchCommand
 
     static double Median(int repeat, Action action)
     {
-        action();
+        for (int i = 0; i < 3; i++) action();
         var times = new double[repeat];
         for (int i = 0; i < repeat; i++)
         {
