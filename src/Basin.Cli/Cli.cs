@@ -8,9 +8,11 @@ internal static class Cli
 {
     public const int Ok = 0, Failure = 1, BadInput = 2;
 
-    public static RootCommand Build(TextWriter stdout)
+    public static RootCommand Build(TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("Basin: loss landscapes of neural networks (surfaces, curvature, trajectories, connectivity).");
+        root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
+        root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
         root.Subcommands.Add(EvalCommand.Create(stdout));
         root.Subcommands.Add(BenchCommand.Create(stdout));
         return root;
@@ -18,7 +20,7 @@ internal static class Cli
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = Build(stdout);
+        var root = Build(stdout, stderr);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -30,6 +32,12 @@ internal static class Cli
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Basin.Training.TrainingDivergedException e)
+        {
+            stderr.WriteLine($"error: training diverged: {e.Message}");
+            stderr.WriteLine("hint: lower --lr, or add --warmup; evaluate the last good checkpoint with --checkpoint");
+            return Failure;
         }
         catch (BasinException e)
         {

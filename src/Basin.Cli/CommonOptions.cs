@@ -9,8 +9,9 @@ namespace Basin.Cli;
 /// <summary>The options shared by the commands that evaluate a model on data (DESIGN.md section 3).</summary>
 internal sealed class CommonOptions
 {
-    public readonly Option<string> Model = new("--model") { Description = "model spec, e.g. 'linear(784,100),relu,linear(100,10)' or mlp:784-100-10", Required = true };
-    public readonly Option<string> Weights = new("--weights") { Description = "safetensors file with the parameters (PyTorch state_dict names)", Required = true };
+    public readonly Option<string?> Model = new("--model") { Description = "model spec, e.g. 'linear(784,100),relu,linear(100,10)' or mlp:784-100-10 (taken from the run when --weights is a run directory)" };
+    public readonly Option<string> Weights = new("--weights") { Description = "safetensors file with the parameters (PyTorch state_dict names), or a run directory", Required = true };
+    public readonly Option<string?> Checkpoint = new("--checkpoint") { Description = "with a run directory: final, latest (default) or a step number" };
     public readonly Option<string> Data = new("--data") { Description = "data set: fashion-mnist, mnist, fashion-mnist-mini (embedded), teacher-student, gaussian-mixture, random-labels, spirals", DefaultValueFactory = _ => DataCatalog.Embedded };
     public readonly Option<string?> DataDir = new("--data-dir") { Description = "folder holding the data files (else $BASIN_DATA/NAME, then /usr/share/datasets/NAME)" };
     public readonly Option<string> Split = new("--split") { Description = "train or test", DefaultValueFactory = _ => "train" };
@@ -24,7 +25,7 @@ internal sealed class CommonOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Weights, Data, DataDir, Split, N, Loss, L2, DType, Threads, Batch, Json })
+        foreach (var o in new Option[] { Model, Weights, Checkpoint, Data, DataDir, Split, N, Loss, L2, DType, Threads, Batch, Json })
             command.Options.Add(o);
     }
 
@@ -38,11 +39,28 @@ internal sealed class CommonOptions
     public DataSet LoadData(ParseResult r) =>
         DataCatalog.Load(r.GetValue(Data)!, r.GetValue(Split)!, r.GetValue(DataDir), r.GetValue(N));
 
+    /// <summary>The model spec and weights file named by --model/--weights, resolving a run directory.</summary>
+    public (string Spec, string WeightsPath) ResolveModel(ParseResult r)
+    {
+        string weights = r.GetValue(Weights)!;
+        string? spec = r.GetValue(Model);
+        if (RunDirectory.IsRun(weights))
+        {
+            var run = new RunDirectory(weights);
+            return (spec ?? run.ReadConfig().Model, run.Weights(r.GetValue(Checkpoint)));
+        }
+        if (Directory.Exists(weights))
+            throw new BasinException(weights, "is a directory but not a run (no model.json)", "pass a .safetensors file or a directory made by basin train");
+        if (r.GetValue(Checkpoint) is not null)
+            throw new BasinException("--checkpoint", "only applies when --weights is a run directory");
+        return (spec ?? throw new BasinException("--model", "missing", "give the model spec, e.g. --model mlp:784-100-10"), weights);
+    }
+
     /// <summary>Builds the network for the data and reads its weights, refusing non-finite values.</summary>
     public (Network<T> Network, T[] Theta) LoadModel<T>(ParseResult r, DataSet data) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var network = ModelSpec.Build<T>(r.GetValue(Model)!, data.InputShape);
-        string path = r.GetValue(Weights)!;
+        var (spec, path) = ResolveModel(r);
+        var network = ModelSpec.Build<T>(spec, data.InputShape);
         var theta = SafeTensors.ReadTheta<T>(path, network.Layout);
         foreach (var t in network.Layout.Tensors)
             for (int i = 0; i < t.Length; i++)

@@ -41,4 +41,24 @@ public sealed class DataSet
     }
 
     public string ShapeText => "[" + string.Join(",", InputShape) + "]";
+
+    /// <summary>
+    /// A copy whose labels are replaced, for a seeded random subset of round(fraction x Count) examples, by labels
+    /// drawn uniformly from all classes (Zhang et al. 2017's corruption: a drawn label may equal the true one).
+    /// </summary>
+    public DataSet WithRandomLabels(double fraction, ulong seed)
+    {
+        if (fraction is < 0 or > 1 || double.IsNaN(fraction))
+            throw new BasinException("--random-labels", $"{fraction} is not a fraction in [0, 1]");
+        if (Labels is null) throw new BasinException("--random-labels", $"{Name} has no class labels to corrupt");
+        if (fraction == 0) return this;
+        var rng = new Basin.Tensors.Rng(seed, 0x1ABE1);
+        var order = new int[Count];
+        for (int i = 0; i < Count; i++) order[i] = i;
+        for (int i = Count - 1; i > 0; i--) { int j = rng.NextInt(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+        var labels = (int[])Labels.Clone();
+        int corrupt = (int)Math.Round(fraction * Count);
+        for (int i = 0; i < corrupt; i++) labels[order[i]] = rng.NextInt(Classes);
+        return new DataSet(Name, InputShape, Features, labels, Classes, Targets, TargetSize);
+    }
 }

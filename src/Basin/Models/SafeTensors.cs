@@ -124,6 +124,16 @@ public static class SafeTensors
     public static void Write<T>(string path, ParameterLayout layout, ReadOnlySpan<T> theta,
         IReadOnlyDictionary<string, string>? metadata = null, bool overwrite = true) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        var tensors = new List<(string, int[], ReadOnlyMemory<T>)>();
+        var copy = theta[..layout.Count].ToArray();
+        foreach (var t in layout.Tensors) tensors.Add((t.Name, t.Shape, copy.AsMemory(t.Offset, t.Length)));
+        WriteTensors(path, tensors, metadata, overwrite);
+    }
+
+    /// <summary>Writes named tensors (row-major values with their shapes) as F32 or F64 by T, atomically.</summary>
+    public static void WriteTensors<T>(string path, IReadOnlyList<(string Name, int[] Shape, ReadOnlyMemory<T> Values)> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null, bool overwrite = true) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         string dtype = typeof(T) == typeof(float) ? "F32" : "F64";
         int size = typeof(T) == typeof(float) ? 4 : 8;
         var header = new JsonObject();
@@ -133,20 +143,29 @@ public static class SafeTensors
             foreach (var (k, v) in metadata) meta[k] = v;
             header["__metadata__"] = meta;
         }
-        foreach (var t in layout.Tensors)
-            header[t.Name] = new JsonObject
+        long offset = 0;
+        foreach (var (name, shape, values) in tensors)
+        {
+            header[name] = new JsonObject
             {
                 ["dtype"] = dtype,
-                ["shape"] = new JsonArray(t.Shape.Select(d => (JsonNode)d).ToArray()),
-                ["data_offsets"] = new JsonArray((long)t.Offset * size, (long)(t.Offset + t.Length) * size),
+                ["shape"] = new JsonArray(shape.Select(d => (JsonNode)d).ToArray()),
+                ["data_offsets"] = new JsonArray(offset, offset + (long)values.Length * size),
             };
+            offset += (long)values.Length * size;
+        }
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (json.Length + 7) / 8 * 8;
-        var bytes = new byte[8 + padded + (long)layout.Count * size];
+        var bytes = new byte[8 + padded + offset];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, padded);
         json.CopyTo(bytes, 8);
         for (int i = json.Length; i < padded; i++) bytes[8 + i] = (byte)' ';
-        MemoryMarshal.AsBytes(theta[..layout.Count]).CopyTo(bytes.AsSpan(8 + padded));
+        long at = 8 + padded;
+        foreach (var (_, _, values) in tensors)
+        {
+            MemoryMarshal.AsBytes(values.Span).CopyTo(bytes.AsSpan((int)at));
+            at += (long)values.Length * size;
+        }
         AtomicFile.Write(path, s => s.Write(bytes), overwrite);
     }
 }

@@ -21,11 +21,18 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
     readonly Loss<T> loss;
     readonly T[] features;
     readonly Targets<T> targets;
+    // The examples a pass runs over: the whole set, or a minibatch gathered into the batch buffers.
+    T[] activeFeatures;
+    Targets<T> activeTargets;
+    int activeCount;
+    T[] batchFeatures = [];
+    int[]? batchLabels;
+    T[]? batchValues;
     readonly Workspace<T>[] workspaces;
     readonly T[] theta, direction;
     readonly T[][] shardVectors = new T[WaveSize][];
-    readonly double[] shardLoss;
-    readonly int[] shardCorrect;
+    double[] shardLoss;
+    int[] shardCorrect;
     readonly double[] sum;
 
     public Network<T> Network { get; }
@@ -62,6 +69,9 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
         theta = new T[Dimension];
         direction = new T[Dimension];
         sum = new double[Dimension];
+        activeFeatures = features;
+        activeTargets = targets;
+        activeCount = data.Count;
         shardLoss = new double[Shards];
         shardCorrect = new int[Shards];
     }
@@ -73,7 +83,7 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
         return r;
     }
 
-    int Shards => (Count + BatchSize - 1) / BatchSize;
+    int Shards => (activeCount + BatchSize - 1) / BatchSize;
 
     void CheckLength(ReadOnlySpan<T> x, string name)
     {
@@ -85,6 +95,43 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (l, correct) = Run(Pass.Loss, theta, default, default);
         return new Evaluation(l, Data.Labels is null ? double.NaN : (double)correct / Count, Count);
+    }
+
+    /// <summary>
+    /// The gradient of the mean loss over the examples at <paramref name="indices"/> (a minibatch, gathered
+    /// into buffers reused from call to call); returns that minibatch's mean loss.
+    /// </summary>
+    public double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient)
+    {
+        int n = indices.Length, width = Network.InputSize;
+        if (n == 0) throw new ArgumentException("empty minibatch", nameof(indices));
+        if (batchFeatures.Length < n * width)
+        {
+            batchFeatures = new T[n * width];
+            batchLabels = Data.Labels is null ? null : new int[n];
+            batchValues = targets.Values is null ? null : new T[n * targets.Width];
+        }
+        for (int i = 0; i < n; i++)
+        {
+            int e = indices[i];
+            features.AsSpan(e * width, width).CopyTo(batchFeatures.AsSpan(i * width, width));
+            if (batchLabels is not null) batchLabels[i] = Data.Labels![e];
+            if (batchValues is not null) targets.Values.AsSpan(e * targets.Width, targets.Width).CopyTo(batchValues.AsSpan(i * targets.Width));
+        }
+        activeFeatures = batchFeatures;
+        activeTargets = new Targets<T>(batchLabels, batchValues, targets.Width);
+        activeCount = n;
+        try
+        {
+            if (shardLoss.Length < Shards) { shardLoss = new double[Shards]; shardCorrect = new int[Shards]; }
+            return Run(Pass.Gradient, theta, default, gradient).Loss;
+        }
+        finally
+        {
+            activeFeatures = features;
+            activeTargets = targets;
+            activeCount = Count;
+        }
     }
 
     /// <summary>Writes the gradient of the mean loss; returns the loss.</summary>
@@ -132,7 +179,7 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
                 for (int j = 0; j < sum.Length; j++) sum[j] += double.CreateTruncating(g[j]);
             }
         }
-        double n = Count;
+        double n = activeCount;
         double l = total / n;
         if (L2 != 0)
         {
@@ -151,13 +198,13 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     void Shard(Pass pass, int shard, int slot, Workspace<T> ws)
     {
-        int start = shard * BatchSize, batch = Math.Min(BatchSize, Count - start);
+        int start = shard * BatchSize, batch = Math.Min(BatchSize, activeCount - start);
         int width = Network.OutputSize;
-        Network.Forward(theta, features.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws);
+        Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws);
         var z = ws.Output(batch);
         var dz = pass == Pass.Loss ? Span<T>.Empty : ws.OutputDelta(batch);
-        shardLoss[shard] = loss.Forward(z, targets, start, batch, width, dz);
-        shardCorrect[shard] = Data.Labels is null ? 0 : Loss<T>.Correct(z, Data.Labels.AsSpan(start, batch), batch, width);
+        shardLoss[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
+        shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);
         if (pass == Pass.Loss) return;
         var g = shardVectors[slot].AsSpan();
         g.Clear();

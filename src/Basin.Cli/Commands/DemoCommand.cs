@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Basin.Data;
+using Basin.Models;
+
+namespace Basin.Cli.Commands;
+
+/// <summary>
+/// <c>basin demo</c>: the main job on the embedded Fashion-MNIST subset. Trains a small MLP with checkpoints into
+/// ./basin-demo, evaluates it, and says where everything is. Re-running resumes or reuses the finished run.
+/// </summary>
+internal static class DemoCommand
+{
+    public static RunConfig Config => new()
+    {
+        Model = "mlp:784-100-10",
+        Data = DataCatalog.Embedded,
+        Optimizer = "sgd",
+        LearningRate = 0.05,
+        Momentum = 0.9,
+        Batch = 64,
+        Epochs = 20,
+        Seed = 0,
+    };
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var outDir = new Option<string>("--out") { Description = "where to put the demo's files", DefaultValueFactory = _ => "basin-demo" };
+        var force = new Option<bool>("--force") { Description = "start the demo over" };
+        var threads = new Option<int>("--threads") { Description = "worker threads" };
+        var command = new Command("demo", "Train a small MLP on the embedded Fashion-MNIST subset and evaluate it (the main job).");
+        foreach (var o in new Option[] { outDir, force, threads }) command.Options.Add(o);
+        command.SetAction(r =>
+        {
+            var run = new RunDirectory(Path.Combine(r.GetValue(outDir)!, "run"));
+            var config = Config;
+            bool resume = !r.GetValue(force) && RunDirectory.IsRun(run.Path) && run.ReadConfig() with { Version = config.Version } == config
+                          && run.Checkpoints().Count > 0;
+            if (!resume)
+            {
+                if (Directory.Exists(run.Path)) Directory.Delete(run.Path, true);
+                Directory.CreateDirectory(run.Path);
+                run.WriteConfig(config);
+            }
+            stdout.WriteLine($"basin demo: {config.Model} on {config.Data} (2,000 train / 500 test Fashion-MNIST images), " +
+                             $"SGD lr {config.LearningRate} momentum {config.Momentum}, batch {config.Batch}, {config.Epochs} epochs" +
+                             (resume ? " (continuing the run already in " + run.Path + ")" : ""));
+            TrainRunner.Run(config, run, resume, r.GetValue(threads), stdout, stderr, json: false);
+            stdout.WriteLine();
+            stdout.WriteLine($"next: basin eval --weights {run.Path} --split test   (--checkpoint STEP picks any saved step)");
+            return Cli.Ok;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,109 @@
+using System.CommandLine;
+using Basin.Data;
+using Basin.Models;
+using Basin.Training;
+
+namespace Basin.Cli.Commands;
+
+/// <summary><c>basin train</c>: trains a model into a run directory, or resumes one.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Option<string?>("--model") { Description = "model spec or preset (e.g. mlp:784-100-10)" };
+        var data = new Option<string>("--data") { Description = "data set (see basin eval --help)", DefaultValueFactory = _ => DataCatalog.Embedded };
+        var dataDir = new Option<string?>("--data-dir") { Description = "folder with the data files" };
+        var n = new Option<int?>("--n") { Description = "train on the first N examples" };
+        var testN = new Option<int?>("--test-n") { Description = "evaluate on the first N test examples" };
+        var noTest = new Option<bool>("--no-test") { Description = "do not evaluate the test split" };
+        var randomLabels = new Option<double>("--random-labels") { Description = "replace this fraction of training labels by random ones (seeded)" };
+        var loss = new Option<string>("--loss") { Description = "ce or mse", DefaultValueFactory = _ => "ce" };
+        var l2 = new Option<double>("--l2") { Description = "adds lambda/2 ||theta||^2 to the loss" };
+        var dtype = new Option<string>("--dtype") { Description = "float32 or float64", DefaultValueFactory = _ => "float32" };
+        var threads = new Option<int>("--threads") { Description = "worker threads (results do not depend on it)" };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the initialization and the shuffling" };
+        var batch = new Option<int>("--batch") { Description = "minibatch size", DefaultValueFactory = _ => 128 };
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd, gd (full batch) or adam", DefaultValueFactory = _ => "sgd" };
+        var lr = new Option<double>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.1 };
+        var momentum = new Option<double>("--momentum") { Description = "SGD momentum" };
+        var nesterov = new Option<bool>("--nesterov") { Description = "Nesterov momentum" };
+        var weightDecay = new Option<double>("--weight-decay") { Description = "L2 weight decay added to the gradient (PyTorch style)" };
+        var beta1 = new Option<double>("--beta1") { Description = "Adam beta1", DefaultValueFactory = _ => 0.9 };
+        var beta2 = new Option<double>("--beta2") { Description = "Adam beta2", DefaultValueFactory = _ => 0.999 };
+        var eps = new Option<double>("--eps") { Description = "Adam epsilon", DefaultValueFactory = _ => 1e-8 };
+        var schedule = new Option<string>("--schedule") { Description = "constant, cosine or step:EPOCHS:GAMMA", DefaultValueFactory = _ => "constant" };
+        var warmup = new Option<int>("--warmup") { Description = "linear learning-rate warm-up over this many steps" };
+        var epochs = new Option<int?>("--epochs") { Description = "stop after this many epochs" };
+        var steps = new Option<long?>("--steps") { Description = "stop after this many updates" };
+        var targetLoss = new Option<double?>("--target-loss") { Description = "stop once the training loss is at most this" };
+        var zeroError = new Option<bool>("--until-zero-error") { Description = "stop once every training example is classified correctly" };
+        var saveEvery = new Option<int>("--save-every") { Description = "checkpoint every N epochs (0: only at the end)", DefaultValueFactory = _ => 1 };
+        var saveEverySteps = new Option<int>("--save-every-steps") { Description = "also checkpoint every N steps" };
+        var logEvery = new Option<int>("--log-every") { Description = "also log train/test metrics every N steps" };
+        var init = new Option<string>("--init") { Description = Initialization.Choices, DefaultValueFactory = _ => "pytorch" };
+        var noShuffle = new Option<bool>("--no-shuffle") { Description = "visit examples in file order every epoch" };
+        var shard = new Option<int>("--shard") { Description = "examples per gradient shard (fixes the summation order)", DefaultValueFactory = _ => 64 };
+        var outDir = new Option<string?>("--out") { Description = "run directory to create" };
+        var force = new Option<bool>("--force") { Description = "replace an existing run directory" };
+        var resume = new Option<string?>("--resume") { Description = "continue the run in this directory from its last checkpoint (with --epochs/--steps to extend it)" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var command = new Command("train", "Train a model and record its trajectory in a run directory.");
+        foreach (var o in new Option[] { model, data, dataDir, n, testN, noTest, randomLabels, loss, l2, dtype, threads, seed, batch, optimizer, lr,
+                     momentum, nesterov, weightDecay, beta1, beta2, eps, schedule, warmup, epochs, steps, targetLoss, zeroError, saveEvery,
+                     saveEverySteps, logEvery, init, noShuffle, shard, outDir, force, resume, json })
+            command.Options.Add(o);
+        command.SetAction(r =>
+        {
+            RunDirectory run;
+            RunConfig config;
+            bool resuming = r.GetValue(resume) is not null;
+            if (resuming)
+            {
+                run = new RunDirectory(r.GetValue(resume)!);
+                config = run.ReadConfig();
+                if (r.GetValue(epochs) is { } e) config = config with { Epochs = e };
+                if (r.GetValue(steps) is { } s) config = config with { Steps = s };
+            }
+            else
+            {
+                string dir = r.GetValue(outDir) ?? throw new BasinException("--out", "missing", "name the run directory to create, e.g. --out runs/mlp");
+                run = new RunDirectory(dir);
+                Prepare(run, r.GetValue(force));
+                config = new RunConfig
+                {
+                    Model = r.GetValue(model) ?? throw new BasinException("--model", "missing", "give the model spec, e.g. --model mlp:784-100-10"),
+                    Data = r.GetValue(data)!, DataDir = r.GetValue(dataDir), N = r.GetValue(n), TestN = r.GetValue(testN),
+                    Test = !r.GetValue(noTest), RandomLabels = r.GetValue(randomLabels), Loss = r.GetValue(loss)!, L2 = r.GetValue(l2),
+                    DType = r.GetValue(dtype)!, Optimizer = r.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = r.GetValue(lr),
+                    Momentum = r.GetValue(momentum), Nesterov = r.GetValue(nesterov), WeightDecay = r.GetValue(weightDecay),
+                    Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2), Eps = r.GetValue(eps), Schedule = r.GetValue(schedule)!,
+                    Warmup = r.GetValue(warmup), Batch = r.GetValue(batch), Shuffle = !r.GetValue(noShuffle), Seed = r.GetValue(seed),
+                    Init = r.GetValue(init)!, Epochs = r.GetValue(epochs), Steps = r.GetValue(steps), TargetLoss = r.GetValue(targetLoss),
+                    UntilZeroError = r.GetValue(zeroError), SaveEvery = r.GetValue(saveEvery), SaveEverySteps = r.GetValue(saveEverySteps),
+                    LogEvery = r.GetValue(logEvery), Shard = r.GetValue(shard),
+                };
+                CommonOptions.IsDouble(config.DType);
+            }
+            run.WriteConfig(config);
+            TrainRunner.Run(config, run, resuming, r.GetValue(threads), stdout, stderr, r.GetValue(json));
+            return Cli.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>A new run directory: refuses to replace an existing run unless forced.</summary>
+    public static void Prepare(RunDirectory run, bool force)
+    {
+        if (File.Exists(run.Path)) throw new BasinException(run.Path, "is a file, not a directory");
+        if (Directory.Exists(run.Path) && Directory.EnumerateFileSystemEntries(run.Path).Any())
+        {
+            if (!force)
+                throw new BasinException(run.Path, "already exists and is not empty",
+                    RunDirectory.IsRun(run.Path) ? $"continue it with --resume {run.Path}, or replace it with --force" : "pass --force to replace it");
+            if (!RunDirectory.IsRun(run.Path))
+                throw new BasinException(run.Path, "is not a run directory; refusing to delete it even with --force", "choose another --out");
+            Directory.Delete(run.Path, true);
+        }
+        Directory.CreateDirectory(run.Path);
+    }
+}

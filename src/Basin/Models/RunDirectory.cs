@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Basin.Models;
+
+/// <summary>
+/// A training run on disk (DESIGN.md): model.json, checkpoints/step-NNNNNNN.safetensors (with the optimizer
+/// state beside each as step-NNNNNNN.optimizer.safetensors), final.safetensors and metrics.csv.
+/// </summary>
+public sealed partial class RunDirectory(string path)
+{
+    public string Path { get; } = path;
+    public string ConfigPath => System.IO.Path.Combine(Path, "model.json");
+    public string CheckpointsPath => System.IO.Path.Combine(Path, "checkpoints");
+    public string FinalPath => System.IO.Path.Combine(Path, "final.safetensors");
+    public string MetricsPath => System.IO.Path.Combine(Path, "metrics.csv");
+
+    public static bool IsRun(string path) => Directory.Exists(path) && File.Exists(System.IO.Path.Combine(path, "model.json"));
+
+    public string CheckpointPath(long step) => System.IO.Path.Combine(CheckpointsPath, $"step-{step:D7}.safetensors");
+    public string OptimizerPath(long step) => System.IO.Path.Combine(CheckpointsPath, $"step-{step:D7}.optimizer.safetensors");
+
+    public RunConfig ReadConfig()
+    {
+        if (!File.Exists(ConfigPath)) throw new BasinException(Path, "not a run directory (no model.json)", "make one with basin train --out DIR");
+        return RunConfig.FromJson(File.ReadAllText(ConfigPath), ConfigPath);
+    }
+
+    public void WriteConfig(RunConfig config) =>
+        AtomicFile.Write(ConfigPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(config.ToJson() + "\n")));
+
+    [GeneratedRegex(@"^step-(\d{7,})\.safetensors$")]
+    private static partial Regex CheckpointName();
+
+    /// <summary>Complete checkpoints (weights file present), by step.</summary>
+    public IReadOnlyList<long> Checkpoints()
+    {
+        var steps = new List<long>();
+        if (!Directory.Exists(CheckpointsPath)) return steps;
+        foreach (var file in Directory.EnumerateFiles(CheckpointsPath))
+            if (CheckpointName().Match(System.IO.Path.GetFileName(file)) is { Success: true } m)
+                steps.Add(long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        steps.Sort();
+        return steps;
+    }
+
+    /// <summary>
+    /// The weights file for <paramref name="which"/>: "final", "latest" (the default: final if present, else the
+    /// last checkpoint), or a step number.
+    /// </summary>
+    public string Weights(string? which = null)
+    {
+        var steps = Checkpoints();
+        switch (which?.ToLowerInvariant())
+        {
+            case null or "" or "latest":
+                if (File.Exists(FinalPath) && which is null or "") return FinalPath;
+                if (steps.Count > 0) return CheckpointPath(steps[^1]);
+                if (File.Exists(FinalPath)) return FinalPath;
+                throw new BasinException(Path, "the run has no checkpoint yet", "train it with basin train --resume " + Path);
+            case "final":
+                return File.Exists(FinalPath) ? FinalPath : throw new BasinException(Path, "the run has no final.safetensors (not finished)", "use --checkpoint latest, or resume it");
+            default:
+                if (!long.TryParse(which, NumberStyles.Integer, CultureInfo.InvariantCulture, out long step))
+                    throw new BasinException("--checkpoint", $"'{which}' is not final, latest or a step number");
+                if (!steps.Contains(step))
+                    throw new BasinException("--checkpoint", $"run {Path} has no checkpoint at step {step}",
+                        steps.Count == 0 ? "it has no checkpoints" : "steps: " + string.Join(", ", steps.TakeLast(10)));
+                return CheckpointPath(step);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics;
+using Basin.Data;
+using Basin.Engine;
+using Basin.Models;
+using Basin.Objective;
+using Basin.Tensors;
+
+namespace Basin.Training;
+
+/// <summary>
+/// Trains a network as a run directory describes it: seeded shuffling (one permutation per epoch, drawn from
+/// the seed and the epoch number), minibatch gradients over fixed shards (so results do not depend on the thread
+/// count), checkpoints with optimizer state, metrics after every epoch, and resume from the last checkpoint
+/// that reproduces an uninterrupted run bit for bit.
+/// </summary>
+public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly RunConfig config;
+    readonly DataSet train;
+    readonly DataSet? test;
+    readonly RunDirectory run;
+    readonly Network<T> network;
+    readonly Objective<T> minibatch, trainEval;
+    readonly Objective<T>? testEval;
+    readonly int batch, batchesPerEpoch;
+
+    public Network<T> Network => network;
+
+    public Trainer(RunConfig config, DataSet train, DataSet? test, RunDirectory run, int threads)
+    {
+        this.config = config;
+        this.train = train;
+        this.test = test;
+        this.run = run;
+        network = ModelSpec.Build<T>(config.Model, train.InputShape);
+        batch = config.Optimizer == "gd" ? train.Count : config.Batch;
+        if (batch <= 0) throw new BasinException("--batch", $"{batch} is not a positive batch size");
+        batch = Math.Min(batch, train.Count);
+        batchesPerEpoch = (train.Count + batch - 1) / batch;
+        if (config.Epochs is null && config.Steps is null)
+            throw new BasinException("train", "no stopping rule", "give --epochs N or --steps N (with --target-loss or --until-zero-error to stop earlier)");
+        minibatch = new Objective<T>(network, train, config.Loss, config.L2, Math.Min(config.Shard, batch), threads);
+        trainEval = new Objective<T>(network, train, config.Loss, config.L2, 500, threads);
+        testEval = test is null ? null : new Objective<T>(network, test, config.Loss, config.L2, 500, threads);
+    }
+
+    public long PlannedSteps => config.Steps ?? (long)config.Epochs!.Value * batchesPerEpoch;
+
+    Optimizer<T> CreateOptimizer() => config.Optimizer switch
+    {
+        "sgd" or "gd" => new Sgd<T>(config.Momentum, config.Nesterov, config.WeightDecay),
+        "adam" => new Adam<T>(config.Beta1, config.Beta2, config.Eps, config.WeightDecay),
+        _ => throw new BasinException("--optimizer", $"unknown optimizer '{config.Optimizer}'", "use sgd, gd (full batch) or adam"),
+    };
+
+    int[] Permutation(int epoch)
+    {
+        var p = new int[train.Count];
+        for (int i = 0; i < p.Length; i++) p[i] = i;
+        if (!config.Shuffle || batch == train.Count) return p;
+        var rng = new Rng(config.Seed, 0x5EED0000UL + (ulong)epoch);
+        for (int i = p.Length - 1; i > 0; i--)
+        {
+            int j = rng.NextInt(i + 1);
+            (p[i], p[j]) = (p[j], p[i]);
+        }
+        return p;
+    }
+
+    void SaveCheckpoint(T[] theta, Optimizer<T> optimizer, long step, int epoch, int nextBatch)
+    {
+        var meta = new Dictionary<string, string>
+        {
+            ["step"] = step.ToString(CultureInfo.InvariantCulture),
+            ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
+            ["batch"] = nextBatch.ToString(CultureInfo.InvariantCulture),
+            ["spec"] = config.Model,
+        };
+        var state = optimizer.State.Select(s => (s.Name, new[] { s.Values.Length }, (ReadOnlyMemory<T>)s.Values)).ToList();
+        // The optimizer state goes first: a weights file whose sidecar is missing is never the latest complete checkpoint.
+        SafeTensors.WriteTensors(run.OptimizerPath(step), state, new Dictionary<string, string> { ["optimizer_steps"] = optimizer.Steps.ToString(CultureInfo.InvariantCulture) });
+        SafeTensors.Write<T>(run.CheckpointPath(step), network.Layout, theta, meta);
+    }
+
+    (T[] Theta, Optimizer<T> Optimizer, long Step, int Epoch, int Batch) Restore(Optimizer<T> optimizer)
+    {
+        var steps = run.Checkpoints().Where(s => File.Exists(run.OptimizerPath(s))).ToList();
+        if (steps.Count == 0) throw new BasinException(run.Path, "no complete checkpoint to resume from", "start it again with --force");
+        long step = steps[^1];
+        var theta = SafeTensors.ReadTheta<T>(run.CheckpointPath(step), network.Layout);
+        var (_, meta) = SafeTensors.Read(run.CheckpointPath(step));
+        var (stateTensors, stateMeta) = SafeTensors.Read(run.OptimizerPath(step));
+        var state = stateTensors.ToDictionary(kv => kv.Key, kv => kv.Value.Values.Select(T.CreateChecked).ToArray());
+        optimizer.Restore(state, long.Parse(stateMeta["optimizer_steps"], CultureInfo.InvariantCulture));
+        return (theta, optimizer, step, int.Parse(meta["epoch"], CultureInfo.InvariantCulture), int.Parse(meta["batch"], CultureInfo.InvariantCulture));
+    }
+
+    public TrainResult Run(bool resume, Action<TrainProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var optimizer = CreateOptimizer();
+        T[] theta;
+        long step;
+        int epoch, nextBatch;
+        if (resume)
+            (theta, optimizer, step, epoch, nextBatch) = Restore(optimizer);
+        else
+        {
+            theta = Initialization.Create<T>(network.Layout, config.Init, config.Seed);
+            (step, epoch, nextBatch) = (0, 0, 0);
+            SaveCheckpoint(theta, optimizer, 0, 0, 0);
+        }
+        var metrics = new MetricsLog(run.MetricsPath, resume ? step : -1);
+        double secondsBefore = metrics.Rows.Count > 0 ? metrics.Rows[^1].Seconds : 0;
+        var clock = Stopwatch.StartNew();
+        var schedule = Schedule.Parse(config.Schedule, config.LearningRate, PlannedSteps, config.Warmup);
+        var gradient = new T[network.ParameterCount];
+        long lastSaved = step;
+        string? stop = null;
+
+        MetricsRow Log(double lr)
+        {
+            var tr = trainEval.Evaluate(theta);
+            var te = testEval?.Evaluate(theta);
+            var row = new MetricsRow(step, epoch, lr, tr.Loss, tr.Accuracy, te?.Loss ?? double.NaN, te?.Accuracy ?? double.NaN,
+                secondsBefore + clock.Elapsed.TotalSeconds);
+            metrics.Add(row);
+            return row;
+        }
+
+        if (config.Epochs is { } doneEpochs && epoch >= doneEpochs) stop = $"already at {doneEpochs} epochs";
+        if (config.Steps is { } doneSteps && step >= doneSteps) stop = $"already at {doneSteps} steps";
+        if (!resume) progress?.Invoke(new TrainProgress(0, PlannedSteps, 0, schedule.Rate(0, 0), double.NaN, Log(schedule.Rate(0, 0))));
+        while (stop is null)
+        {
+            var order = Permutation(epoch);
+            for (int b = nextBatch; b < batchesPerEpoch && stop is null; b++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var indices = order.AsSpan(b * batch, Math.Min(batch, train.Count - b * batch));
+                double loss = minibatch.MinibatchGradient(theta, indices, gradient);
+                if (!double.IsFinite(loss))
+                {
+                    string kept = lastSaved >= 0 ? run.CheckpointPath(lastSaved) : "none";
+                    throw new TrainingDivergedException($"the minibatch loss is {loss} at step {step + 1} (epoch {epoch + 1}); last good checkpoint: {kept}");
+                }
+                double lr = schedule.Rate(step, epoch);
+                optimizer.Step(theta, gradient, lr);
+                step++;
+                MetricsRow? row = null;
+                if (config.LogEvery > 0 && step % config.LogEvery == 0 && b + 1 < batchesPerEpoch) row = Log(lr);
+                if (config.SaveEverySteps > 0 && step % config.SaveEverySteps == 0 && b + 1 < batchesPerEpoch)
+                {
+                    SaveCheckpoint(theta, optimizer, step, epoch, b + 1);
+                    lastSaved = step;
+                }
+                if (config.Steps is { } maxSteps && step >= maxSteps) stop = $"reached {maxSteps} steps";
+                if (stop is not null && b + 1 < batchesPerEpoch)
+                {
+                    row ??= Log(lr);
+                    SaveCheckpoint(theta, optimizer, step, epoch, b + 1);
+                    lastSaved = step;
+                }
+                progress?.Invoke(new TrainProgress(step, PlannedSteps, epoch, lr, loss, row));
+                if (stop is not null && b + 1 < batchesPerEpoch) break;
+                if (b + 1 < batchesPerEpoch) continue;
+
+                // End of an epoch.
+                epoch++;
+                var end = Log(lr);
+                if (config.Epochs is { } maxEpochs && epoch >= maxEpochs) stop = $"reached {maxEpochs} epochs";
+                if (config.TargetLoss is { } target && end.TrainLoss <= target) stop = $"training loss {end.TrainLoss:G4} <= {target:G4}";
+                if (config.UntilZeroError && end.TrainAccuracy == 1.0) stop = "zero training error";
+                if (stop is not null || (config.SaveEvery > 0 && epoch % config.SaveEvery == 0))
+                {
+                    SaveCheckpoint(theta, optimizer, step, epoch, 0);
+                    lastSaved = step;
+                }
+                progress?.Invoke(new TrainProgress(step, PlannedSteps, epoch, lr, loss, end));
+            }
+            nextBatch = 0;
+        }
+        SafeTensors.Write<T>(run.FinalPath, network.Layout, theta, new Dictionary<string, string>
+        {
+            ["step"] = step.ToString(CultureInfo.InvariantCulture),
+            ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
+            ["spec"] = config.Model,
+        });
+        return new TrainResult(step, epoch, stop!, trainEval.Evaluate(theta), testEval?.Evaluate(theta), run.FinalPath,
+            secondsBefore + clock.Elapsed.TotalSeconds, resume);
+    }
+}
