@@ -38,8 +38,6 @@ internal static class DemoCommand
             if (!resume)
             {
                 if (Directory.Exists(run.Path)) Directory.Delete(run.Path, true);
-                Directory.CreateDirectory(run.Path);
-                run.WriteConfig(config);
             }
             stdout.WriteLine($"basin demo: {config.Model} on {config.Data} (2,000 train / 500 test Fashion-MNIST images), " +
                              $"SGD lr {config.LearningRate} momentum {config.Momentum}, batch {config.Batch}, {config.Epochs} epochs" +

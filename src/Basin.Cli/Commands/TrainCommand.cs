@@ -84,7 +84,6 @@ internal static class TrainCommand
                 };
                 CommonOptions.IsDouble(config.DType);
             }
-            run.WriteConfig(config);
             TrainRunner.Run(config, run, resuming, r.GetValue(threads), stdout, stderr, r.GetValue(json));
             return Cli.Ok;
         });

@@ -100,6 +100,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     public TrainResult Run(bool resume, Action<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
         var optimizer = CreateOptimizer();
+        Directory.CreateDirectory(run.Path);
+        run.WriteConfig(config);
         T[] theta;
         long step;
         int epoch, nextBatch;
@@ -131,7 +133,11 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         if (config.Epochs is { } doneEpochs && epoch >= doneEpochs) stop = $"already at {doneEpochs} epochs";
         if (config.Steps is { } doneSteps && step >= doneSteps) stop = $"already at {doneSteps} steps";
-        if (!resume) progress?.Invoke(new TrainProgress(0, PlannedSteps, 0, schedule.Rate(0, 0), double.NaN, Log(schedule.Rate(0, 0))));
+        if (!resume)
+        {
+            var first = Log(schedule.Rate(0, 0));
+            progress?.Invoke(new TrainProgress(0, PlannedSteps, 0, first.LearningRate, double.NaN, first));
+        }
         while (stop is null)
         {
             var order = Permutation(epoch);
