@@ -2,6 +2,7 @@
 """PyTorch reference for Basin's engine core (issue 2). Run with Debian's python3 and python3-torch.
 
   /usr/bin/python3 bench/pytorch_reference.py fixtures   # train the MLP and CNN, write weights + expected numbers
+  /usr/bin/python3 bench/pytorch_reference.py training   # 100 SGD steps (f32) and 50 GD steps (f64) from one init
   /usr/bin/python3 bench/pytorch_reference.py bench      # time the same cases as `basin bench`; JSON on stdout
 
 Data: the first 10,000 Fashion-MNIST training images, from --data-dir, $BASIN_DATA/fashion-mnist,
@@ -152,6 +153,39 @@ def fixtures(args):
         json.dump(expected, f, indent=1)
 
 
+def training(args):
+    """Issue 3 parity: from the same initial weights and batch order (no shuffle, last batch partial as a
+    DataLoader with drop_last=False), 100 SGD steps (lr 0.1, momentum 0.9, batch 128) in float32 and 50 full-batch
+    GD steps (lr 0.1) in float64, on the first 2,000 training images (the embedded fashion-mnist-mini)."""
+    torch.manual_seed(1)
+    x, y = load(args.data_dir, 2000)
+    out = os.path.join(ROOT, "tests", "Basin.Tests", "Fixtures", "pytorch")
+    model = mlp()
+    save_safetensors(os.path.join(out, "train-init.safetensors"), model.state_dict(), {"spec": MLP})
+    init = {k: t.clone() for k, t in model.state_dict().items()}
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    step = 0
+    while step < 100:
+        for i in range(0, len(x), 128):
+            if step == 100:
+                break
+            opt.zero_grad()
+            loss_fn(model(x[i:i + 128]), y[i:i + 128]).backward()
+            opt.step()
+            step += 1
+    save_safetensors(os.path.join(out, "train-sgd100.safetensors"), model.state_dict())
+    gd = mlp().double()
+    gd.load_state_dict({k: t.double() for k, t in init.items()})
+    opt = torch.optim.SGD(gd.parameters(), lr=0.1)
+    xd = x.double()
+    for _ in range(50):
+        opt.zero_grad()
+        loss_fn(gd(xd), y).backward()
+        opt.step()
+    save_safetensors(os.path.join(out, "train-gd50.safetensors"), gd.state_dict())
+
+
 def median_time(fn, repeat=5):
     fn()
     ts = []
@@ -201,7 +235,7 @@ def bench(args):
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["fixtures", "bench"])
+    p.add_argument("mode", choices=["fixtures", "training", "bench"])
     p.add_argument("--data-dir")
     p.add_argument("--threads", type=int, default=os.cpu_count(),
                    help="intra-op threads (default: all cores); 0 keeps PyTorch's own default (1 on this machine)")
@@ -209,4 +243,4 @@ if __name__ == "__main__":
     args = p.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-    fixtures(args) if args.mode == "fixtures" else bench(args)
+    {"fixtures": fixtures, "training": training, "bench": bench}[args.mode](args)
