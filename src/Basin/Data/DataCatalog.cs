@@ -10,7 +10,7 @@ public static class DataCatalog
     public const string Embedded = "fashion-mnist-mini";
 
     public static readonly string[] Names =
-        ["fashion-mnist", "mnist", Embedded, .. Synthetic.Names];
+        ["fashion-mnist", "mnist", "cifar10", Embedded, "FILE.csv[:LABEL_COLUMN]", .. Synthetic.Names];
 
     public static DataSet Load(string name, string split, string? dataDir = null, int? n = null)
     {
@@ -20,12 +20,25 @@ public static class DataCatalog
         var (kind, options) = Synthetic.SplitName(name);
         DataSet data = kind.ToLowerInvariant() switch
         {
+            _ when IsCsv(name, out var file, out var label) => Csv.Load(Csv.ForSplit(file, split), label),
             "fashion-mnist" or "mnist" => FromIdxDirectory(kind.ToLowerInvariant(), split, dataDir),
+            "cifar10" or "cifar-10" => Cifar10.Load(Cifar10.Find(dataDir, split)
+                ?? throw new BasinException("cifar10", $"no {Cifar10.FileNames(split)[0]} in " + string.Join(", ", SearchPath("cifar10", dataDir)),
+                    "pass --data-dir with the binary version's files (cifar-10-batches-bin)"), split),
             Embedded => FromEmbedded(split),
             _ when Synthetic.Names.Contains(kind.ToLowerInvariant()) => Synthetic.Create(kind.ToLowerInvariant(), options, split, n ?? 1000),
             _ => throw new BasinException("--data", $"unknown data set '{name}'", "known: " + string.Join(", ", Names)),
         };
         return n is { } count ? data.Take(count) : data;
+    }
+
+    /// <summary>FILE.csv, or FILE.csv:COLUMN naming the label column.</summary>
+    static bool IsCsv(string name, out string file, out string? label)
+    {
+        int at = name.IndexOf(".csv", StringComparison.OrdinalIgnoreCase);
+        file = at < 0 ? name : name[..(at + 4)];
+        label = at >= 0 && name.Length > at + 5 && name[at + 4] == ':' ? name[(at + 5)..] : null;
+        return at >= 0 && (name.Length == at + 4 || label is not null);
     }
 
     static (string Images, string Labels) FileNames(string split) => split == "train"
