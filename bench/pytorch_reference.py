@@ -223,7 +223,17 @@ def bench(args):
             g = torch.autograd.grad(loss_fn(model(x2), y2), params, create_graph=True)
             return torch.autograd.grad(sum((gi * vi).sum() for gi, vi in zip(g, v)), params)
 
+        def sgd_epoch():
+            opt = torch.optim.SGD(params, lr=0.01, momentum=0.9)
+            perm = torch.randperm(len(x))
+            for i in range(0, len(x), 128):
+                idx = perm[i:i + 128]
+                opt.zero_grad()
+                loss_fn(model(x[idx]), y[idx]).backward()
+                opt.step()
+
         if name == "mlp":
+            res["mlp_sgd_epoch_10k"] = median_time(sgd_epoch, args.repeat)
             res["mlp_loss_10k"] = median_time(lambda: loss_only(x, y), args.repeat)
             res["mlp_grad_2k"] = median_time(grad, args.repeat)
             res["mlp_hvp_2k"] = median_time(hvp, args.repeat)

@@ -125,6 +125,27 @@ internal static class BenchCommand
         results.Add(new Result("mlp_grad_2k", Median(repeat, () => obj2k.Gradient(theta, output)), 2 * mlpFlops * 2000, "n=2000"));
         results.Add(new Result("mlp_hvp_2k", Median(repeat, () => obj2k.HessianVectorProduct(theta, v, output)), 3 * mlpFlops * 2000, "n=2000"));
 
+        {
+            // One epoch of minibatch SGD as the trainer runs it: seeded permutation, batch 128, shards of 64.
+            var trainNet = ModelSpec.Build<float>(Mlp, data10k.InputShape);
+            var sgdObjective = new Objective<float>(trainNet, data10k, "ce", 0, 64, threads);
+            var w = (float[])theta.Clone();
+            var g = new float[w.Length];
+            var order = new int[data10k.Count];
+            for (int i = 0; i < order.Length; i++) order[i] = i;
+            var shuffle = new Rng(9);
+            for (int i = order.Length - 1; i > 0; i--) { int j = shuffle.NextInt(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+            results.Add(new Result("mlp_sgd_epoch_10k", Median(repeat, () =>
+            {
+                var sgd = new Basin.Training.Sgd<float>(0.9);
+                for (int b = 0; b < order.Length; b += 128)
+                {
+                    sgdObjective.MinibatchGradient(w, order.AsSpan(b, Math.Min(128, order.Length - b)), g);
+                    sgd.Step(w, g, 0.01);
+                }
+            }), 2 * mlpFlops * 10000, "one epoch, batch 128, momentum 0.9"));
+        }
+
         const string cnn = "conv2d(1,8,3,padding=1),relu,maxpool2d(2),conv2d(8,16,3,padding=1),relu,maxpool2d(2),flatten,linear(784,10)";
         var cnnNet = ModelSpec.Build<float>(cnn, data2k.InputShape);
         var cnnTheta = DefaultInit(cnnNet.Layout, 5);

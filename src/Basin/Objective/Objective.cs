@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using Basin.Data;
 using Basin.Engine;
 using Basin.Engine.Losses;
@@ -8,8 +9,8 @@ namespace Basin.Objective;
 /// <summary>
 /// Network + data + loss: the mean loss over a whole data set, its gradient, exact Hessian-vector and
 /// Gauss-Newton-vector products, and per-example gradients. The data are cut into fixed shards of
-/// <see cref="BatchSize"/> examples; shards run in parallel and their sums are reduced in shard order in
-/// float64, so results are bit-identical whatever the thread count.
+/// <see cref="BatchSize"/> examples; shards run in parallel and their sums are reduced in shard order (losses
+/// in float64), so results are bit-identical whatever the thread count.
 /// </summary>
 public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -33,7 +34,6 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
     readonly T[][] shardVectors = new T[WaveSize][];
     double[] shardLoss;
     int[] shardCorrect;
-    readonly double[] sum;
 
     public Network<T> Network { get; }
     public DataSet Data { get; }
@@ -68,7 +68,6 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int t = 0; t < Threads; t++) workspaces[t] = network.CreateWorkspace(BatchSize);
         theta = new T[Dimension];
         direction = new T[Dimension];
-        sum = new double[Dimension];
         activeFeatures = features;
         activeTargets = targets;
         activeCount = data.Count;
@@ -152,7 +151,6 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (vector)
         {
             CheckLength(result, "result");
-            Array.Clear(sum);
             for (int s = 0; s < WaveSize; s++) shardVectors[s] ??= new T[Dimension];
         }
         double total = 0;
@@ -175,8 +173,8 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
                 total += shardLoss[first + s];
                 correct += shardCorrect[first + s];
                 if (!vector) continue;
-                var g = shardVectors[s];
-                for (int j = 0; j < sum.Length; j++) sum[j] += double.CreateTruncating(g[j]);
+                if (first + s == 0) shardVectors[s].CopyTo(result);
+                else TensorPrimitives.Add(result, shardVectors[s], result);
             }
         }
         double n = activeCount;
@@ -189,9 +187,8 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         if (vector)
         {
-            var extra = pass == Pass.Gradient ? this.theta : direction;
-            for (int j = 0; j < sum.Length; j++)
-                result[j] = T.CreateTruncating(sum[j] / n + L2 * double.CreateTruncating(extra[j]));
+            TensorPrimitives.Multiply(result, T.One / T.CreateChecked(n), result);
+            if (L2 != 0) TensorPrimitives.MultiplyAdd(pass == Pass.Gradient ? this.theta : direction, T.CreateChecked(L2), result, result);
         }
         return (l, correct);
     }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Basin.Training;
 
@@ -10,6 +11,7 @@ namespace Basin.Training;
 public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     T[]? buffer;
+    T[]? decayed, nesterov;
 
     public double Momentum { get; }
     public bool Nesterov { get; }
@@ -29,20 +31,27 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
 
     public override void Step(Span<T> theta, ReadOnlySpan<T> gradient, double learningRate)
     {
-        T mu = T.CreateChecked(Momentum), wd = T.CreateChecked(WeightDecay), step = T.CreateChecked(-learningRate);
-        bool first = buffer is null;
-        if (Momentum != 0) buffer ??= new T[theta.Length];
-        for (int i = 0; i < theta.Length; i++)
+        T mu = T.CreateChecked(Momentum), step = T.CreateChecked(-learningRate);
+        ReadOnlySpan<T> d = gradient;
+        if (WeightDecay != 0)
         {
-            T d = WeightDecay != 0 ? gradient[i] + wd * theta[i] : gradient[i];
-            if (buffer is not null)
-            {
-                T b = first ? d : buffer[i] * mu + d;
-                buffer[i] = b;
-                d = Nesterov ? d + mu * b : b;
-            }
-            theta[i] = T.FusedMultiplyAdd(step, d, theta[i]);
+            decayed ??= new T[theta.Length];
+            TensorPrimitives.MultiplyAdd(theta, T.CreateChecked(WeightDecay), gradient, decayed);
+            d = decayed;
         }
+        if (Momentum != 0)
+        {
+            if (buffer is null) buffer = d.ToArray();
+            else TensorPrimitives.MultiplyAdd(buffer, mu, d, buffer);
+            if (Nesterov)
+            {
+                nesterov ??= new T[theta.Length];
+                TensorPrimitives.MultiplyAdd(buffer, mu, d, nesterov);
+                d = nesterov;
+            }
+            else d = buffer;
+        }
+        TensorPrimitives.FusedMultiplyAdd(d, step, theta, theta);
         Steps++;
     }
 
