@@ -31,7 +31,7 @@ internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public abstract void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch);
 
-    /// <summary>dx = J_x^T dy (skipped when dx is empty); gp += J_p^T dy.</summary>
+    /// <summary>dx = J_x^T dy (skipped when dx is empty); gp = J_p^T dy (overwritten; skipped when empty).</summary>
     public abstract void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
         int batch, Span<T> scratch);
 
@@ -39,7 +39,7 @@ internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
     public abstract void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
         Span<T> ry, int batch, Span<T> scratch);
 
-    /// <summary>R{dx} and hp += R{gp}, the directional derivatives of the backward pass along (vp, rx, rdy).</summary>
+    /// <summary>R{dx} and hp = R{gp} (overwritten), the directional derivatives of the backward pass along (vp, rx, rdy).</summary>
     public abstract void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
         ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch);
 

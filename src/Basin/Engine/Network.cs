@@ -53,7 +53,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             Layers[i].Forward(Slice(theta, i), ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
     }
 
-    /// <summary>Back-propagates <c>ws.OutputDelta</c>; grad += J^T delta (grad may be empty).</summary>
+    /// <summary>Back-propagates <c>ws.OutputDelta</c>; grad = J^T delta, overwritten (grad may be empty).</summary>
     internal void Backward(ReadOnlySpan<T> theta, int batch, Workspace<T> ws, Span<T> grad)
     {
         for (int i = Layers.Length - 1; i >= 0; i--)
@@ -73,7 +73,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Backward and R-backward together from <c>ws.OutputDelta</c> and <c>ws.ROutputDelta</c>:
-    /// hv += R{grad} = H v (the data part).
+    /// hv = R{grad} = H v (the data part), overwritten.
     /// </summary>
     internal void BackwardR(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, int batch, Workspace<T> ws, Span<T> hv)
     {

@@ -164,10 +164,13 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (Threads == 1 || count == 1)
                 for (int s = 0; s < count; s++) Shard(pass, first + s, s, workspaces[0]);
             else
-                Parallel.For(0, Math.Min(Threads, count), new ParallelOptions { MaxDegreeOfParallelism = Threads }, t =>
+            {
+                int threads = Math.Min(Threads, count);
+                WorkerTeam.Run(threads, t =>
                 {
-                    for (int s = t; s < count; s += Threads) Shard(pass, first + s, s, workspaces[t]);
+                    for (int s = t; s < count; s += threads) Shard(pass, first + s, s, workspaces[t]);
                 });
+            }
             for (int s = 0; s < count; s++)
             {
                 total += shardLoss[first + s];
@@ -204,7 +207,6 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
         shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);
         if (pass == Pass.Loss) return;
         var g = shardVectors[slot].AsSpan();
-        g.Clear();
         switch (pass)
         {
             case Pass.Gradient:
@@ -241,7 +243,6 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
             Network.Forward(this.theta, features.AsMemory(e * Network.InputSize, Network.InputSize), 1, ws);
             loss.Forward(ws.Output(1), targets, e, 1, width, ws.OutputDelta(1));
             var row = gradients.Slice(i * Dimension, Dimension);
-            row.Clear();
             Network.Backward(this.theta, 1, ws, row);
             if (L2 != 0)
                 for (int j = 0; j < Dimension; j++) row[j] += T.CreateChecked(L2) * this.theta[j];

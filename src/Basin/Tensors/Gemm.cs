@@ -15,6 +15,8 @@ internal static unsafe class Gemm
     const int KC = 384;
     const int MC = 192;
     const int NCBytes = 3840;
+    /// <summary>Up to this many rows of C, a non-transposed B is read in place: too little reuse to repay packing.</summary>
+    const int DirectBRows = 192;
 
     /// <summary>C[m,n] = (accumulate ? C : 0) + op(A)[m,k] op(B)[k,n].</summary>
     public static void Multiply<T>(bool transA, bool transB, int m, int n, int k,
@@ -92,6 +94,7 @@ internal static unsafe class Gemm
                 T* alignedA = Align(pA), alignedB = Align(pB);
                 // AVX-512 kernels read a non-transposed A in place (row stride lda) instead of packing it.
                 bool direct = tile.Wide && !transA;
+                bool directB = tile.Wide && !transB && m <= DirectBRows;
                 for (int jc = j0; jc < j1; jc += nc)
                 {
                     int ncb = Math.Min(nc, j1 - jc);
@@ -99,7 +102,7 @@ internal static unsafe class Gemm
                     {
                         int kcb = Math.Min(kc, k - pc);
                         bool load = accumulate || pc > 0;
-                        PackB(alignedB, pc, kcb, jc, ncb);
+                        if (!directB) PackB(alignedB, pc, kcb, jc, ncb);
                         for (int ic = 0; ic < m; ic += MC)
                         {
                             int mcb = Math.Min(MC, m - ic);
@@ -108,6 +111,9 @@ internal static unsafe class Gemm
                             {
                                 int cols = Math.Min(nr, ncb - jr);
                                 T* bPanel = alignedB + jr * kcb;
+                                int bs = nr;
+                                if (directB && cols == nr) { bPanel = b + (long)pc * ldb + jc + jr; bs = ldb; }
+                                else if (directB) { bPanel = alignedB; PackB(alignedB, pc, kcb, jc + jr, cols); }
                                 for (int ir = 0; ir < mcb; ir += mr)
                                 {
                                     int rows = Math.Min(mr, mcb - ir);
@@ -117,14 +123,14 @@ internal static unsafe class Gemm
                                     else if (direct) { aPanel = alignedA; PackA(alignedA, ic + ir, rows, pc, kcb); }
                                     T* cTile = c + (long)(ic + ir) * ldc + jc + jr;
                                     if (rows == mr && cols == nr)
-                                        Kernel(kcb, aPanel, rs, cs, bPanel, cTile, ldc, load);
+                                        Kernel(kcb, aPanel, rs, cs, bPanel, bs, cTile, ldc, load);
                                     else
                                     {
                                         if (tile.Wide && cols <= 2 * Vector512<T>.Count)
                                             for (int q = 0; q < cols; q += Vector512<T>.Count)
-                                                Kernel512Narrow(kcb, aPanel, rs, cs, bPanel + q, nr, tileBuf + q, nr);
+                                                Kernel512Narrow(kcb, aPanel, rs, cs, bPanel + q, bs, tileBuf + q, nr);
                                         else
-                                            Kernel(kcb, aPanel, rs, cs, bPanel, tileBuf, nr, false);
+                                            Kernel(kcb, aPanel, rs, cs, bPanel, bs, tileBuf, nr, false);
                                         for (int i = 0; i < rows; i++)
                                         for (int j = 0; j < cols; j++)
                                         {
@@ -213,9 +219,9 @@ internal static unsafe class Gemm
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        void Kernel(int kc, T* ap, int rs, int cs, T* bp, T* cp, int ldcTile, bool load)
+        void Kernel(int kc, T* ap, int rs, int cs, T* bp, int bs, T* cp, int ldcTile, bool load)
         {
-            if (tile.Wide) Kernel512(kc, ap, rs, cs, bp, cp, ldcTile, load);
+            if (tile.Wide) Kernel512(kc, ap, rs, cs, bp, bs, cp, ldcTile, load);
             else Kernel256(kc, ap, bp, cp, ldcTile, load);
         }
     }
@@ -247,7 +253,8 @@ internal static unsafe class Gemm
     // 8 x (3 vectors) tile: 24 accumulators + 3 B vectors + 1 broadcast fit the 32 zmm registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     // A element (r, p) is ap[r * rs + p * cs]: packed panels have (1, 8), in-place rows (lda, 1).
-    static void Kernel512<T>(int kc, T* ap, int rs, int cs, T* bp, T* cp, int ldc, bool load) where T : unmanaged, INumberBase<T>
+    // B row p is bp[p * bs ..]: packed panels have bs = NR, in-place B rows bs = ldb.
+    static void Kernel512<T>(int kc, T* ap, int rs, int cs, T* bp, int bs, T* cp, int ldc, bool load) where T : unmanaged, INumberBase<T>
     {
         T* a0 = ap, a1 = ap + rs, a2 = ap + 2 * rs, a3 = ap + 3 * rs, a4 = ap + 4 * rs, a5 = ap + 5 * rs, a6 = ap + 6 * rs, a7 = ap + 7 * rs;
         nint off = 0;
@@ -270,7 +277,7 @@ internal static unsafe class Gemm
             x = Vector512.Create(a6[off]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61); c62 = Fma(x, b2, c62);
             x = Vector512.Create(a7[off]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71); c72 = Fma(x, b2, c72);
             off += cs;
-            bp += 3 * v;
+            bp += bs;
         }
         Store(cp, v, load, c00, c01, c02); cp += ldc;
         Store(cp, v, load, c10, c11, c12); cp += ldc;

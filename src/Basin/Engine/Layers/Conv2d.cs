@@ -44,11 +44,16 @@ internal sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
-    void SumBias(ReadOnlySpan<T> dy, Span<T> gp)
+    /// <summary>gb (+)= the per-channel sums of dy: overwritten for the first example of a batch.</summary>
+    void SumBias(ReadOnlySpan<T> dy, Span<T> gp, bool first)
     {
         if (!Bias) return;
         var gb = gp.Slice(Out * Rows, Out);
-        for (int o = 0; o < Out; o++) gb[o] += System.Numerics.Tensors.TensorPrimitives.Sum(dy.Slice(o * Cols, Cols));
+        for (int o = 0; o < Out; o++)
+        {
+            T sum = System.Numerics.Tensors.TensorPrimitives.Sum(dy.Slice(o * Cols, Cols));
+            gb[o] = first ? sum : gb[o] + sum;
+        }
     }
 
     public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
@@ -78,8 +83,8 @@ internal sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIe
             }
             if (gp.IsEmpty) continue;
             geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
-            Gemm.Multiply(false, true, Out, Rows, Cols, dyb, Cols, cols, Cols, gp, Rows, true);
-            SumBias(dyb, gp);
+            Gemm.Multiply(false, true, Out, Rows, Cols, dyb, Cols, cols, Cols, gp, Rows, b > 0);
+            SumBias(dyb, gp, b == 0);
         }
     }
 
@@ -117,13 +122,13 @@ internal sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIe
                 geometry.Fold<T>(dcols, rdx.Slice(b * InputSize, InputSize));
             }
             geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
-            Gemm.Multiply(false, true, Out, Rows, Cols, rdyb, Cols, cols, Cols, hp, Rows, true);
+            Gemm.Multiply(false, true, Out, Rows, Cols, rdyb, Cols, cols, Cols, hp, Rows, b > 0);
             if (!rx.IsEmpty)
             {
                 geometry.Unfold(rx.Slice(b * InputSize, InputSize), cols);
                 Gemm.Multiply(false, true, Out, Rows, Cols, dyb, Cols, cols, Cols, hp, Rows, true);
             }
-            SumBias(rdyb, hp);
+            SumBias(rdyb, hp, b == 0);
         }
     }
 }

@@ -37,9 +37,11 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
+    /// <summary>gb = sum of the rows of dy.</summary>
     static void SumRows(ReadOnlySpan<T> dy, Span<T> gb, int batch, int width)
     {
-        for (int i = 0; i < batch; i++) TensorPrimitives.Add(gb, dy.Slice(i * width, width), gb);
+        dy[..width].CopyTo(gb);
+        for (int i = 1; i < batch; i++) TensorPrimitives.Add(gb, dy.Slice(i * width, width), gb);
     }
 
     public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
@@ -53,7 +55,7 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
     {
         if (!dx.IsEmpty) Gemm.Multiply(false, false, batch, In, Out, dy, Out, W(p), In, dx, In, false);
         if (gp.IsEmpty) return;
-        Gemm.Multiply(true, false, Out, In, batch, dy, Out, x, In, gp, In, true);
+        Gemm.Multiply(true, false, Out, In, batch, dy, Out, x, In, gp, In, false);
         if (Bias) SumRows(dy, gp.Slice(Out * In, Out), batch, Out);
     }
 
@@ -73,7 +75,7 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
             Gemm.Multiply(false, false, batch, In, Out, rdy, Out, W(p), In, rdx, In, false);
             Gemm.Multiply(false, false, batch, In, Out, dy, Out, W(vp), In, rdx, In, true);
         }
-        Gemm.Multiply(true, false, Out, In, batch, rdy, Out, x, In, hp, In, true);
+        Gemm.Multiply(true, false, Out, In, batch, rdy, Out, x, In, hp, In, false);
         if (!rx.IsEmpty) Gemm.Multiply(true, false, Out, In, batch, dy, Out, rx, In, hp, In, true);
         if (Bias) SumRows(rdy, hp.Slice(Out * In, Out), batch, Out);
     }
