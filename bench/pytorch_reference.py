@@ -186,8 +186,9 @@ def training(args):
     save_safetensors(os.path.join(out, "train-gd50.safetensors"), gd.state_dict())
 
 
-def median_time(fn, repeat=5):
-    fn()
+def median_time(fn, repeat=7):
+    for _ in range(3):
+        fn()
     ts = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -249,7 +250,7 @@ if __name__ == "__main__":
     p.add_argument("--data-dir")
     p.add_argument("--threads", type=int, default=os.cpu_count(),
                    help="intra-op threads (default: all cores); 0 keeps PyTorch's own default (1 on this machine)")
-    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--repeat", type=int, default=7)
     args = p.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
