@@ -49,8 +49,28 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     internal void Forward(ReadOnlySpan<T> theta, ReadOnlyMemory<T> x, int batch, Workspace<T> ws)
     {
         ws.Input = x;
-        for (int i = 0; i < Layers.Length; i++)
+        ForwardRange(theta, 0, Layers.Length, batch, ws);
+    }
+
+    /// <summary>Index of the first layer with parameters (-1 when none): the layers before it are fixed maps.</summary>
+    internal int FirstParametric => Array.FindIndex(Layers, l => l.ParameterCount > 0);
+
+    /// <summary>Offset in theta of layer i's parameters.</summary>
+    internal int Offset(int i) => offsets[i];
+
+    /// <summary>Runs layers [first, last) on the input already in place, with theta's slices for those layers.</summary>
+    internal void ForwardRange(ReadOnlySpan<T> theta, int first, int last, int batch, Workspace<T> ws)
+    {
+        for (int i = first; i < last; i++)
             Layers[i].Forward(Slice(theta, i), ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
+    }
+
+    /// <summary>Runs layers first.. with <paramref name="tail"/> holding theta from <c>Offset(first)</c> on.</summary>
+    internal void ForwardTail(ReadOnlySpan<T> tail, int first, int batch, Workspace<T> ws)
+    {
+        int origin = offsets[first];
+        for (int i = first; i < Layers.Length; i++)
+            Layers[i].Forward(tail[(offsets[i] - origin)..(offsets[i + 1] - origin)], ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
     }
 
     /// <summary>Back-propagates <c>ws.OutputDelta</c>; grad = J^T delta, overwritten (grad may be empty).</summary>

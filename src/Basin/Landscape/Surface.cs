@@ -1,0 +1,45 @@
+namespace Basin.Landscape;
+
+/// <summary>
+/// Loss and accuracy on a 1D or 2D grid around theta, cell (i, j) at x[i], y[j] stored at i * ny + j, with a
+/// mask of the cells computed so far (a partial surface can be resumed). Accuracy is a fraction here.
+/// </summary>
+public sealed class Surface
+{
+    public Axis X { get; }
+    public Axis? Y { get; }
+    public bool HasTest { get; }
+    public double[] TrainLoss { get; }
+    public double[] TrainAccuracy { get; }
+    public double[]? TestLoss { get; }
+    public double[]? TestAccuracy { get; }
+    public bool[] Done { get; }
+    public IReadOnlyDictionary<string, string> Settings { get; }
+
+    public Surface(Axis x, Axis? y, bool hasTest, IReadOnlyDictionary<string, string> settings)
+    {
+        X = x; Y = y; HasTest = hasTest; Settings = settings;
+        int n = Cells;
+        TrainLoss = Filled(n); TrainAccuracy = Filled(n);
+        if (hasTest) { TestLoss = Filled(n); TestAccuracy = Filled(n); }
+        Done = new bool[n];
+    }
+
+    static double[] Filled(int n) { var a = new double[n]; Array.Fill(a, double.NaN); return a; }
+
+    public int Columns => Y?.Count ?? 1;
+    public int Cells => X.Count * Columns;
+    public int Completed => Done.Count(d => d);
+    public (double X, double Y) Coordinates(int cell) => (X[cell / Columns], Y is null ? 0 : Y[cell % Columns]);
+
+    /// <summary>The cell nearest the origin, if the origin lies inside the grid.</summary>
+    public int? Center
+    {
+        get
+        {
+            int Nearest(Axis a) => a.Count == 1 ? 0 : (int)Math.Round((0 - a.Min) / (a.Max - a.Min) * (a.Count - 1));
+            int i = Nearest(X), j = Y is null ? 0 : Nearest(Y);
+            return i >= 0 && i < X.Count && j >= 0 && j < Columns ? i * Columns + j : null;
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using Basin.Models;
+using PureHDF;
+
+namespace Basin.Landscape;
+
+/// <summary>
+/// Surfaces as HDF5 with loss-landscape's dataset names (xcoordinates, ycoordinates, train_loss, train_acc,
+/// test_loss, test_acc; 2D arrays indexed [i, j] at x[i], y[j]; accuracy in percent), the settings as attributes,
+/// and a <c>computed</c> mask so an interrupted surface resumes. Written to a temporary file and renamed.
+/// </summary>
+public static class SurfaceFile
+{
+    public static void Write(string path, Surface s)
+    {
+        var file = new H5File();
+        file["xcoordinates"] = s.X.Values();
+        if (s.Y is not null) file["ycoordinates"] = s.Y.Values();
+        file["train_loss"] = Shape(s, s.TrainLoss, 1);
+        file["train_acc"] = Shape(s, s.TrainAccuracy, 100);
+        if (s.HasTest)
+        {
+            file["test_loss"] = Shape(s, s.TestLoss!, 1);
+            file["test_acc"] = Shape(s, s.TestAccuracy!, 100);
+        }
+        var mask = s.Done.Select(d => d ? (byte)1 : (byte)0).ToArray();
+        file["computed"] = s.Y is null ? mask : ToMatrix(mask, s.X.Count, s.Columns);
+        foreach (var (k, v) in s.Settings) file.Attributes[k] = v;
+        file.Attributes["xrange"] = s.X.ToString();
+        if (s.Y is not null) file.Attributes["yrange"] = s.Y.ToString();
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
+        try
+        {
+            file.Write(tmp);
+            File.Move(tmp, full, true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    static object Shape(Surface s, double[] values, double scale)
+    {
+        var v = scale == 1 ? values : values.Select(x => x * scale).ToArray();
+        return s.Y is null ? v : ToMatrix(v, s.X.Count, s.Columns);
+    }
+
+    static T[,] ToMatrix<T>(T[] v, int rows, int cols)
+    {
+        var m = new T[rows, cols];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) m[i, j] = v[i * cols + j];
+        return m;
+    }
+
+    /// <summary>Reads a surface written by <see cref="Write"/>; null when the file is not one of ours.</summary>
+    public static Surface Read(string path)
+    {
+        try
+        {
+            using var f = H5File.OpenRead(path);
+            var settings = new Dictionary<string, string>();
+            foreach (var a in f.Attributes()) settings[a.Name] = a.Read<string>();
+            var x = Axis.Parse(settings["xrange"], "xrange");
+            var y = settings.TryGetValue("yrange", out var yr) ? Axis.Parse(yr, "yrange") : null;
+            settings.Remove("xrange");
+            settings.Remove("yrange");
+            bool hasTest = f.LinkExists("test_loss");
+            var s = new Surface(x, y, hasTest, settings);
+            Load(f, "train_loss", s.TrainLoss, 1);
+            Load(f, "train_acc", s.TrainAccuracy, 0.01);
+            if (hasTest) { Load(f, "test_loss", s.TestLoss!, 1); Load(f, "test_acc", s.TestAccuracy!, 0.01); }
+            var mask = y is null ? f.Dataset("computed").Read<byte[]>() : Flatten(f.Dataset("computed").Read<byte[,]>());
+            for (int i = 0; i < mask.Length; i++) s.Done[i] = mask[i] != 0;
+            return s;
+        }
+        catch (Exception e) when (e is not BasinException)
+        {
+            throw new BasinException(path, $"cannot read it as a Basin surface ({e.Message})", "pass --force to compute it again");
+        }
+    }
+
+    static void Load(IH5Group f, string name, double[] into, double scale)
+    {
+        var ds = f.Dataset(name);
+        var v = ds.Space.Rank == 1 ? ds.Read<double[]>() : Flatten(ds.Read<double[,]>());
+        for (int i = 0; i < into.Length; i++) into[i] = v[i] * scale;
+    }
+
+    static T[] Flatten<T>(T[,] m)
+    {
+        var v = new T[m.Length];
+        int k = 0;
+        foreach (var x in m) v[k++] = x;
+        return v;
+    }
+
+    public static string Format(double x) => x.ToString("R", CultureInfo.InvariantCulture);
+}
