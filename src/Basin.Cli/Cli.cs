@@ -14,6 +14,7 @@ internal static class Cli
         root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
         root.Subcommands.Add(EvalCommand.Create(stdout));
+        root.Subcommands.Add(SurfaceCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout));
         return root;
     }

@@ -98,6 +98,9 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     T[][]? planeBuffers;
 
+    /// <summary>Rows per block in <see cref="EvaluatePlane"/>'s per-point layers.</summary>
+    const int PlaneBlock = 128;
+
     /// <summary>
     /// Loss and accuracy at the points theta + a_k dx + b_k dy (dy may be empty), all in one pass over the data.
     /// The first layer with parameters is linear in them, so its output there is Z0 + a Zx + b Zy: Z0, Zx and Zy
@@ -147,16 +150,21 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
             layer.Forward(this.theta.AsSpan(p0, p1 - p0), ws.In(f, batch), z0, batch, ws.Scratch);
             layer.Forward(dirX.AsSpan(p0, p1 - p0), ws.In(f, batch), zx, batch, ws.Scratch);
             if (plane) layer.Forward(dirY.AsSpan(p0, p1 - p0), ws.In(f, batch), zy, batch, ws.Scratch);
-            int outputs = Network.OutputSize;
-            for (int k = 0; k < points; k++)
+            // The later layers run on blocks of rows small enough that Z0, Zx, Zy and the activations stay in cache.
+            int outputs = Network.OutputSize, zWidth = layer.OutputSize;
+            for (int r0 = 0; r0 < batch; r0 += PlaneBlock)
             {
-                var z = ws.Out(f, batch);
-                TensorPrimitives.MultiplyAdd(zx, T.CreateChecked(ak2[k]), z0, z);
-                if (plane) TensorPrimitives.MultiplyAdd(zy, T.CreateChecked(bk2[k]), z, z);
-                Network.ForwardTail(tails.AsSpan(k * tailLength, tailLength), f + 1, batch, ws);
-                var y = ws.Output(batch);
-                losses[k * Shards + shard] = loss.Forward(y, targets, start, batch, outputs, Span<T>.Empty);
-                corrects[k * Shards + shard] = Data.Labels is null ? 0 : Loss<T>.Correct(y, Data.Labels.AsSpan(start, batch), batch, outputs);
+                int rows = Math.Min(PlaneBlock, batch - r0);
+                for (int k = 0; k < points; k++)
+                {
+                    var z = ws.Out(f, rows);
+                    TensorPrimitives.MultiplyAdd(zx.Slice(r0 * zWidth, rows * zWidth), T.CreateChecked(ak2[k]), z0.Slice(r0 * zWidth, rows * zWidth), z);
+                    if (plane) TensorPrimitives.MultiplyAdd(zy.Slice(r0 * zWidth, rows * zWidth), T.CreateChecked(bk2[k]), z, z);
+                    Network.ForwardTail(tails.AsSpan(k * tailLength, tailLength), f + 1, rows, ws);
+                    var y = ws.Output(rows);
+                    losses[k * Shards + shard] += loss.Forward(y, targets, start + r0, rows, outputs, Span<T>.Empty);
+                    if (Data.Labels is not null) corrects[k * Shards + shard] += Loss<T>.Correct(y, Data.Labels.AsSpan(start + r0, rows), rows, outputs);
+                }
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Basin.Engine.Losses;
 
@@ -20,20 +21,33 @@ internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPo
         return max + T.Log(sum);
     }
 
+    [ThreadStatic] static T[]? exps;
+
     public override double Forward(ReadOnlySpan<T> z, Targets<T> targets, int start, int batch, int width, Span<T> dz)
     {
         var labels = targets.Labels ?? throw new BasinException("loss", "ce needs class labels", "use --loss mse for regression targets");
-        Span<T> p = width <= 256 ? stackalloc T[width] : new T[width];
-        double total = 0;
+        int n = batch * width;
+        if (exps is null || exps.Length < n) exps = new T[n];
+        var e = exps.AsSpan(0, n);
+        var max = batch <= 512 ? stackalloc T[batch] : new T[batch];
         for (int b = 0; b < batch; b++)
         {
             var row = z.Slice(b * width, width);
+            max[b] = TensorPrimitives.Max(row);
+            TensorPrimitives.Subtract(row, max[b], e.Slice(b * width, width));
+        }
+        // One vectorized exp over the whole block instead of one scalar call per logit.
+        TensorPrimitives.Exp(e, e);
+        double total = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            var row = e.Slice(b * width, width);
+            T sum = TensorPrimitives.Sum<T>(row);
             int y = labels[start + b];
-            T logSumExp = Softmax(row, p);
-            total += double.CreateTruncating(logSumExp - row[y]);
+            total += double.CreateTruncating(max[b] + T.Log(sum) - z[b * width + y]);
             if (dz.IsEmpty) continue;
             var d = dz.Slice(b * width, width);
-            p.CopyTo(d);
+            TensorPrimitives.Divide(row, sum, d);
             d[y] -= T.One;
         }
         return total;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Basin.Engine.Losses;
 
@@ -21,13 +22,7 @@ internal abstract class Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int correct = 0;
         for (int b = 0; b < batch; b++)
-        {
-            var row = z.Slice(b * width, width);
-            int best = 0;
-            for (int j = 1; j < width; j++)
-                if (row[j] > row[best]) best = j;
-            if (best == labels[b]) correct++;
-        }
+            if (TensorPrimitives.IndexOfMax(z.Slice(b * width, width)) == labels[b]) correct++;
         return correct;
     }
 

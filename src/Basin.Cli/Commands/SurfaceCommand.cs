@@ -1,0 +1,208 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using Basin.Data;
+using Basin.Landscape;
+using Basin.Models;
+using Basin.Objective;
+using Spectre.Console;
+
+namespace Basin.Cli.Commands;
+
+/// <summary><c>basin surface</c>: loss and accuracy on a 1D line or 2D plane of directions around the weights.</summary>
+internal static class SurfaceCommand
+{
+    sealed class Options
+    {
+        public readonly CommonOptions Common = new();
+        public readonly Option<string?> DirX = new("--dir-x") { Description = "x direction from a safetensors file (normalized by --norm)" };
+        public readonly Option<string?> DirY = new("--dir-y") { Description = "y direction from a safetensors file (normalized by --norm)" };
+        public readonly Option<string?> TowardX = new("--dir-x-toward") { Description = "x direction = these weights (file or run) minus the model's, not normalized" };
+        public readonly Option<string?> TowardY = new("--dir-y-toward") { Description = "y direction = these weights (file or run) minus the model's, not normalized" };
+        public readonly Option<string> Norm = new("--norm") { Description = "filter (Li et al.), layer, weight or none", DefaultValueFactory = _ => "filter" };
+        public readonly Option<string> Ignore = new("--ignore") { Description = "bias (zero bias directions) or none", DefaultValueFactory = _ => "bias" };
+        public readonly Option<bool> Orthogonalize = new("--orthogonalize") { Description = "make the y direction orthogonal to x before normalizing" };
+        public readonly Option<ulong> Seed = new("--seed") { Description = "seed of the random directions" };
+        public readonly Option<string> XRange = new("--xrange") { Description = "MIN:MAX:COUNT along x", DefaultValueFactory = _ => "-1:1:21" };
+        public readonly Option<string?> YRange = new("--yrange") { Description = "MIN:MAX:COUNT along y (omit for a 1D curve)" };
+        public readonly Option<bool> Test = new("--test") { Description = "also evaluate the test split" };
+        public readonly Option<int?> TestN = new("--test-n") { Description = "first N test examples" };
+        public readonly Option<string> Out = new("--out") { Description = "HDF5 file (loss-landscape names); the directions are saved beside it", DefaultValueFactory = _ => "surface.h5" };
+        public readonly Option<bool> Force = new("--force") { Description = "compute again even if --out holds this surface" };
+        public readonly Option<int> Chunk = new("--flush-every") { Description = "cells per data pass; the file is saved after each", DefaultValueFactory = _ => 64 };
+
+        public void AddTo(Command c)
+        {
+            Common.AddTo(c);
+            foreach (var o in new Option[] { DirX, DirY, TowardX, TowardY, Norm, Ignore, Orthogonalize, Seed, XRange, YRange, Test, TestN, Out, Force, Chunk })
+                c.Options.Add(o);
+        }
+    }
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var o = new Options();
+        var command = new Command("surface", "Loss and accuracy along one or two (filter-normalized) directions around the weights.");
+        o.AddTo(command);
+        command.SetAction(r => CommonOptions.IsDouble(r.GetValue(o.Common.DType)!) ? Run<double>(r, o, stdout, stderr) : Run<float>(r, o, stdout, stderr));
+        return command;
+    }
+
+    static string Checksum<T>(T[] theta) where T : unmanaged =>
+        Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(theta.AsSpan())))[..16].ToLowerInvariant();
+
+    static T[] Direction<T>(ParseResult r, Option<string?> file, Option<string?> toward, T[] theta, Basin.Engine.ParameterLayout layout,
+        ulong stream, out string source, out bool normalize) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (r.GetValue(file) is { } path && r.GetValue(toward) is not null)
+            throw new BasinException(file.Name, $"give either {file.Name} or {toward.Name}, not both");
+        if (r.GetValue(toward) is { } target)
+        {
+            string weights = RunDirectory.IsRun(target) ? new RunDirectory(target).Weights() : target;
+            source = "toward " + weights;
+            normalize = false;
+            return Directions.Difference<T>(theta, SafeTensors.ReadTheta<T>(weights, layout));
+        }
+        normalize = true;
+        if (r.GetValue(file) is { } f)
+        {
+            source = f;
+            return SafeTensors.ReadTheta<T>(f, layout);
+        }
+        source = $"random seed {r.GetValue<ulong>("--seed")} stream {stream}";
+        return Directions.Random<T>(layout, r.GetValue<ulong>("--seed"), stream);
+    }
+
+    static int Run<T>(ParseResult r, Options o, TextWriter stdout, TextWriter stderr) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var c = o.Common;
+        var data = c.LoadData(r);
+        var (network, theta) = c.LoadModel<T>(r, data);
+        var (spec, weightsPath) = c.ResolveModel(r);
+        var norm = Directions.ParseNormalization(r.GetValue(o.Norm)!);
+        bool ignoreBias = r.GetValue(o.Ignore)!.ToLowerInvariant() switch
+        {
+            "bias" => true,
+            "none" => false,
+            var other => throw new BasinException("--ignore", $"unknown value '{other}'", "use bias or none"),
+        };
+        var x = Axis.Parse(r.GetValue(o.XRange)!, "--xrange");
+        var y = r.GetValue(o.YRange) is { } yr ? Axis.Parse(yr, "--yrange") : null;
+        if (y is null && (r.GetValue(o.DirY) is not null || r.GetValue(o.TowardY) is not null))
+            throw new BasinException("--yrange", "a y direction was given but no --yrange", "add e.g. --yrange -1:1:21");
+
+        var dx = Direction(r, o.DirX, o.TowardX, theta, network.Layout, 1, out string xSource, out bool normX);
+        T[]? dy = null;
+        string ySource = "";
+        bool normY = false;
+        if (y is not null)
+        {
+            dy = Direction(r, o.DirY, o.TowardY, theta, network.Layout, 2, out ySource, out normY);
+            if (r.GetValue(o.Orthogonalize)) Directions.Orthogonalize<T>(dy, dx);
+        }
+        if (normX) Directions.Normalize<T>(dx, theta, network.Layout, norm, ignoreBias);
+        if (dy is not null && normY) Directions.Normalize<T>(dy, theta, network.Layout, norm, ignoreBias);
+
+        bool test = r.GetValue(o.Test);
+        var settings = new Dictionary<string, string>
+        {
+            ["model"] = network.Describe(),
+            ["weights"] = weightsPath,
+            ["weights_sha256"] = Checksum(theta),
+            ["data"] = data.Name,
+            ["split"] = r.GetValue(c.Split)!,
+            ["n"] = data.Count.ToString(CultureInfo.InvariantCulture),
+            ["loss"] = r.GetValue(c.Loss)!,
+            ["l2"] = SurfaceFile.Format(r.GetValue(c.L2)),
+            ["dtype"] = typeof(T) == typeof(float) ? "float32" : "float64",
+            ["norm"] = norm.ToString().ToLowerInvariant(),
+            ["ignore"] = ignoreBias ? "bias" : "none",
+            ["orthogonalize"] = r.GetValue(o.Orthogonalize) ? "true" : "false",
+            ["dir_x"] = xSource,
+            ["dir_y"] = ySource,
+            ["seed"] = r.GetValue(o.Seed).ToString(CultureInfo.InvariantCulture),
+            ["basin_version"] = typeof(Surface).Assembly.GetName().Version?.ToString(3) ?? "",
+        };
+        string outPath = r.GetValue(o.Out)!;
+        var surface = new Surface(x, y, test, settings);
+        bool resumed = false;
+        if (File.Exists(outPath) && !r.GetValue(o.Force))
+        {
+            var existing = SurfaceFile.Read(outPath);
+            var diff = settings.FirstOrDefault(kv => existing.Settings.GetValueOrDefault(kv.Key) != kv.Value);
+            if (diff.Key is not null || existing.X != x || existing.Y != y || existing.HasTest != test)
+                throw new BasinException(outPath, "holds a different surface" + (diff.Key is null ? " (grid or test split differ)" : $" ({diff.Key} differs)"),
+                    "pass --force to replace it, or choose another --out");
+            surface = existing;
+            resumed = true;
+        }
+        string stem = outPath.EndsWith(".h5", StringComparison.OrdinalIgnoreCase) ? outPath[..^3] : outPath;
+        SafeTensors.Write<T>(stem + ".dir_x.safetensors", network.Layout, dx);
+        if (dy is not null) SafeTensors.Write<T>(stem + ".dir_y.safetensors", network.Layout, dy);
+
+        int batch = r.GetValue(c.Batch), threads = r.GetValue(c.Threads);
+        var train = new Objective<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
+        Objective<T>? testObjective = null;
+        if (test)
+        {
+            var testData = DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir), r.GetValue(o.TestN));
+            testObjective = new Objective<T>(network, testData, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
+        }
+        int chunk = Math.Max(1, r.GetValue(o.Chunk));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Progress.Run(stderr, "surface", surface.Cells, surface.Completed, report =>
+            SurfaceComputation.Complete(surface, train, testObjective, theta, dx, dy, chunk, s => SurfaceFile.Write(outPath, s), report));
+        clock.Stop();
+
+        if (r.GetValue(c.Json)) stdout.WriteLine(Json(surface).ToJsonString());
+        else Summary(stdout, surface, outPath, stem, clock.Elapsed.TotalSeconds, resumed);
+        return Cli.Ok;
+    }
+
+    public static JsonObject Json(Surface s)
+    {
+        JsonNode Grid(double[] v) => s.Y is null
+            ? new JsonArray(v.Select(Output.Number).ToArray())
+            : new JsonArray(Enumerable.Range(0, s.X.Count).Select(i => (JsonNode)new JsonArray(v.Skip(i * s.Columns).Take(s.Columns).Select(Output.Number).ToArray())).ToArray());
+        var json = new JsonObject { ["x"] = new JsonArray(s.X.Values().Select(v => (JsonNode)v).ToArray()) };
+        if (s.Y is not null) json["y"] = new JsonArray(s.Y.Values().Select(v => (JsonNode)v).ToArray());
+        json["loss"] = Grid(s.TrainLoss);
+        json["accuracy"] = Grid(s.TrainAccuracy);
+        if (s.HasTest)
+        {
+            json["test_loss"] = Grid(s.TestLoss!);
+            json["test_accuracy"] = Grid(s.TestAccuracy!);
+        }
+        return json;
+    }
+
+    static void Summary(TextWriter stdout, Surface s, string outPath, string stem, double seconds, bool resumed)
+    {
+        var console = Output.Console(stdout);
+        int nan = s.TrainLoss.Count(v => !double.IsFinite(v));
+        int best = -1;
+        for (int i = 0; i < s.Cells; i++)
+            if (double.IsFinite(s.TrainLoss[i]) && (best < 0 || s.TrainLoss[i] < s.TrainLoss[best])) best = i;
+        var finite = s.TrainLoss.Where(double.IsFinite).ToArray();
+        var table = new Table().AddColumn("").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned()).AddColumn("at");
+        if (s.Center is int center)
+            table.AddRow("centre", $"{s.TrainLoss[center]:G6}", Percent(s.TrainAccuracy[center]), At(s, center));
+        if (best >= 0) table.AddRow("minimum", $"{s.TrainLoss[best]:G6}", Percent(s.TrainAccuracy[best]), At(s, best));
+        if (finite.Length > 0) table.AddRow("maximum", $"{finite.Max():G6}", "", "");
+        table.AddRow("non-finite cells", nan.ToString(CultureInfo.InvariantCulture), "", nan > 0 ? "stored as NaN/inf" : "");
+        console.WriteLine($"{(s.Y is null ? "1D" : "2D")} surface, {s.X.Count}{(s.Y is null ? "" : $" x {s.Y.Count}")} cells{(resumed ? " (resumed)" : "")}, {seconds:F2} s");
+        console.Write(table);
+        console.WriteLine($"wrote {outPath} and {stem}.dir_x.safetensors{(s.Y is null ? "" : $", {stem}.dir_y.safetensors")}");
+    }
+
+    static string At(Surface s, int cell)
+    {
+        var (a, b) = s.Coordinates(cell);
+        return s.Y is null ? $"x = {a:G4}" : $"(x, y) = ({a:G4}, {b:G4})";
+    }
+
+    static string Percent(double x) => double.IsNaN(x) ? "n/a" : $"{100 * x:F2} %";
+}

@@ -1,0 +1,26 @@
+using Spectre.Console;
+
+namespace Basin.Cli;
+
+/// <summary>Progress of a long computation on stderr: a bar on a terminal, nothing otherwise.</summary>
+internal static class Progress
+{
+    public static void Run(TextWriter stderr, string what, int total, int done, Action<Action<int>> work)
+    {
+        if (stderr != Console.Error || Console.IsErrorRedirected)
+        {
+            work(_ => { });
+            return;
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(what, maxValue: Math.Max(1, total));
+                task.Value = done;
+                work(n => task.Value = n);
+                task.Value = task.MaxValue;
+            });
+    }
+}
