@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using Basin.Landscape;
+using Basin.Tests.Cli;
+
+namespace Basin.Tests.Landscape;
+
+public class SurfaceCommandTests
+{
+    static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"basin-surface-{Guid.NewGuid():N}", name);
+    const string Model = "linear(2,8),tanh,linear(8,2)";
+
+    static (string Weights, string Dir) Weights()
+    {
+        string dir = Path.GetDirectoryName(Temp("x"))!;
+        var run = Path.Combine(dir, "run");
+        Assert.Equal(0, CliRunner.Run("train", "--model", Model, "--data", "spirals", "--n", "200", "--epochs", "2", "--out", run).Code);
+        return (run, dir);
+    }
+
+    static string[] Args(string weights, string output, params string[] extra) =>
+        ["surface", "--weights", weights, "--data", "spirals", "--n", "200", "--out", output, .. extra];
+
+    [Fact]
+    public void Non_square_grid_is_indexed_x_then_y_in_json_and_hdf5()
+    {
+        var (weights, dir) = Weights();
+        string h5 = Path.Combine(dir, "s.h5");
+        var (code, stdout, _) = CliRunner.Run(Args(weights, h5, "--xrange", "-1:1:5", "--yrange", "-0.5:0.5:3", "--test", "--json"));
+        Assert.Equal(0, code);
+        var json = JsonNode.Parse(stdout)!;
+        Assert.Equal(5, json["x"]!.AsArray().Count);
+        Assert.Equal(3, json["y"]!.AsArray().Count);
+        Assert.Equal(5, json["loss"]!.AsArray().Count);
+        Assert.Equal(3, json["loss"]![0]!.AsArray().Count);
+        var s = SurfaceFile.Read(h5);
+        Assert.Equal(new Axis(-1, 1, 5), s.X);
+        Assert.Equal(new Axis(-0.5, 0.5, 3), s.Y);
+        Assert.True(s.HasTest);
+        Assert.All(s.Done, Assert.True);
+        Assert.Equal(json["loss"]![4]![1]!.GetValue<double>(), s.TrainLoss[4 * 3 + 1], 12);
+        Assert.Equal(json["accuracy"]![2]![2]!.GetValue<double>(), s.TrainAccuracy[2 * 3 + 2], 12);
+        Assert.True(File.Exists(Path.Combine(dir, "s.dir_x.safetensors")));
+        Assert.True(File.Exists(Path.Combine(dir, "s.dir_y.safetensors")));
+        // The centre cell is the unperturbed model.
+        var (_, evalOut, _) = CliRunner.Run("eval", "--weights", weights, "--data", "spirals", "--n", "200", "--json");
+        Assert.Equal(JsonNode.Parse(evalOut)!["loss"]!.GetValue<double>(), json["loss"]![2]![1]!.GetValue<double>(), 6);
+    }
+
+    [Fact]
+    public void Resuming_after_a_kill_equals_an_uninterrupted_run()
+    {
+        var (weights, dir) = Weights();
+        string whole = Path.Combine(dir, "whole.h5"), part = Path.Combine(dir, "part.h5");
+        string[] grid = ["--xrange", "-1:1:6", "--yrange", "-1:1:4", "--flush-every", "5"];
+        Assert.Equal(0, CliRunner.Run(Args(weights, whole, grid)).Code);
+        Assert.Equal(0, CliRunner.Run(Args(weights, part, grid)).Code);
+        // Simulate a kill after 10 of 24 cells: forget the rest, as a file flushed twice would hold.
+        var s = SurfaceFile.Read(part);
+        for (int c = 10; c < s.Cells; c++) { s.Done[c] = false; s.TrainLoss[c] = double.NaN; s.TrainAccuracy[c] = double.NaN; }
+        SurfaceFile.Write(part, s);
+        var (code, stdout, _) = CliRunner.Run(Args(weights, part, grid));
+        Assert.Equal(0, code);
+        Assert.Contains("(resumed)", stdout);
+        var a = SurfaceFile.Read(whole);
+        var b = SurfaceFile.Read(part);
+        Assert.Equal(a.TrainLoss, b.TrainLoss);
+        Assert.Equal(a.TrainAccuracy, b.TrainAccuracy);
+    }
+
+    [Fact]
+    public void A_different_surface_in_the_output_file_is_not_overwritten_without_force()
+    {
+        var (weights, dir) = Weights();
+        string h5 = Path.Combine(dir, "s.h5");
+        Assert.Equal(0, CliRunner.Run(Args(weights, h5, "--xrange", "-1:1:3")).Code);
+        var (code, _, err) = CliRunner.Run(Args(weights, h5, "--xrange", "-2:2:3"));
+        Assert.Equal(2, code);
+        Assert.Contains("holds a different surface", err);
+        Assert.Equal(0, CliRunner.Run(Args(weights, h5, "--xrange", "-2:2:3", "--force")).Code);
+    }
+
+    [Fact]
+    public void Diverging_cells_are_stored_as_non_finite_and_reported()
+    {
+        var (weights, dir) = Weights();
+        string h5 = Path.Combine(dir, "far.h5");
+        // Far along a raw direction the logits overflow float32: those cells hold inf/NaN, the rest stay finite.
+        var (code, stdout, _) = CliRunner.Run(Args(weights, h5, "--norm", "none", "--xrange", "0:1e38:3", "--json"));
+        Assert.Equal(0, code);
+        var loss = JsonNode.Parse(stdout)!["loss"]!.AsArray();
+        Assert.NotNull(loss[0]);
+        Assert.Null(loss[2]);
+        var s = SurfaceFile.Read(h5);
+        Assert.False(double.IsFinite(s.TrainLoss[2]));
+        Assert.True(double.IsFinite(s.TrainLoss[0]));
+    }
+
+    [Theory]
+    [InlineData("--xrange", "1:-1:5", "the end must be above the start")]
+    [InlineData("--xrange", "a:b", "cannot read 'a:b'")]
+    [InlineData("--norm", "spectral", "unknown normalization 'spectral'")]
+    public void Bad_surface_options_are_user_errors(string option, string value, string message)
+    {
+        var (weights, dir) = Weights();
+        var (code, _, err) = CliRunner.Run(Args(weights, Path.Combine(dir, "x.h5"), option, value));
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+    }
+}
