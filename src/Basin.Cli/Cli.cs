@@ -15,6 +15,7 @@ internal static class Cli
         root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
         root.Subcommands.Add(EvalCommand.Create(stdout));
         root.Subcommands.Add(SurfaceCommand.Create(stdout, stderr));
+        root.Subcommands.Add(InterpolateCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout));
         return root;
     }

@@ -25,8 +25,27 @@ internal sealed class CommonOptions
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Model, Weights, Checkpoint, Data, DataDir, Split, N, Loss, L2, DType, Threads, Batch, Json })
+        command.Options.Add(Weights);
+        command.Options.Add(Checkpoint);
+        AddDataOptions(command);
+    }
+
+    /// <summary>Everything but --weights/--checkpoint, for commands that name their weights otherwise.</summary>
+    public void AddDataOptions(Command command)
+    {
+        foreach (var o in new Option[] { Model, Data, DataDir, Split, N, Loss, L2, DType, Threads, Batch, Json })
             command.Options.Add(o);
+    }
+
+    /// <summary>Model spec and weights file of a positional weights argument (a file or a run directory).</summary>
+    public static (string Spec, string WeightsPath) ResolveWeights(string? spec, string weights)
+    {
+        if (RunDirectory.IsRun(weights))
+        {
+            var run = new RunDirectory(weights);
+            return (spec ?? run.ReadConfig().Model, run.Weights());
+        }
+        return (spec ?? throw new BasinException("--model", "missing", $"{weights} is not a run directory; give the model spec with --model"), weights);
     }
 
     public static bool IsDouble(string dtype) => dtype.ToLowerInvariant() switch

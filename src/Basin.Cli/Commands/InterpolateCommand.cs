@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json.Nodes;
+using Basin.Data;
+using Basin.Landscape;
+using Basin.Models;
+using Basin.Objective;
+using Spectre.Console;
+
+namespace Basin.Cli.Commands;
+
+/// <summary>
+/// <c>basin interpolate A B</c>: loss and accuracy along w(t) = A + t (B - A) (Goodfellow et al. 2015), and the
+/// barrier: the highest loss on the segment 0 &lt;= t &lt;= 1 minus the larger endpoint loss.
+/// </summary>
+internal static class InterpolateCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var common = new CommonOptions();
+        var a = new Argument<string?>("A") { Description = "weights at t = 0 (safetensors file or run directory)", Arity = ArgumentArity.ZeroOrOne };
+        var b = new Argument<string?>("B") { Description = "weights at t = 1", Arity = ArgumentArity.ZeroOrOne };
+        var run = new Option<string?>("--run") { Description = "interpolate from a run's initial weights (step 0) to its final ones" };
+        var range = new Option<string>("--range") { Description = "MIN:MAX:COUNT values of t", DefaultValueFactory = _ => "-0.5:1.5:41" };
+        var test = new Option<bool>("--test") { Description = "also evaluate the test split" };
+        var outPath = new Option<string?>("--out") { Description = "also write an HDF5 file (loss-landscape names, x = t)" };
+        var command = new Command("interpolate", "Loss along the straight line between two weight vectors, and its barrier.");
+        command.Arguments.Add(a);
+        command.Arguments.Add(b);
+        common.AddDataOptions(command);
+        foreach (var o in new Option[] { run, range, test, outPath }) command.Options.Add(o);
+        command.SetAction(r =>
+        {
+            string first, second;
+            string? spec = r.GetValue(common.Model);
+            if (r.GetValue(run) is { } runPath)
+            {
+                if (r.GetValue(a) is not null) throw new BasinException("--run", "give either --run or the weights A and B");
+                var dir = new RunDirectory(runPath);
+                spec ??= dir.ReadConfig().Model;
+                (first, second) = (dir.Weights("0"), dir.Weights());
+            }
+            else
+            {
+                first = r.GetValue(a) ?? throw new BasinException("interpolate", "missing the weights A and B", "basin interpolate A B, or --run RUN");
+                second = r.GetValue(b) ?? throw new BasinException("interpolate", "missing the weights B", "basin interpolate A B");
+            }
+            return CommonOptions.IsDouble(r.GetValue(common.DType)!)
+                ? Run<double>(r, common, spec, first, second, r.GetValue(range)!, r.GetValue(test), r.GetValue(outPath), stdout)
+                : Run<float>(r, common, spec, first, second, r.GetValue(range)!, r.GetValue(test), r.GetValue(outPath), stdout);
+        });
+        return command;
+    }
+
+    static int Run<T>(ParseResult r, CommonOptions c, string? spec, string first, string second, string range, bool test, string? outPath,
+        TextWriter stdout) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var data = c.LoadData(r);
+        // A run directory on either side names the model for both.
+        spec ??= new[] { first, second }.Where(RunDirectory.IsRun).Select(d => new RunDirectory(d).ReadConfig().Model).FirstOrDefault();
+        var (specA, pathA) = CommonOptions.ResolveWeights(spec, first);
+        var (_, pathB) = CommonOptions.ResolveWeights(specA, second);
+        var network = ModelSpec.Build<T>(specA, data.InputShape);
+        var wa = SafeTensors.ReadTheta<T>(pathA, network.Layout);
+        var wb = SafeTensors.ReadTheta<T>(pathB, network.Layout);
+        var direction = Directions.Difference<T>(wa, wb);
+        var axis = Axis.Parse(range, "--range");
+        var settings = new Dictionary<string, string>
+        {
+            ["model"] = network.Describe(), ["a"] = pathA, ["b"] = pathB, ["data"] = data.Name,
+            ["split"] = r.GetValue(c.Split)!, ["n"] = data.Count.ToString(CultureInfo.InvariantCulture), ["loss"] = r.GetValue(c.Loss)!,
+            ["dtype"] = typeof(T) == typeof(float) ? "float32" : "float64", ["norm"] = "none", ["dir_x"] = "b - a",
+        };
+        var surface = new Surface(axis, null, test, settings);
+        int batch = r.GetValue(c.Batch), threads = r.GetValue(c.Threads);
+        var train = new Objective<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
+        Objective<T>? testObjective = test
+            ? new Objective<T>(network, DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir)), r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads)
+            : null;
+        SurfaceComputation.Complete(surface, train, testObjective, wa, direction, null, chunk: 64);
+        if (outPath is not null) SurfaceFile.Write(outPath, surface);
+
+        var ends = new Evaluation[2];
+        train.EvaluatePlane(wa, direction, [], [0.0, 1.0], [0.0, 0.0], ends);
+        double top = Math.Max(ends[0].Loss, ends[1].Loss), highest = top, at = ends[0].Loss >= ends[1].Loss ? 0 : 1;
+        for (int i = 0; i < axis.Count; i++)
+            if (axis[i] >= 0 && axis[i] <= 1 && !(surface.TrainLoss[i] <= highest)) { highest = surface.TrainLoss[i]; at = axis[i]; }
+        double barrier = highest - top;
+
+        if (r.GetValue(c.Json))
+        {
+            var json = SurfaceCommand.Json(surface);
+            json["t"] = json["x"]!.DeepClone();
+            json.Remove("x");
+            json["loss_a"] = Output.Number(ends[0].Loss);
+            json["loss_b"] = Output.Number(ends[1].Loss);
+            json["barrier"] = Output.Number(barrier);
+            json["barrier_t"] = at;
+            stdout.WriteLine(json.ToJsonString());
+            return Cli.Ok;
+        }
+        var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
+        if (test) table.AddColumn(new TableColumn("test loss").RightAligned()).AddColumn(new TableColumn("test accuracy").RightAligned());
+        int step = Math.Max(1, axis.Count / 12);
+        for (int i = 0; i < axis.Count; i += step)
+        {
+            var row = new List<string> { $"{axis[i]:G4}", $"{surface.TrainLoss[i]:G6}", Percent(surface.TrainAccuracy[i]) };
+            if (test) { row.Add($"{surface.TestLoss![i]:G6}"); row.Add(Percent(surface.TestAccuracy![i])); }
+            table.AddRow(row.ToArray());
+        }
+        var console = Output.Console(stdout);
+        console.Write(table);
+        console.WriteLine($"loss at A {ends[0].Loss:G6}, at B {ends[1].Loss:G6}; barrier {barrier:G6} (highest loss {highest:G6} at t = {at:G4})");
+        if (outPath is not null) console.WriteLine($"wrote {outPath}");
+        return Cli.Ok;
+    }
+
+    static string Percent(double x) => double.IsNaN(x) ? "n/a" : $"{100 * x:F2} %";
+}

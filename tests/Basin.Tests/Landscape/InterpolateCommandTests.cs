@@ -1,0 +1,39 @@
+using System.Text.Json.Nodes;
+using Basin.Data;
+using Basin.Models;
+using Basin.Tests.Cli;
+
+namespace Basin.Tests.Landscape;
+
+public class InterpolateCommandTests
+{
+    [Fact]
+    public void Losses_along_the_line_equal_evaluations_of_the_mixed_weights_and_the_barrier_is_their_excess()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"basin-interp-{Guid.NewGuid():N}");
+        const string model = "linear(2,8),tanh,linear(8,2)";
+        string[] train = ["train", "--model", model, "--data", "spirals", "--n", "200", "--epochs", "3", "--lr", "0.5"];
+        Assert.Equal(0, CliRunner.Run([.. train, "--seed", "1", "--out", Path.Combine(dir, "a")]).Code);
+        Assert.Equal(0, CliRunner.Run([.. train, "--seed", "2", "--out", Path.Combine(dir, "b")]).Code);
+        var (code, stdout, _) = CliRunner.Run("interpolate", Path.Combine(dir, "a"), Path.Combine(dir, "b"), "--range", "-0.5:1.5:9",
+            "--data", "spirals", "--n", "200", "--dtype", "float64", "--json");
+        Assert.Equal(0, code);
+        var json = JsonNode.Parse(stdout)!;
+        var t = json["t"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var loss = json["loss"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+
+        var data = DataCatalog.Load("spirals", "train", n: 200);
+        var net = ModelSpec.Build<double>(model, data.InputShape);
+        var wa = SafeTensors.ReadTheta<double>(Path.Combine(dir, "a", "final.safetensors"), net.Layout);
+        var wb = SafeTensors.ReadTheta<double>(Path.Combine(dir, "b", "final.safetensors"), net.Layout);
+        var f = new Objective<double>(net, data, "ce", 0, 500, 1);
+        for (int i = 0; i < t.Length; i++)
+        {
+            var w = wa.Select((x, k) => (1 - t[i]) * x + t[i] * wb[k]).ToArray();
+            Assert.Equal(f.Evaluate(w).Loss, loss[i], 1e-10);
+        }
+        double ends = Math.Max(f.Evaluate(wa).Loss, f.Evaluate(wb).Loss);
+        double inside = Enumerable.Range(0, t.Length).Where(i => t[i] >= 0 && t[i] <= 1).Max(i => loss[i]);
+        Assert.Equal(Math.Max(0, inside - ends), json["barrier"]!.GetValue<double>(), 10);
+    }
+}
