@@ -33,11 +33,13 @@ internal static class SurfaceCommand
         public readonly Option<string> Out = new("--out") { Description = "HDF5 file (loss-landscape names); the directions are saved beside it", DefaultValueFactory = _ => "surface.h5" };
         public readonly Option<bool> Force = new("--force") { Description = "compute again even if --out holds this surface" };
         public readonly Option<int> Chunk = new("--flush-every") { Description = "cells per data pass; the file is saved after each", DefaultValueFactory = _ => 64 };
+        public readonly Option<bool> NoPlots = new("--no-plots") { Description = "skip the PNG/SVG figures and the 3D HTML page" };
+        public readonly Option<bool> Log = new("--log") { Description = "plot log10 of the loss" };
 
         public void AddTo(Command c)
         {
             Common.AddTo(c);
-            foreach (var o in new Option[] { DirX, DirY, TowardX, TowardY, Norm, Ignore, Orthogonalize, Seed, XRange, YRange, Test, TestN, Out, Force, Chunk })
+            foreach (var o in new Option[] { DirX, DirY, TowardX, TowardY, Norm, Ignore, Orthogonalize, Seed, XRange, YRange, Test, TestN, Out, Force, Chunk, NoPlots, Log })
                 c.Options.Add(o);
         }
     }
@@ -156,9 +158,21 @@ internal static class SurfaceCommand
         Progress.Run(stderr, "surface", surface.Cells, surface.Completed, report =>
             SurfaceComputation.Complete(surface, train, testObjective, theta, dx, dy, chunk, s => SurfaceFile.Write(outPath, s), report));
         clock.Stop();
+        var written = new List<string> { outPath, stem + ".dir_x.safetensors" };
+        if (dy is not null) written.Add(stem + ".dir_y.safetensors");
+        if (!r.GetValue(o.NoPlots))
+        {
+            Basin.Reports.Plots.SurfacePlots.Save(surface, stem, r.GetValue(o.Log));
+            written.AddRange([stem + ".png", stem + ".svg"]);
+            if (y is not null)
+            {
+                Basin.Reports.Plots.SurfaceHtml.Write(surface, stem + ".html", $"{network.Describe()} on {data.Name}: training loss");
+                written.Add(stem + ".html");
+            }
+        }
 
         if (r.GetValue(c.Json)) stdout.WriteLine(Json(surface).ToJsonString());
-        else Summary(stdout, surface, outPath, stem, clock.Elapsed.TotalSeconds, resumed);
+        else Summary(stdout, surface, written, clock.Elapsed.TotalSeconds, resumed);
         return Cli.Ok;
     }
 
@@ -179,7 +193,7 @@ internal static class SurfaceCommand
         return json;
     }
 
-    static void Summary(TextWriter stdout, Surface s, string outPath, string stem, double seconds, bool resumed)
+    static void Summary(TextWriter stdout, Surface s, IReadOnlyList<string> written, double seconds, bool resumed)
     {
         var console = Output.Console(stdout);
         int nan = s.TrainLoss.Count(v => !double.IsFinite(v));
@@ -195,7 +209,7 @@ internal static class SurfaceCommand
         table.AddRow("non-finite cells", nan.ToString(CultureInfo.InvariantCulture), "", nan > 0 ? "stored as NaN/inf" : "");
         console.WriteLine($"{(s.Y is null ? "1D" : "2D")} surface, {s.X.Count}{(s.Y is null ? "" : $" x {s.Y.Count}")} cells{(resumed ? " (resumed)" : "")}, {seconds:F2} s");
         console.Write(table);
-        console.WriteLine($"wrote {outPath} and {stem}.dir_x.safetensors{(s.Y is null ? "" : $", {stem}.dir_y.safetensors")}");
+        console.WriteLine("wrote " + string.Join(", ", written));
     }
 
     static string At(Surface s, int cell)

@@ -152,6 +152,7 @@ internal static unsafe class Gemm
         void PackA(T* dst, int i0, int rows, int p0, int kcb)
         {
             int mr = tile.MR;
+            T** rowsOfA = stackalloc T*[mr];
             for (int r = 0; r < rows; r += mr)
             {
                 int h = Math.Min(mr, rows - r);
@@ -159,7 +160,6 @@ internal static unsafe class Gemm
                 if (!transA)
                 {
                     // p outer with one pointer per row: the panel is written sequentially.
-                    T** rowsOfA = stackalloc T*[mr];
                     for (int ii = 0; ii < mr; ii++) rowsOfA[ii] = ii < h ? a + (long)(i0 + r + ii) * lda + p0 : null;
                     for (int p = 0; p < kcb; p++)
                     {
@@ -185,6 +185,7 @@ internal static unsafe class Gemm
         void PackB(T* dst, int p0, int kcb, int j0, int cols)
         {
             int nr = tile.NR;
+            T** colsOfB = stackalloc T*[nr];
             for (int s = 0; s < cols; s += nr)
             {
                 int w = Math.Min(nr, cols - s);
@@ -207,7 +208,6 @@ internal static unsafe class Gemm
                 else
                 {
                     // p outer with one pointer per column of op(B): the panel is written sequentially.
-                    T** colsOfB = stackalloc T*[nr];
                     for (int jj = 0; jj < nr; jj++) colsOfB[jj] = jj < w ? b + (long)(j0 + s + jj) * ldb + p0 : null;
                     for (int p = 0; p < kcb; p++)
                     {

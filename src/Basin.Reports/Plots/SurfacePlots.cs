@@ -1,0 +1,85 @@
+using Basin.Landscape;
+using ScottPlot;
+
+namespace Basin.Reports.Plots;
+
+/// <summary>Figures of a loss surface: curves for 1D, a filled contour map with labelled contours for 2D.</summary>
+public static class SurfacePlots
+{
+    /// <summary>Writes STEM.png and STEM.svg: the curve (1D) or contour map (2D) of the surface.</summary>
+    public static void Save(Surface s, string stem, bool logScale = false)
+    {
+        if (s.Y is null) Curve(s, stem, logScale);
+        else Contour(s, stem, logScale);
+    }
+
+    static double Scale(double loss, bool log) => !double.IsFinite(loss) ? double.NaN : log ? Math.Log10(Math.Max(loss, 1e-12)) : loss;
+
+    static void Curve(Surface s, string stem, bool log)
+    {
+        var plot = PlotStyle.Create("Loss along the direction", "x", log ? "log10 loss" : "loss");
+        var x = s.X.Values();
+        var train = plot.Add.ScatterLine(x, s.TrainLoss.Select(v => Scale(v, log)).ToArray());
+        train.LegendText = "train loss";
+        train.LineWidth = 2;
+        if (s.HasTest)
+        {
+            var test = plot.Add.ScatterLine(x, s.TestLoss!.Select(v => Scale(v, log)).ToArray());
+            test.LegendText = "test loss";
+            test.LineWidth = 2;
+        }
+        var acc = plot.Add.ScatterLine(x, s.TrainAccuracy.Select(v => 100 * v).ToArray());
+        acc.LegendText = "train accuracy (%)";
+        acc.LinePattern = LinePattern.Dashed;
+        acc.Axes.YAxis = plot.Axes.Right;
+        if (s.HasTest)
+        {
+            var testAcc = plot.Add.ScatterLine(x, s.TestAccuracy!.Select(v => 100 * v).ToArray());
+            testAcc.LegendText = "test accuracy (%)";
+            testAcc.LinePattern = LinePattern.Dashed;
+            testAcc.Axes.YAxis = plot.Axes.Right;
+        }
+        plot.Axes.Right.Label.Text = "accuracy (%)";
+        plot.ShowLegend(Alignment.UpperRight);
+        PlotStyle.Save(plot, stem, 800, 500);
+    }
+
+    static void Contour(Surface s, string stem, bool log)
+    {
+        var plot = PlotStyle.Create(log ? "log10 training loss" : "Training loss", "x", "y");
+        int nx = s.X.Count, ny = s.Columns;
+        double highest = s.TrainLoss.Where(double.IsFinite).DefaultIfEmpty(0).Max();
+        var heat = new double[ny, nx];
+        var lines = new Coordinates3d[ny, nx];
+        for (int i = 0; i < nx; i++)
+        for (int j = 0; j < ny; j++)
+        {
+            double z = s.TrainLoss[i * ny + j];
+            // Row 0 of a heatmap is drawn at the top: put the largest y there.
+            heat[ny - 1 - j, i] = Scale(z, log);
+            lines[ny - 1 - j, i] = new Coordinates3d(s.X[i], s.Y![j], Scale(double.IsFinite(z) ? z : highest, log));
+        }
+        var map = plot.Add.Heatmap(heat);
+        double hx = nx > 1 ? (s.X.Max - s.X.Min) / (nx - 1) / 2 : 0.5, hy = ny > 1 ? (s.Y!.Max - s.Y.Min) / (ny - 1) / 2 : 0.5;
+        map.Extent = new CoordinateRect(s.X.Min - hx, s.X.Max + hx, s.Y!.Min - hy, s.Y.Max + hy);
+        map.Colormap = new ScottPlot.Colormaps.Viridis();
+        map.NaNCellColor = Colors.Transparent;
+        map.Smooth = true;
+        plot.Add.ColorBar(map, Edge.Right);
+        var contours = plot.Add.ContourLines(lines, 12);
+        contours.LineColor = Colors.White.WithAlpha(0.8);
+        int best = -1;
+        for (int c = 0; c < s.Cells; c++)
+            if (double.IsFinite(s.TrainLoss[c]) && (best < 0 || s.TrainLoss[c] < s.TrainLoss[best])) best = c;
+        if (best >= 0)
+        {
+            var (bx, by) = s.Coordinates(best);
+            plot.Add.Marker(bx, by, MarkerShape.FilledCircle, 10, Colors.Red);
+            var label = plot.Add.Text($"min {s.TrainLoss[best]:G4}", bx, by);
+            label.LabelFontColor = Colors.Red;
+            label.LabelFontName = PlotStyle.Font;
+            label.OffsetY = -12;
+        }
+        PlotStyle.Save(plot, stem, 700, 600);
+    }
+}
