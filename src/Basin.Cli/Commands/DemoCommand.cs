@@ -6,7 +6,8 @@ namespace Basin.Cli.Commands;
 
 /// <summary>
 /// <c>basin demo</c>: the main job on the embedded Fashion-MNIST subset. Trains a small MLP with checkpoints into
-/// ./basin-demo, evaluates it, and says where everything is. Re-running resumes or reuses the finished run.
+/// ./basin-demo, evaluates it, draws the 2D loss surface around it, and says where everything is. Re-running
+/// resumes or reuses what is finished.
 /// </summary>
 internal static class DemoCommand
 {
@@ -44,6 +45,13 @@ internal static class DemoCommand
                              (resume ? " (continuing the run already in " + run.Path + ")" : ""));
             TrainRunner.Run(config, run, resume, r.GetValue(threads), stdout, stderr, json: false);
             stdout.WriteLine();
+            string surface = Path.Combine(r.GetValue(outDir)!, "surface.h5");
+            stdout.WriteLine("the loss surface around the trained weights, along two filter-normalized random directions (Li et al. 2018):");
+            int code = Cli.Run(["surface", "--weights", run.Path, "--xrange", "-1:1:21", "--yrange", "-1:1:21", "--test", "--out", surface,
+                "--threads", r.GetValue(threads).ToString(System.Globalization.CultureInfo.InvariantCulture)], stdout, stderr);
+            if (code != Cli.Ok) return code;
+            stdout.WriteLine();
+            stdout.WriteLine($"open {Path.ChangeExtension(surface, ".html")} for the interactive 3D surface, {Path.ChangeExtension(surface, ".png")} for the contour map");
             stdout.WriteLine($"next: basin eval --weights {run.Path} --split test   (--checkpoint STEP picks any saved step)");
             return Cli.Ok;
         });
