@@ -56,8 +56,29 @@ internal sealed class MaxPool2d<T>(int[] inputShape, int kernel, int stride) : P
         }
     }
 
-    public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch) =>
-        Gather(x, x, y, batch);
+    /// <summary>The window maxima directly (T.Max propagates NaN, as PyTorch does); gradients are routed by ArgMax.</summary>
+    public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
+    {
+        int q = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            var img = x.Slice(b * InputSize, InputSize);
+            for (int c = 0; c < C; c++)
+            for (int oh = 0; oh < OH; oh++)
+            {
+                int rowStart = (c * H + oh * S) * W;
+                for (int ow = 0; ow < OW; ow++)
+                {
+                    int origin = rowStart + ow * S;
+                    T max = img[origin];
+                    for (int i = 0; i < K; i++)
+                    for (int j = 0; j < K; j++)
+                        max = T.Max(max, img[origin + i * W + j]);
+                    y[q++] = max;
+                }
+            }
+        }
+    }
 
     public override void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
         int batch, Span<T> scratch)
