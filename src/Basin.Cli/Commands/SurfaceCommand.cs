@@ -32,7 +32,7 @@ internal static class SurfaceCommand
         public readonly Option<int?> TestN = new("--test-n") { Description = "first N test examples" };
         public readonly Option<string> Out = new("--out") { Description = "HDF5 file (loss-landscape names); the directions are saved beside it", DefaultValueFactory = _ => "surface.h5" };
         public readonly Option<bool> Force = new("--force") { Description = "compute again even if --out holds this surface" };
-        public readonly Option<int> Chunk = new("--flush-every") { Description = "cells per data pass; the file is saved after each", DefaultValueFactory = _ => 64 };
+        public readonly Option<int> Chunk = new("--flush-every") { Description = "cells per data pass; the file is saved after each", DefaultValueFactory = _ => 256 };
         public readonly Option<bool> NoPlots = new("--no-plots") { Description = "skip the PNG/SVG figures and the 3D HTML page" };
         public readonly Option<bool> Log = new("--log") { Description = "plot log10 of the loss" };
 
