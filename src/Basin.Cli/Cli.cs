@@ -27,7 +27,9 @@ internal static class Cli
         if (parsed.Errors.Count > 0)
         {
             string command = parsed.CommandResult.Command is { } c && c != root ? $"basin {c.Name}" : "basin";
-            stderr.WriteLine($"error: {command}: {parsed.Errors[0].Message}");
+            // A stray token explains more than the "required command" complaint it causes.
+            var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+            stderr.WriteLine($"error: {command}: {error.Message}");
             stderr.WriteLine($"hint: run '{command} --help' for the options");
             return BadInput;
         }

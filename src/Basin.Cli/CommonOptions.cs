@@ -12,7 +12,7 @@ internal sealed class CommonOptions
     public readonly Option<string?> Model = new("--model") { Description = "model spec, e.g. 'linear(784,100),relu,linear(100,10)' or mlp:784-100-10 (taken from the run when --weights is a run directory)" };
     public readonly Option<string> Weights = new("--weights") { Description = "safetensors file with the parameters (PyTorch state_dict names), or a run directory", Required = true };
     public readonly Option<string?> Checkpoint = new("--checkpoint") { Description = "with a run directory: final, latest (default) or a step number" };
-    public readonly Option<string> Data = new("--data") { Description = "data set: fashion-mnist, mnist, fashion-mnist-mini (embedded), teacher-student, gaussian-mixture, random-labels, spirals", DefaultValueFactory = _ => DataCatalog.Embedded };
+    public readonly Option<string> Data = new("--data") { Description = "data set: " + string.Join(", ", DataCatalog.Names) + " (synthetic sets take options, e.g. spirals(noise=0.2))", DefaultValueFactory = _ => DataCatalog.Embedded };
     public readonly Option<string?> DataDir = new("--data-dir") { Description = "folder holding the data files (else $BASIN_DATA/NAME, then /usr/share/datasets/NAME)" };
     public readonly Option<string> Split = new("--split") { Description = "train or test", DefaultValueFactory = _ => "train" };
     public readonly Option<int?> N = new("--n") { Description = "use the first N examples" };

@@ -28,7 +28,7 @@ internal static class DemoCommand
         var outDir = new Option<string>("--out") { Description = "where to put the demo's files", DefaultValueFactory = _ => "basin-demo" };
         var force = new Option<bool>("--force") { Description = "start the demo over" };
         var threads = new Option<int>("--threads") { Description = "worker threads" };
-        var command = new Command("demo", "Train a small MLP on the embedded Fashion-MNIST subset and evaluate it (the main job).");
+        var command = new Command("demo", "Train a small MLP on the embedded Fashion-MNIST subset, evaluate it and draw its loss surface (the main job).");
         foreach (var o in new Option[] { outDir, force, threads }) command.Options.Add(o);
         command.SetAction(r =>
         {
