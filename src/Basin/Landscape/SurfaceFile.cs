@@ -55,7 +55,7 @@ public static class SurfaceFile
         return m;
     }
 
-    /// <summary>Reads a surface written by <see cref="Write"/>; null when the file is not one of ours.</summary>
+    /// <summary>Reads a surface written by <see cref="Write"/>; a file that is not one is a user error.</summary>
     public static Surface Read(string path)
     {
         try

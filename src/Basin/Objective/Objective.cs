@@ -162,8 +162,9 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
                     if (plane) TensorPrimitives.MultiplyAdd(zy.Slice(r0 * zWidth, rows * zWidth), T.CreateChecked(bk2[k]), z, z);
                     Network.ForwardTail(tails.AsSpan(k * tailLength, tailLength), f + 1, rows, ws);
                     var y = ws.Output(rows);
-                    losses[k * Shards + shard] += loss.Forward(y, targets, start + r0, rows, outputs, Span<T>.Empty);
-                    if (Data.Labels is not null) corrects[k * Shards + shard] += Loss<T>.Correct(y, Data.Labels.AsSpan(start + r0, rows), rows, outputs);
+                    // Shard-major results: each thread writes its own cache lines.
+                    losses[shard * points + k] += loss.Forward(y, targets, start + r0, rows, outputs, Span<T>.Empty);
+                    if (Data.Labels is not null) corrects[shard * points + k] += Loss<T>.Correct(y, Data.Labels.AsSpan(start + r0, rows), rows, outputs);
                 }
             }
         }
@@ -187,7 +188,7 @@ public sealed class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             double total = 0;
             long correct = 0;
-            for (int shard = 0; shard < Shards; shard++) { total += losses[k * Shards + shard]; correct += corrects[k * Shards + shard]; }
+            for (int shard = 0; shard < Shards; shard++) { total += losses[shard * points + k]; correct += corrects[shard * points + k]; }
             double l = total / Count;
             if (L2 != 0)
             {
