@@ -18,7 +18,7 @@ public class EvalCommandTests
         Assert.DoesNotContain("   at ", stderr);
     }
 
-    static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"basin-test-{Guid.NewGuid():N}-{name}");
+    static string Temp(string name) => Path.Combine(TestPaths.Root, $"basin-test-{Guid.NewGuid():N}-{name}");
 
     [Fact]
     public void Json_output_has_the_contract_shape_and_pytorch_numbers()

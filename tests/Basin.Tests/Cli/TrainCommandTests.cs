@@ -4,7 +4,7 @@ namespace Basin.Tests.Cli;
 
 public class TrainCommandTests
 {
-    static string Temp() => Path.Combine(Path.GetTempPath(), $"basin-cli-{Guid.NewGuid():N}");
+    static string Temp() => Path.Combine(TestPaths.Root, $"basin-cli-{Guid.NewGuid():N}");
 
     [Fact]
     public void Train_writes_a_run_that_eval_reads_back()

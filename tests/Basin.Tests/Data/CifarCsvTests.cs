@@ -6,7 +6,7 @@ public class CifarCsvTests
 {
     static string Dir()
     {
-        string d = Path.Combine(Path.GetTempPath(), $"basin-data-{Guid.NewGuid():N}");
+        string d = Path.Combine(TestPaths.Root, $"basin-data-{Guid.NewGuid():N}");
         Directory.CreateDirectory(d);
         return d;
     }

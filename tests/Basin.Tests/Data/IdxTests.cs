@@ -9,7 +9,7 @@ public class IdxTests
 
     static string Dir()
     {
-        string d = Path.Combine(Path.GetTempPath(), $"basin-idx-{Guid.NewGuid():N}");
+        string d = Path.Combine(TestPaths.Root, $"basin-idx-{Guid.NewGuid():N}");
         Directory.CreateDirectory(d);
         return d;
     }

@@ -10,7 +10,7 @@ public class InterpolateCommandTests
     [Fact]
     public void Losses_along_the_line_equal_evaluations_of_the_mixed_weights_and_the_barrier_is_their_excess()
     {
-        string dir = Path.Combine(Path.GetTempPath(), $"basin-interp-{Guid.NewGuid():N}");
+        string dir = Path.Combine(TestPaths.Root, $"basin-interp-{Guid.NewGuid():N}");
         const string model = "linear(2,8),tanh,linear(8,2)";
         string[] train = ["train", "--model", model, "--data", "spirals", "--n", "200", "--epochs", "3", "--lr", "0.5"];
         Assert.Equal(0, CliRunner.Run([.. train, "--seed", "1", "--out", Path.Combine(dir, "a")]).Code);

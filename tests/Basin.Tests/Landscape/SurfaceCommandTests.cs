@@ -6,7 +6,7 @@ namespace Basin.Tests.Landscape;
 
 public class SurfaceCommandTests
 {
-    static string Temp(string name) => Path.Combine(Path.GetTempPath(), $"basin-surface-{Guid.NewGuid():N}", name);
+    static string Temp(string name) => Path.Combine(TestPaths.Root, $"basin-surface-{Guid.NewGuid():N}", name);
     const string Model = "linear(2,8),tanh,linear(8,2)";
 
     static (string Weights, string Dir) Weights()

@@ -6,7 +6,7 @@ namespace Basin.Tests.Models;
 
 public class SafeTensorsTests
 {
-    static string Temp() => Path.Combine(Path.GetTempPath(), $"basin-st-{Guid.NewGuid():N}.safetensors");
+    static string Temp() => Path.Combine(TestPaths.Root, $"basin-st-{Guid.NewGuid():N}.safetensors");
 
     [Fact]
     public void Round_trips_float32_and_float64_and_converts_between_them()

@@ -29,7 +29,7 @@ public class SurfacePlotTests
         return (BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));
     }
 
-    static string Stem() => Path.Combine(Path.GetTempPath(), $"basin-plot-{Guid.NewGuid():N}");
+    static string Stem() => Path.Combine(TestPaths.Root, $"basin-plot-{Guid.NewGuid():N}");
 
     [Theory]
     [InlineData(false, false, 800, 500, "Loss along the direction")]

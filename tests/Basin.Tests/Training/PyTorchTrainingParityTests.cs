@@ -9,7 +9,7 @@ public class PyTorchTrainingParityTests
 {
     static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "pytorch", name);
 
-    static RunDirectory TempRun() => new(Path.Combine(Path.GetTempPath(), $"basin-parity-{Guid.NewGuid():N}"));
+    static RunDirectory TempRun() => new(Path.Combine(TestPaths.Root, $"basin-parity-{Guid.NewGuid():N}"));
 
     static RunConfig Config => new()
     {

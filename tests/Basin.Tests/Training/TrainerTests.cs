@@ -8,7 +8,7 @@ public class TrainerTests
 {
     static string TempDir()
     {
-        string d = Path.Combine(Path.GetTempPath(), $"basin-run-{Guid.NewGuid():N}");
+        string d = Path.Combine(TestPaths.Root, $"basin-run-{Guid.NewGuid():N}");
         Directory.CreateDirectory(d);
         return d;
     }
