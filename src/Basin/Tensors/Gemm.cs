@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -132,10 +133,11 @@ internal static unsafe class Gemm
                                         else
                                             Kernel(kcb, aPanel, rs, cs, bPanel, bs, tileBuf, nr, false);
                                         for (int i = 0; i < rows; i++)
-                                        for (int j = 0; j < cols; j++)
                                         {
-                                            T* dst = cTile + (long)i * ldc + j;
-                                            *dst = load ? *dst + tileBuf[i * nr + j] : tileBuf[i * nr + j];
+                                            var from = new ReadOnlySpan<T>(tileBuf + i * nr, cols);
+                                            var to = new Span<T>(cTile + (long)i * ldc, cols);
+                                            if (load) TensorPrimitives.Add(to, from, to);
+                                            else from.CopyTo(to);
                                         }
                                     }
                                 }
@@ -190,29 +192,21 @@ internal static unsafe class Gemm
             {
                 int w = Math.Min(nr, cols - s);
                 T* panel = dst + s * kcb;
+                // A narrow last panel: clear it in one sweep, then fill only its real columns.
+                if (w < nr) new Span<T>(panel, kcb * nr).Clear();
                 if (!transB)
                 {
                     for (int p = 0; p < kcb; p++)
-                    {
-                        T* src = b + (long)(p0 + p) * ldb + j0 + s;
-                        T* d = panel + p * nr;
-                        if (w == nr) new ReadOnlySpan<T>(src, nr).CopyTo(new Span<T>(d, nr));
-                        else
-                        {
-                            int jj = 0;
-                            for (; jj < w; jj++) d[jj] = src[jj];
-                            for (; jj < nr; jj++) d[jj] = T.Zero;
-                        }
-                    }
+                        new ReadOnlySpan<T>(b + (long)(p0 + p) * ldb + j0 + s, w).CopyTo(new Span<T>(panel + p * nr, w));
                 }
                 else
                 {
                     // p outer with one pointer per column of op(B): the panel is written sequentially.
-                    for (int jj = 0; jj < nr; jj++) colsOfB[jj] = jj < w ? b + (long)(j0 + s + jj) * ldb + p0 : null;
+                    for (int jj = 0; jj < w; jj++) colsOfB[jj] = b + (long)(j0 + s + jj) * ldb + p0;
                     for (int p = 0; p < kcb; p++)
                     {
                         T* d = panel + p * nr;
-                        for (int jj = 0; jj < nr; jj++) d[jj] = jj < w ? colsOfB[jj][p] : T.Zero;
+                        for (int jj = 0; jj < w; jj++) d[jj] = colsOfB[jj][p];
                     }
                 }
             }
