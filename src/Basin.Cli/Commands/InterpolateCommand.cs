@@ -78,7 +78,7 @@ internal static class InterpolateCommand
         Objective<T>? testObjective = test
             ? new Objective<T>(network, DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir)), r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads)
             : null;
-        SurfaceComputation.Complete(surface, train, testObjective, wa, direction, null, chunk: 64);
+        SurfaceComputation.Complete(surface, train, testObjective, wa, direction, null, chunk: axis.Count);
         if (outPath is not null) SurfaceFile.Write(outPath, surface);
 
         var ends = new Evaluation[2];

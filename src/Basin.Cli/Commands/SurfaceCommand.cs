@@ -32,14 +32,15 @@ internal static class SurfaceCommand
         public readonly Option<int?> TestN = new("--test-n") { Description = "first N test examples" };
         public readonly Option<string> Out = new("--out") { Description = "HDF5 file (loss-landscape names); the directions are saved beside it", DefaultValueFactory = _ => "surface.h5" };
         public readonly Option<bool> Force = new("--force") { Description = "compute again even if --out holds this surface" };
-        public readonly Option<int> Chunk = new("--flush-every") { Description = "cells per data pass; the file is saved after each", DefaultValueFactory = _ => 256 };
+        public readonly Option<int?> Chunk = new("--flush-every") { Description = "cells per data pass, the file saved after each (default: sized to save about every --flush-seconds)" };
+        public readonly Option<double> FlushSeconds = new("--flush-seconds") { Description = "save the partial surface about this often", DefaultValueFactory = _ => 10.0 };
         public readonly Option<bool> NoPlots = new("--no-plots") { Description = "skip the PNG/SVG figures and the 3D HTML page" };
         public readonly Option<bool> Log = new("--log") { Description = "plot log10 of the loss" };
 
         public void AddTo(Command c)
         {
             Common.AddTo(c);
-            foreach (var o in new Option[] { DirX, DirY, TowardX, TowardY, Norm, Ignore, Orthogonalize, Seed, XRange, YRange, Test, TestN, Out, Force, Chunk, NoPlots, Log })
+            foreach (var o in new Option[] { DirX, DirY, TowardX, TowardY, Norm, Ignore, Orthogonalize, Seed, XRange, YRange, Test, TestN, Out, Force, Chunk, FlushSeconds, NoPlots, Log })
                 c.Options.Add(o);
         }
     }
@@ -153,10 +154,10 @@ internal static class SurfaceCommand
             var testData = DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir), r.GetValue(o.TestN));
             testObjective = new Objective<T>(network, testData, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
         }
-        int chunk = Math.Max(1, r.GetValue(o.Chunk));
+        int? chunk = r.GetValue(o.Chunk) is int every ? Math.Max(1, every) : null;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Progress.Run(stderr, "surface", surface.Cells, surface.Completed, report =>
-            SurfaceComputation.Complete(surface, train, testObjective, theta, dx, dy, chunk, s => SurfaceFile.Write(outPath, s), report));
+            SurfaceComputation.Complete(surface, train, testObjective, theta, dx, dy, chunk, r.GetValue(o.FlushSeconds), s => SurfaceFile.Write(outPath, s), report));
         clock.Stop();
         var written = new List<string> { outPath, stem + ".dir_x.safetensors" };
         if (dy is not null) written.Add(stem + ".dir_y.safetensors");

@@ -27,6 +27,9 @@ public sealed class Surface
 
     static double[] Filled(int n) { var a = new double[n]; Array.Fill(a, double.NaN); return a; }
 
+    /// <summary>Measured cost of one cell in the last pass (sizes the next chunk).</summary>
+    public double SecondsPerCell { get; set; } = double.NaN;
+
     public int Columns => Y?.Count ?? 1;
     public int Cells => X.Count * Columns;
     public int Completed => Done.Count(d => d);

@@ -1,20 +1,30 @@
+using System.Diagnostics;
 using System.Numerics;
 
 namespace Basin.Landscape;
 
-/// <summary>Fills the cells of a surface not yet computed, a chunk of cells per pass over the data, saving after each chunk.</summary>
+/// <summary>
+/// Fills the cells of a surface not yet computed, a chunk of cells per pass over the data, saving after each
+/// chunk. With a fixed chunk every pass has that many cells; otherwise chunks are sized from the measured time
+/// per cell so that a save happens about every <paramref name="saveSeconds"/> (a kill loses at most that much work).
+/// </summary>
 public static class SurfaceComputation
 {
+    const int FirstChunk = 16, MaxChunk = 4096;
+
     public static void Complete<T>(Surface s, Objective.Objective<T> train, Objective.Objective<T>? test, T[] theta, T[] dx, T[]? dy,
-        int chunk, Action<Surface>? save = null, Action<int>? progress = null, CancellationToken cancel = default)
+        int? chunk = null, double saveSeconds = 10, Action<Surface>? save = null, Action<int>? progress = null, CancellationToken cancel = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var todo = Enumerable.Range(0, s.Cells).Where(c => !s.Done[c]).ToArray();
-        var results = new Objective.Evaluation[Math.Max(1, chunk)];
-        for (int from = 0; from < todo.Length; from += chunk)
+        int size = Math.Max(1, chunk ?? FirstChunk);
+        var results = new Objective.Evaluation[MaxChunk];
+        for (int from = 0; from < todo.Length; from += size)
         {
             cancel.ThrowIfCancellationRequested();
-            var cells = todo.AsSpan(from, Math.Min(chunk, todo.Length - from));
+            if (chunk is null && from > 0) size = Math.Clamp((int)(saveSeconds / s.SecondsPerCell), FirstChunk, MaxChunk);
+            var cells = todo.AsSpan(from, Math.Min(size, todo.Length - from));
+            var clock = Stopwatch.StartNew();
             var a = new double[cells.Length];
             var b = new double[cells.Length];
             for (int k = 0; k < cells.Length; k++) (a[k], b[k]) = s.Coordinates(cells[k]);
@@ -26,6 +36,7 @@ public static class SurfaceComputation
                 for (int k = 0; k < cells.Length; k++) { s.TestLoss![cells[k]] = results[k].Loss; s.TestAccuracy![cells[k]] = results[k].Accuracy; }
             }
             foreach (int c in cells) s.Done[c] = true;
+            s.SecondsPerCell = Math.Max(1e-9, clock.Elapsed.TotalSeconds / cells.Length);
             save?.Invoke(s);
             progress?.Invoke(s.Completed);
         }
