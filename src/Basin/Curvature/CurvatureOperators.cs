@@ -1,0 +1,67 @@
+using System.Numerics;
+using Basin.Objective;
+
+namespace Basin.Curvature;
+
+/// <summary>Which curvature matrix of the loss at theta an operator applies.</summary>
+public enum CurvatureKind { Hessian, GaussNewton, Fisher }
+
+/// <summary>
+/// The Hessian (exact R-operator products), the generalized Gauss-Newton matrix, or the empirical Fisher
+/// F = (1/N) sum_i g_i g_i^T (per-example gradients of the mean-reduced loss) of an objective at theta, over all its
+/// examples with every batch weighted by its size. Products are computed in T and returned in float64.
+/// </summary>
+public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly Objective<T> objective;
+    readonly T[] theta, x, y;
+    T[]? perExample;
+
+    public CurvatureKind Kind { get; }
+    public int Dimension => objective.Dimension;
+    public long Products { get; private set; }
+
+    public CurvatureOperator(Objective<T> objective, ReadOnlySpan<T> theta, CurvatureKind kind)
+    {
+        this.objective = objective;
+        this.theta = theta.ToArray();
+        Kind = kind;
+        x = new T[objective.Dimension];
+        y = new T[objective.Dimension];
+    }
+
+    public void Apply(ReadOnlySpan<double> v, Span<double> result)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] = T.CreateTruncating(v[i]);
+        switch (Kind)
+        {
+            case CurvatureKind.Hessian: objective.HessianVectorProduct(theta, x, y); break;
+            case CurvatureKind.GaussNewton: objective.GaussNewtonVectorProduct(theta, x, y); break;
+            default: Fisher(y); break;
+        }
+        for (int i = 0; i < y.Length; i++) result[i] = double.CreateTruncating(y[i]);
+        Products++;
+    }
+
+    /// <summary>F x = (1/N) sum_i g_i (g_i . x), from per-example gradients computed once and kept.</summary>
+    void Fisher(Span<T> result)
+    {
+        int n = objective.Count, p = Dimension;
+        if ((long)n * p > 200_000_000)
+            throw new BasinException("--operator fisher", $"{n} per-example gradients of {p} parameters do not fit in memory", "use --n to take fewer examples");
+        if (perExample is null)
+        {
+            perExample = new T[(long)n * p > int.MaxValue ? throw new BasinException("fisher", "too large") : n * p];
+            objective.PerExampleGradients(theta, 0, n, perExample);
+        }
+        var sum = new double[p];
+        for (int i = 0; i < n; i++)
+        {
+            var g = perExample.AsSpan(i * p, p);
+            double dot = 0;
+            for (int j = 0; j < p; j++) dot += double.CreateTruncating(g[j] * x[j]);
+            for (int j = 0; j < p; j++) sum[j] += dot * double.CreateTruncating(g[j]);
+        }
+        for (int j = 0; j < p; j++) result[j] = T.CreateTruncating(sum[j] / n);
+    }
+}

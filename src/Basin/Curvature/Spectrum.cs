@@ -1,0 +1,84 @@
+using Basin.Tensors;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Basin.Curvature;
+
+/// <summary>Eigenvalues with the residual norm of each, largest first (or smallest first for the bottom of the spectrum).</summary>
+public sealed record Eigenpairs(double[] Values, double[] Residuals, int Products);
+
+/// <summary>Extreme eigenvalues of symmetric operators: Lanczos (default), power iteration with deflation, dense.</summary>
+public static class Spectrum
+{
+    /// <summary>Lanczos steps used for k eigenvalues unless asked otherwise.</summary>
+    public static int DefaultSteps(int k, int dimension) => Math.Min(dimension, Math.Max(3 * k + 40, 60));
+
+    /// <summary>The k largest (algebraic) eigenvalues, descending.</summary>
+    public static Eigenpairs Top(ILinearOperator op, int k, ulong seed, int? steps = null)
+    {
+        var run = Lanczos.Run(op, steps ?? DefaultSteps(k, op.Dimension), Vectors.Gaussian(op.Dimension, new Rng(seed, 0x1A2C05)));
+        k = Math.Min(k, run.Steps);
+        return new Eigenpairs(run.RitzValues[..k], run.Residuals[..k], run.Steps);
+    }
+
+    /// <summary>The k smallest (algebraic) eigenvalues, ascending: negative ones reveal a saddle and its index.</summary>
+    public static Eigenpairs Bottom(ILinearOperator op, int k, ulong seed, int? steps = null)
+    {
+        var run = Lanczos.Run(op, steps ?? DefaultSteps(k, op.Dimension), Vectors.Gaussian(op.Dimension, new Rng(seed, 0x1A2C05)));
+        k = Math.Min(k, run.Steps);
+        int m = run.Steps;
+        return new Eigenpairs(Enumerable.Range(0, k).Select(i => run.RitzValues[m - 1 - i]).ToArray(),
+            Enumerable.Range(0, k).Select(i => run.Residuals[m - 1 - i]).ToArray(), run.Steps);
+    }
+
+    /// <summary>
+    /// Power iteration with deflation (PyHessian's method, for comparison): the k eigenvalues of largest magnitude,
+    /// each iterated until the Rayleigh quotient changes by less than tol relatively, with its residual norm.
+    /// </summary>
+    public static Eigenpairs Power(ILinearOperator op, int k, ulong seed, int maxIterations = 1000, double tol = 1e-10)
+    {
+        int n = op.Dimension, products = 0;
+        var rng = new Rng(seed, 0x90E7);
+        var found = new List<(double Value, double[] Vector)>();
+        var residuals = new List<double>();
+        var w = new double[n];
+        for (int e = 0; e < k; e++)
+        {
+            var v = Vectors.Gaussian(n, rng);
+            Vectors.Scale(v, 1 / Vectors.Norm(v));
+            double lambda = 0;
+            for (int it = 0; it < maxIterations; it++)
+            {
+                Deflated(op, found, v, w);
+                products++;
+                double next = Vectors.Dot(v, w);
+                double norm = Vectors.Norm(w);
+                if (norm == 0) { lambda = 0; break; }
+                for (int i = 0; i < n; i++) v[i] = w[i] / norm;
+                bool done = Math.Abs(next - lambda) <= tol * Math.Abs(next);
+                lambda = next;
+                if (done) break;
+            }
+            Deflated(op, found, v, w);
+            products++;
+            double lam = Vectors.Dot(v, w);
+            Vectors.Axpy(-lam, v, w);
+            found.Add((lam, v));
+            residuals.Add(Vectors.Norm(w));
+        }
+        return new Eigenpairs(found.Select(f => f.Value).ToArray(), residuals.ToArray(), products);
+    }
+
+    static void Deflated(ILinearOperator op, List<(double Value, double[] Vector)> found, ReadOnlySpan<double> v, Span<double> w)
+    {
+        op.Apply(v, w);
+        foreach (var (value, u) in found) Vectors.Axpy(-value * Vectors.Dot(u, v), u, w);
+    }
+
+    /// <summary>All eigenvalues of an explicit symmetric matrix, descending (dense solver; small nets).</summary>
+    public static double[] Dense(double[,] matrix)
+    {
+        var m = Matrix<double>.Build.DenseOfArray(matrix);
+        var sym = (m + m.Transpose()) / 2;
+        return sym.Evd(Symmetricity.Symmetric).EigenValues.Select(c => c.Real).OrderByDescending(x => x).ToArray();
+    }
+}

@@ -1,0 +1,110 @@
+using Basin.Tensors;
+
+namespace Basin.Curvature;
+
+/// <summary>A trace estimate with its standard error (0 when exact) and the products it took.</summary>
+public sealed record TraceEstimate(double Value, double StandardError, int Products);
+
+/// <summary>Trace and Frobenius norm of symmetric operators: Hutchinson, Hutch++ and exact.</summary>
+public static class Trace
+{
+    /// <summary>
+    /// Hutchinson's estimator with Rademacher probes z: mean of z^T A z, stopping once the standard error of the
+    /// mean is at most <paramref name="relativeTolerance"/> x |mean| (after <paramref name="minProbes"/>) or at
+    /// <paramref name="maxProbes"/>. Unlike a fixed two-probe loop, the error is reported.
+    /// </summary>
+    public static TraceEstimate Hutchinson(ILinearOperator op, ulong seed, int maxProbes = 200, double relativeTolerance = 0.01, int minProbes = 10)
+    {
+        var rng = new Rng(seed, 0x7A11);
+        var y = new double[op.Dimension];
+        double mean = 0, m2 = 0;
+        int k = 0;
+        while (k < maxProbes)
+        {
+            var z = Vectors.Rademacher(op.Dimension, rng);
+            op.Apply(z, y);
+            double sample = Vectors.Dot(z, y);
+            k++;
+            double delta = sample - mean;
+            mean += delta / k;
+            m2 += delta * (sample - mean);
+            if (k >= minProbes && Math.Sqrt(m2 / (k - 1) / k) <= relativeTolerance * Math.Abs(mean)) break;
+        }
+        return new TraceEstimate(mean, k > 1 ? Math.Sqrt(m2 / (k - 1) / k) : double.NaN, k);
+    }
+
+    /// <summary>
+    /// Hutch++ (Meyer, Musco, Musco and Woodruff 2021) with about <paramref name="products"/> products: the trace of
+    /// A on the range of A S exactly, plus Hutchinson on the rest. The standard error is that of the Hutchinson part.
+    /// </summary>
+    public static TraceEstimate HutchPlusPlus(ILinearOperator op, int products, ulong seed)
+    {
+        int n = op.Dimension, k = Math.Max(1, products / 3);
+        var rng = new Rng(seed, 0x4A7C);
+        var q = new List<double[]>();
+        var y = new double[n];
+        for (int i = 0; i < k; i++)
+        {
+            var s = Vectors.Rademacher(n, rng);
+            var col = new double[n];
+            op.Apply(s, col);
+            Vectors.Orthogonalize(col, q);
+            double norm = Vectors.Norm(col);
+            if (norm > 1e-12) { Vectors.Scale(col, 1 / norm); q.Add(col); }
+        }
+        double exact = 0;
+        foreach (var qi in q)
+        {
+            op.Apply(qi, y);
+            exact += Vectors.Dot(qi, y);
+        }
+        double mean = 0, m2 = 0;
+        for (int i = 0; i < k; i++)
+        {
+            var g = Vectors.Rademacher(n, rng);
+            Vectors.Orthogonalize(g, q);
+            op.Apply(g, y);
+            double sample = Vectors.Dot(g, y);
+            double delta = sample - mean;
+            mean += delta / (i + 1);
+            m2 += delta * (sample - mean);
+        }
+        double stderr = k > 1 ? Math.Sqrt(m2 / (k - 1) / k) : double.NaN;
+        return new TraceEstimate(exact + mean, stderr, 2 * q.Count + k);
+    }
+
+    /// <summary>tr A = sum_i e_i^T A e_i, one product per dimension (small nets).</summary>
+    public static TraceEstimate Exact(ILinearOperator op)
+    {
+        int n = op.Dimension;
+        var e = new double[n];
+        var y = new double[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            e[i] = 1;
+            op.Apply(e, y);
+            e[i] = 0;
+            sum += y[i];
+        }
+        return new TraceEstimate(sum, 0, n);
+    }
+
+    /// <summary>||A||_F from E||A z||^2 = ||A||_F^2 over Rademacher probes (mean and standard error of the square).</summary>
+    public static TraceEstimate FrobeniusSquared(ILinearOperator op, int probes, ulong seed)
+    {
+        var rng = new Rng(seed, 0xF70B);
+        var y = new double[op.Dimension];
+        double mean = 0, m2 = 0;
+        for (int k = 1; k <= probes; k++)
+        {
+            var z = Vectors.Rademacher(op.Dimension, rng);
+            op.Apply(z, y);
+            double sample = Vectors.Dot(y, y);
+            double delta = sample - mean;
+            mean += delta / k;
+            m2 += delta * (sample - mean);
+        }
+        return new TraceEstimate(mean, probes > 1 ? Math.Sqrt(m2 / (probes - 1) / probes) : double.NaN, probes);
+    }
+}
