@@ -1,0 +1,150 @@
+using System.CommandLine;
+using System.Numerics;
+using System.Text.Json.Nodes;
+using Basin.Curvature;
+using Basin.Objective;
+using Spectre.Console;
+
+namespace Basin.Cli.Commands;
+
+/// <summary><c>basin hessian</c>: extreme eigenvalues, trace, Frobenius norm and spectral density of the curvature.</summary>
+internal static class HessianCommand
+{
+    sealed class Options
+    {
+        public readonly CommonOptions Common = new();
+        public readonly Option<int> Top = new("--top") { Description = "the K largest eigenvalues (Lanczos)", DefaultValueFactory = _ => 5 };
+        public readonly Option<int> Bottom = new("--bottom") { Description = "the K smallest eigenvalues (negative ones: saddle directions)" };
+        public readonly Option<int?> Steps = new("--lanczos-steps") { Description = "Lanczos steps for --top/--bottom (default 3K+40, at least 60)" };
+        public readonly Option<bool> TraceOption = new("--trace") { Description = "Hutchinson trace with its standard error" };
+        public readonly Option<int> Probes = new("--probes") { Description = "most Rademacher probes for --trace and --frobenius", DefaultValueFactory = _ => 200 };
+        public readonly Option<double> Tol = new("--trace-tol") { Description = "stop --trace once its standard error is below this fraction of it", DefaultValueFactory = _ => 0.01 };
+        public readonly Option<int> HutchPP = new("--hutchpp") { Description = "also Hutch++ with this many products" };
+        public readonly Option<bool> Frobenius = new("--frobenius") { Description = "Frobenius norm from E||H z||^2" };
+        public readonly Option<bool> Density = new("--density") { Description = "spectral density by stochastic Lanczos quadrature" };
+        public readonly Option<int> Runs = new("--runs") { Description = "SLQ runs", DefaultValueFactory = _ => 10 };
+        public readonly Option<int> DensitySteps = new("--density-steps") { Description = "Lanczos steps per SLQ run", DefaultValueFactory = _ => 80 };
+        public readonly Option<double?> Sigma = new("--sigma") { Description = "standard deviation of the Gaussian broadening (default: 1% of the spectral range)" };
+        public readonly Option<bool> Exact = new("--exact") { Description = "build the whole matrix (small nets): every eigenvalue, exact trace and Frobenius norm" };
+        public readonly Option<string> Operator = new("--operator") { Description = "hessian, ggn (Gauss-Newton) or fisher (empirical)", DefaultValueFactory = _ => "hessian" };
+        public readonly Option<ulong> Seed = new("--seed") { Description = "seed of the random starts and probes" };
+        public readonly Option<string?> Out = new("--out") { Description = "with --density: write STEM.png and STEM.svg" };
+
+        public void AddTo(Command c)
+        {
+            Common.AddTo(c);
+            foreach (var o in new Option[] { Top, Bottom, Steps, TraceOption, Probes, Tol, HutchPP, Frobenius, Density, Runs, DensitySteps, Sigma, Exact, Operator, Seed, Out })
+                c.Options.Add(o);
+        }
+    }
+
+    public static Command Create(TextWriter stdout)
+    {
+        var o = new Options();
+        var command = new Command("hessian", "Hessian (or Gauss-Newton, Fisher) spectrum: top/bottom eigenvalues, trace, Frobenius norm, density.");
+        o.AddTo(command);
+        command.SetAction(r => CommonOptions.IsDouble(r.GetValue(o.Common.DType)!) ? Run<double>(r, o, stdout) : Run<float>(r, o, stdout));
+        return command;
+    }
+
+    static int Run<T>(ParseResult r, Options o, TextWriter stdout) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var c = o.Common;
+        var data = c.LoadData(r);
+        var (network, theta) = c.LoadModel<T>(r, data);
+        var kind = r.GetValue(o.Operator)!.ToLowerInvariant() switch
+        {
+            "hessian" => CurvatureKind.Hessian,
+            "ggn" or "gauss-newton" => CurvatureKind.GaussNewton,
+            "fisher" => CurvatureKind.Fisher,
+            var other => throw new BasinException("--operator", $"unknown operator '{other}'", "use hessian, ggn or fisher"),
+        };
+        var objective = new Objective<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch), r.GetValue(c.Threads));
+        var op = new CurvatureOperator<T>(objective, theta, kind);
+        ulong seed = r.GetValue(o.Seed);
+        int top = Math.Max(0, r.GetValue(o.Top)), bottom = Math.Max(0, r.GetValue(o.Bottom));
+        var json = new JsonObject { ["operator"] = kind.ToString().ToLowerInvariant(), ["n"] = data.Count, ["parameters"] = network.ParameterCount };
+        var table = new Table().AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned()).AddColumn("detail");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        if (r.GetValue(o.Exact))
+        {
+            if (network.ParameterCount > 5000)
+                throw new BasinException("--exact", $"{network.ParameterCount} parameters: the matrix would take {network.ParameterCount} products and {8.0 * network.ParameterCount * network.ParameterCount / 1e9:F1} GB",
+                    "use --top/--trace on nets this large; --exact is for up to 5,000 parameters");
+            var matrix = DenseOperator.Materialize(op);
+            var all = Spectrum.Dense(matrix);
+            double trace = 0, frob = 0;
+            for (int i = 0; i < all.Length; i++) { trace += matrix[i, i]; for (int j = 0; j < all.Length; j++) frob += matrix[i, j] * matrix[i, j]; }
+            json["all_eigenvalues"] = new JsonArray(all.Select(v => (JsonNode)v).ToArray());
+            json["exact_trace"] = trace;
+            json["exact_frobenius"] = Math.Sqrt(frob);
+            json["negative_eigenvalues"] = all.Count(v => v < -1e-10 * Math.Abs(all[0]));
+            table.AddRow("exact trace", $"{trace:G8}", $"{all.Length} eigenvalues from the explicit matrix");
+            table.AddRow("exact Frobenius norm", $"{Math.Sqrt(frob):G8}", "");
+            table.AddRow("negative eigenvalues", $"{json["negative_eigenvalues"]}", "saddle index");
+        }
+        if (top > 0)
+        {
+            var pairs = Spectrum.Top(op, top, seed, r.GetValue(o.Steps));
+            json["eigenvalues"] = new JsonArray(pairs.Values.Select(v => (JsonNode)v).ToArray());
+            json["residuals"] = new JsonArray(pairs.Residuals.Select(v => (JsonNode)v).ToArray());
+            for (int i = 0; i < pairs.Values.Length; i++)
+                table.AddRow($"lambda_{i + 1}", $"{pairs.Values[i]:G8}", $"residual {pairs.Residuals[i]:G2}");
+        }
+        if (bottom > 0)
+        {
+            var pairs = Spectrum.Bottom(op, bottom, seed, r.GetValue(o.Steps));
+            json["bottom_eigenvalues"] = new JsonArray(pairs.Values.Select(v => (JsonNode)v).ToArray());
+            json["bottom_residuals"] = new JsonArray(pairs.Residuals.Select(v => (JsonNode)v).ToArray());
+            for (int i = 0; i < pairs.Values.Length; i++)
+                table.AddRow($"lambda_min{(i > 0 ? $"+{i}" : "")}", $"{pairs.Values[i]:G8}", $"residual {pairs.Residuals[i]:G2}");
+        }
+        if (r.GetValue(o.TraceOption))
+        {
+            var t = Trace.Hutchinson(op, seed, r.GetValue(o.Probes), r.GetValue(o.Tol));
+            json["trace"] = t.Value;
+            json["trace_stderr"] = t.StandardError;
+            json["trace_probes"] = t.Products;
+            table.AddRow("trace (Hutchinson)", $"{t.Value:G6}", $"+- {t.StandardError:G2} (1 s.e.), {t.Products} probes");
+        }
+        if (r.GetValue(o.HutchPP) is > 0 and var products)
+        {
+            var t = Trace.HutchPlusPlus(op, products, seed);
+            json["trace_hutchpp"] = t.Value;
+            json["trace_hutchpp_stderr"] = t.StandardError;
+            table.AddRow("trace (Hutch++)", $"{t.Value:G6}", $"+- {t.StandardError:G2}, {t.Products} products");
+        }
+        if (r.GetValue(o.Frobenius))
+        {
+            var f = Trace.FrobeniusSquared(op, r.GetValue(o.Probes), seed);
+            json["frobenius"] = Math.Sqrt(Math.Max(0, f.Value));
+            json["frobenius_squared_stderr"] = f.StandardError;
+            table.AddRow("Frobenius norm", $"{Math.Sqrt(Math.Max(0, f.Value)):G6}", $"||H||_F^2 = {f.Value:G4} +- {f.StandardError:G2}");
+        }
+        if (r.GetValue(o.Density))
+        {
+            var d = StochasticLanczosQuadrature.Run(op, r.GetValue(o.Runs), r.GetValue(o.DensitySteps), seed, r.GetValue(o.Sigma));
+            var (grid, values) = d.Sample(200);
+            json["density"] = new JsonObject
+            {
+                ["sigma"] = d.Sigma,
+                ["grid"] = new JsonArray(grid.Select(v => (JsonNode)v).ToArray()),
+                ["values"] = new JsonArray(values.Select(v => (JsonNode)v).ToArray()),
+            };
+            table.AddRow("density", $"{d.Nodes.Length} runs", $"sigma {d.Sigma:G3}; first moment {d.Moment(1):G4} = tr/P estimate");
+            if (r.GetValue(o.Out) is { } stem)
+            {
+                Basin.Reports.Plots.DensityPlot.Save(d, stem, $"{kind} spectral density");
+                table.AddRow("plot", Markup.Escape(stem + ".png"), Markup.Escape(stem + ".svg"));
+            }
+        }
+        json["products"] = op.Products;
+        json["seconds"] = clock.Elapsed.TotalSeconds;
+        if (r.GetValue(c.Json)) { stdout.WriteLine(json.ToJsonString()); return Cli.Ok; }
+        var console = Output.Console(stdout);
+        console.WriteLine($"{kind} of {network.Describe()} on {data.Name} (n = {data.Count}, {network.ParameterCount:N0} parameters): {op.Products} products, {clock.Elapsed.TotalSeconds:F2} s");
+        console.Write(table);
+        return Cli.Ok;
+    }
+}

@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+using Basin.Curvature;
+using Basin.Data;
+using Basin.Models;
+using Basin.Tests.Cli;
+
+namespace Basin.Tests.Curvature;
+
+public class HessianCommandTests
+{
+    [Fact]
+    public void Json_has_the_contract_fields_and_matches_the_exact_spectrum()
+    {
+        string run = Path.Combine(TestPaths.Root, $"hessian-{Guid.NewGuid():N}");
+        const string model = "linear(2,6),tanh,linear(6,2)";
+        Assert.Equal(0, CliRunner.Run("train", "--model", model, "--data", "spirals", "--n", "100", "--epochs", "2", "--out", run).Code);
+        var (code, stdout, err) = CliRunner.Run("hessian", "--weights", run, "--data", "spirals", "--n", "100", "--dtype", "float64",
+            "--top", "3", "--bottom", "2", "--trace", "--probes", "400", "--trace-tol", "0", "--exact", "--density", "--json");
+        Assert.True(code == 0, err);
+        var json = JsonNode.Parse(stdout)!;
+        var top = json["eigenvalues"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var all = json["all_eigenvalues"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        Assert.Equal(3, top.Length);
+        Assert.True(top[0] >= top[1] && top[1] >= top[2]);
+        for (int i = 0; i < 3; i++) Assert.Equal(all[i], top[i], 1e-8 * Math.Abs(all[0]));
+        var bottom = json["bottom_eigenvalues"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        Assert.Equal(all[^1], bottom[0], 1e-8 * Math.Abs(all[0]));
+        double trace = json["trace"]!.GetValue<double>(), stderr = json["trace_stderr"]!.GetValue<double>();
+        Assert.True(Math.Abs(trace - json["exact_trace"]!.GetValue<double>()) <= 3 * stderr);
+        Assert.Equal(all.Sum(), json["exact_trace"]!.GetValue<double>(), 1e-8 * Math.Abs(all[0]) * all.Length);
+        Assert.Equal(200, json["density"]!["grid"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public void Exact_is_refused_on_large_nets()
+    {
+        var (code, _, err) = CliRunner.Run("hessian", "--model", CliRunner.Mlp, "--weights", CliRunner.Fixture("mlp.safetensors"), "--exact", "--top", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("79510 parameters", err);
+    }
+}
