@@ -25,6 +25,7 @@ internal static class HessianCommand
         public readonly Option<int> Runs = new("--runs") { Description = "SLQ runs", DefaultValueFactory = _ => 10 };
         public readonly Option<int> DensitySteps = new("--density-steps") { Description = "Lanczos steps per SLQ run", DefaultValueFactory = _ => 80 };
         public readonly Option<double?> Sigma = new("--sigma") { Description = "standard deviation of the Gaussian broadening (default: 1% of the spectral range)" };
+        public readonly Option<bool> FisherTrace = new("--fisher-trace") { Description = "exact empirical-Fisher trace (1/N) sum ||grad l_i||^2 from per-example gradients" };
         public readonly Option<bool> Exact = new("--exact") { Description = "build the whole matrix (small nets): every eigenvalue, exact trace and Frobenius norm" };
         public readonly Option<string> Operator = new("--operator") { Description = "hessian, ggn (Gauss-Newton) or fisher (empirical)", DefaultValueFactory = _ => "hessian" };
         public readonly Option<ulong> Seed = new("--seed") { Description = "seed of the random starts and probes" };
@@ -33,7 +34,7 @@ internal static class HessianCommand
         public void AddTo(Command c)
         {
             Common.AddTo(c);
-            foreach (var o in new Option[] { Top, Bottom, Steps, TraceOption, Probes, Tol, HutchPP, Frobenius, Density, Runs, DensitySteps, Sigma, Exact, Operator, Seed, Out })
+            foreach (var o in new Option[] { Top, Bottom, Steps, TraceOption, Probes, Tol, HutchPP, Frobenius, Density, Runs, DensitySteps, Sigma, FisherTrace, Exact, Operator, Seed, Out })
                 c.Options.Add(o);
         }
     }
@@ -121,6 +122,12 @@ internal static class HessianCommand
             json["frobenius"] = Math.Sqrt(Math.Max(0, f.Value));
             json["frobenius_squared_stderr"] = f.StandardError;
             table.AddRow("Frobenius norm", $"{Math.Sqrt(Math.Max(0, f.Value)):G6}", $"||H||_F^2 = {f.Value:G4} +- {f.StandardError:G2}");
+        }
+        if (r.GetValue(o.FisherTrace))
+        {
+            double f = op.FisherTrace();
+            json["fisher_trace"] = f;
+            table.AddRow("empirical Fisher trace", $"{f:G8}", "(1/N) sum_i ||grad l_i||^2, exact");
         }
         if (r.GetValue(o.Density))
         {

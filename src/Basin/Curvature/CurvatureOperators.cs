@@ -64,4 +64,22 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
         }
         for (int j = 0; j < p; j++) result[j] = T.CreateTruncating(sum[j] / n);
     }
+
+    /// <summary>
+    /// The exact trace of the empirical Fisher, (1/N) sum_i ||g_i||^2 over the per-example gradients, streamed in
+    /// chunks (no N x P matrix is kept).
+    /// </summary>
+    public double FisherTrace()
+    {
+        int n = objective.Count, p = Dimension, chunk = Math.Max(1, Math.Min(n, 16_000_000 / Math.Max(1, p)));
+        var g = new T[chunk * p];
+        double sum = 0;
+        for (int start = 0; start < n; start += chunk)
+        {
+            int count = Math.Min(chunk, n - start);
+            objective.PerExampleGradients(theta, start, count, g);
+            foreach (var v in g.AsSpan(0, count * p)) sum += double.CreateTruncating(v) * double.CreateTruncating(v);
+        }
+        return sum / n;
+    }
 }
