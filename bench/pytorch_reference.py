@@ -238,6 +238,27 @@ def bench(args):
             res["mlp_loss_10k"] = median_time(lambda: loss_only(x, y), args.repeat)
             res["mlp_grad_2k"] = median_time(grad, args.repeat)
             res["mlp_hvp_2k"] = median_time(hvp, args.repeat)
+            flat_v = torch.cat([vi.reshape(-1) for vi in v])
+            n_params = flat_v.numel()
+
+            def hvp_flat(u):
+                g = torch.autograd.grad(loss_fn(model(x2), y2), params, create_graph=True)
+                flat = torch.cat([gi.reshape(-1) for gi in g])
+                return torch.cat([h.reshape(-1) for h in torch.autograd.grad(flat @ u, params)])
+
+            def power_20():
+                u = flat_v / flat_v.norm()
+                for _ in range(20):
+                    w = hvp_flat(u)
+                    u = w / w.norm()
+
+            def hutchinson_100():
+                for _ in range(100):
+                    z = torch.randint(0, 2, (n_params,)).float() * 2 - 1
+                    float(z @ hvp_flat(z))
+
+            res["mlp_power20_2k"] = median_time(power_20, max(3, args.repeat // 2))
+            res["mlp_hutchinson100_2k"] = median_time(hutchinson_100, 3)
         else:
             res["cnn_loss_2k"] = median_time(lambda: loss_only(x2, y2), args.repeat)
             res["cnn_grad_2k"] = median_time(grad, args.repeat)

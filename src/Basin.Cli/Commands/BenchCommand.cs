@@ -126,6 +126,14 @@ internal static class BenchCommand
         results.Add(new Result("mlp_hvp_2k", Median(repeat, () => obj2k.HessianVectorProduct(theta, v, output)), 3 * mlpFlops * 2000, "n=2000"));
 
         {
+            // The curvature cases PyHessian users run: 20 power iterations and a 100-probe Hutchinson trace.
+            var hessian = new Basin.Curvature.CurvatureOperator<float>(obj2k, theta, Basin.Curvature.CurvatureKind.Hessian);
+            results.Add(new Result("mlp_power20_2k", Median(Math.Max(3, repeat / 2), () => Basin.Curvature.Spectrum.Power(hessian, 1, 1, maxIterations: 20, tol: 0)),
+                20 * 3 * mlpFlops * 2000, "20 power iterations, n=2000"));
+            results.Add(new Result("mlp_hutchinson100_2k", Median(3, () => Basin.Curvature.Trace.Hutchinson(hessian, 2, 100, 0, 100)),
+                100 * 3 * mlpFlops * 2000, "100 Rademacher probes, n=2000"));
+        }
+        {
             // One epoch of minibatch SGD as the trainer runs it: seeded permutation, batch 128, shards of 64.
             var trainNet = ModelSpec.Build<float>(Mlp, data10k.InputShape);
             var sgdObjective = new Objective<float>(trainNet, data10k, "ce", 0, 64, threads);
