@@ -6,8 +6,8 @@ namespace Basin.Cli.Commands;
 
 /// <summary>
 /// <c>basin demo</c>: the main job on the embedded Fashion-MNIST subset. Trains a small MLP with checkpoints into
-/// ./basin-demo, evaluates it, draws the 2D loss surface around it, and says where everything is. Re-running
-/// resumes or reuses what is finished.
+/// ./basin-demo, evaluates it, draws the 2D loss surface around it, measures its curvature (top eigenvalues, trace,
+/// spectral density), and says where everything is. Re-running resumes or reuses what is finished.
 /// </summary>
 internal static class DemoCommand
 {
@@ -28,7 +28,7 @@ internal static class DemoCommand
         var outDir = new Option<string>("--out") { Description = "where to put the demo's files", DefaultValueFactory = _ => "basin-demo" };
         var force = new Option<bool>("--force") { Description = "start the demo over" };
         var threads = new Option<int>("--threads") { Description = "worker threads" };
-        var command = new Command("demo", "Train a small MLP on the embedded Fashion-MNIST subset, evaluate it and draw its loss surface (the main job).");
+        var command = new Command("demo", "Train a small MLP on the embedded Fashion-MNIST subset, evaluate it, draw its loss surface and measure its curvature (the main job).");
         foreach (var o in new Option[] { outDir, force, threads }) command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -51,7 +51,15 @@ internal static class DemoCommand
                 "--threads", r.GetValue(threads).ToString(System.Globalization.CultureInfo.InvariantCulture)], stdout, stderr);
             if (code != Cli.Ok) return code;
             stdout.WriteLine();
-            stdout.WriteLine($"open {Path.ChangeExtension(surface, ".html")} for the interactive 3D surface, {Path.ChangeExtension(surface, ".png")} for the contour map");
+            string density = Path.Combine(r.GetValue(outDir)!, "hessian-density");
+            stdout.WriteLine("the curvature at the trained weights: top Hessian eigenvalues (Lanczos), trace (Hutchinson), spectral density (SLQ):");
+            code = Cli.Run(["hessian", "--weights", run.Path, "--top", "3", "--trace", "--probes", "100", "--trace-tol", "0.02",
+                "--density", "--runs", "5", "--density-steps", "40", "--out", density,
+                "--threads", r.GetValue(threads).ToString(System.Globalization.CultureInfo.InvariantCulture)], stdout, stderr);
+            if (code != Cli.Ok) return code;
+            stdout.WriteLine();
+            stdout.WriteLine($"open {Path.ChangeExtension(surface, ".html")} for the interactive 3D surface, {Path.ChangeExtension(surface, ".png")} for the contour map,");
+            stdout.WriteLine($"{density}.png for the Hessian spectral density");
             stdout.WriteLine($"next: basin eval --weights {run.Path} --split test   (--checkpoint STEP picks any saved step)");
             return Cli.Ok;
         });
