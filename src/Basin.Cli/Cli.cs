@@ -17,6 +17,7 @@ internal static class Cli
         root.Subcommands.Add(SurfaceCommand.Create(stdout, stderr));
         root.Subcommands.Add(InterpolateCommand.Create(stdout, stderr));
         root.Subcommands.Add(HessianCommand.Create(stdout));
+        root.Subcommands.Add(SharpnessCommand.Create(stdout));
         root.Subcommands.Add(BenchCommand.Create(stdout));
         return root;
     }
