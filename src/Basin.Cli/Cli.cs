@@ -16,8 +16,8 @@ internal static class Cli
         root.Subcommands.Add(EvalCommand.Create(stdout));
         root.Subcommands.Add(SurfaceCommand.Create(stdout, stderr));
         root.Subcommands.Add(InterpolateCommand.Create(stdout, stderr));
-        root.Subcommands.Add(HessianCommand.Create(stdout));
-        root.Subcommands.Add(SharpnessCommand.Create(stdout));
+        root.Subcommands.Add(HessianCommand.Create(stdout, stderr));
+        root.Subcommands.Add(SharpnessCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout));
         return root;
     }

@@ -23,4 +23,12 @@ internal static class Progress
                 task.Value = task.MaxValue;
             });
     }
+
+    /// <summary>Runs work under a spinner with a status line on a terminal's stderr; plainly otherwise.</summary>
+    public static TResult Status<TResult>(TextWriter stderr, string what, Func<TResult> work)
+    {
+        if (stderr != Console.Error || Console.IsErrorRedirected) return work();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        return console.Status().Start(Markup.Escape(what), _ => work());
+    }
 }

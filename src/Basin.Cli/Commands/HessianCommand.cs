@@ -39,12 +39,12 @@ internal static class HessianCommand
         }
     }
 
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var o = new Options();
         var command = new Command("hessian", "Hessian (or Gauss-Newton, Fisher) spectrum: top/bottom eigenvalues, trace, Frobenius norm, density.");
         o.AddTo(command);
-        command.SetAction(r => CommonOptions.IsDouble(r.GetValue(o.Common.DType)!) ? Run<double>(r, o, stdout) : Run<float>(r, o, stdout));
+        command.SetAction(r => Progress.Status(stderr, "computing curvature...", () => CommonOptions.IsDouble(r.GetValue(o.Common.DType)!) ? Run<double>(r, o, stdout) : Run<float>(r, o, stdout)));
         return command;
     }
 

@@ -13,7 +13,7 @@ internal static class SharpnessCommand
 {
     static readonly string[] All = ["epsilon", "sam", "asam", "pac-bayes", "fisher-trace", "hessian-trace", "top-eigenvalue", "log-basin-volume", "disagreement"];
 
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var common = new CommonOptions();
         var measures = new Option<string>("--measures") { Description = "comma-separated: " + string.Join(", ", All) + ", or all", DefaultValueFactory = _ => "all" };
@@ -38,9 +38,9 @@ internal static class SharpnessCommand
                 ? v : throw new BasinException("--eps", $"'{x}' is not a positive number")).ToArray();
             var settings = new Settings(chosen, epsilons, r.GetValue(rho), r.GetValue(asamRho), r.GetValue(asamEta), r.GetValue(deviation),
                 r.GetValue(disagreementBatch), r.GetValue(pairs), r.GetValue(seed));
-            return CommonOptions.IsDouble(r.GetValue(common.DType)!)
+            return Progress.Status(stderr, "measuring sharpness...", () => CommonOptions.IsDouble(r.GetValue(common.DType)!)
                 ? Run<double>(r, common, settings, r.GetValue(reparam), stdout)
-                : Run<float>(r, common, settings, r.GetValue(reparam), stdout);
+                : Run<float>(r, common, settings, r.GetValue(reparam), stdout));
         });
         return command;
     }
