@@ -16,4 +16,12 @@ internal static class TestPaths
         };
         return root;
     }
+
+    /// <summary>A new empty folder under the run's root.</summary>
+    public static string NewDirectory(string prefix)
+    {
+        string d = Path.Combine(Root, $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(d);
+        return d;
+    }
 }

@@ -4,13 +4,6 @@ namespace Basin.Tests.Data;
 
 public class CifarCsvTests
 {
-    static string Dir()
-    {
-        string d = Path.Combine(TestPaths.Root, $"basin-data-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(d);
-        return d;
-    }
-
     static byte[] Records(params (byte Label, byte Fill)[] records)
     {
         var bytes = new byte[records.Length * Cifar10.RecordSize];
@@ -25,7 +18,7 @@ public class CifarCsvTests
     [Fact]
     public void Reads_cifar10_binary_batches_in_file_order()
     {
-        string root = Dir(), dir = Path.Combine(root, "cifar-10-batches-bin");
+        string root = TestPaths.NewDirectory("data"), dir = Path.Combine(root, "cifar-10-batches-bin");
         Directory.CreateDirectory(dir);
         for (int b = 1; b <= 5; b++) File.WriteAllBytes(Path.Combine(dir, $"data_batch_{b}.bin"), Records(((byte)b, (byte)(10 * b)), (0, 1)));
         File.WriteAllBytes(Path.Combine(dir, "test_batch.bin"), Records((9, 200)));
@@ -45,7 +38,7 @@ public class CifarCsvTests
     [InlineData("missing", "test_batch.bin is missing")]
     public void Corrupt_cifar10_files_are_refused(string fault, string message)
     {
-        string dir = Dir();
+        string dir = TestPaths.NewDirectory("data");
         var bytes = Records((1, 0), (2, 0));
         if (fault == "truncated") bytes = bytes[..^10];
         if (fault == "label") bytes[Cifar10.RecordSize] = 12;
@@ -58,7 +51,7 @@ public class CifarCsvTests
     [Fact]
     public void Csv_with_header_and_named_label_column()
     {
-        string dir = Dir(), path = Path.Combine(dir, "iris-train.csv");
+        string dir = TestPaths.NewDirectory("data"), path = Path.Combine(dir, "iris-train.csv");
         File.WriteAllText(path, "a,label,b\n1.5,2,3\n-1,0,4e-1\n");
         File.WriteAllText(Path.Combine(dir, "iris-test.csv"), "a,label,b\n0,1,0\n");
         var d = DataCatalog.Load(path + ":label", "train");
@@ -72,7 +65,7 @@ public class CifarCsvTests
     [Fact]
     public void Csv_with_real_labels_gives_regression_targets()
     {
-        string path = Path.Combine(Dir(), "r.csv");
+        string path = Path.Combine(TestPaths.NewDirectory("data"), "r.csv");
         File.WriteAllText(path, "1,2,0.5\n3,4,-1.25\n");
         var d = DataCatalog.Load(path, "train");
         Assert.Null(d.Labels);
@@ -86,7 +79,7 @@ public class CifarCsvTests
     [InlineData("", "the CSV file is empty")]
     public void Bad_csv_rows_are_refused_with_line_numbers(string text, string message)
     {
-        string path = Path.Combine(Dir(), "bad.csv");
+        string path = Path.Combine(TestPaths.NewDirectory("data"), "bad.csv");
         File.WriteAllText(path, text);
         Assert.Contains(message, Assert.Throws<BasinException>(() => DataCatalog.Load(path, "train")).Why);
     }

@@ -7,13 +7,6 @@ public class IdxTests
 {
     static byte[] IdxBytes(byte[] header, byte[] body) => [.. header, .. body];
 
-    static string Dir()
-    {
-        string d = Path.Combine(TestPaths.Root, $"basin-idx-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(d);
-        return d;
-    }
-
     static byte[] Images(int n, int rows, int cols, Func<int, byte> pixel)
     {
         var body = new byte[n * rows * cols];
@@ -26,7 +19,7 @@ public class IdxTests
     [Fact]
     public void Reads_raw_and_gzipped_files_with_true_division_by_255()
     {
-        string dir = Dir();
+        string dir = TestPaths.NewDirectory("idx");
         File.WriteAllBytes(Path.Combine(dir, "train-images-idx3-ubyte"), Images(3, 2, 2, i => (byte)(i * 20)));
         using (var f = File.Create(Path.Combine(dir, "train-labels-idx1-ubyte.gz")))
         using (var gz = new GZipStream(f, CompressionLevel.Fastest))
@@ -57,7 +50,7 @@ public class IdxTests
     [InlineData("count", "3 images but 2 labels")]
     public void Corrupt_files_are_refused_with_the_reason(string fault, string message)
     {
-        string dir = Dir();
+        string dir = TestPaths.NewDirectory("idx");
         byte[] images = Images(3, 2, 2, i => 1);
         byte[] labels = Labels(1, 2, 3);
         switch (fault)

@@ -31,21 +31,8 @@ public class DerivativeTests
         return g;
     }
 
-    static double[,] ExplicitHessian(Objective<double> f, double[] theta)
-    {
-        int p = f.Dimension;
-        var h = new double[p, p];
-        var e = new double[p];
-        var col = new double[p];
-        for (int j = 0; j < p; j++)
-        {
-            e[j] = 1;
-            f.HessianVectorProduct(theta, e, col);
-            e[j] = 0;
-            for (int i = 0; i < p; i++) h[i, j] = col[i];
-        }
-        return h;
-    }
+    static double[,] ExplicitHessian(Objective<double> f, double[] theta) =>
+        Basin.Curvature.DenseOperator.Materialize(new Basin.Curvature.CurvatureOperator<double>(f, theta, Basin.Curvature.CurvatureKind.Hessian));
 
     [Theory]
     [MemberData(nameof(Nets))]

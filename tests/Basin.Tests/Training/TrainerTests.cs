@@ -6,13 +6,6 @@ namespace Basin.Tests.Training;
 
 public class TrainerTests
 {
-    static string TempDir()
-    {
-        string d = Path.Combine(TestPaths.Root, $"basin-run-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(d);
-        return d;
-    }
-
     static readonly DataSet Train = DataCatalog.Load("gaussian-mixture(d=5,classes=3,separation=2)", "train", n: 150);
     static readonly DataSet Test = DataCatalog.Load("gaussian-mixture(d=5,classes=3,separation=2)", "test", n: 60);
 
@@ -38,11 +31,11 @@ public class TrainerTests
     [InlineData("adam")]
     public void Two_plus_two_epochs_equal_four_epochs_bit_for_bit(string optimizer)
     {
-        var whole = new RunDirectory(TempDir());
+        var whole = new RunDirectory(TestPaths.NewDirectory("run"));
         var trainer = new Trainer<float>(Config(optimizer), Train, Test, whole, 2);
         trainer.Run(resume: false);
 
-        var split = new RunDirectory(TempDir());
+        var split = new RunDirectory(TestPaths.NewDirectory("run"));
         new Trainer<float>(Config(optimizer) with { Epochs = 2 }, Train, Test, split, 1).Run(resume: false);
         var resumed = new Trainer<float>(Config(optimizer), Train, Test, split, 2).Run(resume: true);
 
@@ -58,11 +51,11 @@ public class TrainerTests
     [Fact]
     public void Resume_from_a_mid_epoch_step_checkpoint_matches_the_uninterrupted_run()
     {
-        var whole = new RunDirectory(TempDir());
+        var whole = new RunDirectory(TestPaths.NewDirectory("run"));
         var trainer = new Trainer<float>(Config() with { Steps = 13, Epochs = null }, Train, Test, whole, 1);
         trainer.Run(resume: false);
 
-        var split = new RunDirectory(TempDir());
+        var split = new RunDirectory(TestPaths.NewDirectory("run"));
         new Trainer<float>(Config() with { Steps = 7, Epochs = null }, Train, Test, split, 1).Run(resume: false);
         Assert.Contains(7L, split.Checkpoints());
         new Trainer<float>(Config() with { Steps = 13, Epochs = null }, Train, Test, split, 1).Run(resume: true);
@@ -72,8 +65,8 @@ public class TrainerTests
     [Fact]
     public void Thread_count_does_not_change_the_trajectory()
     {
-        var one = new RunDirectory(TempDir());
-        var two = new RunDirectory(TempDir());
+        var one = new RunDirectory(TestPaths.NewDirectory("run"));
+        var two = new RunDirectory(TestPaths.NewDirectory("run"));
         var t1 = new Trainer<float>(Config(), Train, Test, one, 1);
         t1.Run(false);
         new Trainer<float>(Config(), Train, Test, two, 2).Run(false);
@@ -83,7 +76,7 @@ public class TrainerTests
     [Fact]
     public void Run_directory_has_the_contract_layout()
     {
-        var run = new RunDirectory(TempDir());
+        var run = new RunDirectory(TestPaths.NewDirectory("run"));
         var result = new Trainer<float>(Config() with { Epochs = 3 }, Train, Test, run, 2).Run(false);
         Assert.True(File.Exists(run.ConfigPath));
         Assert.Equal("linear(5,16),tanh,linear(16,3)", run.ReadConfig().Model);
@@ -105,7 +98,7 @@ public class TrainerTests
     [Fact]
     public void Divergence_stops_with_a_message_and_keeps_the_last_good_checkpoint()
     {
-        var run = new RunDirectory(TempDir());
+        var run = new RunDirectory(TestPaths.NewDirectory("run"));
         var config = Config() with { LearningRate = 1e30, Momentum = 0, Nesterov = false, Epochs = 3 };
         var e = Assert.Throws<TrainingDivergedException>(() => new Trainer<float>(config, Train, Test, run, 1).Run(false));
         Assert.Contains("last good checkpoint", e.Message);
@@ -120,7 +113,7 @@ public class TrainerTests
     public void Stops_at_zero_training_error_on_separable_data()
     {
         var easy = DataCatalog.Load("gaussian-mixture(d=5,classes=3,separation=20)", "train", n: 90);
-        var run = new RunDirectory(TempDir());
+        var run = new RunDirectory(TestPaths.NewDirectory("run"));
         var result = new Trainer<float>(Config() with { UntilZeroError = true, Epochs = 200 }, easy, null, run, 1).Run(false);
         Assert.Equal("zero training error", result.StopReason);
         Assert.Equal(1.0, result.Train.Accuracy);
