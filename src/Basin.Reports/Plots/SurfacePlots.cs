@@ -44,7 +44,10 @@ public static class SurfacePlots
         PlotStyle.Save(plot, stem, 800, 500);
     }
 
-    static void Contour(Surface s, string stem, bool log)
+    static void Contour(Surface s, string stem, bool log) => PlotStyle.Save(ContourPlot(s, log), stem, 700, 600);
+
+    /// <summary>The filled, labelled contour map of a 2D surface, for figures that draw more on top.</summary>
+    internal static Plot ContourPlot(Surface s, bool log)
     {
         var plot = PlotStyle.Create(log ? "log10 training loss" : "Training loss", "x", "y");
         int nx = s.X.Count, ny = s.Columns;
@@ -80,6 +83,6 @@ public static class SurfacePlots
             label.LabelFontName = PlotStyle.Font;
             label.OffsetY = -12;
         }
-        PlotStyle.Save(plot, stem, 700, 600);
+        return plot;
     }
 }

@@ -1,0 +1,36 @@
+using System.Text.Json.Nodes;
+using Basin.Tests.Cli;
+
+namespace Basin.Tests.Trajectories;
+
+public class TrajectoryCommandTests
+{
+    [Fact]
+    public void Two_runs_share_one_pca_frame_and_one_mds_embedding()
+    {
+        string dir = TestPaths.NewDirectory("traj");
+        foreach (var seed in new[] { "1", "2" })
+            Assert.Equal(0, CliRunner.Run("train", "--model", "linear(2,8),tanh,linear(8,2)", "--data", "spirals", "--n", "100", "--epochs", "4",
+                "--seed", seed, "--out", Path.Combine(dir, seed)).Code);
+        string[] runs = [Path.Combine(dir, "1"), Path.Combine(dir, "2")];
+        var (code, stdout, err) = CliRunner.Run(["trajectory", .. runs, "--surface", "--grid", "5", "--out", Path.Combine(dir, "pca"), "--json"]);
+        Assert.True(code == 0, err);
+        var json = JsonNode.Parse(stdout)!;
+        var ev = json["explained_variance"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        Assert.True(ev[0] >= ev[1] && ev[0] + ev[1] <= 1 + 1e-12);
+        var first = json["runs"]![0]!;
+        Assert.Equal(5, first["steps"]!.AsArray().Count);
+        // The reference is the first run's final weights: its last checkpoint sits at the origin, on the plane.
+        var last = first["coordinates"]![4]!.AsArray();
+        Assert.Equal(0, last[0]!.GetValue<double>(), 9);
+        Assert.Equal(0, first["off_plane"]![4]!.GetValue<double>(), 9);
+        Assert.Equal(5, json["surface"]!["loss"]!.AsArray().Count);
+        Assert.True(File.Exists(Path.Combine(dir, "pca.png")));
+
+        var (mdsCode, mdsOut, _) = CliRunner.Run(["trajectory", .. runs, "--method", "mds", "--out", Path.Combine(dir, "mds"), "--json"]);
+        Assert.Equal(0, mdsCode);
+        var mds = JsonNode.Parse(mdsOut)!;
+        Assert.True(mds["stress"]!.GetValue<double>() <= mds["classical_stress"]!.GetValue<double>());
+        Assert.Equal(2, mds["runs"]!.AsArray().Count);
+    }
+}
