@@ -1,0 +1,29 @@
+using System.Numerics;
+using Basin.Objective;
+
+namespace Basin.Connectivity;
+
+/// <summary>A differentiable function of a point: the full-data loss of a network, or an analytic test surface.</summary>
+public interface IEnergyLandscape
+{
+    int Dimension { get; }
+
+    /// <summary>Writes the gradient at x; returns the value.</summary>
+    double Gradient(ReadOnlySpan<double> x, Span<double> gradient);
+}
+
+/// <summary>The full-data loss of an objective as a landscape in float64 coordinates.</summary>
+public sealed class LossLandscape<T>(Objective<T> objective) : IEnergyLandscape where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly T[] point = new T[objective.Dimension], gradient = new T[objective.Dimension];
+
+    public int Dimension => objective.Dimension;
+
+    public double Gradient(ReadOnlySpan<double> x, Span<double> g)
+    {
+        for (int i = 0; i < point.Length; i++) point[i] = T.CreateTruncating(x[i]);
+        double loss = objective.Gradient(point, gradient);
+        for (int i = 0; i < g.Length; i++) g[i] = double.CreateTruncating(gradient[i]);
+        return loss;
+    }
+}
