@@ -18,6 +18,7 @@ internal static class Cli
         root.Subcommands.Add(InterpolateCommand.Create(stdout, stderr));
         root.Subcommands.Add(HessianCommand.Create(stdout, stderr));
         root.Subcommands.Add(TrajectoryCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ConnectCommand.Create(stdout, stderr));
         root.Subcommands.Add(SharpnessCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout));
         return root;
