@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Numerics;
 using System.Text.Json.Nodes;
 using Basin.Connectivity;
 using Basin.Data;
@@ -38,81 +39,90 @@ internal static class ConnectCommand
         command.Arguments.Add(b);
         common.AddDataOptions(command);
         foreach (var o in new Option[] { curveOption, bends, epochs, lr, momentum, images, iterations, cycles, points, test, seed, outStem }) command.Options.Add(o);
-        command.SetAction(r =>
-        {
-            string first = r.GetValue(a)!, second = r.GetValue(b)!;
-            string? spec = r.GetValue(common.Model) ?? new[] { first, second }.Where(RunDirectory.IsRun).Select(d => new RunDirectory(d).ReadConfig().Model).FirstOrDefault();
-            var (specA, pathA) = CommonOptions.ResolveWeights(spec, first);
-            var (_, pathB) = CommonOptions.ResolveWeights(specA, second);
-            var data = common.LoadData(r);
-            var network = ModelSpec.Build<double>(specA, data.InputShape);
-            var wa = SafeTensors.ReadTheta<double>(pathA, network.Layout);
-            var wb = SafeTensors.ReadTheta<double>(pathB, network.Layout);
-            int threads = r.GetValue(common.Threads);
-            var objective = new Objective<double>(network, data, r.GetValue(common.Loss)!, r.GetValue(common.L2), r.GetValue(common.Batch), threads);
-            Objective<double>? testObjective = r.GetValue(test)
-                ? new Objective<double>(network, DataCatalog.Load(r.GetValue(common.Data)!, "test", r.GetValue(common.DataDir)), r.GetValue(common.Loss)!, r.GetValue(common.L2), r.GetValue(common.Batch), threads)
-                : null;
-            string kind = r.GetValue(curveOption)!.ToLowerInvariant();
-            Func<double, double[]> path;
-            double length;
-            Curve? curve = null;
-            switch (kind)
-            {
-                case "line":
-                    path = t => wa.Select((x, j) => (1 - t) * x + t * wb[j]).ToArray();
-                    length = Math.Sqrt(wa.Zip(wb, (x, y) => (x - y) * (x - y)).Sum());
-                    break;
-                case "bezier" or "polychain":
-                    curve = new Curve(kind == "bezier" ? CurveKind.Bezier : CurveKind.Polychain, wa, wb, r.GetValue(bends));
-                    var minibatch = new Objective<double>(network, data, r.GetValue(common.Loss)!, r.GetValue(common.L2), 64, threads);
-                    Progress.Run(stderr, $"training the {kind} curve", r.GetValue(epochs), 0, report =>
-                        CurveTraining.Train(curve, minibatch, r.GetValue(epochs), 128, r.GetValue(lr), r.GetValue(momentum), r.GetValue(seed), (e, _) => report(e)));
-                    path = curve.At;
-                    length = curve.Length();
-                    break;
-                case "neb":
-                    var band = Progress.Status(stderr, "relaxing the elastic band...", () =>
-                        NudgedElasticBand.Run(new LossLandscape<double>(objective), wa, wb, r.GetValue(images), r.GetValue(iterations), r.GetValue(lr), 1, r.GetValue(cycles)));
-                    path = t => Polyline(band.Images, t);
-                    length = band.Length;
-                    break;
-                default:
-                    throw new BasinException("--curve", $"unknown curve '{kind}'", "use line, bezier, polychain or neb");
-            }
-            int count = Math.Max(2, r.GetValue(points));
-            var ts = Enumerable.Range(0, count).Select(i => (double)i / (count - 1)).ToArray();
-            var train = ts.Select(t => objective.Evaluate(path(t))).ToArray();
-            var testEval = testObjective is null ? null : ts.Select(t => testObjective.Evaluate(path(t))).ToArray();
-            double ends = Math.Max(train[0].Loss, train[^1].Loss), top = train.Max(e => e.Loss);
-            var json = new JsonObject
-            {
-                ["curve"] = kind, ["a"] = pathA, ["b"] = pathB,
-                ["t"] = new JsonArray(ts.Select(t => (JsonNode)t).ToArray()),
-                ["loss"] = new JsonArray(train.Select(e => Output.Number(e.Loss)).ToArray()),
-                ["accuracy"] = new JsonArray(train.Select(e => Output.Number(e.Accuracy)).ToArray()),
-                ["barrier"] = top - ends, ["length"] = length,
-            };
-            if (testEval is not null)
-            {
-                json["test_loss"] = new JsonArray(testEval.Select(e => Output.Number(e.Loss)).ToArray());
-                json["test_accuracy"] = new JsonArray(testEval.Select(e => Output.Number(e.Accuracy)).ToArray());
-            }
-            if (r.GetValue(outStem) is { } stem)
-            {
-                AtomicFile.Write(stem + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString())));
-                if (curve is { Bends.Length: 1 }) PlaneThroughBend(curve, objective, stem, stderr);
-            }
-            if (r.GetValue(common.Json)) { stdout.WriteLine(json.ToJsonString()); return Cli.Ok; }
-            var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
-            for (int i = 0; i < count; i += Math.Max(1, count / 10))
-                table.AddRow($"{ts[i]:F2}", $"{train[i].Loss:G6}", $"{100 * train[i].Accuracy:F2} %");
-            var console = Output.Console(stdout);
-            console.Write(table);
-            console.WriteLine($"{kind}: barrier {top - ends:G4} (highest loss {top:G5}, ends {train[0].Loss:G5} and {train[^1].Loss:G5}), length {length:G5}");
-            return Cli.Ok;
-        });
+        command.SetAction(r => CommonOptions.IsDouble(r.GetValue(common.DType)!)
+            ? Run<double>(r, common, a, b, curveOption, bends, epochs, lr, momentum, images, iterations, cycles, points, test, seed, outStem, stdout, stderr)
+            : Run<float>(r, common, a, b, curveOption, bends, epochs, lr, momentum, images, iterations, cycles, points, test, seed, outStem, stdout, stderr));
         return command;
+    }
+
+    static T[] To<T>(double[] x) where T : unmanaged, IFloatingPointIeee754<T> => x.Select(T.CreateTruncating).ToArray();
+
+    static int Run<T>(ParseResult r, CommonOptions common, Argument<string> a, Argument<string> b, Option<string> curveOption, Option<int> bends,
+        Option<int> epochs, Option<double> lr, Option<double> momentum, Option<int> images, Option<int> iterations, Option<int> cycles,
+        Option<int> points, Option<bool> test, Option<ulong> seed, Option<string?> outStem, TextWriter stdout, TextWriter stderr)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string first = r.GetValue(a)!, second = r.GetValue(b)!;
+        string? spec = r.GetValue(common.Model) ?? new[] { first, second }.Where(RunDirectory.IsRun).Select(d => new RunDirectory(d).ReadConfig().Model).FirstOrDefault();
+        var (specA, pathA) = CommonOptions.ResolveWeights(spec, first);
+        var (_, pathB) = CommonOptions.ResolveWeights(specA, second);
+        var data = common.LoadData(r);
+        var network = ModelSpec.Build<T>(specA, data.InputShape);
+        var wa = SafeTensors.ReadTheta<double>(pathA, network.Layout);
+        var wb = SafeTensors.ReadTheta<double>(pathB, network.Layout);
+        int threads = r.GetValue(common.Threads);
+        var objective = new Objective<T>(network, data, r.GetValue(common.Loss)!, r.GetValue(common.L2), r.GetValue(common.Batch), threads);
+        Objective<T>? testObjective = r.GetValue(test)
+            ? new Objective<T>(network, DataCatalog.Load(r.GetValue(common.Data)!, "test", r.GetValue(common.DataDir)), r.GetValue(common.Loss)!, r.GetValue(common.L2), r.GetValue(common.Batch), threads)
+            : null;
+        string kind = r.GetValue(curveOption)!.ToLowerInvariant();
+        Func<double, double[]> path;
+        double length;
+        Curve? curve = null;
+        switch (kind)
+        {
+            case "line":
+                path = t => wa.Select((x, j) => (1 - t) * x + t * wb[j]).ToArray();
+                length = Math.Sqrt(wa.Zip(wb, (x, y) => (x - y) * (x - y)).Sum());
+                break;
+            case "bezier" or "polychain":
+                curve = new Curve(kind == "bezier" ? CurveKind.Bezier : CurveKind.Polychain, wa, wb, r.GetValue(bends));
+                var minibatch = new Objective<T>(network, data, r.GetValue(common.Loss)!, r.GetValue(common.L2), 64, threads);
+                Progress.Run(stderr, $"training the {kind} curve", r.GetValue(epochs), 0, report =>
+                    CurveTraining.Train(curve, minibatch, r.GetValue(epochs), 128, r.GetValue(lr), r.GetValue(momentum), r.GetValue(seed), (e, _) => report(e)));
+                path = curve.At;
+                length = curve.Length();
+                break;
+            case "neb":
+                var band = Progress.Status(stderr, "relaxing the elastic band...", () =>
+                    NudgedElasticBand.Run(new LossLandscape<T>(objective), wa, wb, r.GetValue(images), r.GetValue(iterations), r.GetValue(lr), 1, r.GetValue(cycles)));
+                path = t => Polyline(band.Images, t);
+                length = band.Length;
+                break;
+            default:
+                throw new BasinException("--curve", $"unknown curve '{kind}'", "use line, bezier, polychain or neb");
+        }
+        int count = Math.Max(2, r.GetValue(points));
+        var ts = Enumerable.Range(0, count).Select(i => (double)i / (count - 1)).ToArray();
+        var train = ts.Select(t => objective.Evaluate(To<T>(path(t)))).ToArray();
+        var testEval = testObjective is null ? null : ts.Select(t => testObjective.Evaluate(To<T>(path(t)))).ToArray();
+        double ends = Math.Max(train[0].Loss, train[^1].Loss), top = train.Max(e => e.Loss);
+        var json = new JsonObject
+        {
+            ["curve"] = kind, ["a"] = pathA, ["b"] = pathB,
+            ["t"] = new JsonArray(ts.Select(t => (JsonNode)t).ToArray()),
+            ["loss"] = new JsonArray(train.Select(e => Output.Number(e.Loss)).ToArray()),
+            ["accuracy"] = new JsonArray(train.Select(e => Output.Number(e.Accuracy)).ToArray()),
+            ["barrier"] = top - ends, ["length"] = length,
+        };
+        if (testEval is not null)
+        {
+            json["test_loss"] = new JsonArray(testEval.Select(e => Output.Number(e.Loss)).ToArray());
+            json["test_accuracy"] = new JsonArray(testEval.Select(e => Output.Number(e.Accuracy)).ToArray());
+        }
+        if (r.GetValue(outStem) is { } stem)
+        {
+            AtomicFile.Write(stem + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString())));
+            if (curve is { Bends.Length: 1 }) PlaneThroughBend(curve, objective, stem, stderr);
+        }
+    if (r.GetValue(common.Json)) { stdout.WriteLine(json.ToJsonString()); return Cli.Ok; }
+        var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
+        for (int i = 0; i < count; i += Math.Max(1, count / 10))
+            table.AddRow($"{ts[i]:F2}", $"{train[i].Loss:G6}", $"{100 * train[i].Accuracy:F2} %");
+        var console = Output.Console(stdout);
+        console.Write(table);
+        console.WriteLine($"{kind}: barrier {top - ends:G4} (highest loss {top:G5}, ends {train[0].Loss:G5} and {train[^1].Loss:G5}), length {length:G5}");
+        return Cli.Ok;
     }
 
     /// <summary>The point at fraction t of the way along a chain of images (by image index).</summary>
@@ -125,7 +135,7 @@ internal static class ConnectCommand
     }
 
     /// <summary>The loss on the plane through A, B and the bend, with the curve drawn on it (coordinates: A at the origin).</summary>
-    static void PlaneThroughBend(Curve curve, Objective<double> objective, string stem, TextWriter stderr)
+    static void PlaneThroughBend<T>(Curve curve, Objective<T> objective, string stem, TextWriter stderr) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int p = curve.A.Length;
         var u = curve.B.Select((x, j) => x - curve.A[j]).ToArray();
@@ -144,7 +154,7 @@ internal static class ConnectCommand
         double bMax = Math.Max(0.1, coords.Max(q => Math.Abs(q[1])));
         var plane = new Surface(new Axis(-0.2, 1.2, 29), new Axis(-1.5 * bMax, 1.5 * bMax, 25), false, new Dictionary<string, string>());
         Progress.Run(stderr, "surface of the plane", plane.Cells, 0, report =>
-            SurfaceComputation.Complete(plane, objective, null, curve.A, u, v, progress: report));
+            SurfaceComputation.Complete(plane, objective, null, To<T>(curve.A), To<T>(u), To<T>(v), progress: report));
         SurfaceFile.Write(stem + ".h5", plane);
         Basin.Reports.Plots.TrajectoryPlot.Save([("curve", coords), ("line", [[0, 0], [1, 0]])], stem,
             "Curve between minima on its plane", "along B - A", "towards the bend", plane);

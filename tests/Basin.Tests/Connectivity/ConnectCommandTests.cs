@@ -12,7 +12,7 @@ public class ConnectCommandTests
         foreach (var seed in new[] { "1", "2" })
             Assert.Equal(0, CliRunner.Run("train", "--model", "linear(2,16),tanh,linear(16,2)", "--data", "spirals", "--n", "300", "--epochs", "30",
                 "--lr", "0.3", "--momentum", "0.9", "--seed", seed, "--out", Path.Combine(dir, seed)).Code);
-        string[] common = ["connect", Path.Combine(dir, "1"), Path.Combine(dir, "2"), "--data", "spirals", "--n", "300", "--points", "21", "--json"];
+        string[] common = ["connect", Path.Combine(dir, "1"), Path.Combine(dir, "2"), "--data", "spirals", "--n", "300", "--points", "21", "--dtype", "float64", "--json"];
         var (lineCode, lineOut, lineErr) = CliRunner.Run([.. common, "--curve", "line"]);
         Assert.True(lineCode == 0, lineErr);
         var (curveCode, curveOut, curveErr) = CliRunner.Run([.. common, "--curve", "bezier", "--epochs", "30", "--lr", "0.05", "--out", Path.Combine(dir, "bezier")]);
