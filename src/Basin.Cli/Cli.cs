@@ -19,6 +19,7 @@ internal static class Cli
         root.Subcommands.Add(HessianCommand.Create(stdout, stderr));
         root.Subcommands.Add(TrajectoryCommand.Create(stdout, stderr));
         root.Subcommands.Add(ConnectCommand.Create(stdout, stderr));
+        root.Subcommands.Add(PerturbCommand.Create(stdout, stderr));
         root.Subcommands.Add(SharpnessCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout));
         return root;
