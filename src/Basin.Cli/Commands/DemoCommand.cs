@@ -51,6 +51,11 @@ internal static class DemoCommand
                 "--threads", r.GetValue(threads).ToString(System.Globalization.CultureInfo.InvariantCulture)], stdout, stderr);
             if (code != Cli.Ok) return code;
             stdout.WriteLine();
+            string trajectory = Path.Combine(r.GetValue(outDir)!, "trajectory");
+            stdout.WriteLine("the training trajectory on its PCA plane, over the loss surface of that plane (Li et al. 2018):");
+            code = Cli.Run(["trajectory", run.Path, "--surface", "--out", trajectory], stdout, stderr);
+            if (code != Cli.Ok) return code;
+            stdout.WriteLine();
             string density = Path.Combine(r.GetValue(outDir)!, "hessian-density");
             stdout.WriteLine("the curvature at the trained weights: top Hessian eigenvalues (Lanczos), trace (Hutchinson), spectral density (SLQ):");
             code = Cli.Run(["hessian", "--weights", run.Path, "--top", "3", "--trace", "--probes", "100", "--trace-tol", "0.02",
@@ -59,7 +64,7 @@ internal static class DemoCommand
             if (code != Cli.Ok) return code;
             stdout.WriteLine();
             stdout.WriteLine($"open {Path.ChangeExtension(surface, ".html")} for the interactive 3D surface, {Path.ChangeExtension(surface, ".png")} for the contour map,");
-            stdout.WriteLine($"{density}.png for the Hessian spectral density");
+            stdout.WriteLine($"{trajectory}.png for the trajectory, {density}.png for the Hessian spectral density");
             stdout.WriteLine($"next: basin eval --weights {run.Path} --split test   (--checkpoint STEP picks any saved step)");
             return Cli.Ok;
         });
