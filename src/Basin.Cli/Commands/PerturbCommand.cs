@@ -89,6 +89,8 @@ internal static class PerturbCommand
             barrier[i, j] = barrier[j, i] = evals.Max(e => e.Loss) - Math.Max(evals[0].Loss, evals[^1].Loss);
         }
         string[] names = ["minimum", .. results.Select(x => $"seed {x.Seed}")];
+        Basin.Reports.Plots.TrajectoryPlot.SaveCurves(results.Select(x => ($"seed {x.Seed}", x.Rows.Select(row => 100 * (1 - row.TrainAccuracy)).ToArray())).ToList(),
+            Path.Combine(root, "train-error"), "Training error after the perturbation", "epoch", "training error (%)");
         if (asJson)
         {
             var json = new JsonObject
@@ -115,7 +117,7 @@ internal static class PerturbCommand
         var pairs = new Table().AddColumn("pair").AddColumn(new TableColumn("distance").RightAligned()).AddColumn(new TableColumn("straight-line barrier").RightAligned());
         for (int i = 0; i < m; i++) for (int j = 0; j < i; j++) pairs.AddRow($"{names[j]} - {names[i]}", $"{distance[i, j]:G4}", $"{barrier[i, j]:G4}");
         console.Write(pairs);
-        console.WriteLine($"retrained runs in {root}");
+        console.WriteLine($"retrained runs in {root}; training error curves in {Path.Combine(root, "train-error.png")}");
         return Cli.Ok;
     }
 

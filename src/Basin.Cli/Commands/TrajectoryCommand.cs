@@ -113,6 +113,10 @@ internal static class TrajectoryCommand
                     result["classical_stress"] = embedding.StressHistory[0];
                     result["runs"] = runsJson;
                     Basin.Reports.Plots.TrajectoryPlot.Save(frames, stem, $"MDS of the checkpoints (stress {embedding.Stress:G3})", "MDS 1", "MDS 2");
+                    var objective = new Objective<double>(network, trainData, config.Loss, config.L2, 500, 0);
+                    var losses = all.Select(w => objective.Evaluate(w).Loss).ToArray();
+                    Basin.Reports.Plots.TrajectoryPlot.SaveByLoss(embedding.Points, losses, stem + "-loss", "MDS of the checkpoints", "MDS 1", "MDS 2");
+                    result["losses"] = new JsonArray(losses.Select(Output.Number).ToArray());
                     break;
                 }
                 default:
@@ -124,7 +128,7 @@ internal static class TrajectoryCommand
             if (result["explained_variance"] is JsonArray ev)
                 console.WriteLine($"explained variance: PC1 {100 * ev[0]!.GetValue<double>():F1} %, PC2 {100 * ev[1]!.GetValue<double>():F1} % (around {refPath})");
             if (result["stress"] is { } stress) console.WriteLine($"SMACOF stress {stress.GetValue<double>():G4} (classical MDS {result["classical_stress"]!.GetValue<double>():G4})");
-            console.WriteLine($"wrote {stem}.png, {stem}.svg" + (r.GetValue(surface) ? $", {stem}.h5" : ""));
+            console.WriteLine($"wrote {stem}.png, {stem}.svg" + (r.GetValue(surface) ? $", {stem}.h5" : "") + (result["stress"] is null ? "" : $", {stem}-loss.png, {stem}-loss.svg"));
             return Cli.Ok;
         });
         return command;

@@ -26,4 +26,32 @@ public static class TrajectoryPlot
         plot.ShowLegend(Alignment.UpperRight);
         PlotStyle.Save(plot, stem, 760, 620);
     }
+
+    /// <summary>The same points coloured by their training loss (Theory II's second MDS view), the range in the title.</summary>
+    public static void SaveByLoss(double[][] points, double[] losses, string stem, string title, string xLabel, string yLabel)
+    {
+        var colormap = new ScottPlot.Colormaps.Viridis();
+        double lo = losses.Where(double.IsFinite).DefaultIfEmpty(0).Min(), hi = losses.Where(double.IsFinite).DefaultIfEmpty(1).Max();
+        var plot = PlotStyle.Create($"{title}: training loss {lo:G3} (dark) to {hi:G3} (yellow)", xLabel, yLabel);
+        for (int i = 0; i < points.Length; i++)
+        {
+            double f = hi > lo && double.IsFinite(losses[i]) ? (losses[i] - lo) / (hi - lo) : 0;
+            plot.Add.Marker(points[i][0], points[i][1], MarkerShape.FilledCircle, 8, colormap.GetColor(f));
+        }
+        PlotStyle.Save(plot, stem, 760, 620);
+    }
+
+    /// <summary>Curves of a quantity per run against epochs (e.g. the training error after perturbations).</summary>
+    public static void SaveCurves(IReadOnlyList<(string Name, double[] Values)> curves, string stem, string title, string xLabel, string yLabel)
+    {
+        var plot = PlotStyle.Create(title, xLabel, yLabel);
+        foreach (var (name, values) in curves)
+        {
+            var line = plot.Add.ScatterLine(Enumerable.Range(0, values.Length).Select(i => (double)i).ToArray(), values);
+            line.LegendText = name;
+            line.LineWidth = 2;
+        }
+        plot.ShowLegend(Alignment.UpperRight);
+        PlotStyle.Save(plot, stem, 760, 480);
+    }
 }
