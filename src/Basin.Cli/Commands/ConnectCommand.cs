@@ -33,7 +33,7 @@ internal static class ConnectCommand
         var points = new Option<int>("--points") { Description = "evaluation points along the path", DefaultValueFactory = _ => 41 };
         var test = new Option<bool>("--test") { Description = "also evaluate the test split" };
         var seed = new Option<ulong>("--seed") { Description = "seed of the minibatch order and the t draws" };
-        var outStem = new Option<string?>("--out") { Description = "write STEM.json (the path) and, for one bend, STEM.h5/.png (the plane)" };
+        var outStem = new Option<string?>("--out") { Description = "write STEM.json and STEM-path.png/.svg (the path) and, for one bend, STEM.h5/.png/.svg (the plane)" };
         var command = new Command("connect", "Low-loss paths between two minima: straight line, Bezier or polygonal chain curves, nudged elastic band.");
         command.Arguments.Add(a);
         command.Arguments.Add(b);
@@ -113,6 +113,13 @@ internal static class ConnectCommand
         if (r.GetValue(outStem) is { } stem)
         {
             AtomicFile.Write(stem + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString())));
+            var along = new Surface(new Axis(0, 1, count), null, testEval is not null, new Dictionary<string, string>());
+            for (int i = 0; i < count; i++)
+            {
+                (along.TrainLoss[i], along.TrainAccuracy[i]) = (train[i].Loss, train[i].Accuracy);
+                if (testEval is not null) (along.TestLoss![i], along.TestAccuracy![i]) = (testEval[i].Loss, testEval[i].Accuracy);
+            }
+            Basin.Reports.Plots.SurfacePlots.Save(along, stem + "-path");
             if (curve is { Bends.Length: 1 }) PlaneThroughBend(curve, objective, stem, stderr);
         }
     if (r.GetValue(common.Json)) { stdout.WriteLine(json.ToJsonString()); return Cli.Ok; }

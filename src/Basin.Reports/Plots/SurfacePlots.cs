@@ -17,7 +17,7 @@ public static class SurfacePlots
 
     static void Curve(Surface s, string stem, bool log)
     {
-        var plot = PlotStyle.Create("Loss along the direction", "x", log ? "log10 loss" : "loss");
+        var plot = PlotStyle.Create("Loss along the path", "x", log ? "log10 loss" : "loss");
         var x = s.X.Values();
         var train = plot.Add.ScatterLine(x, s.TrainLoss.Select(v => Scale(v, log)).ToArray());
         train.LegendText = "train loss";

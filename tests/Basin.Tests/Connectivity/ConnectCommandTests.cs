@@ -26,5 +26,6 @@ public class ConnectCommandTests
         var eval = JsonNode.Parse(CliRunner.Run("eval", "--weights", Path.Combine(dir, "1"), "--data", "spirals", "--n", "300", "--dtype", "float64", "--json").Out)!;
         Assert.Equal(eval["loss"]!.GetValue<double>(), loss[0]!.GetValue<double>(), 10);
         Assert.True(File.Exists(Path.Combine(dir, "bezier.png")));
+        Assert.True(File.Exists(Path.Combine(dir, "bezier-path.png")));
     }
 }

@@ -32,8 +32,8 @@ public class SurfacePlotTests
     static string Stem() => Path.Combine(TestPaths.Root, $"basin-plot-{Guid.NewGuid():N}");
 
     [Theory]
-    [InlineData(false, false, 800, 500, "Loss along the direction")]
-    [InlineData(false, true, 800, 500, "Loss along the direction")]
+    [InlineData(false, false, 800, 500, "Loss along the path")]
+    [InlineData(false, true, 800, 500, "Loss along the path")]
     [InlineData(true, false, 700, 600, "Training loss")]
     [InlineData(true, true, 700, 600, "Training loss")]
     public void Figures_render_at_their_size_with_their_text(bool twoD, bool holes, int width, int height, string title)
