@@ -20,6 +20,8 @@ internal static class Cli
         root.Subcommands.Add(TrajectoryCommand.Create(stdout, stderr));
         root.Subcommands.Add(ConnectCommand.Create(stdout, stderr));
         root.Subcommands.Add(PerturbCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ExperimentCommand.Create(stdout));
+        root.Subcommands.Add(ReportCommand.Create(stdout));
         root.Subcommands.Add(SharpnessCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout));
         return root;
