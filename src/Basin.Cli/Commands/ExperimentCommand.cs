@@ -13,6 +13,7 @@ internal static class ExperimentCommand
     static readonly (string Name, string Paper)[] Catalog =
     [
         ("deep-linear", "Arora, Cohen, Golowich and Hu (2018), A Convergence Analysis of Gradient Descent for Deep Linear Neural Networks"),
+        ("spurious-valleys", "Venturi, Bandeira and Bruna (2019), Spurious Valleys in Two-layer Neural Network Optimization Landscapes"),
     ];
 
     public static Command Create(TextWriter stdout)
@@ -26,6 +27,7 @@ internal static class ExperimentCommand
         });
         command.Subcommands.Add(list);
         command.Subcommands.Add(DeepLinearCommand(stdout));
+        command.Subcommands.Add(SpuriousValleysCommand(stdout));
         return command;
     }
 
@@ -77,8 +79,74 @@ internal static class ExperimentCommand
                 ["balancedness"] = new JsonObject(result.Runs.Select(x => new KeyValuePair<string, JsonNode?>(x.Start, new JsonArray(x.Balancedness.Select(v => (JsonNode)v).ToArray())))),
                 ["seconds"] = clock.Elapsed.TotalSeconds,
             };
-            AtomicFile.Write(Path.Combine(dir, "experiment.json"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }))));
+            WriteExperiment(dir, json);
             string report = ReportCommand.Write(dir);
+            foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
+            stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
+            return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;
+        });
+        return command;
+    }
+
+    static void WriteExperiment(string dir, JsonObject json) =>
+        AtomicFile.Write(Path.Combine(dir, "experiment.json"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }))));
+
+    static Command SpuriousValleysCommand(TextWriter stdout)
+    {
+        var quick = new Option<bool>("--quick") { Description = "a small version (seconds), as the tests run it" };
+        var outDir = new Option<string?>("--out") { Description = "output directory (default: experiments/spurious-valleys)" };
+        var inputs = new Option<int>("--inputs") { Description = "input dimension n", DefaultValueFactory = _ => 3 };
+        var seeds = new Option<int?>("--seeds") { Description = "random starts per width (default 5 quick, 20 full)" };
+        var steps = new Option<int?>("--steps") { Description = "Adam steps per run (default 3000 quick, 10000 full)" };
+        var command = new Command("spurious-valleys", Catalog[1].Paper);
+        foreach (var o in new Option[] { quick, outDir, inputs, seeds, steps }) command.Options.Add(o);
+        command.SetAction(r =>
+        {
+            bool q = r.GetValue(quick);
+            int n = r.GetValue(inputs), k = r.GetValue(seeds) ?? (q ? 5 : 20), t = r.GetValue(steps) ?? (q ? 3000 : 10000);
+            string dir = r.GetValue(outDir) ?? Path.Combine("experiments", "spurious-valleys");
+            Directory.CreateDirectory(dir);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var activations = new (string Spec, string Name, double[]? Poly)[]
+            {
+                ("identity", "linear", [0, 1]), ("square", "quadratic", [0, 0, 1]), ("poly(0,0,1,0.5)", "cubic polynomial", [0, 0, 1, 0.5]), ("relu", "ReLU", null),
+            };
+            int[] widths = q ? [1, 2, n, 2 * n + 1] : Enumerable.Range(1, 2 * n + 3).ToArray();
+            var sweeps = activations.Select(a => (a, SpuriousValleys.Sweep(a.Spec, n, teacherWidth: 2, widths, k, t, q ? 60 : 200, 0.02))).ToList();
+            TrajectoryPlot.SaveCurves(sweeps.Select(s => (s.a.Name, s.Item2.Select(w => (double)w.Reached / w.Seeds).ToArray())).ToList(),
+                Path.Combine(dir, "reached"), $"Fraction of runs at the global minimum vs width (index into {string.Join(",", widths)}); 2n+1 = {2 * n + 1}",
+                "width index", "fraction reached");
+            var quadratic = sweeps.Single(s => s.a.Name == "quadratic").Item2;
+            var wide = quadratic.Where(w => w.Width >= 2 * n + 1).ToList();
+            static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+            var claims = new (string, string, bool)[]
+            {
+                ($"Quadratic nets with p >= 2n+1 = {2 * n + 1} reach the global minimum from every start",
+                    string.Join("; ", wide.Select(w => $"p = {w.Width}: {w.Reached}/{w.Seeds}")), wide.All(w => w.Reached == w.Seeds)),
+                ("Two global minima of such a net are joined inside a low sublevel set (trained Bezier curve vs straight line)",
+                    string.Join("; ", wide.Select(w => $"p = {w.Width}: curve barrier {F(w.CurveBarrier)}, line barrier {F(w.LineBarrier)}")),
+                    wide.All(w => w.CurveBarrier <= 0.1 * Math.Max(w.LineBarrier, 0) + 1e-6)),
+            };
+            var table = new JsonArray(sweeps.SelectMany(s => s.Item2).Select(w => (JsonNode)new JsonObject
+            {
+                ["activation"] = w.Activation, ["width"] = w.Width, ["reached"] = w.Reached, ["seeds"] = w.Seeds, ["line_barrier"] = Output.Number(w.LineBarrier), ["curve_barrier"] = Output.Number(w.CurveBarrier),
+            }).ToArray());
+            var dims = new JsonObject(activations.Where(a => a.Poly is not null)
+                .Select(a => new KeyValuePair<string, JsonNode?>(a.Name, SpuriousValleys.IntrinsicDimension(n, a.Poly!))));
+            WriteExperiment(dir, new JsonObject
+            {
+                ["title"] = "Spurious valleys: width sweeps of two-layer networks",
+                ["paper"] = Catalog[1].Paper,
+                ["settings"] = new JsonObject { ["inputs"] = n, ["seeds"] = k, ["steps"] = t, ["widths"] = string.Join(",", widths), ["teacher_width"] = 2, ["quick"] = q },
+                ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
+                ["intrinsic_dimension"] = dims,
+                ["sweep"] = table,
+                ["seconds"] = clock.Elapsed.TotalSeconds,
+            });
+            string report = ReportCommand.Write(dir);
+            foreach (var (name, value) in dims) stdout.WriteLine($"intrinsic dimension of the {name} activation on {n} inputs: {value}");
+            foreach (var (a, results) in sweeps)
+                stdout.WriteLine($"{a.Name,-18} " + string.Join("  ", results.Select(w => $"p={w.Width}: {w.Reached}/{w.Seeds}")));
             foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
             stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
             return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;

@@ -37,4 +37,25 @@ public class ExperimentCommandTests
         Assert.Contains("data:image/png;base64,", html);
         Assert.Contains("report.html", stdout);
     }
+
+    [Fact]
+    public void Spurious_valleys_quick_run_holds_its_claims()
+    {
+        string dir = TestPaths.NewDirectory("spurious");
+        var (code, stdout, err) = CliRunner.Run("experiment", "spurious-valleys", "--quick", "--out", dir);
+        Assert.True(code == 0, stdout + err);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "experiment.json")))!;
+        Assert.Equal(6, json["intrinsic_dimension"]!["quadratic"]!.GetValue<long>());
+        Assert.All(json["claims"]!.AsArray(), c => Assert.True(c!["holds"]!.GetValue<bool>(), c!["measured"]!.GetValue<string>()));
+        Assert.Contains("intrinsic dimension of the quadratic activation on 3 inputs: 6", stdout);
+    }
+
+    [Fact]
+    public void Experiment_list_names_every_experiment()
+    {
+        var (code, stdout, _) = CliRunner.Run("experiment", "list");
+        Assert.Equal(0, code);
+        Assert.Contains("deep-linear", stdout);
+        Assert.Contains("spurious-valleys", stdout);
+    }
 }
