@@ -14,6 +14,7 @@ internal static class ExperimentCommand
     [
         ("deep-linear", "Arora, Cohen, Golowich and Hu (2018), A Convergence Analysis of Gradient Descent for Deep Linear Neural Networks"),
         ("spurious-valleys", "Venturi, Bandeira and Bruna (2019), Spurious Valleys in Two-layer Neural Network Optimization Landscapes"),
+        ("good-bad-minima", "Wu, Zhu and E (2017), Towards Understanding Generalization of Deep Learning: Perspective of Loss Landscapes"),
     ];
 
     public static Command Create(TextWriter stdout)
@@ -28,6 +29,7 @@ internal static class ExperimentCommand
         command.Subcommands.Add(list);
         command.Subcommands.Add(DeepLinearCommand(stdout));
         command.Subcommands.Add(SpuriousValleysCommand(stdout));
+        command.Subcommands.Add(GoodBadMinimaCommand(stdout));
         return command;
     }
 
@@ -147,6 +149,56 @@ internal static class ExperimentCommand
             foreach (var (name, value) in dims) stdout.WriteLine($"intrinsic dimension of the {name} activation on {n} inputs: {value}");
             foreach (var (a, results) in sweeps)
                 stdout.WriteLine($"{a.Name,-18} " + string.Join("  ", results.Select(w => $"p={w.Width}: {w.Reached}/{w.Seeds}")));
+            foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
+            stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
+            return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;
+        });
+        return command;
+    }
+
+    static Command GoodBadMinimaCommand(TextWriter stdout)
+    {
+        var quick = new Option<bool>("--quick") { Description = "a small version (seconds), as the tests run it" };
+        var outDir = new Option<string?>("--out") { Description = "output directory (default: experiments/good-bad-minima)" };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the training, the attack labels and the probes" };
+        var command = new Command("good-bad-minima", Catalog[2].Paper);
+        foreach (var o in new Option[] { quick, outDir, seed }) command.Options.Add(o);
+        command.SetAction(r =>
+        {
+            bool q = r.GetValue(quick);
+            string dir = r.GetValue(outDir) ?? Path.Combine("experiments", "good-bad-minima");
+            Directory.CreateDirectory(dir);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            string model = q ? "linear(784,32),relu,linear(32,10)" : "mlp:784-100-10";
+            int clean = q ? 300 : 1000, attack = q ? 300 : 1000;
+            var (good, bad) = GoodBadMinima.Run(model, clean, attack, q ? 300 : 500, dir, r.GetValue(seed));
+            TrajectoryPlot.SaveCurves([(good.Name, good.LineLoss), (bad.Name, bad.LineLoss)], Path.Combine(dir, "line"),
+                "Clean training loss along a filter-normalized direction (x from -1 to 1)", "x index (-1 ... 1)", "loss");
+            static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+            var claims = new (string, string, bool)[]
+            {
+                ("Both minima fit the clean training set perfectly", $"training accuracy {F(100 * good.TrainAccuracy)} % and {F(100 * bad.TrainAccuracy)} %",
+                    good.TrainAccuracy == 1 && bad.TrainAccuracy == 1),
+                ("The attack-set minimum generalizes worse", $"test accuracy {F(100 * good.TestAccuracy)} % vs {F(100 * bad.TestAccuracy)} %", bad.TestAccuracy < good.TestAccuracy),
+                ("The attack-set minimum is sharper: larger Hessian trace", $"trace {F(good.Trace)} +- {F(good.TraceStandardError)} vs {F(bad.Trace)} +- {F(bad.TraceStandardError)}", bad.Trace > good.Trace),
+                ("... and a smaller basin (log volume from the top eigenvalues)", $"{F(good.LogBasinVolume)} vs {F(bad.LogBasinVolume)}", bad.LogBasinVolume < good.LogBasinVolume),
+            };
+            JsonObject Measures(MinimumMeasures m) => new()
+            {
+                ["train_accuracy"] = m.TrainAccuracy, ["test_accuracy"] = m.TestAccuracy, ["trace"] = m.Trace, ["trace_stderr"] = m.TraceStandardError,
+                ["frobenius"] = m.Frobenius, ["log_basin_volume"] = m.LogBasinVolume,
+                ["top_eigenvalues"] = new JsonArray(m.TopEigenvalues.Select(v => (JsonNode)v).ToArray()),
+            };
+            WriteExperiment(dir, new JsonObject
+            {
+                ["title"] = "Good and bad minima: an attack set of random labels",
+                ["paper"] = Catalog[2].Paper,
+                ["settings"] = new JsonObject { ["model"] = model, ["clean"] = clean, ["attack"] = attack, ["seed"] = r.GetValue(seed), ["quick"] = q },
+                ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
+                ["good"] = Measures(good), ["bad"] = Measures(bad),
+                ["seconds"] = clock.Elapsed.TotalSeconds,
+            });
+            string report = ReportCommand.Write(dir);
             foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
             stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
             return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;

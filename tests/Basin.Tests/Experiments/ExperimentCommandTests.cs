@@ -58,4 +58,16 @@ public class ExperimentCommandTests
         Assert.Contains("deep-linear", stdout);
         Assert.Contains("spurious-valleys", stdout);
     }
+
+    [Fact]
+    public void Good_bad_minima_quick_run_holds_its_claims()
+    {
+        string dir = TestPaths.NewDirectory("good-bad");
+        var (code, stdout, err) = CliRunner.Run("experiment", "good-bad-minima", "--quick", "--out", dir);
+        Assert.True(code == 0, stdout + err);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "experiment.json")))!;
+        Assert.True(json["bad"]!["test_accuracy"]!.GetValue<double>() < json["good"]!["test_accuracy"]!.GetValue<double>());
+        Assert.True(json["bad"]!["trace"]!.GetValue<double>() > json["good"]!["trace"]!.GetValue<double>());
+        Assert.Equal(1.0, json["bad"]!["train_accuracy"]!.GetValue<double>());
+    }
 }

@@ -1,0 +1,67 @@
+using Basin.Curvature;
+using Basin.Data;
+using Basin.Landscape;
+using Basin.Models;
+using Basin.Training;
+
+namespace Basin.Experiments;
+
+/// <summary>One minimum's measures, all on the clean training set.</summary>
+public sealed record MinimumMeasures(string Name, double TrainAccuracy, double TestAccuracy, double[] TopEigenvalues, double Trace, double TraceStandardError,
+    double Frobenius, double LogBasinVolume, double[] LineLoss);
+
+/// <summary>
+/// Wu, Zhu and E (2017): a "bad" minimum is made by training on the clean set plus an attack set of extra points
+/// with random labels; trained to the same small training loss it fits the clean set as perfectly as the "good" minimum, but
+/// generalizes worse and sits in a sharper, smaller basin (larger Hessian trace and top eigenvalues).
+/// </summary>
+public static class GoodBadMinima
+{
+    public static (MinimumMeasures Good, MinimumMeasures Bad) Run(string model, int cleanCount, int attackCount, int maxEpochs, string workDir, ulong seed)
+    {
+        var clean = DataCatalog.Load(DataCatalog.Embedded, "train", n: cleanCount);
+        var pool = DataCatalog.Load(DataCatalog.Embedded, "train");
+        if (cleanCount + attackCount > pool.Count)
+            throw new BasinException("attack set", $"{cleanCount} clean + {attackCount} attack examples exceed the {pool.Count} embedded images");
+        // The attack set: the next images, with random labels.
+        var attackImages = pool.Features.AsSpan(cleanCount * pool.InputSize, attackCount * pool.InputSize).ToArray();
+        var rng = new Tensors.Rng(seed, 0xA77A);
+        var attackLabels = Enumerable.Range(0, attackCount).Select(_ => rng.NextInt(pool.Classes)).ToArray();
+        var poisoned = new DataSet("clean+attack", clean.InputShape, [.. clean.Features, .. attackImages], [.. clean.Labels!, .. attackLabels], clean.Classes);
+        var test = DataCatalog.Load(DataCatalog.Embedded, "test");
+        var good = Train(model, clean, Path.Combine(workDir, "good"), maxEpochs, seed);
+        var bad = Train(model, poisoned, Path.Combine(workDir, "bad"), maxEpochs, seed);
+        return (Measure("good (clean set)", model, good, clean, test, seed), Measure("bad (clean + attack set)", model, bad, clean, test, seed));
+    }
+
+    static float[] Train(string model, DataSet data, string dir, int maxEpochs, ulong seed)
+    {
+        var run = new RunDirectory(dir);
+        if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        var config = new RunConfig
+        {
+            Model = model, Data = data.Name, Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = 64, Epochs = maxEpochs,
+            TargetLoss = 1e-3, Seed = seed, SaveEvery = 0, Test = false,
+        };
+        new Trainer<float>(config, data, null, run, 0).Run(false);
+        var network = ModelSpec.Build<float>(model, data.InputShape);
+        return SafeTensors.ReadTheta<float>(run.FinalPath, network.Layout);
+    }
+
+    static MinimumMeasures Measure(string name, string model, float[] theta, DataSet clean, DataSet test, ulong seed)
+    {
+        var network = ModelSpec.Build<float>(model, clean.InputShape);
+        var train = new Objective.Objective<float>(network, clean, "ce", 0, 500, 0);
+        var testObjective = new Objective.Objective<float>(network, test, "ce", 0, 500, 0);
+        var hessian = new CurvatureOperator<float>(train, theta, CurvatureKind.Hessian);
+        var top = Spectrum.Top(hessian, 5, seed);
+        var trace = Trace.Hutchinson(hessian, seed, 100, 0.02);
+        var frobenius = Trace.FrobeniusSquared(hessian, 30, seed);
+        var direction = Directions.Random<float>(network.Layout, seed, 1);
+        Directions.Normalize<float>(direction, theta, network.Layout, Normalization.Filter, ignoreBias: true);
+        var line = new Surface(new Axis(-1, 1, 21), null, false, new Dictionary<string, string>());
+        SurfaceComputation.Complete(line, train, null, theta, direction, null);
+        return new MinimumMeasures(name, train.Evaluate(theta).Accuracy, testObjective.Evaluate(theta).Accuracy, top.Values, trace.Value, trace.StandardError,
+            Math.Sqrt(Math.Max(0, frobenius.Value)), Sharpness.LogBasinVolume(top.Values), line.TrainLoss);
+    }
+}
