@@ -15,6 +15,7 @@ internal static class ExperimentCommand
         ("deep-linear", "Arora, Cohen, Golowich and Hu (2018), A Convergence Analysis of Gradient Descent for Deep Linear Neural Networks"),
         ("spurious-valleys", "Venturi, Bandeira and Bruna (2019), Spurious Valleys in Two-layer Neural Network Optimization Landscapes"),
         ("good-bad-minima", "Wu, Zhu and E (2017), Towards Understanding Generalization of Deep Learning: Perspective of Loss Landscapes"),
+        ("flatness-reparam", "Dinh, Pascanu, Bengio and Bengio (2017), Sharp Minima Can Generalize for Deep Nets; Huszar's essay; Keskar et al. (2017)"),
     ];
 
     public static Command Create(TextWriter stdout)
@@ -30,6 +31,7 @@ internal static class ExperimentCommand
         command.Subcommands.Add(DeepLinearCommand(stdout));
         command.Subcommands.Add(SpuriousValleysCommand(stdout));
         command.Subcommands.Add(GoodBadMinimaCommand(stdout));
+        command.Subcommands.Add(FlatnessReparamCommand(stdout));
         return command;
     }
 
@@ -199,6 +201,64 @@ internal static class ExperimentCommand
                 ["seconds"] = clock.Elapsed.TotalSeconds,
             });
             string report = ReportCommand.Write(dir);
+            foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
+            stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
+            return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;
+        });
+        return command;
+    }
+
+    static Command FlatnessReparamCommand(TextWriter stdout)
+    {
+        var quick = new Option<bool>("--quick") { Description = "a small version (seconds), as the tests run it" };
+        var outDir = new Option<string?>("--out") { Description = "output directory (default: experiments/flatness-reparam)" };
+        var alpha = new Option<double>("--alpha") { Description = "the rescaling factor", DefaultValueFactory = _ => 5 };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the training and the probes" };
+        var command = new Command("flatness-reparam", Catalog[3].Paper);
+        foreach (var o in new Option[] { quick, outDir, alpha, seed }) command.Options.Add(o);
+        command.SetAction(r =>
+        {
+            bool q = r.GetValue(quick);
+            string dir = r.GetValue(outDir) ?? Path.Combine("experiments", "flatness-reparam");
+            Directory.CreateDirectory(dir);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            string model = q ? "linear(784,32),relu,linear(32,10)" : "mlp:784-100-10";
+            int n = q ? 300 : 2000;
+            var results = FlatnessReparam.Run(model, n, q ? 15 : 40, [16, n], r.GetValue(alpha), dir, r.GetValue(seed));
+            TrajectoryPlot.SaveCurves(results.SelectMany(m => new[] { ($"{m.Name}", m.FilterCurveBefore), ($"{m.Name}, rescaled", m.FilterCurveAfter) }).ToList(),
+                Path.Combine(dir, "filter-normalized"), "Filter-normalized curves before and after alpha-rescaling (they coincide)", "x index (-1 ... 1)", "loss");
+            static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+            static double Rel(double a, double b) => Math.Abs(a - b) / Math.Max(Math.Abs(a), 1e-300);
+            double lossChange = results.Max(m => Rel(m.LossBefore, m.LossAfter));
+            double curveChange = results.Max(m => m.FilterCurveBefore.Zip(m.FilterCurveAfter, Rel).Max());
+            var raw = new[] { "epsilon-sharpness (eps 1e-3)", "Hessian trace (Hutchinson)", "top Hessian eigenvalue" };
+            double rawChange = results.Min(m => m.Measures.Where(x => raw.Contains(x.Measure)).Min(x => Rel(x.Before, x.After)));
+            double asamChange = results.Max(m => m.Measures.Where(x => x.Measure.StartsWith("ASAM", StringComparison.Ordinal)).Max(x => Rel(x.Before, x.After)));
+            var claims = new (string, string, bool)[]
+            {
+                ($"Alpha-rescaling (alpha = {r.GetValue(alpha):G3}) leaves the function and the loss unchanged", $"largest relative loss change {F(lossChange)}", lossChange < 1e-9),
+                ("Raw sharpness (epsilon-sharpness, Hessian trace, top eigenvalue) changes under it", $"smallest relative change {F(rawChange)}", rawChange > 0.01),
+                ("Filter-normalized plots do not change", $"largest relative difference along the curves {F(curveChange)}", curveChange < 1e-8),
+                ("Adaptive sharpness with eta = 0 does not change", $"largest relative change {F(asamChange)}", asamChange < 1e-6),
+            };
+            var observations = results.Select(m => (JsonNode)new JsonObject
+            {
+                ["minimum"] = m.Name, ["train_accuracy"] = m.TrainAccuracy, ["test_accuracy"] = m.TestAccuracy, ["generalization_gap"] = m.GeneralizationGap,
+                ["measures"] = new JsonArray(m.Measures.Select(x => (JsonNode)new JsonObject { ["measure"] = x.Measure, ["before"] = x.Before, ["after"] = x.After }).ToArray()),
+            }).ToArray();
+            WriteExperiment(dir, new JsonObject
+            {
+                ["title"] = "Flatness under reparametrization: small- and large-batch minima",
+                ["paper"] = Catalog[3].Paper,
+                ["settings"] = new JsonObject { ["model"] = model, ["n"] = n, ["batches"] = $"16, {n}", ["alpha"] = r.GetValue(alpha), ["seed"] = r.GetValue(seed), ["quick"] = q },
+                ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
+                ["minima"] = new JsonArray(observations),
+                ["seconds"] = clock.Elapsed.TotalSeconds,
+            });
+            string report = ReportCommand.Write(dir);
+            foreach (var m in results)
+                stdout.WriteLine($"{m.Name}: test accuracy {F(100 * m.TestAccuracy)} %, gap {F(100 * m.GeneralizationGap)} %; " +
+                                 string.Join("; ", m.Measures.Select(x => $"{x.Measure} {F(x.Before)} -> {F(x.After)}")));
             foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
             stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
             return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;

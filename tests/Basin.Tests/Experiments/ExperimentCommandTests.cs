@@ -70,4 +70,15 @@ public class ExperimentCommandTests
         Assert.True(json["bad"]!["trace"]!.GetValue<double>() > json["good"]!["trace"]!.GetValue<double>());
         Assert.Equal(1.0, json["bad"]!["train_accuracy"]!.GetValue<double>());
     }
+
+    [Fact]
+    public void Flatness_reparam_quick_run_holds_its_claims()
+    {
+        string dir = TestPaths.NewDirectory("flatness");
+        var (code, stdout, err) = CliRunner.Run("experiment", "flatness-reparam", "--quick", "--out", dir);
+        Assert.True(code == 0, stdout + err);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "experiment.json")))!;
+        Assert.All(json["claims"]!.AsArray(), c => Assert.True(c!["holds"]!.GetValue<bool>(), c!["measured"]!.GetValue<string>()));
+        Assert.Equal(2, json["minima"]!.AsArray().Count);
+    }
 }

@@ -1,0 +1,63 @@
+using Basin.Curvature;
+using Basin.Data;
+using Basin.Landscape;
+using Basin.Models;
+using Basin.Training;
+
+namespace Basin.Experiments;
+
+/// <summary>Measures of one minimum, before and after Dinh et al.'s alpha-rescaling.</summary>
+public sealed record ReparamMeasures(string Name, int Batch, double TrainAccuracy, double TestAccuracy, double GeneralizationGap,
+    IReadOnlyList<(string Measure, double Before, double After)> Measures, double[] FilterCurveBefore, double[] FilterCurveAfter, double LossBefore, double LossAfter);
+
+/// <summary>
+/// Dinh et al. (2017), Huszar's essay, Keskar et al. (2017): small- and large-batch minima, every sharpness measure
+/// before and after the alpha-rescaling that leaves the function unchanged, filter-normalized curves (unchanged by
+/// construction), and the gradient-disagreement measure next to the generalization gap.
+/// </summary>
+public static class FlatnessReparam
+{
+    public static IReadOnlyList<ReparamMeasures> Run(string model, int n, int epochs, int[] batches, double alpha, string workDir, ulong seed)
+    {
+        var train = DataCatalog.Load(DataCatalog.Embedded, "train", n: n);
+        var test = DataCatalog.Load(DataCatalog.Embedded, "test");
+        var results = new List<ReparamMeasures>();
+        foreach (int batch in batches)
+        {
+            var run = new RunDirectory(Path.Combine(workDir, $"batch-{batch}"));
+            if (Directory.Exists(run.Path)) Directory.Delete(run.Path, true);
+            var config = new RunConfig { Model = model, Data = train.Name, Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = batch, Epochs = epochs, Seed = seed, SaveEvery = 0, Test = false };
+            new Trainer<double>(config with { DType = "float64" }, train, null, run, 0).Run(false);
+            var network = ModelSpec.Build<double>(model, train.InputShape);
+            var theta = SafeTensors.ReadTheta<double>(run.FinalPath, network.Layout);
+            var f = new Objective.Objective<double>(network, train, "ce", 0, 500, 0);
+            var pair = Reparametrization.FindPair(network) ?? throw new BasinException("model", "no pair of layers to rescale");
+            var scaled = Reparametrization.Rescale<double>(network, theta, pair, alpha);
+            var measures = new List<(string, double, double)>();
+            void Add(string name, Func<double[], double> measure) => measures.Add((name, measure(theta), measure(scaled)));
+            Add("epsilon-sharpness (eps 1e-3)", w => Sharpness.EpsilonSharpness(f, w, 1e-3));
+            Add("SAM rho-sharpness (rho 0.05)", w => Sharpness.RhoSharpness(f, w, 0.05));
+            Add("ASAM adaptive sharpness (rho 0.5, eta 0)", w => Sharpness.AdaptiveSharpness(f, w, 0.5, 0));
+            Add("Hessian trace (Hutchinson)", w => Trace.Hutchinson(new CurvatureOperator<double>(f, w, CurvatureKind.Hessian), seed, 50, 0).Value);
+            Add("top Hessian eigenvalue", w => Spectrum.Top(new CurvatureOperator<double>(f, w, CurvatureKind.Hessian), 1, seed).Values[0]);
+            Add("empirical Fisher trace", w => new CurvatureOperator<double>(f, w, CurvatureKind.Fisher).FisherTrace());
+            Add("gradient disagreement (batch 32)", w => Sharpness.GradientDisagreement(f, w, Math.Min(32, n / 2), 10, seed));
+            var testObjective = new Objective.Objective<double>(network, test, "ce", 0, 500, 0);
+            var e = f.Evaluate(theta);
+            double testAccuracy = testObjective.Evaluate(theta).Accuracy;
+            results.Add(new ReparamMeasures($"batch {batch}", batch, e.Accuracy, testAccuracy, e.Accuracy - testAccuracy, measures,
+                FilterCurve(f, theta, seed), FilterCurve(f, scaled, seed), e.Loss, f.Evaluate(scaled).Loss));
+        }
+        return results;
+    }
+
+    /// <summary>Loss along one filter-normalized random direction (the same seed before and after rescaling).</summary>
+    static double[] FilterCurve(Objective.Objective<double> f, double[] theta, ulong seed)
+    {
+        var d = Directions.Random<double>(f.Network.Layout, seed, 1);
+        Directions.Normalize<double>(d, theta, f.Network.Layout, Normalization.Filter, ignoreBias: true);
+        var line = new Surface(new Axis(-1, 1, 21), null, false, new Dictionary<string, string>());
+        SurfaceComputation.Complete(line, f, null, theta, d, null);
+        return line.TrainLoss;
+    }
+}
