@@ -3,7 +3,6 @@ using System.Numerics;
 using System.Text.Json.Nodes;
 using Basin.Models;
 using Basin.Objective;
-using Basin.Tensors;
 using Basin.Training;
 using Spectre.Console;
 
@@ -45,49 +44,16 @@ internal static class PerturbCommand
     static int Run<T>(RunDirectory run, RunConfig config, double scale, int seeds, int epochs, string optimizer, double? lr, string? outDir,
         int threads, bool asJson, TextWriter stdout, TextWriter stderr) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (seeds < 1 || epochs < 1) throw new BasinException("--seeds/--epochs", "need at least one seed and one epoch");
-        if (scale < 0) throw new BasinException("--scale", $"{scale} is negative");
         var (train, test) = TrainRunner.LoadData(config);
         var network = ModelSpec.Build<T>(config.Model, train.InputShape);
         var minimum = SafeTensors.ReadTheta<T>(run.Weights(), network.Layout);
-        double meanAbs = minimum.Average(w => Math.Abs(double.CreateTruncating(w)));
-        double sigma = scale * meanAbs;
+        double meanAbs = minimum.Average(w => Math.Abs(double.CreateTruncating(w))), sigma = scale * meanAbs;
         string root = outDir ?? Path.Combine(run.Path, "perturb");
-        var results = new List<(int Seed, T[] Weights, IReadOnlyList<MetricsRow> Rows)>();
-        for (int k = 0; k < seeds; k++)
-        {
-            var rng = new Rng((ulong)k, 0x9E27);
-            var start = minimum.Select(w => w + T.CreateTruncating(sigma * rng.NextGaussian())).ToArray();
-            var dir = new RunDirectory(Path.Combine(root, $"seed-{k}"));
-            TrainCommand.Prepare(dir, force: true);
-            string init = Path.Combine(dir.Path, "perturbed.safetensors");
-            SafeTensors.Write<T>(init, network.Layout, start);
-            var retrain = config with
-            {
-                Init = init, Epochs = epochs, Steps = null, TargetLoss = null, UntilZeroError = false, Optimizer = optimizer.ToLowerInvariant(),
-                LearningRate = lr ?? config.LearningRate, Momentum = optimizer.Equals("gd", StringComparison.OrdinalIgnoreCase) ? 0 : config.Momentum,
-                Nesterov = false, Seed = (ulong)k, SaveEvery = 1, SaveEverySteps = 0, LogEvery = 0,
-            };
-            var trainer = new Trainer<T>(retrain, train, test, dir, threads);
-            Progress.Status(stderr, $"retraining from noise seed {k}...", () => trainer.Run(false));
-            results.Add((k, SafeTensors.ReadTheta<T>(dir.FinalPath, network.Layout), new MetricsLog(dir.MetricsPath, long.MaxValue).Rows));
-        }
+        var results = Progress.Status(stderr, "retraining from the perturbations...", () =>
+            PerturbRetrain.Run(config, train, test, minimum, network.Layout, scale, seeds, epochs, optimizer, lr, root, threads));
         var objective = new Objective<T>(network, train, config.Loss, config.L2, 500, threads);
-        var all = new List<T[]> { minimum };
-        all.AddRange(results.Select(x => x.Weights));
-        int m = all.Count;
-        var distance = new double[m, m];
-        var barrier = new double[m, m];
-        double[] ts = Enumerable.Range(0, 11).Select(i => i / 10.0).ToArray();
-        var evals = new Evaluation[ts.Length];
-        for (int i = 0; i < m; i++)
-        for (int j = 0; j < i; j++)
-        {
-            var d = all[j].Select((x, q) => x - all[i][q]).ToArray();
-            distance[i, j] = distance[j, i] = Math.Sqrt(d.Sum(x => double.CreateTruncating(x * x)));
-            objective.EvaluatePlane(all[i], d, [], ts, new double[ts.Length], evals);
-            barrier[i, j] = barrier[j, i] = evals.Max(e => e.Loss) - Math.Max(evals[0].Loss, evals[^1].Loss);
-        }
+        var (distance, barrier) = PerturbRetrain.Pairwise(objective, [minimum, .. results.Select(x => x.Weights)]);
+        int m = results.Count + 1;
         string[] names = ["minimum", .. results.Select(x => $"seed {x.Seed}")];
         Basin.Reports.Plots.TrajectoryPlot.SaveCurves(results.Select(x => ($"seed {x.Seed}", x.Rows.Select(row => 100 * (1 - row.TrainAccuracy)).ToArray())).ToList(),
             Path.Combine(root, "train-error"), "Training error after the perturbation", "epoch", "training error (%)");
