@@ -12,6 +12,7 @@ internal static class ExperimentCommand
 {
     static readonly (string Name, string Paper)[] Catalog =
     [
+        ("theory2", "Liao and Poggio (2017), Theory II: Landscape of the Empirical Risk in Deep Learning"),
         ("deep-linear", "Arora, Cohen, Golowich and Hu (2018), A Convergence Analysis of Gradient Descent for Deep Linear Neural Networks"),
         ("spurious-valleys", "Venturi, Bandeira and Bruna (2019), Spurious Valleys in Two-layer Neural Network Optimization Landscapes"),
         ("good-bad-minima", "Wu, Zhu and E (2017), Towards Understanding Generalization of Deep Learning: Perspective of Loss Landscapes"),
@@ -28,6 +29,7 @@ internal static class ExperimentCommand
             return Cli.Ok;
         });
         command.Subcommands.Add(list);
+        command.Subcommands.Add(TheoryTwoCommand(stdout));
         command.Subcommands.Add(DeepLinearCommand(stdout));
         command.Subcommands.Add(SpuriousValleysCommand(stdout));
         command.Subcommands.Add(GoodBadMinimaCommand(stdout));
@@ -44,7 +46,7 @@ internal static class ExperimentCommand
         var steps = new Option<int?>("--steps") { Description = "gradient descent steps (default 300 quick, 3000 full)" };
         var lr = new Option<double>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 0.3 };
         var seed = new Option<ulong>("--seed") { Description = "seed of the target, the data and the random start" };
-        var command = new Command("deep-linear", Catalog[0].Paper);
+        var command = new Command("deep-linear", Paper("deep-linear"));
         foreach (var o in new Option[] { quick, outDir, depth, width, steps, lr, seed }) command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -76,7 +78,7 @@ internal static class ExperimentCommand
             var json = new JsonObject
             {
                 ["title"] = "Deep linear networks: balancedness and linear convergence",
-                ["paper"] = Catalog[0].Paper,
+                ["paper"] = Paper("deep-linear"),
                 ["settings"] = new JsonObject { ["depth"] = n, ["width"] = d, ["steps"] = t, ["learning_rate"] = r.GetValue(lr), ["seed"] = r.GetValue(seed), ["quick"] = q },
                 ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
                 ["loss"] = new JsonObject(result.Runs.Select(x => new KeyValuePair<string, JsonNode?>(x.Start, new JsonArray(x.Loss.Select(v => (JsonNode)v).ToArray())))),
@@ -102,7 +104,7 @@ internal static class ExperimentCommand
         var inputs = new Option<int>("--inputs") { Description = "input dimension n", DefaultValueFactory = _ => 3 };
         var seeds = new Option<int?>("--seeds") { Description = "random starts per width (default 5 quick, 20 full)" };
         var steps = new Option<int?>("--steps") { Description = "Adam steps per run (default 3000 quick, 10000 full)" };
-        var command = new Command("spurious-valleys", Catalog[1].Paper);
+        var command = new Command("spurious-valleys", Paper("spurious-valleys"));
         foreach (var o in new Option[] { quick, outDir, inputs, seeds, steps }) command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -140,7 +142,7 @@ internal static class ExperimentCommand
             WriteExperiment(dir, new JsonObject
             {
                 ["title"] = "Spurious valleys: width sweeps of two-layer networks",
-                ["paper"] = Catalog[1].Paper,
+                ["paper"] = Paper("spurious-valleys"),
                 ["settings"] = new JsonObject { ["inputs"] = n, ["seeds"] = k, ["steps"] = t, ["widths"] = string.Join(",", widths), ["teacher_width"] = 2, ["quick"] = q },
                 ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
                 ["intrinsic_dimension"] = dims,
@@ -163,7 +165,7 @@ internal static class ExperimentCommand
         var quick = new Option<bool>("--quick") { Description = "a small version (seconds), as the tests run it" };
         var outDir = new Option<string?>("--out") { Description = "output directory (default: experiments/good-bad-minima)" };
         var seed = new Option<ulong>("--seed") { Description = "seed of the training, the attack labels and the probes" };
-        var command = new Command("good-bad-minima", Catalog[2].Paper);
+        var command = new Command("good-bad-minima", Paper("good-bad-minima"));
         foreach (var o in new Option[] { quick, outDir, seed }) command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -194,7 +196,7 @@ internal static class ExperimentCommand
             WriteExperiment(dir, new JsonObject
             {
                 ["title"] = "Good and bad minima: an attack set of random labels",
-                ["paper"] = Catalog[2].Paper,
+                ["paper"] = Paper("good-bad-minima"),
                 ["settings"] = new JsonObject { ["model"] = model, ["clean"] = clean, ["attack"] = attack, ["seed"] = r.GetValue(seed), ["quick"] = q },
                 ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
                 ["good"] = Measures(good), ["bad"] = Measures(bad),
@@ -214,7 +216,7 @@ internal static class ExperimentCommand
         var outDir = new Option<string?>("--out") { Description = "output directory (default: experiments/flatness-reparam)" };
         var alpha = new Option<double>("--alpha") { Description = "the rescaling factor", DefaultValueFactory = _ => 5 };
         var seed = new Option<ulong>("--seed") { Description = "seed of the training and the probes" };
-        var command = new Command("flatness-reparam", Catalog[3].Paper);
+        var command = new Command("flatness-reparam", Paper("flatness-reparam"));
         foreach (var o in new Option[] { quick, outDir, alpha, seed }) command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -249,7 +251,7 @@ internal static class ExperimentCommand
             WriteExperiment(dir, new JsonObject
             {
                 ["title"] = "Flatness under reparametrization: small- and large-batch minima",
-                ["paper"] = Catalog[3].Paper,
+                ["paper"] = Paper("flatness-reparam"),
                 ["settings"] = new JsonObject { ["model"] = model, ["n"] = n, ["batches"] = $"16, {n}", ["alpha"] = r.GetValue(alpha), ["seed"] = r.GetValue(seed), ["quick"] = q },
                 ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
                 ["minima"] = new JsonArray(observations),
@@ -260,6 +262,59 @@ internal static class ExperimentCommand
                 stdout.WriteLine($"{m.Name}: test accuracy {F(100 * m.TestAccuracy)} %, gap {F(100 * m.GeneralizationGap)} %; " +
                                  string.Join("; ", m.Measures.Select(x => $"{x.Measure} {F(x.Before)} -> {F(x.After)}")));
             foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
+            stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
+            return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;
+        });
+        return command;
+    }
+
+    static string Paper(string name) => Catalog.Single(c => c.Name == name).Paper;
+
+    static Command TheoryTwoCommand(TextWriter stdout)
+    {
+        var quick = new Option<bool>("--quick") { Description = "a small version (seconds), as the tests run it" };
+        var outDir = new Option<string?>("--out") { Description = "output directory (default: experiments/theory2)" };
+        var degree = new Option<int>("--degree") { Description = "degree of the polynomial that replaces ReLU", DefaultValueFactory = _ => 4 };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the first run (the second uses seed + 1)" };
+        var command = new Command("theory2", Paper("theory2"));
+        foreach (var o in new Option[] { quick, outDir, degree, seed }) command.Options.Add(o);
+        command.SetAction(r =>
+        {
+            bool q = r.GetValue(quick);
+            string dir = r.GetValue(outDir) ?? Path.Combine("experiments", "theory2");
+            Directory.CreateDirectory(dir);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            int n = q ? 100 : 1000, channels = q ? 4 : 16;
+            var t = TheoryTwo.Run(n, channels, q ? 100 : 200, r.GetValue(degree), dir, r.GetValue(seed));
+            TrajectoryPlot.SaveCurves(t.PerturbedTrainError.Select((e, k) => ($"noise seed {k}", e.Select(x => 100 * x).ToArray())).ToList(),
+                Path.Combine(dir, "perturbed-train-error"), "Training error while retraining after the perturbation", "epoch", "training error (%)");
+            TrajectoryPlot.Save([("SGD", t.Mds.Points[..t.SgdCheckpoints]), ("full-batch GD", t.Mds.Points[t.SgdCheckpoints..])], Path.Combine(dir, "mds"),
+                $"SGD and GD trajectories by MDS (stress {t.Mds.Stress:G3})", "MDS 1", "MDS 2");
+            static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+            var claims = new (string, string, bool)[]
+            {
+                ("The CNN has more parameters than equations", $"{t.Parameters} parameters, {t.Equations} equations (examples x classes)", t.Parameters > t.Equations),
+                ("SGD and full-batch GD reach zero training error", $"training accuracy {F(100 * t.SgdTrainAccuracy)} % (SGD), {F(100 * t.GdTrainAccuracy)} % (GD), {F(100 * t.OtherSeedTrainAccuracy)} % (SGD, other seed)",
+                    t.SgdTrainAccuracy == 1 && t.GdTrainAccuracy == 1 && t.OtherSeedTrainAccuracy == 1),
+                ("After a 0.01 x mean|w| perturbation, GD retraining keeps zero training error", $"largest training error while retraining {F(100 * t.PerturbedTrainError.Max(e => e.Max()))} %",
+                    t.PerturbedTrainError.All(e => e.All(x => x == 0))),
+                ("Within one basin straight lines between the retrained minima show no barrier", $"largest barrier {F(t.WithinBasinBarrier)}", t.WithinBasinBarrier <= 1e-3),
+                ($"With ReLU replaced by its degree-{r.GetValue(degree)} least-squares polynomial the net still reaches zero training error", $"training accuracy {F(100 * t.PolynomialTrainAccuracy)} %",
+                    t.PolynomialTrainAccuracy == 1),
+            };
+            WriteExperiment(dir, new JsonObject
+            {
+                ["title"] = "Theory II: degenerate zero-error minima of an over-parametrized CNN",
+                ["paper"] = Paper("theory2"),
+                ["settings"] = new JsonObject { ["examples"] = n, ["channels"] = channels, ["degree"] = r.GetValue(degree), ["seed"] = r.GetValue(seed), ["quick"] = q },
+                ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
+                ["across_basin_barrier"] = t.AcrossBasinBarrier, ["across_basin_distance"] = t.AcrossBasinDistance,
+                ["polynomial"] = new JsonArray(t.PolynomialCoefficients.Select(c => (JsonNode)c).ToArray()),
+                ["seconds"] = clock.Elapsed.TotalSeconds,
+            });
+            string report = ReportCommand.Write(dir);
+            foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
+            stdout.WriteLine($"across basins (two seeds): distance {F(t.AcrossBasinDistance)}, straight-line barrier {F(t.AcrossBasinBarrier)}");
             stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
             return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;
         });

@@ -81,4 +81,15 @@ public class ExperimentCommandTests
         Assert.All(json["claims"]!.AsArray(), c => Assert.True(c!["holds"]!.GetValue<bool>(), c!["measured"]!.GetValue<string>()));
         Assert.Equal(2, json["minima"]!.AsArray().Count);
     }
+
+    [Fact]
+    public void Theory2_quick_run_holds_its_claims()
+    {
+        string dir = TestPaths.NewDirectory("theory2");
+        var (code, stdout, err) = CliRunner.Run("experiment", "theory2", "--quick", "--out", dir);
+        Assert.True(code == 0, stdout + err);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "experiment.json")))!;
+        Assert.All(json["claims"]!.AsArray(), c => Assert.True(c!["holds"]!.GetValue<bool>(), c!["measured"]!.GetValue<string>()));
+        Assert.True(File.Exists(Path.Combine(dir, "mds.png")));
+    }
 }

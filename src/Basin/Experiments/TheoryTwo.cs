@@ -1,0 +1,73 @@
+using Basin.Data;
+using Basin.Models;
+using Basin.Trajectories;
+using Basin.Training;
+
+namespace Basin.Experiments;
+
+/// <summary>The numbers of one Theory II run.</summary>
+public sealed record TheoryTwoResult(int Parameters, int Equations, double SgdTrainAccuracy, double GdTrainAccuracy, double OtherSeedTrainAccuracy,
+    double[][] PerturbedTrainError, double WithinBasinBarrier, double AcrossBasinBarrier, double AcrossBasinDistance,
+    Embedding Mds, int SgdCheckpoints, double[] PolynomialCoefficients, double PolynomialTrainAccuracy);
+
+/// <summary>
+/// Liao and Poggio, Theory II: an over-parametrized CNN (more parameters than equations n x classes) trained to zero
+/// training error; perturbing the minimum by 0.01 x mean|w| and retraining by full-batch GD returns to zero error
+/// (a flat, degenerate basin), straight lines between the retrained minima stay at zero loss while minima of
+/// different seeds are separate; SGD and GD trajectories side by side by MDS; and the same net with ReLU replaced
+/// by a least-squares polynomial reaches zero error too.
+/// </summary>
+public static class TheoryTwo
+{
+    public static TheoryTwoResult Run(int examples, int channels, int epochs, int degree, string workDir, ulong seed)
+    {
+        var train = DataCatalog.Load(DataCatalog.Embedded, "train", n: examples);
+        string Spec(string activation) => $"conv2d(1,{channels},3,padding=1),{activation},maxpool2d(2),flatten,linear({channels * 196},10)";
+        var network = ModelSpec.Build<float>(Spec("relu"), train.InputShape);
+        RunConfig Config(string activation, string optimizer, ulong s) => new()
+        {
+            Model = Spec(activation), Data = train.Name, Optimizer = optimizer, LearningRate = optimizer == "gd" ? 0.5 : 0.05,
+            Momentum = optimizer == "gd" ? 0 : 0.9, Batch = 32, Epochs = epochs, UntilZeroError = true, Seed = s, SaveEvery = 1, Test = false,
+        };
+        RunDirectory Train(string name, RunConfig config)
+        {
+            var run = new RunDirectory(Path.Combine(workDir, name));
+            if (Directory.Exists(run.Path)) Directory.Delete(run.Path, true);
+            new Trainer<float>(config, train, null, run, 0).Run(false);
+            return run;
+        }
+        var sgd = Train("sgd", Config("relu", "sgd", seed));
+        var gd = Train("gd", Config("relu", "gd", seed));
+        var other = Train("sgd-other-seed", Config("relu", "sgd", seed + 1));
+        var objective = new Objective.Objective<float>(network, train, "ce", 0, 500, 0);
+        float[] Final(RunDirectory r) => SafeTensors.ReadTheta<float>(r.FinalPath, network.Layout);
+        double Accuracy(RunDirectory r) => objective.Evaluate(Final(r)).Accuracy;
+
+        var minimum = Final(sgd);
+        var retrained = PerturbRetrain.Run(Config("relu", "gd", seed), train, null, minimum, network.Layout, 0.01, 3, Math.Max(2, epochs / 10), "gd", 0.1,
+            Path.Combine(workDir, "perturb"), 0);
+        var (_, within) = PerturbRetrain.Pairwise(objective, retrained.Select(r => r.Weights).ToList());
+        var (acrossDistance, across) = PerturbRetrain.Pairwise(objective, [minimum, Final(other)]);
+        double withinMax = 0;
+        for (int i = 0; i < retrained.Count; i++) for (int j = 0; j < i; j++) withinMax = Math.Max(withinMax, within[i, j]);
+
+        var points = new[] { sgd, gd }.SelectMany(r => r.Checkpoints().Select(s => SafeTensors.ReadTheta<double>(r.CheckpointPath(s), network.Layout))).ToList();
+        var mds = Mds.Smacof(Mds.Distances(points));
+
+        var coefficients = ReluPolynomial(degree, 3);
+        var poly = Train("polynomial", Config($"poly({string.Join(",", coefficients.Select(c => c.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))})", "sgd", seed));
+        var polyNet = ModelSpec.Build<float>(poly.ReadConfig().Model, train.InputShape);
+        double polyAccuracy = new Objective.Objective<float>(polyNet, train, "ce", 0, 500, 0).Evaluate(SafeTensors.ReadTheta<float>(poly.FinalPath, polyNet.Layout)).Accuracy;
+
+        return new TheoryTwoResult(network.ParameterCount, examples * 10, Accuracy(sgd), Accuracy(gd), Accuracy(other),
+            retrained.Select(r => r.Rows.Select(row => 1 - row.TrainAccuracy).ToArray()).ToArray(), withinMax, across[0, 1], acrossDistance[0, 1],
+            mds, sgd.Checkpoints().Count, coefficients, polyAccuracy);
+    }
+
+    /// <summary>Least-squares polynomial of the given degree to max(z, 0) on [-range, range] (201 points).</summary>
+    public static double[] ReluPolynomial(int degree, double range)
+    {
+        var z = Enumerable.Range(0, 201).Select(i => -range + 2 * range * i / 200).ToArray();
+        return MathNet.Numerics.Fit.Polynomial(z, z.Select(v => Math.Max(v, 0)).ToArray(), degree);
+    }
+}
