@@ -175,7 +175,7 @@ internal static class ExperimentCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             string model = q ? "linear(784,32),relu,linear(32,10)" : "mlp:784-100-10";
             int clean = q ? 300 : 1000, attack = q ? 300 : 1000;
-            var (good, bad) = GoodBadMinima.Run(model, clean, attack, q ? 300 : 500, dir, r.GetValue(seed));
+            var (good, bad) = GoodBadMinima.Run(model, clean, attack, q ? 300 : 3000, dir, r.GetValue(seed));
             TrajectoryPlot.SaveCurves([(good.Name, good.LineLoss), (bad.Name, bad.LineLoss)], Path.Combine(dir, "line"),
                 "Clean training loss along a filter-normalized direction (x from -1 to 1)", "x index (-1 ... 1)", "loss");
             static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);

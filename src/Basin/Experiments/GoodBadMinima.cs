@@ -29,19 +29,22 @@ public static class GoodBadMinima
         var attackLabels = Enumerable.Range(0, attackCount).Select(_ => rng.NextInt(pool.Classes)).ToArray();
         var poisoned = new DataSet("clean+attack", clean.InputShape, [.. clean.Features, .. attackImages], [.. clean.Labels!, .. attackLabels], clean.Classes);
         var test = DataCatalog.Load(DataCatalog.Embedded, "test");
-        var good = Train(model, clean, Path.Combine(workDir, "good"), maxEpochs, seed);
-        var bad = Train(model, poisoned, Path.Combine(workDir, "bad"), maxEpochs, seed);
+        // Below ln 2 / (2 N) no example of the larger set can be misclassified: both runs end at zero training error
+        // and at the same small loss.
+        double target = 0.5 * Math.Log(2) / poisoned.Count;
+        var good = Train(model, clean, Path.Combine(workDir, "good"), maxEpochs, seed, target);
+        var bad = Train(model, poisoned, Path.Combine(workDir, "bad"), maxEpochs, seed, target);
         return (Measure("good (clean set)", model, good, clean, test, seed), Measure("bad (clean + attack set)", model, bad, clean, test, seed));
     }
 
-    static float[] Train(string model, DataSet data, string dir, int maxEpochs, ulong seed)
+    static float[] Train(string model, DataSet data, string dir, int maxEpochs, ulong seed, double targetLoss)
     {
         var run = new RunDirectory(dir);
         if (Directory.Exists(dir)) Directory.Delete(dir, true);
         var config = new RunConfig
         {
             Model = model, Data = data.Name, Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = 64, Epochs = maxEpochs,
-            TargetLoss = 1e-3, Seed = seed, SaveEvery = 0, Test = false,
+            TargetLoss = targetLoss, Seed = seed, SaveEvery = 0, Test = false,
         };
         new Trainer<float>(config, data, null, run, 0).Run(false);
         var network = ModelSpec.Build<float>(model, data.InputShape);

@@ -27,7 +27,9 @@ public static class TheoryTwo
         RunConfig Config(string activation, string optimizer, ulong s) => new()
         {
             Model = Spec(activation), Data = train.Name, Optimizer = optimizer, LearningRate = optimizer == "gd" ? 0.5 : 0.05,
-            Momentum = optimizer == "gd" ? 0 : 0.9, Batch = 32, Epochs = epochs, UntilZeroError = true, Seed = s, SaveEvery = 1, Test = false,
+            // Full-batch GD takes one step per epoch: give it ten times the epochs (it stops at zero error anyway).
+            Momentum = optimizer == "gd" ? 0 : 0.9, Batch = 32, Epochs = optimizer == "gd" ? 10 * epochs : epochs, UntilZeroError = true, Seed = s,
+            SaveEvery = optimizer == "gd" ? 10 : 1, Test = false,
         };
         RunDirectory Train(string name, RunConfig config)
         {
