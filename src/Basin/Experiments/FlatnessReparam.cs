@@ -24,10 +24,8 @@ public static class FlatnessReparam
         var results = new List<ReparamMeasures>();
         foreach (int batch in batches)
         {
-            var run = new RunDirectory(Path.Combine(workDir, $"batch-{batch}"));
-            if (Directory.Exists(run.Path)) Directory.Delete(run.Path, true);
-            var config = new RunConfig { Model = model, Data = train.Name, Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = batch, Epochs = epochs, Seed = seed, SaveEvery = 0, Test = false };
-            new Trainer<double>(config with { DType = "float64" }, train, null, run, 0).Run(false);
+            var config = new RunConfig { Model = model, Data = train.Name, DType = "float64", Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = batch, Epochs = epochs, Seed = seed, SaveEvery = 0, Test = false };
+            var run = Trainer<double>.EnsureTrained(config, train, null, Path.Combine(workDir, $"batch-{batch}"), 0);
             var network = ModelSpec.Build<double>(model, train.InputShape);
             var theta = SafeTensors.ReadTheta<double>(run.FinalPath, network.Layout);
             var f = new Objective.Objective<double>(network, train, "ce", 0, 500, 0);

@@ -39,14 +39,12 @@ public static class GoodBadMinima
 
     static float[] Train(string model, DataSet data, string dir, int maxEpochs, ulong seed, double targetLoss)
     {
-        var run = new RunDirectory(dir);
-        if (Directory.Exists(dir)) Directory.Delete(dir, true);
         var config = new RunConfig
         {
             Model = model, Data = data.Name, Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = 64, Epochs = maxEpochs,
             TargetLoss = targetLoss, Seed = seed, SaveEvery = 0, Test = false,
         };
-        new Trainer<float>(config, data, null, run, 0).Run(false);
+        var run = Trainer<float>.EnsureTrained(config, data, null, dir, 0);
         var network = ModelSpec.Build<float>(model, data.InputShape);
         return SafeTensors.ReadTheta<float>(run.FinalPath, network.Layout);
     }

@@ -31,13 +31,7 @@ public static class TheoryTwo
             Momentum = optimizer == "gd" ? 0 : 0.9, Batch = 32, Epochs = optimizer == "gd" ? 10 * epochs : epochs, UntilZeroError = true, Seed = s,
             SaveEvery = optimizer == "gd" ? 10 : 1, Test = false,
         };
-        RunDirectory Train(string name, RunConfig config)
-        {
-            var run = new RunDirectory(Path.Combine(workDir, name));
-            if (Directory.Exists(run.Path)) Directory.Delete(run.Path, true);
-            new Trainer<float>(config, train, null, run, 0).Run(false);
-            return run;
-        }
+        RunDirectory Train(string name, RunConfig config) => Trainer<float>.EnsureTrained(config, train, null, Path.Combine(workDir, name), 0);
         var sgd = Train("sgd", Config("relu", "sgd", seed));
         var gd = Train("gd", Config("relu", "gd", seed));
         var other = Train("sgd-other-seed", Config("relu", "sgd", seed + 1));

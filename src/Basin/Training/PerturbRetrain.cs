@@ -11,7 +11,8 @@ public sealed record RetrainedMinimum<T>(int Seed, T[] Weights, IReadOnlyList<Me
 
 /// <summary>
 /// Liao and Poggio's perturb-and-retrain (Theory II): w* + N(0, (scale mean|w*|)^2) noise per seed, then the run's
-/// training (by default full-batch GD) for the given epochs, each seed in its own run directory under root.
+/// training (by default full-batch GD) for the given epochs, each seed in its own run directory under root (a seed
+/// already retrained with the same settings is reused).
 /// </summary>
 public static class PerturbRetrain
 {
@@ -27,10 +28,8 @@ public static class PerturbRetrain
         {
             var rng = new Rng((ulong)k, 0x9E27);
             var start = minimum.Select(w => w + T.CreateTruncating(sigma * rng.NextGaussian())).ToArray();
-            var dir = new RunDirectory(Path.Combine(root, $"seed-{k}"));
-            if (Directory.Exists(dir.Path)) Directory.Delete(dir.Path, true);
-            Directory.CreateDirectory(dir.Path);
-            string init = Path.Combine(dir.Path, "perturbed.safetensors");
+            Directory.CreateDirectory(root);
+            string init = Path.Combine(root, $"seed-{k}.perturbed.safetensors");
             SafeTensors.Write<T>(init, layout, start);
             bool gd = optimizer.Equals("gd", StringComparison.OrdinalIgnoreCase);
             var retrain = config with
@@ -40,7 +39,7 @@ public static class PerturbRetrain
                 SaveEvery = 1, SaveEverySteps = 0, LogEvery = 0,
             };
             seedStarted?.Invoke(k);
-            new Trainer<T>(retrain, train, test, dir, threads).Run(false);
+            var dir = Trainer<T>.EnsureTrained(retrain, train, test, Path.Combine(root, $"seed-{k}"), threads);
             results.Add(new RetrainedMinimum<T>(k, SafeTensors.ReadTheta<T>(dir.FinalPath, layout), new MetricsLog(dir.MetricsPath, long.MaxValue).Rows));
         }
         return results;

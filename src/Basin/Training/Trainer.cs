@@ -196,4 +196,20 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return new TrainResult(step, epoch, stop!, trainEval.Evaluate(theta), testEval?.Evaluate(theta), run.FinalPath,
             secondsBefore + clock.Elapsed.TotalSeconds, resume);
     }
+
+    /// <summary>
+    /// The run trained as configured, doing only what is missing: a finished run with this configuration is reused,
+    /// an interrupted one resumes from its last checkpoint, anything else starts over. Experiments build on this to
+    /// be resumable run by run.
+    /// </summary>
+    public static RunDirectory EnsureTrained(RunConfig config, DataSet train, DataSet? test, string path, int threads)
+    {
+        var run = new RunDirectory(path);
+        bool same = RunDirectory.IsRun(path) && run.ReadConfig() with { Version = config.Version } == config;
+        if (same && File.Exists(run.FinalPath)) return run;
+        bool resume = same && run.Checkpoints().Any(s => File.Exists(run.OptimizerPath(s)));
+        if (!resume && Directory.Exists(path)) Directory.Delete(path, true);
+        new Trainer<T>(config, train, test, run, threads).Run(resume);
+        return run;
+    }
 }

@@ -92,4 +92,19 @@ public class ExperimentCommandTests
         Assert.All(json["claims"]!.AsArray(), c => Assert.True(c!["holds"]!.GetValue<bool>(), c!["measured"]!.GetValue<string>()));
         Assert.True(File.Exists(Path.Combine(dir, "mds.png")));
     }
+
+    [Fact]
+    public void Rerunning_an_experiment_reuses_its_finished_runs_and_gives_the_same_results()
+    {
+        string dir = TestPaths.NewDirectory("rerun");
+        Assert.Equal(0, CliRunner.Run("experiment", "flatness-reparam", "--quick", "--out", dir).Code);
+        string final = Path.Combine(dir, "batch-16", "final.safetensors");
+        var written = File.GetLastWriteTimeUtc(final);
+        string first = File.ReadAllText(Path.Combine(dir, "experiment.json"));
+        Assert.Equal(0, CliRunner.Run("experiment", "flatness-reparam", "--quick", "--out", dir).Code);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(final));
+        var a = JsonNode.Parse(first)!["minima"]!.ToJsonString();
+        var b = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "experiment.json")))!["minima"]!.ToJsonString();
+        Assert.Equal(a, b);
+    }
 }
