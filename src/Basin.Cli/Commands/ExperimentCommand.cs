@@ -120,8 +120,8 @@ internal static class ExperimentCommand
             int[] widths = q ? [1, 2, n, 2 * n + 1] : Enumerable.Range(1, 2 * n + 3).ToArray();
             var sweeps = activations.Select(a => (a, SpuriousValleys.Sweep(a.Spec, n, teacherWidth: 2, widths, k, t, q ? 60 : 200, 0.02))).ToList();
             TrajectoryPlot.SaveCurves(sweeps.Select(s => (s.a.Name, s.Item2.Select(w => (double)w.Reached / w.Seeds).ToArray())).ToList(),
-                Path.Combine(dir, "reached"), $"Fraction of runs at the global minimum vs width (index into {string.Join(",", widths)}); 2n+1 = {2 * n + 1}",
-                "width index", "fraction reached");
+                Path.Combine(dir, "reached"), $"Fraction of runs reaching the global minimum (n = {n} inputs)", "width p", "fraction reached",
+                widths.Select(w => (double)w).ToArray(), (2 * n + 1, "p = 2n+1"));
             var quadratic = sweeps.Single(s => s.a.Name == "quadratic").Item2;
             var wide = quadratic.Where(w => w.Width >= 2 * n + 1).ToList();
             static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
@@ -177,7 +177,12 @@ internal static class ExperimentCommand
             int clean = q ? 300 : 1000, attack = q ? 300 : 1000;
             var (good, bad) = GoodBadMinima.Run(model, clean, attack, q ? 300 : 3000, dir, r.GetValue(seed));
             TrajectoryPlot.SaveCurves([(good.Name, good.LineLoss), (bad.Name, bad.LineLoss)], Path.Combine(dir, "line"),
-                "Clean training loss along a filter-normalized direction (x from -1 to 1)", "x index (-1 ... 1)", "loss");
+                "Clean training loss along a filter-normalized direction", "x", "loss", Enumerable.Range(0, 21).Select(i => -1 + i / 10.0).ToArray());
+            foreach (var (m, file) in new[] { (good, "good-2d"), (bad, "bad-2d") })
+            {
+                SurfacePlots.Save(m.Plane, Path.Combine(dir, file));
+                Basin.Landscape.SurfaceFile.Write(Path.Combine(dir, file + ".h5"), m.Plane);
+            }
             static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
             var claims = new (string, string, bool)[]
             {

@@ -42,14 +42,23 @@ public static class TrajectoryPlot
     }
 
     /// <summary>Curves of a quantity per run against epochs (e.g. the training error after perturbations).</summary>
-    public static void SaveCurves(IReadOnlyList<(string Name, double[] Values)> curves, string stem, string title, string xLabel, string yLabel)
+    /// <remarks><paramref name="xs"/> defaults to 0, 1, 2, ...; <paramref name="markAt"/> draws a labelled vertical line.</remarks>
+    public static void SaveCurves(IReadOnlyList<(string Name, double[] Values)> curves, string stem, string title, string xLabel, string yLabel,
+        double[]? xs = null, (double X, string Label)? markAt = null)
     {
         var plot = PlotStyle.Create(title, xLabel, yLabel);
         foreach (var (name, values) in curves)
         {
-            var line = plot.Add.ScatterLine(Enumerable.Range(0, values.Length).Select(i => (double)i).ToArray(), values);
+            var line = plot.Add.ScatterLine(xs ?? Enumerable.Range(0, values.Length).Select(i => (double)i).ToArray(), values);
             line.LegendText = name;
             line.LineWidth = 2;
+        }
+        if (markAt is { } mark)
+        {
+            var v = plot.Add.VerticalLine(mark.X);
+            v.LinePattern = LinePattern.Dashed;
+            v.Text = mark.Label;
+            v.LabelFontName = PlotStyle.Font;
         }
         plot.ShowLegend(Alignment.UpperRight);
         PlotStyle.Save(plot, stem, 760, 480);

@@ -40,6 +40,8 @@ public static class FlatnessReparam
             Add("top Hessian eigenvalue", w => Spectrum.Top(new CurvatureOperator<double>(f, w, CurvatureKind.Hessian), 1, seed).Values[0]);
             Add("empirical Fisher trace", w => new CurvatureOperator<double>(f, w, CurvatureKind.Fisher).FisherTrace());
             Add("gradient disagreement (batch 32)", w => Sharpness.GradientDisagreement(f, w, Math.Min(32, n / 2), 10, seed));
+            Add("PAC-Bayes sigma (error +0.1)", w => Sharpness.PacBayesSigma(f, w, seed));
+            Add("log basin volume (top 5)", w => Sharpness.LogBasinVolume(Spectrum.Top(new CurvatureOperator<double>(f, w, CurvatureKind.Hessian), 5, seed).Values));
             var testObjective = new Objective.Objective<double>(network, test, "ce", 0, 500, 0);
             var e = f.Evaluate(theta);
             double testAccuracy = testObjective.Evaluate(theta).Accuracy;

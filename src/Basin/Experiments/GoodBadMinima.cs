@@ -8,7 +8,7 @@ namespace Basin.Experiments;
 
 /// <summary>One minimum's measures, all on the clean training set.</summary>
 public sealed record MinimumMeasures(string Name, double TrainAccuracy, double TestAccuracy, double[] TopEigenvalues, double Trace, double TraceStandardError,
-    double Frobenius, double LogBasinVolume, double[] LineLoss);
+    double Frobenius, double LogBasinVolume, double[] LineLoss, Surface Plane);
 
 /// <summary>
 /// Wu, Zhu and E (2017): a "bad" minimum is made by training on the clean set plus an attack set of extra points
@@ -62,7 +62,11 @@ public static class GoodBadMinima
         Directions.Normalize<float>(direction, theta, network.Layout, Normalization.Filter, ignoreBias: true);
         var line = new Surface(new Axis(-1, 1, 21), null, false, new Dictionary<string, string>());
         SurfaceComputation.Complete(line, train, null, theta, direction, null);
+        var second = Directions.Random<float>(network.Layout, seed, 2);
+        Directions.Normalize<float>(second, theta, network.Layout, Normalization.Filter, ignoreBias: true);
+        var plane = new Surface(new Axis(-1, 1, 15), new Axis(-1, 1, 15), false, new Dictionary<string, string> { ["model"] = model, ["minimum"] = name });
+        SurfaceComputation.Complete(plane, train, null, theta, direction, second);
         return new MinimumMeasures(name, train.Evaluate(theta).Accuracy, testObjective.Evaluate(theta).Accuracy, top.Values, trace.Value, trace.StandardError,
-            Math.Sqrt(Math.Max(0, frobenius.Value)), Sharpness.LogBasinVolume(top.Values), line.TrainLoss);
+            Math.Sqrt(Math.Max(0, frobenius.Value)), Sharpness.LogBasinVolume(top.Values), line.TrainLoss, plane);
     }
 }
