@@ -37,6 +37,18 @@ internal sealed class CommonOptions
             command.Options.Add(o);
     }
 
+    /// <summary>
+    /// The model spec and weights files of two positional weights arguments: a run directory on either side names
+    /// the model for both unless --model does.
+    /// </summary>
+    public static (string Spec, string First, string Second) ResolvePair(string? spec, string first, string second)
+    {
+        spec ??= new[] { first, second }.Where(RunDirectory.IsRun).Select(d => new RunDirectory(d).ReadConfig().Model).FirstOrDefault();
+        var (resolved, a) = ResolveWeights(spec, first);
+        var (_, b) = ResolveWeights(resolved, second);
+        return (resolved, a, b);
+    }
+
     /// <summary>Model spec and weights file of a positional weights argument (a file or a run directory).</summary>
     public static (string Spec, string WeightsPath) ResolveWeights(string? spec, string weights)
     {

@@ -53,9 +53,7 @@ internal static class ConnectCommand
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         string first = r.GetValue(a)!, second = r.GetValue(b)!;
-        string? spec = r.GetValue(common.Model) ?? new[] { first, second }.Where(RunDirectory.IsRun).Select(d => new RunDirectory(d).ReadConfig().Model).FirstOrDefault();
-        var (specA, pathA) = CommonOptions.ResolveWeights(spec, first);
-        var (_, pathB) = CommonOptions.ResolveWeights(specA, second);
+        var (specA, pathA, pathB) = CommonOptions.ResolvePair(r.GetValue(common.Model), first, second);
         var data = common.LoadData(r);
         var network = ModelSpec.Build<T>(specA, data.InputShape);
         var wa = SafeTensors.ReadTheta<double>(pathA, network.Layout);

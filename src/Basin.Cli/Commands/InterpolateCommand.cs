@@ -57,10 +57,7 @@ internal static class InterpolateCommand
         TextWriter stdout) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var data = c.LoadData(r);
-        // A run directory on either side names the model for both.
-        spec ??= new[] { first, second }.Where(RunDirectory.IsRun).Select(d => new RunDirectory(d).ReadConfig().Model).FirstOrDefault();
-        var (specA, pathA) = CommonOptions.ResolveWeights(spec, first);
-        var (_, pathB) = CommonOptions.ResolveWeights(specA, second);
+        var (specA, pathA, pathB) = CommonOptions.ResolvePair(spec, first, second);
         var network = ModelSpec.Build<T>(specA, data.InputShape);
         var wa = SafeTensors.ReadTheta<T>(pathA, network.Layout);
         var wb = SafeTensors.ReadTheta<T>(pathB, network.Layout);
