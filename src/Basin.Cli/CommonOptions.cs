@@ -52,6 +52,8 @@ internal sealed class CommonOptions
     /// <summary>Model spec and weights file of a positional weights argument (a file or a run directory).</summary>
     public static (string Spec, string WeightsPath) ResolveWeights(string? spec, string weights)
     {
+        if (!File.Exists(weights) && !Directory.Exists(weights))
+            throw new BasinException(weights, "file not found", "pass a .safetensors file or a run directory made by basin train");
         if (RunDirectory.IsRun(weights))
         {
             var run = new RunDirectory(weights);
