@@ -93,9 +93,10 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Backward and R-backward together from <c>ws.OutputDelta</c> and <c>ws.ROutputDelta</c>:
-    /// hv = R{grad} = H v (the data part), overwritten.
+    /// hv = R{grad} = H v (the data part), overwritten. With <paramref name="deltasKnown"/> the plain deltas of every
+    /// layer are already in the workspace (a linearization kept across products) and are not recomputed.
     /// </summary>
-    internal void BackwardR(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, int batch, Workspace<T> ws, Span<T> hv)
+    internal void BackwardR(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, int batch, Workspace<T> ws, Span<T> hv, bool deltasKnown = false)
     {
         for (int i = Layers.Length - 1; i >= 0; i--)
         {
@@ -108,7 +109,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var dx = i > 0 ? ws.Delta(i - 1, batch) : Span<T>.Empty;
             var rdx = i > 0 ? ws.RDelta(i - 1, batch) : Span<T>.Empty;
             layer.BackwardR(p, Slice(v, i), x, rx, dy, rdy, rdx, Slice(hv, i), batch, ws.Scratch);
-            layer.Backward(p, x, dy, dx, Span<T>.Empty, batch, ws.Scratch);
+            if (!deltasKnown) layer.Backward(p, x, dy, dx, Span<T>.Empty, batch, ws.Scratch);
         }
     }
 }

@@ -155,6 +155,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         }
         double total = 0;
         long correct = 0;
+        var kept = pass == Pass.HessianVector ? Linearization(theta) : null;
         // Vector passes keep one buffer per shard of a wave; the loss pass needs none and runs as one wave.
         int waveSize = vector ? WaveSize : Shards;
         for (int wave = 0; wave < Shards; wave += waveSize)
@@ -162,13 +163,19 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             int count = Math.Min(waveSize, Shards - wave);
             int first = wave;
             if (Threads == 1 || count == 1)
-                for (int s = 0; s < count; s++) Shard(pass, first + s, s, workspaces[0]);
+                for (int s = 0; s < count; s++)
+                {
+                    if (kept is not null) LinearizedShard(first + s, s, kept[first + s]);
+                    else Shard(pass, first + s, s, workspaces[0]);
+                }
             else
             {
                 int threads = Math.Min(Threads, count);
                 WorkerTeam.Run(threads, t =>
                 {
-                    for (int s = t; s < count; s += threads) Shard(pass, first + s, s, workspaces[t]);
+                    for (int s = t; s < count; s += threads)
+                        if (kept is not null) LinearizedShard(first + s, s, kept[first + s]);
+                        else Shard(pass, first + s, s, workspaces[t]);
                 });
             }
             for (int s = 0; s < count; s++)
@@ -194,6 +201,53 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             if (L2 != 0) TensorPrimitives.MultiplyAdd(pass == Pass.Gradient ? this.theta : direction, T.CreateChecked(L2), result, result);
         }
         return (l, correct);
+    }
+
+    // Hessian-vector products at one theta (Lanczos, Hutchinson, power iteration) share the forward activations
+    // and the plain deltas of every shard: they are kept per shard when they fit in LinearizationBudget.
+    const long LinearizationBudget = 256L << 20;
+    Workspace<T>[]? linearized;
+    bool[]? linearizedShards;
+    T[]? linearizedTheta;
+
+    /// <summary>Per-shard workspaces holding the linearization at theta, or null when they would not fit.</summary>
+    Workspace<T>[]? Linearization(ReadOnlySpan<T> theta)
+    {
+        if (activeFeatures != features) return null;
+        long perShard = 0;
+        foreach (var layer in Network.Layers) perShard += 4L * layer.OutputSize * BatchSize * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (perShard * Shards > LinearizationBudget) return null;
+        if (linearized is null)
+        {
+            linearized = new Workspace<T>[Shards];
+            for (int s = 0; s < Shards; s++) linearized[s] = Network.CreateWorkspace(BatchSize);
+            linearizedShards = new bool[Shards];
+            linearizedTheta = new T[Dimension];
+        }
+        if (!theta.SequenceEqual(linearizedTheta))
+        {
+            theta.CopyTo(linearizedTheta);
+            Array.Clear(linearizedShards!);
+        }
+        return linearized;
+    }
+
+    /// <summary>H v on one shard from its kept linearization, filling it first if needed.</summary>
+    void LinearizedShard(int shard, int slot, Workspace<T> ws)
+    {
+        int start = shard * BatchSize, batch = Math.Min(BatchSize, activeCount - start), width = Network.OutputSize;
+        var z = ws.Output(batch);
+        if (!linearizedShards![shard])
+        {
+            Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws);
+            shardLoss[shard] = loss.Forward(z, activeTargets, start, batch, width, ws.OutputDelta(batch));
+            shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);
+            Network.Backward(theta, batch, ws, Span<T>.Empty);
+            linearizedShards[shard] = true;
+        }
+        Network.ForwardR(theta, direction, batch, ws);
+        loss.HessianProduct(z, ws.ROutput(batch), ws.ROutputDelta(batch), batch, width);
+        Network.BackwardR(theta, direction, batch, ws, shardVectors[slot], deltasKnown: true);
     }
 
     void Shard(Pass pass, int shard, int slot, Workspace<T> ws)

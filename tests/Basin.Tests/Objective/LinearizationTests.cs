@@ -1,0 +1,29 @@
+namespace Basin.Tests.Objective;
+
+public class LinearizationTests
+{
+    [Fact]
+    public void Kept_linearization_gives_the_same_products_and_follows_theta_changes()
+    {
+        var (spec, shape) = TestNets.EveryLayer[8];
+        var f = TestNets.Objective(spec, shape, n: 9, batch: 4, threads: 2);
+        var a = TestNets.RandomVector<double>(f.Dimension, 1);
+        var b = TestNets.RandomVector<double>(f.Dimension, 2);
+        var v = TestNets.RandomVector<double>(f.Dimension, 3);
+        var first = new double[f.Dimension];
+        var again = new double[f.Dimension];
+        var other = new double[f.Dimension];
+        f.HessianVectorProduct(a, v, first);
+        f.HessianVectorProduct(a, v, again);
+        Assert.Equal(first, again);
+        f.HessianVectorProduct(b, v, other);
+        var fresh = TestNets.Objective(spec, shape, n: 9, batch: 4, threads: 1);
+        var expected = new double[f.Dimension];
+        fresh.HessianVectorProduct(b, v, expected);
+        Assert.Equal(expected, other);
+        // A gradient in between does not disturb the kept linearization.
+        f.Gradient(b, new double[f.Dimension]);
+        f.HessianVectorProduct(a, v, again);
+        Assert.Equal(first, again);
+    }
+}
