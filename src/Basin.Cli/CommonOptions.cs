@@ -84,6 +84,8 @@ internal sealed class CommonOptions
         }
         if (Directory.Exists(weights))
             throw new BasinException(weights, "is a directory but not a run (no model.json)", "pass a .safetensors file or a directory made by basin train");
+        if (!File.Exists(weights))
+            throw new BasinException(weights, "file not found", "pass a .safetensors file or a run directory made by basin train");
         if (r.GetValue(Checkpoint) is not null)
             throw new BasinException("--checkpoint", "only applies when --weights is a run directory");
         return (spec ?? throw new BasinException("--model", "missing", "give the model spec, e.g. --model mlp:784-100-10"), weights);

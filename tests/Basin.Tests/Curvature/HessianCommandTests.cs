@@ -38,4 +38,23 @@ public class HessianCommandTests
         Assert.Equal(2, code);
         Assert.Contains("79510 parameters", err);
     }
+
+    [Theory]
+    [InlineData("--top", "0", "nothing to compute")]
+    [InlineData("--top", "-1", "--top: must be 0 or more")]
+    [InlineData("--bottom", "-2", "--bottom: must be 0 or more")]
+    public void Empty_or_negative_requests_are_refused(string option, string value, string message)
+    {
+        var (code, _, err) = CliRunner.Run("hessian", "--model", CliRunner.Mlp, "--weights", CliRunner.Fixture("mlp.safetensors"), option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+    }
+
+    [Fact]
+    public void A_missing_weights_file_is_named_before_the_model_is_asked_for()
+    {
+        var (code, _, err) = CliRunner.Run("hessian", "--weights", "no-such.safetensors");
+        Assert.Equal(2, code);
+        Assert.Contains("error: no-such.safetensors: file not found", err);
+    }
 }
