@@ -68,7 +68,6 @@ internal static class TrainCommand
             {
                 string dir = r.GetValue(outDir) ?? throw new BasinException("--out", "missing", "name the run directory to create, e.g. --out runs/mlp");
                 run = new RunDirectory(dir);
-                Prepare(run, r.GetValue(force));
                 config = new RunConfig
                 {
                     Model = r.GetValue(model) ?? throw new BasinException("--model", "missing", "give the model spec, e.g. --model mlp:784-100-10"),
@@ -84,6 +83,8 @@ internal static class TrainCommand
                 };
                 CommonOptions.IsDouble(config.DType);
             }
+            config.Validate();
+            if (!resuming) Prepare(run, r.GetValue(force));
             TrainRunner.Run(config, run, resuming, r.GetValue(threads), stdout, stderr, r.GetValue(json));
             return Cli.Ok;
         });
