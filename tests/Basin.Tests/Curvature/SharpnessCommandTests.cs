@@ -29,4 +29,16 @@ public class SharpnessCommandTests
         Assert.Equal(2, code);
         Assert.Contains("unknown measure 'hessian-rank'", err);
     }
+
+    [Theory]
+    [InlineData("--rho", "-1", "--rho: -1 is not a positive number")]
+    [InlineData("--asam-rho", "0", "--asam-rho: 0 is not a positive number")]
+    [InlineData("--asam-eta", "-0.5", "--asam-eta: -0.5 is not 0 or more")]
+    [InlineData("--pairs", "0", "--pairs: must be at least 1")]
+    public void Bad_radii_and_counts_are_user_errors(string option, string value, string message)
+    {
+        var (code, _, err) = CliRunner.Run("sharpness", "--model", CliRunner.Mlp, "--weights", CliRunner.Fixture("mlp.safetensors"), option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+    }
 }
