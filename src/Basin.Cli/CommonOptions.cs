@@ -49,11 +49,17 @@ internal sealed class CommonOptions
         return (resolved, a, b);
     }
 
-    /// <summary>Model spec and weights file of a positional weights argument (a file or a run directory).</summary>
-    public static (string Spec, string WeightsPath) ResolveWeights(string? spec, string weights)
+    /// <summary>Names a weights path that is neither a file nor a directory before anything asks for the model.</summary>
+    static void RequireExists(string weights)
     {
         if (!File.Exists(weights) && !Directory.Exists(weights))
             throw new BasinException(weights, "file not found", "pass a .safetensors file or a run directory made by basin train");
+    }
+
+    /// <summary>Model spec and weights file of a positional weights argument (a file or a run directory).</summary>
+    public static (string Spec, string WeightsPath) ResolveWeights(string? spec, string weights)
+    {
+        RequireExists(weights);
         if (RunDirectory.IsRun(weights))
         {
             var run = new RunDirectory(weights);
@@ -77,6 +83,7 @@ internal sealed class CommonOptions
     {
         string weights = r.GetValue(Weights)!;
         string? spec = r.GetValue(Model);
+        RequireExists(weights);
         if (RunDirectory.IsRun(weights))
         {
             var run = new RunDirectory(weights);
@@ -84,8 +91,6 @@ internal sealed class CommonOptions
         }
         if (Directory.Exists(weights))
             throw new BasinException(weights, "is a directory but not a run (no model.json)", "pass a .safetensors file or a directory made by basin train");
-        if (!File.Exists(weights))
-            throw new BasinException(weights, "file not found", "pass a .safetensors file or a run directory made by basin train");
         if (r.GetValue(Checkpoint) is not null)
             throw new BasinException("--checkpoint", "only applies when --weights is a run directory");
         return (spec ?? throw new BasinException("--model", "missing", "give the model spec, e.g. --model mlp:784-100-10"), weights);

@@ -51,9 +51,10 @@ internal static class HessianCommand
     static int Run<T>(ParseResult r, Options o, TextWriter stdout) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c = o.Common;
-        if (r.GetValue(o.Top) < 0 || r.GetValue(o.Bottom) < 0)
-            throw new BasinException(r.GetValue(o.Top) < 0 ? "--top" : "--bottom", "must be 0 or more", "give how many eigenvalues to compute, e.g. --top 5");
-        if (r.GetValue(o.Top) == 0 && r.GetValue(o.Bottom) == 0 && !r.GetValue(o.Exact) && !r.GetValue(o.TraceOption) && r.GetValue(o.HutchPP) <= 0
+        int top = r.GetValue(o.Top), bottom = r.GetValue(o.Bottom);
+        if (top < 0 || bottom < 0)
+            throw new BasinException(top < 0 ? "--top" : "--bottom", "must be 0 or more", "give how many eigenvalues to compute, e.g. --top 5");
+        if (top == 0 && bottom == 0 && !r.GetValue(o.Exact) && !r.GetValue(o.TraceOption) && r.GetValue(o.HutchPP) <= 0
             && !r.GetValue(o.Frobenius) && !r.GetValue(o.FisherTrace) && !r.GetValue(o.Density))
             throw new BasinException("hessian", "nothing to compute with --top 0", "ask for at least one of --top K, --bottom K, --trace, --hutchpp N, --frobenius, --fisher-trace, --density, --exact");
         var data = c.LoadData(r);
@@ -68,7 +69,6 @@ internal static class HessianCommand
         var objective = new Objective<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch), r.GetValue(c.Threads));
         var op = new CurvatureOperator<T>(objective, theta, kind);
         ulong seed = r.GetValue(o.Seed);
-        int top = r.GetValue(o.Top), bottom = r.GetValue(o.Bottom);
         var json = new JsonObject { ["operator"] = kind.ToString().ToLowerInvariant(), ["n"] = data.Count, ["parameters"] = network.ParameterCount };
         var table = new Table().AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned()).AddColumn("detail");
         var clock = System.Diagnostics.Stopwatch.StartNew();
