@@ -239,9 +239,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         var z = ws.Output(batch);
         if (!linearizedShards![shard])
         {
-            Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws);
-            shardLoss[shard] = loss.Forward(z, activeTargets, start, batch, width, ws.OutputDelta(batch));
-            shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);
+            ForwardLoss(shard, start, batch, ws, ws.OutputDelta(batch));
             Network.Backward(theta, batch, ws, Span<T>.Empty);
             linearizedShards[shard] = true;
         }
@@ -250,16 +248,23 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         Network.BackwardR(theta, direction, batch, ws, shardVectors[slot], deltasKnown: true);
     }
 
+    /// <summary>Forward pass of one shard, its loss and correct count; the loss gradient goes to dz unless it is empty.</summary>
+    void ForwardLoss(int shard, int start, int batch, Workspace<T> ws, Span<T> dz)
+    {
+        int width = Network.OutputSize;
+        Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws);
+        var z = ws.Output(batch);
+        shardLoss[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
+        shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);
+    }
+
     void Shard(Pass pass, int shard, int slot, Workspace<T> ws)
     {
         int start = shard * BatchSize, batch = Math.Min(BatchSize, activeCount - start);
         int width = Network.OutputSize;
-        Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws);
-        var z = ws.Output(batch);
-        var dz = pass == Pass.Loss ? Span<T>.Empty : ws.OutputDelta(batch);
-        shardLoss[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
-        shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);
+        ForwardLoss(shard, start, batch, ws, pass == Pass.Loss ? Span<T>.Empty : ws.OutputDelta(batch));
         if (pass == Pass.Loss) return;
+        var z = ws.Output(batch);
         var g = shardVectors[slot].AsSpan();
         switch (pass)
         {
