@@ -33,23 +33,62 @@ internal static unsafe class Gemm
             return;
         }
         var shape = MicroTile.For<T>();
-        int panels = (n + shape.NR - 1) / shape.NR;
-        threads = Math.Clamp(threads, 1, panels);
+        // A last panel of a few columns would fill a whole register tile for little work (n = 100 = 48 + 48 + 4):
+        // when op(A) rows and op(B) columns are both contiguous, those columns are dot products instead.
+        int tail = shape.Wide && !transA && transB && k >= DotTailMinK && n % shape.NR <= DotTailColumns ? n % shape.NR : 0;
+        int main = n - tail;
+        int panels = (main + shape.NR - 1) / shape.NR;
+        threads = Math.Clamp(threads, 1, Math.Max(panels, 1));
         fixed (T* pa = a, pb = b, pc = c)
         {
             var job = new Job<T>(transA, transB, m, k, pa, lda, pb, ldb, pc, ldc, accumulate, shape);
             if (threads == 1)
             {
-                job.Run(0, n);
+                job.Run(0, main);
+                if (tail > 0) job.DotTail(0, m, main, tail);
                 return;
             }
             int perThread = (panels + threads - 1) / threads * shape.NR;
             Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
             {
                 int j0 = t * perThread;
-                int j1 = Math.Min(n, j0 + perThread);
+                int j1 = Math.Min(main, j0 + perThread);
                 if (j0 < j1) job.Run(j0, j1);
+                if (tail > 0) job.DotTail(t * m / threads, (t + 1) * m / threads, main, tail);
             });
+        }
+    }
+
+    const int DotTailColumns = 8;
+    const int DotTailMinK = 64;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Dot4x4<T>(int k, T* a0, T* a1, T* a2, T* a3, T* b0, T* b1, T* b2, T* b3, T* sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> s00 = default, s01 = default, s02 = default, s03 = default, s10 = default, s11 = default, s12 = default, s13 = default;
+        Vector512<T> s20 = default, s21 = default, s22 = default, s23 = default, s30 = default, s31 = default, s32 = default, s33 = default;
+        int p = 0;
+        for (; p <= k - v; p += v)
+        {
+            var y0 = Vector512.Load(b0 + p); var y1 = Vector512.Load(b1 + p); var y2 = Vector512.Load(b2 + p); var y3 = Vector512.Load(b3 + p);
+            var x = Vector512.Load(a0 + p); s00 = Fma(x, y0, s00); s01 = Fma(x, y1, s01); s02 = Fma(x, y2, s02); s03 = Fma(x, y3, s03);
+            x = Vector512.Load(a1 + p); s10 = Fma(x, y0, s10); s11 = Fma(x, y1, s11); s12 = Fma(x, y2, s12); s13 = Fma(x, y3, s13);
+            x = Vector512.Load(a2 + p); s20 = Fma(x, y0, s20); s21 = Fma(x, y1, s21); s22 = Fma(x, y2, s22); s23 = Fma(x, y3, s23);
+            x = Vector512.Load(a3 + p); s30 = Fma(x, y0, s30); s31 = Fma(x, y1, s31); s32 = Fma(x, y2, s32); s33 = Fma(x, y3, s33);
+        }
+        sums[0] = Vector512.Sum(s00); sums[1] = Vector512.Sum(s01); sums[2] = Vector512.Sum(s02); sums[3] = Vector512.Sum(s03);
+        sums[4] = Vector512.Sum(s10); sums[5] = Vector512.Sum(s11); sums[6] = Vector512.Sum(s12); sums[7] = Vector512.Sum(s13);
+        sums[8] = Vector512.Sum(s20); sums[9] = Vector512.Sum(s21); sums[10] = Vector512.Sum(s22); sums[11] = Vector512.Sum(s23);
+        sums[12] = Vector512.Sum(s30); sums[13] = Vector512.Sum(s31); sums[14] = Vector512.Sum(s32); sums[15] = Vector512.Sum(s33);
+        for (; p < k; p++)
+        {
+            T x0 = a0[p], x1 = a1[p], x2 = a2[p], x3 = a3[p], y0 = b0[p], y1 = b1[p], y2 = b2[p], y3 = b3[p];
+            sums[0] += x0 * y0; sums[1] += x0 * y1; sums[2] += x0 * y2; sums[3] += x0 * y3;
+            sums[4] += x1 * y0; sums[5] += x1 * y1; sums[6] += x1 * y2; sums[7] += x1 * y3;
+            sums[8] += x2 * y0; sums[9] += x2 * y1; sums[10] += x2 * y2; sums[11] += x2 * y3;
+            sums[12] += x3 * y0; sums[13] += x3 * y1; sums[14] += x3 * y2; sums[15] += x3 * y3;
         }
     }
 
@@ -144,6 +183,33 @@ internal static unsafe class Gemm
                             }
                         }
                     }
+                }
+            }
+        }
+
+        /// <summary>
+        /// C[i, j0 + jj] (+)= A row i . B row (j0 + jj) for rows [i0, i1) and jj &lt; width: A not transposed, B transposed,
+        /// so both operands run contiguously along k. Blocks of 4 x 4 dot products share their loads; missing rows or
+        /// columns of a block repeat the last real one and are not stored.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void DotTail(int i0, int i1, int j0, int width)
+        {
+            T* sums = stackalloc T[16];
+            for (int i = i0; i < i1; i += 4)
+            for (int jj = 0; jj < width; jj += 4)
+            {
+                int rows = Math.Min(4, i1 - i), cols = Math.Min(4, width - jj);
+                T* a0 = a + (long)i * lda, a1 = a + (long)(i + Math.Min(1, rows - 1)) * lda;
+                T* a2 = a + (long)(i + Math.Min(2, rows - 1)) * lda, a3 = a + (long)(i + Math.Min(3, rows - 1)) * lda;
+                T* b0 = b + (long)(j0 + jj) * ldb, b1 = b + (long)(j0 + jj + Math.Min(1, cols - 1)) * ldb;
+                T* b2 = b + (long)(j0 + jj + Math.Min(2, cols - 1)) * ldb, b3 = b + (long)(j0 + jj + Math.Min(3, cols - 1)) * ldb;
+                Dot4x4(k, a0, a1, a2, a3, b0, b1, b2, b3, sums);
+                for (int r = 0; r < rows; r++)
+                for (int q = 0; q < cols; q++)
+                {
+                    T* to = c + (long)(i + r) * ldc + j0 + jj + q;
+                    *to = accumulate ? *to + sums[r * 4 + q] : sums[r * 4 + q];
                 }
             }
         }

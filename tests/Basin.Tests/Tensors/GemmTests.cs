@@ -20,7 +20,9 @@ public class GemmTests
 
     public static IEnumerable<object[]> Shapes()
     {
-        int[][] shapes = [[1, 1, 1], [3, 5, 7], [17, 33, 9], [8, 48, 256], [9, 49, 257], [97, 61, 300], [130, 500, 31], [2, 1000, 3]];
+        // [13, 100, 784] and [6, 5, 70] end in a few columns that become dot products (B transposed, long k).
+        int[][] shapes = [[1, 1, 1], [3, 5, 7], [17, 33, 9], [8, 48, 256], [9, 49, 257], [97, 61, 300], [130, 500, 31], [2, 1000, 3],
+            [13, 100, 784], [6, 5, 70], [5, 55, 65]];
         foreach (var s in shapes)
         foreach (bool ta in new[] { false, true })
         foreach (bool tb in new[] { false, true })
@@ -75,5 +77,12 @@ public class GemmTests
         Gemm.Multiply<float>(false, false, m, n, k, a, k, b, n, c1, n, false, threads: 1);
         Gemm.Multiply<float>(false, false, m, n, k, a, k, b, n, c2, n, false, threads: 2);
         Assert.Equal(c1, c2);
+        // B transposed with n = 333 = 6 x 48 + 45 and n = 100 = 2 x 48 + 4 (dot-product columns).
+        foreach (int cols in new[] { 333, 100 })
+        {
+            Gemm.Multiply<float>(false, true, m, cols, k, a, k, b, k, c1, cols, false, threads: 1);
+            Gemm.Multiply<float>(false, true, m, cols, k, a, k, b, k, c2, cols, false, threads: 2);
+            Assert.Equal(c1, c2);
+        }
     }
 }
