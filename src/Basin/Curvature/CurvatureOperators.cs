@@ -16,6 +16,7 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
     readonly Objective<T> objective;
     readonly T[] theta, x, y;
     T[]? perExample;
+    double[]? y64;
 
     public CurvatureKind Kind { get; }
     public int Dimension => objective.Dimension;
@@ -41,6 +42,19 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
         }
         for (int i = 0; i < y.Length; i++) result[i] = double.CreateTruncating(y[i]);
         Products++;
+    }
+
+    /// <summary>x^T A x without forming A x for the Hessian and Gauss-Newton kinds (see <see cref="Objective{T}.HessianQuadraticForm"/>).</summary>
+    public double Quadratic(ReadOnlySpan<double> v)
+    {
+        if (Kind == CurvatureKind.Fisher)
+        {
+            Apply(v, y64 ??= new double[Dimension]);
+            return Vectors.Dot(v, y64);
+        }
+        for (int i = 0; i < x.Length; i++) x[i] = T.CreateTruncating(v[i]);
+        Products++;
+        return Kind == CurvatureKind.Hessian ? objective.HessianQuadraticForm(theta, x) : objective.GaussNewtonQuadraticForm(theta, x);
     }
 
     /// <summary>F x = (1/N) sum_i g_i (g_i . x), from per-example gradients computed once and kept.</summary>

@@ -7,4 +7,12 @@ public interface ILinearOperator
 
     /// <summary>y = A x.</summary>
     void Apply(ReadOnlySpan<double> x, Span<double> y);
+
+    /// <summary>x^T A x; operators that can skip forming A x (a Hessian by a second-order forward pass) override it.</summary>
+    double Quadratic(ReadOnlySpan<double> x)
+    {
+        var y = new double[Dimension];
+        Apply(x, y);
+        return Vectors.Dot(x, y);
+    }
 }

@@ -45,25 +45,27 @@ public static class Spectrum
         {
             var v = Vectors.Gaussian(n, rng);
             Vectors.Scale(v, 1 / Vectors.Norm(v));
-            double lambda = 0;
+            double lambda = 0, residual = 0;
             for (int it = 0; it < maxIterations; it++)
             {
+                // The pair reported is (v . Hv, v) with ||Hv - lambda v||: no extra product after the last iteration.
                 Deflated(op, found, v, w);
                 products++;
                 double next = Vectors.Dot(v, w);
-                double norm = Vectors.Norm(w);
-                if (norm == 0) { lambda = 0; break; }
-                for (int i = 0; i < n; i++) v[i] = w[i] / norm;
-                bool done = Math.Abs(next - lambda) <= tol * Math.Abs(next);
+                bool done = Math.Abs(next - lambda) <= tol * Math.Abs(next) || it == maxIterations - 1;
                 lambda = next;
-                if (done) break;
+                double norm = Vectors.Norm(w);
+                if (norm == 0) { residual = 0; break; }
+                if (done)
+                {
+                    Vectors.Axpy(-lambda, v, w);
+                    residual = Vectors.Norm(w);
+                    break;
+                }
+                for (int i = 0; i < n; i++) v[i] = w[i] / norm;
             }
-            Deflated(op, found, v, w);
-            products++;
-            double lam = Vectors.Dot(v, w);
-            Vectors.Axpy(-lam, v, w);
-            found.Add((lam, v));
-            residuals.Add(Vectors.Norm(w));
+            found.Add((lambda, v));
+            residuals.Add(residual);
         }
         return new Eigenpairs(found.Select(f => f.Value).ToArray(), residuals.ToArray(), products);
     }

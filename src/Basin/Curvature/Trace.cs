@@ -16,14 +16,11 @@ public static class Trace
     public static TraceEstimate Hutchinson(ILinearOperator op, ulong seed, int maxProbes = 200, double relativeTolerance = 0.01, int minProbes = 10)
     {
         var rng = new Rng(seed, 0x7A11);
-        var y = new double[op.Dimension];
         double mean = 0, m2 = 0;
         int k = 0;
         while (k < maxProbes)
         {
-            var z = Vectors.Rademacher(op.Dimension, rng);
-            op.Apply(z, y);
-            double sample = Vectors.Dot(z, y);
+            double sample = op.Quadratic(Vectors.Rademacher(op.Dimension, rng));
             k++;
             double delta = sample - mean;
             mean += delta / k;
@@ -42,7 +39,6 @@ public static class Trace
         int n = op.Dimension, k = Math.Max(1, products / 3);
         var rng = new Rng(seed, 0x4A7C);
         var q = new List<double[]>();
-        var y = new double[n];
         for (int i = 0; i < k; i++)
         {
             var s = Vectors.Rademacher(n, rng);
@@ -53,18 +49,13 @@ public static class Trace
             if (norm > 1e-12) { Vectors.Scale(col, 1 / norm); q.Add(col); }
         }
         double exact = 0;
-        foreach (var qi in q)
-        {
-            op.Apply(qi, y);
-            exact += Vectors.Dot(qi, y);
-        }
+        foreach (var qi in q) exact += op.Quadratic(qi);
         double mean = 0, m2 = 0;
         for (int i = 0; i < k; i++)
         {
             var g = Vectors.Rademacher(n, rng);
             Vectors.Orthogonalize(g, q);
-            op.Apply(g, y);
-            double sample = Vectors.Dot(g, y);
+            double sample = op.Quadratic(g);
             double delta = sample - mean;
             mean += delta / (i + 1);
             m2 += delta * (sample - mean);

@@ -6,7 +6,8 @@ namespace Basin.Engine;
 /// One layer of a sequential network. Layers hold no weights: every pass receives this layer's slice of
 /// theta. Buffers are batch-major (<c>batch x size</c>). Each layer keeps its three passes side by side:
 /// forward, backward (vector-Jacobian product) and the R-operator (Pearlmutter 1994) that differentiates
-/// both along a direction v to give exact Hessian-vector products.
+/// both along a direction v to give exact Hessian-vector products, and a second-order forward pass for the
+/// quadratic form v^T H v without a backward pass.
 /// </summary>
 internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -42,6 +43,13 @@ internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>R{dx} and hp = R{gp} (overwritten), the directional derivatives of the backward pass along (vp, rx, rdy).</summary>
     public abstract void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
         ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch);
+
+    /// <summary>
+    /// The second-order forward (Taylor) pass along v: r2y = d^2/dt^2 y(x(t), p + t vp) from rx = dx/dt and
+    /// r2x = d^2x/dt^2 (empty: zero). Returns false, leaving r2y unwritten, when r2y is zero.
+    /// </summary>
+    public abstract bool ForwardR2(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> r2x, Span<T> r2y, int batch, Span<T> scratch);
 
     public abstract string Describe();
 

@@ -92,6 +92,19 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
+    /// Second-order forward along v after <see cref="ForwardR"/>: the output's d^2 z/dt^2 goes to
+    /// <c>ws.R2Output</c>. Returns false (nothing written) when it is zero, as for a single linear layer.
+    /// </summary>
+    internal bool ForwardR2(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, int batch, Workspace<T> ws)
+    {
+        bool nonzero = false;
+        for (int i = 0; i < Layers.Length; i++)
+            nonzero = Layers[i].ForwardR2(Slice(theta, i), Slice(v, i), ws.In(i, batch), i > 0 ? ws.ROut(i - 1, batch) : default,
+                nonzero ? ws.R2Out(i - 1, batch) : default, ws.R2Out(i, batch), batch, ws.Scratch);
+        return nonzero;
+    }
+
+    /// <summary>
     /// Backward and R-backward together from <c>ws.OutputDelta</c> and <c>ws.ROutputDelta</c>:
     /// hv = R{grad} = H v (the data part), overwritten. With <paramref name="deltasKnown"/> the plain deltas of every
     /// layer are already in the workspace (a linearization kept across products) and are not recomputed.

@@ -42,9 +42,13 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Span<T> Delta(int layer, int batch) => deltas[layer].AsSpan(0, batch * network.Layers[layer].OutputSize);
     public Span<T> RDelta(int layer, int batch) => rdeltas[layer].AsSpan(0, batch * network.Layers[layer].OutputSize);
 
+    /// <summary>Second-order forward outputs: they share the R-delta buffers, which that pass does not use.</summary>
+    public Span<T> R2Out(int layer, int batch) => RDelta(layer, batch);
+
     int Last => network.Layers.Length - 1;
     public Span<T> Output(int batch) => Out(Last, batch);
     public Span<T> ROutput(int batch) => ROut(Last, batch);
     public Span<T> OutputDelta(int batch) => Delta(Last, batch);
     public Span<T> ROutputDelta(int batch) => RDelta(Last, batch);
+    public Span<T> R2Output(int batch) => R2Out(Last, batch);
 }

@@ -17,7 +17,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>Shards computed between two ordered reductions; fixed so the order never depends on threads.</summary>
     const int WaveSize = 8;
 
-    enum Pass { Loss, Gradient, HessianVector, GaussNewtonVector }
+    enum Pass { Loss, Gradient, HessianVector, GaussNewtonVector, HessianQuadratic, GaussNewtonQuadratic }
 
     readonly Loss<T> loss;
     readonly T[] features;
@@ -32,7 +32,8 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     readonly Workspace<T>[] workspaces;
     readonly T[] theta, direction;
     readonly T[][] shardVectors = new T[WaveSize][];
-    double[] shardLoss;
+    // Per shard: its loss sum, or for the quadratic passes its sum of v^T H_i v.
+    double[] shardSum;
     int[] shardCorrect;
 
     public Network<T> Network { get; }
@@ -71,7 +72,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         activeFeatures = features;
         activeTargets = targets;
         activeCount = data.Count;
-        shardLoss = new double[Shards];
+        shardSum = new double[Shards];
         shardCorrect = new int[Shards];
     }
 
@@ -122,7 +123,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         activeCount = n;
         try
         {
-            if (shardLoss.Length < Shards) { shardLoss = new double[Shards]; shardCorrect = new int[Shards]; }
+            if (shardSum.Length < Shards) { shardSum = new double[Shards]; shardCorrect = new int[Shards]; }
             return Run(Pass.Gradient, theta, default, gradient).Loss;
         }
         finally
@@ -142,12 +143,22 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>G v = J^T H_loss J v (+ l2 v), the generalized Gauss-Newton product.</summary>
     public void GaussNewtonVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> gv) => Run(Pass.GaussNewtonVector, theta, v, gv);
 
+    /// <summary>
+    /// v^T H v, exact, by a second-order forward pass (Taylor mode): the curvature of the loss along v, at about
+    /// half the cost of <see cref="HessianVectorProduct"/> and a dot product. Hutchinson's trace needs only this.
+    /// </summary>
+    public double HessianQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<T> v) => Run(Pass.HessianQuadratic, theta, v, default).Loss;
+
+    /// <summary>v^T G v = mean_i (J_i v)^T H_loss (J_i v) (+ l2 ||v||^2), from one R-forward pass.</summary>
+    public double GaussNewtonQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<T> v) => Run(Pass.GaussNewtonQuadratic, theta, v, default).Loss;
+
     (double Loss, long Correct) Run(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> result)
     {
         CheckLength(theta, "theta");
         theta.CopyTo(this.theta);
-        bool vector = pass != Pass.Loss;
-        if (pass is Pass.HessianVector or Pass.GaussNewtonVector) { CheckLength(v, "v"); v.CopyTo(direction); }
+        bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
+        bool quadratic = pass is Pass.HessianQuadratic or Pass.GaussNewtonQuadratic;
+        if (pass is not (Pass.Loss or Pass.Gradient)) { CheckLength(v, "v"); v.CopyTo(direction); }
         if (vector)
         {
             CheckLength(result, "result");
@@ -155,7 +166,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         }
         double total = 0;
         long correct = 0;
-        var kept = pass == Pass.HessianVector ? Linearization(theta) : null;
+        var kept = pass is Pass.HessianVector || quadratic ? Linearization(theta) : null;
         // Vector passes keep one buffer per shard of a wave; the loss pass needs none and runs as one wave.
         int waveSize = vector ? WaveSize : Shards;
         for (int wave = 0; wave < Shards; wave += waveSize)
@@ -165,7 +176,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             if (Threads == 1 || count == 1)
                 for (int s = 0; s < count; s++)
                 {
-                    if (kept is not null) LinearizedShard(first + s, s, kept[first + s]);
+                    if (kept is not null) LinearizedShard(pass, first + s, s, kept[first + s]);
                     else Shard(pass, first + s, s, workspaces[0]);
                 }
             else
@@ -174,13 +185,13 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
                 WorkerTeam.Run(threads, t =>
                 {
                     for (int s = t; s < count; s += threads)
-                        if (kept is not null) LinearizedShard(first + s, s, kept[first + s]);
+                        if (kept is not null) LinearizedShard(pass, first + s, s, kept[first + s]);
                         else Shard(pass, first + s, s, workspaces[t]);
                 });
             }
             for (int s = 0; s < count; s++)
             {
-                total += shardLoss[first + s];
+                total += shardSum[first + s];
                 correct += shardCorrect[first + s];
                 if (!vector) continue;
                 if (first + s == 0) shardVectors[s].CopyTo(result);
@@ -189,6 +200,8 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         }
         double n = activeCount;
         double l = total / n;
+        if (quadratic)
+            return (L2 == 0 ? l : l + L2 * double.CreateTruncating(TensorPrimitives.Dot<T>(direction, direction)), 0);
         if (L2 != 0)
         {
             double sq = 0;
@@ -205,7 +218,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
 
     // Hessian-vector products at one theta (Lanczos, Hutchinson, power iteration) share the forward activations
     // and the plain deltas of every shard: they are kept per shard when they fit in LinearizationBudget.
-    const long LinearizationBudget = 256L << 20;
+    internal long LinearizationBudget { get; set; } = 256L << 20;
     Workspace<T>[]? linearized;
     bool[]? linearizedShards;
     T[]? linearizedTheta;
@@ -232,8 +245,8 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         return linearized;
     }
 
-    /// <summary>H v on one shard from its kept linearization, filling it first if needed.</summary>
-    void LinearizedShard(int shard, int slot, Workspace<T> ws)
+    /// <summary>H v or v^T H v on one shard from its kept linearization, filling it first if needed.</summary>
+    void LinearizedShard(Pass pass, int shard, int slot, Workspace<T> ws)
     {
         int start = shard * BatchSize, batch = Math.Min(BatchSize, activeCount - start), width = Network.OutputSize;
         var z = ws.Output(batch);
@@ -244,8 +257,30 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             linearizedShards[shard] = true;
         }
         Network.ForwardR(theta, direction, batch, ws);
+        if (pass != Pass.HessianVector)
+        {
+            shardSum[shard] = Quadratic(pass, batch, ws);
+            return;
+        }
         loss.HessianProduct(z, ws.ROutput(batch), ws.ROutputDelta(batch), batch, width);
         Network.BackwardR(theta, direction, batch, ws, shardVectors[slot], deltasKnown: true);
+    }
+
+    /// <summary>
+    /// sum_i v^T H_i v of one shard after the R-forward: rz^T H_loss rz (the Gauss-Newton part) plus, for the
+    /// Hessian, g . d^2z/dt^2 from the second-order forward pass, with g the loss gradient at the output.
+    /// </summary>
+    double Quadratic(Pass pass, int batch, Workspace<T> ws)
+    {
+        int width = Network.OutputSize;
+        double q = loss.Curvature(ws.Output(batch), ws.ROutput(batch), batch, width);
+        if (pass == Pass.HessianQuadratic && Network.ForwardR2(theta, direction, batch, ws))
+        {
+            var g = ws.OutputDelta(batch);
+            var r2z = ws.R2Output(batch);
+            for (int i = 0; i < g.Length; i++) q += double.CreateTruncating(g[i]) * double.CreateTruncating(r2z[i]);
+        }
+        return q;
     }
 
     /// <summary>Forward pass of one shard, its loss and correct count; the loss gradient goes to dz unless it is empty.</summary>
@@ -254,7 +289,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         int width = Network.OutputSize;
         Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws);
         var z = ws.Output(batch);
-        shardLoss[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
+        shardSum[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
         shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);
     }
 
@@ -262,8 +297,14 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     {
         int start = shard * BatchSize, batch = Math.Min(BatchSize, activeCount - start);
         int width = Network.OutputSize;
-        ForwardLoss(shard, start, batch, ws, pass == Pass.Loss ? Span<T>.Empty : ws.OutputDelta(batch));
+        ForwardLoss(shard, start, batch, ws, pass is Pass.Loss or Pass.GaussNewtonQuadratic ? Span<T>.Empty : ws.OutputDelta(batch));
         if (pass == Pass.Loss) return;
+        if (pass is Pass.HessianQuadratic or Pass.GaussNewtonQuadratic)
+        {
+            Network.ForwardR(theta, direction, batch, ws);
+            shardSum[shard] = Quadratic(pass, batch, ws);
+            return;
+        }
         var z = ws.Output(batch);
         var g = shardVectors[slot].AsSpan();
         switch (pass)

@@ -60,6 +60,22 @@ public class SpectrumTests
         }
     }
 
+    [Fact]
+    public void Power_iteration_takes_exactly_its_iterations_and_reports_the_residual_of_its_last_pair()
+    {
+        // diag(1, 0.99, 0.5, ...): after 20 products the pair is far from converged, so the residual is large,
+        // and the Rayleigh quotient rho obeys Kato-Temple's 1 - rho <= r^2 / (rho - 0.99).
+        var a = new double[6, 6];
+        double[] diagonal = [1, 0.99, 0.5, 0.25, -0.1, 0.05];
+        for (int i = 0; i < 6; i++) a[i, i] = diagonal[i];
+        var power = Spectrum.Power(new DenseOperator(a), 1, seed: 2, maxIterations: 20, tol: 0);
+        Assert.Equal(20, power.Products);
+        double r = power.Residuals[0];
+        Assert.True(r > 1e-3, $"residual {r}");
+        double rho = power.Values[0];
+        Assert.True(rho > 0.99 && 1 - rho <= r * r / (rho - 0.99) * (1 + 1e-12), $"{rho} with residual {r}");
+    }
+
     static double Gap(double[] eig, double e) => eig.Where(x => x != e).Select(x => Math.Abs(x - e)).DefaultIfEmpty(1).Min();
 
     [Theory]
@@ -87,6 +103,28 @@ public class SpectrumTests
         Assert.True(Math.Abs(hutch.Value - trace) <= 3 * hutch.StandardError, $"Hutchinson {hutch.Value} +- {hutch.StandardError} vs {trace}");
         var plus = Trace.HutchPlusPlus(op, 90, seed: 6);
         Assert.True(Math.Abs(plus.Value - trace) <= 3 * plus.StandardError + 1e-9 * Math.Abs(trace), $"Hutch++ {plus.Value} +- {plus.StandardError} vs {trace}");
+    }
+
+    /// <summary>An operator known only through products, so its quadratic form is the interface's z . (A z).</summary>
+    sealed class ProductsOnly(ILinearOperator op) : ILinearOperator
+    {
+        public int Dimension => op.Dimension;
+        public void Apply(ReadOnlySpan<double> x, Span<double> y) => op.Apply(x, y);
+    }
+
+    [Theory]
+    [MemberData(nameof(Nets))]
+    public void Trace_estimates_from_quadratic_forms_equal_those_from_products(string spec, string shape)
+    {
+        var (op, _, _) = Hessian(spec, shape);
+        var products = new ProductsOnly(op);
+        var a = Trace.Hutchinson(op, seed: 3, maxProbes: 20, relativeTolerance: 0);
+        var b = Trace.Hutchinson(products, seed: 3, maxProbes: 20, relativeTolerance: 0);
+        Assert.True(Math.Abs(a.Value - b.Value) <= 1e-10 * Math.Abs(b.Value), $"{a.Value} vs {b.Value}");
+        Assert.True(Math.Abs(a.StandardError - b.StandardError) <= 1e-8 * b.StandardError);
+        var c = Trace.HutchPlusPlus(op, 30, seed: 4);
+        var d = Trace.HutchPlusPlus(products, 30, seed: 4);
+        Assert.True(Math.Abs(c.Value - d.Value) <= 1e-10 * Math.Abs(d.Value), $"{c.Value} vs {d.Value}");
     }
 
     [Fact]

@@ -85,6 +85,36 @@ public class DerivativeTests
 
     [Theory]
     [MemberData(nameof(Nets))]
+    public void Quadratic_forms_equal_v_dot_products_and_second_differences_of_the_loss(string spec, string shape, string loss)
+    {
+        var f = TestNets.Objective(spec, Shape(shape), loss, l2: 0.01);
+        var theta = Theta(f);
+        var v = TestNets.RandomVector<double>(f.Dimension, 31);
+        var hv = new double[f.Dimension];
+        var gv = new double[f.Dimension];
+        f.HessianVectorProduct(theta, v, hv);
+        f.GaussNewtonVectorProduct(theta, v, gv);
+        double vhv = TestNets.Dot(v, hv), vgv = TestNets.Dot(v, gv);
+        double q = f.HessianQuadraticForm(theta, v), g = f.GaussNewtonQuadraticForm(theta, v);
+        Assert.True(Math.Abs(q - vhv) <= 1e-10 * Math.Abs(vhv), $"v^T H v {q} vs v.(Hv) {vhv}");
+        Assert.True(Math.Abs(g - vgv) <= 1e-10 * Math.Abs(vgv), $"v^T G v {g} vs v.(Gv) {vgv}");
+
+        // d^2/dt^2 L(theta + t v) by a central second difference.
+        const double h = 1e-4;
+        var t = new double[theta.Length];
+        double At(double s) { for (int i = 0; i < t.Length; i++) t[i] = theta[i] + s * v[i]; return f.Evaluate(t).Loss; }
+        double fd = (At(h) - 2 * At(0) + At(-h)) / (h * h);
+        Assert.True(Math.Abs(q - fd) <= 1e-5 * Math.Max(1, Math.Abs(q)), $"v^T H v {q} vs second difference {fd}");
+
+        // Without a kept linearization (plain shards) the numbers are the same.
+        var plain = TestNets.Objective(spec, Shape(shape), loss, l2: 0.01);
+        plain.LinearizationBudget = 0;
+        Assert.Equal(q, plain.HessianQuadraticForm(theta, v));
+        Assert.Equal(g, plain.GaussNewtonQuadraticForm(theta, v));
+    }
+
+    [Theory]
+    [MemberData(nameof(Nets))]
     public void Hessian_is_symmetric_in_random_directions(string spec, string shape, string loss)
     {
         var f = TestNets.Objective(spec, Shape(shape), loss);

@@ -26,4 +26,16 @@ public class LinearizationTests
         f.HessianVectorProduct(a, v, again);
         Assert.Equal(first, again);
     }
+
+    [Fact]
+    public void Quadratic_forms_are_bit_identical_for_one_and_two_threads()
+    {
+        var (spec, shape) = TestNets.EveryLayer[11];
+        var one = TestNets.Objective(spec, shape, n: 9, batch: 2, threads: 1);
+        var two = TestNets.Objective(spec, shape, n: 9, batch: 2, threads: 2);
+        var theta = TestNets.RandomVector<double>(one.Dimension, 1);
+        var v = TestNets.RandomVector<double>(one.Dimension, 3);
+        Assert.Equal(one.HessianQuadraticForm(theta, v), two.HessianQuadraticForm(theta, v));
+        Assert.Equal(one.GaussNewtonQuadraticForm(theta, v), two.GaussNewtonQuadraticForm(theta, v));
+    }
 }

@@ -5,7 +5,7 @@ namespace Basin.Engine.Layers;
 
 /// <summary>
 /// y = f(x) elementwise. Backward dx = f'(x) dy; R-forward ry = f'(x) rx;
-/// R-backward rdx = f''(x) rx dy + f'(x) rdy.
+/// R-backward rdx = f''(x) rx dy + f'(x) rdy; second-order forward r2y = f'(x) r2x + f''(x) rx^2.
 /// </summary>
 internal sealed class Activation<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -35,6 +35,27 @@ internal sealed class Activation<T> : Layer<T> where T : unmanaged, IFloatingPoi
         if (rx.IsEmpty) { ry[..n].Clear(); return; }
         f.FirstDerivative(x[..n], ry[..n]);
         TensorPrimitives.Multiply(ry[..n], rx[..n], ry[..n]);
+    }
+
+    public override bool ForwardR2(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> r2x, Span<T> r2y, int batch, Span<T> scratch)
+    {
+        bool curved = !f.IsPiecewiseLinear && !rx.IsEmpty;
+        if (r2x.IsEmpty && !curved) return false;
+        int n = batch * InputSize;
+        var r = r2y[..n];
+        if (r2x.IsEmpty) r.Clear();
+        else
+        {
+            f.FirstDerivative(x[..n], r);
+            TensorPrimitives.Multiply(r, r2x[..n], r);
+        }
+        if (!curved) return true;
+        var d2 = scratch[..n];
+        f.SecondDerivative(x[..n], d2);
+        TensorPrimitives.Multiply(d2, rx[..n], d2);
+        TensorPrimitives.FusedMultiplyAdd(d2, rx[..n], r, r);
+        return true;
     }
 
     public override void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,

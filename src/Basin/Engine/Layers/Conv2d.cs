@@ -106,6 +106,28 @@ internal sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
+    /// <summary>The convolution is bilinear in (x, W): r2y = conv(r2x, W) + 2 conv(rx, V).</summary>
+    public override bool ForwardR2(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> r2x, Span<T> r2y, int batch, Span<T> scratch)
+    {
+        if (rx.IsEmpty && r2x.IsEmpty) return false;
+        var cols = scratch[..(Rows * Cols)];
+        for (int b = 0; b < batch; b++)
+        {
+            var r = r2y.Slice(b * OutputSize, OutputSize);
+            if (!rx.IsEmpty)
+            {
+                geometry.Unfold(rx.Slice(b * InputSize, InputSize), cols);
+                Gemm.Multiply(false, false, Out, Cols, Rows, W(vp), Rows, cols, Cols, r, Cols, false);
+                System.Numerics.Tensors.TensorPrimitives.Add(r, r, r);
+            }
+            if (r2x.IsEmpty) continue;
+            geometry.Unfold(r2x.Slice(b * InputSize, InputSize), cols);
+            Gemm.Multiply(false, false, Out, Cols, Rows, W(p), Rows, cols, Cols, r, Cols, !rx.IsEmpty);
+        }
+        return true;
+    }
+
     public override void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
         ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
     {

@@ -25,6 +25,14 @@ internal sealed class Flatten<T> : Layer<T> where T : unmanaged, IFloatingPointI
     public override void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
         Span<T> ry, int batch, Span<T> scratch) => Copy(rx, ry, batch * InputSize);
 
+    public override bool ForwardR2(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> r2x, Span<T> r2y, int batch, Span<T> scratch)
+    {
+        if (r2x.IsEmpty) return false;
+        Copy(r2x, r2y, batch * InputSize);
+        return true;
+    }
+
     public override void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
         ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch) =>
         Copy(rdy, rdx, batch * InputSize);

@@ -67,6 +67,21 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         if (Bias) AddRows(B(vp), ry, batch, Out);
     }
 
+    /// <summary>y is bilinear in (x, W): r2y = r2x W^T + 2 rx V^T (the bias is linear and drops out).</summary>
+    public override bool ForwardR2(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> r2x, Span<T> r2y, int batch, Span<T> scratch)
+    {
+        if (rx.IsEmpty && r2x.IsEmpty) return false;
+        var r = r2y[..(batch * Out)];
+        if (!rx.IsEmpty)
+        {
+            AffineNoBias(W(vp), rx, r, batch, false);
+            TensorPrimitives.Add(r, r, r);
+        }
+        if (!r2x.IsEmpty) AffineNoBias(W(p), r2x, r, batch, !rx.IsEmpty);
+        return true;
+    }
+
     public override void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
         ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
     {

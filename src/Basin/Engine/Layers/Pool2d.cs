@@ -15,5 +15,14 @@ internal abstract class Pool2d<T> : Layer<T> where T : unmanaged, IFloatingPoint
         OutputShape = [C, OH, OW];
     }
 
+    /// <summary>Pooling is linear in x (max pooling with the arg-max of x fixed), so r2y = J_x r2x.</summary>
+    public override bool ForwardR2(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> r2x, Span<T> r2y, int batch, Span<T> scratch)
+    {
+        if (r2x.IsEmpty) return false;
+        ForwardR(p, vp, x, r2x, r2y, batch, scratch);
+        return true;
+    }
+
     protected string Args => S == K ? $"{K}" : $"{K},stride={S}";
 }

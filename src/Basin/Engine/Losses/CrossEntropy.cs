@@ -5,7 +5,7 @@ namespace Basin.Engine.Losses;
 
 /// <summary>
 /// l = logsumexp(z) - z_y (PyTorch CrossEntropyLoss per example). dl/dz = p - e_y with p = softmax(z);
-/// the Hessian is diag(p) - p p^T, so H rz = p * (rz - p.rz).
+/// the Hessian is diag(p) - p p^T, so H rz = p * (rz - p.rz) and rz^T H rz = sum_j p_j (rz_j - p.rz)^2.
 /// </summary>
 internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -65,5 +65,21 @@ internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPo
             for (int j = 0; j < width; j++) dot += p[j] * r[j];
             for (int j = 0; j < width; j++) h[j] = p[j] * (r[j] - dot);
         }
+    }
+
+    public override double Curvature(ReadOnlySpan<T> z, ReadOnlySpan<T> rz, int batch, int width)
+    {
+        Span<T> p = width <= 256 ? stackalloc T[width] : new T[width];
+        double total = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            Softmax(z.Slice(b * width, width), p);
+            var r = rz.Slice(b * width, width);
+            T mean = T.Zero, sum = T.Zero;
+            for (int j = 0; j < width; j++) mean += p[j] * r[j];
+            for (int j = 0; j < width; j++) { T d = r[j] - mean; sum += p[j] * d * d; }
+            total += double.CreateTruncating(sum);
+        }
+        return total;
     }
 }

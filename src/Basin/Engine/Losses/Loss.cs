@@ -17,6 +17,9 @@ internal abstract class Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>hz_i = (d^2 l_i / dz_i^2) rz_i for every example of the batch.</summary>
     public abstract void HessianProduct(ReadOnlySpan<T> z, ReadOnlySpan<T> rz, Span<T> hz, int batch, int width);
 
+    /// <summary>sum_i rz_i^T (d^2 l_i / dz_i^2) rz_i over the batch, in float64.</summary>
+    public abstract double Curvature(ReadOnlySpan<T> z, ReadOnlySpan<T> rz, int batch, int width);
+
     /// <summary>Examples of the batch whose arg-max output equals the label.</summary>
     public static int Correct(ReadOnlySpan<T> z, ReadOnlySpan<int> labels, int batch, int width)
     {

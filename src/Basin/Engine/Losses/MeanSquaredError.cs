@@ -38,4 +38,7 @@ internal sealed class MeanSquaredError<T> : Loss<T> where T : unmanaged, IFloati
         T scale = (T.One + T.One) / T.CreateChecked(width);
         for (int i = 0; i < batch * width; i++) hz[i] = scale * rz[i];
     }
+
+    public override double Curvature(ReadOnlySpan<T> z, ReadOnlySpan<T> rz, int batch, int width) =>
+        2.0 / width * double.CreateTruncating(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(rz[..(batch * width)]));
 }
