@@ -1,4 +1,6 @@
 using System.Numerics;
+using Basin.Engine.Layers;
+using Basin.Tensors;
 
 namespace Basin.Engine;
 
@@ -45,12 +47,18 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     internal Workspace<T> CreateWorkspace(int batch) => new(this, batch);
 
-    /// <summary>Runs the batch x (batch x InputSize) forward; the output is <c>ws.Output(batch)</c>.</summary>
-    internal void Forward(ReadOnlySpan<T> theta, ReadOnlyMemory<T> x, int batch, Workspace<T> ws)
+    /// <summary>
+    /// Runs the batch x (batch x InputSize) forward; the output is <c>ws.Output(batch)</c>. A first linear layer
+    /// skips the zero inputs that <paramref name="support"/> describes, here and in the R-forward.
+    /// </summary>
+    internal void Forward(ReadOnlySpan<T> theta, ReadOnlyMemory<T> x, int batch, Workspace<T> ws, RowSupport? support = null)
     {
-        ws.Input = x;
+        ws.SetInput(x, support);
         ForwardRange(theta, 0, Layers.Length, batch, ws);
     }
+
+    /// <summary>The first layer as a row-sparse linear map of the input, when the workspace knows the input's support.</summary>
+    Linear<T>? SparseInputLayer(Workspace<T> ws) => ws.InputSupport is not null && Layers.Length > 0 ? Layers[0] as Linear<T> : null;
 
     /// <summary>Index of the first layer with parameters (-1 when none): the layers before it are fixed maps.</summary>
     internal int FirstParametric => Array.FindIndex(Layers, l => l.ParameterCount > 0);
@@ -62,7 +70,8 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     internal void ForwardRange(ReadOnlySpan<T> theta, int first, int last, int batch, Workspace<T> ws)
     {
         for (int i = first; i < last; i++)
-            Layers[i].Forward(Slice(theta, i), ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(theta, 0), ws.In(0, batch), ws.InputSupport!, ws.Out(0, batch), batch);
+            else Layers[i].Forward(Slice(theta, i), ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
     }
 
     /// <summary>Runs layers first.. with <paramref name="tail"/> holding theta from <c>Offset(first)</c> on.</summary>
@@ -86,8 +95,10 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>R-forward along v after <see cref="Forward"/>; the output's R{z} = J v is <c>ws.ROut(last)</c>.</summary>
     internal void ForwardR(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, int batch, Workspace<T> ws)
     {
+        // The input does not move with v, so the first layer's R-forward is its forward with v's weights.
         for (int i = 0; i < Layers.Length; i++)
-            Layers[i].ForwardR(Slice(theta, i), Slice(v, i), ws.In(i, batch), i > 0 ? ws.ROut(i - 1, batch) : default,
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(v, 0), ws.In(0, batch), ws.InputSupport!, ws.ROut(0, batch), batch);
+            else Layers[i].ForwardR(Slice(theta, i), Slice(v, i), ws.In(i, batch), i > 0 ? ws.ROut(i - 1, batch) : default,
                 ws.ROut(i, batch), batch, ws.Scratch);
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Basin.Tensors;
 
 namespace Basin.Engine;
 
@@ -13,7 +14,9 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     readonly T[] scratch;
 
     public int Capacity { get; }
-    public ReadOnlyMemory<T> Input { get; set; }
+    public ReadOnlyMemory<T> Input { get; private set; }
+    /// <summary>The nonzero pattern of <see cref="Input"/> when known (a fixed shard of a sparse data set).</summary>
+    public RowSupport? InputSupport { get; private set; }
 
     public Workspace(Network<T> network, int batch)
     {
@@ -29,7 +32,12 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
             scratchSize = Math.Max(scratchSize, network.Layers[i].ScratchSize(batch));
         }
         scratch = new T[scratchSize];
-        Input = default;
+    }
+
+    public void SetInput(ReadOnlyMemory<T> x, RowSupport? support = null)
+    {
+        Input = x;
+        InputSupport = support;
     }
 
     public Span<T> Scratch => scratch;

@@ -52,7 +52,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         {
             int start = shard * BatchSize, batch = Math.Min(BatchSize, Count - start);
             int size = batch * Network.Layers[f].OutputSize;
-            ws.Input = features.AsMemory(start * Network.InputSize, batch * Network.InputSize);
+            ws.SetInput(features.AsMemory(start * Network.InputSize, batch * Network.InputSize));
             Network.ForwardRange(this.theta, 0, f, batch, ws);
             var layer = Network.Layers[f];
             var z0 = buffers.AsSpan(0, size);

@@ -11,7 +11,7 @@ namespace Basin.Tensors;
 /// registers. Every element of C sees the same k order whatever the thread split, so results are
 /// bit-identical for any thread count.
 /// </summary>
-internal static unsafe class Gemm
+internal static unsafe partial class Gemm
 {
     const int KC = 384;
     const int MC = 192;

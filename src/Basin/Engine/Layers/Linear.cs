@@ -50,6 +50,13 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         if (Bias) AddRows(B(p), y, batch, Out);
     }
 
+    /// <summary>The forward pass skipping the zero inputs <paramref name="support"/> lists (same products, fewer terms).</summary>
+    public void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, RowSupport support, Span<T> y, int batch)
+    {
+        Gemm.MultiplyRowSparse(batch, Out, In, x, In, support, W(p), In, y, Out);
+        if (Bias) AddRows(B(p), y, batch, Out);
+    }
+
     public override void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
         int batch, Span<T> scratch)
     {

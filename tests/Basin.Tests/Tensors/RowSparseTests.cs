@@ -1,0 +1,99 @@
+using Basin.Data;
+using Basin.Models;
+using Basin.Tensors;
+
+namespace Basin.Tests.Tensors;
+
+/// <summary>The row-sparse first-layer product against dense products on data with many zeros.</summary>
+public class RowSparseTests
+{
+    /// <summary>Rows nonzero only on a random span inside the first 60 % of columns, like images on a black background.</summary>
+    static double[] SparseRows(int m, int k, ulong seed)
+    {
+        var rng = new Rng(seed);
+        var a = new double[m * k];
+        for (int i = 0; i < m; i++)
+        {
+            int from = rng.NextInt(k / 5), to = k / 2 + rng.NextInt(k / 10);
+            for (int p = from; p < to; p++) a[i * k + p] = rng.NextDouble() < 0.7 ? rng.NextGaussian() : 0;
+        }
+        return a;
+    }
+
+    [Fact]
+    public void Support_lists_every_nonzero_of_each_tile_and_orders_all_rows()
+    {
+        int m = 29, k = 150;
+        var a = SparseRows(m, k, 1);
+        var s = RowSupport.Build<double>(a, m, k, k)!;
+        Assert.NotNull(s);
+        Assert.Equal(Enumerable.Range(0, m), s.Order.Order());
+        for (int t = 0; t < s.TileStart.Length - 1; t++)
+        {
+            var cols = s.Columns[s.TileStart[t]..s.TileStart[t + 1]].Select(c => (int)c).ToArray();
+            Assert.Equal(cols.Order().Distinct(), cols);
+            var expected = Enumerable.Range(0, k).Where(p =>
+                Enumerable.Range(t * 8, Math.Min(8, m - t * 8)).Any(r => a[s.Order[r] * k + p] != 0));
+            Assert.Equal(expected, cols);
+        }
+        Assert.True(s.ActiveFraction < 0.8);
+        // Dense rows are not worth a support.
+        var dense = Enumerable.Range(0, m * k).Select(i => 1.0 + i).ToArray();
+        Assert.Null(RowSupport.Build<double>(dense, m, k, k));
+    }
+
+    [Theory]
+    [InlineData(29, 100, 150)]
+    [InlineData(8, 48, 70)]
+    [InlineData(61, 53, 200)]
+    [InlineData(17, 20, 90)]
+    public void Row_sparse_product_equals_the_dense_product(int m, int n, int k)
+    {
+        var a = SparseRows(m, k, 2);
+        var rng = new Rng(3);
+        var b = Enumerable.Range(0, n * k).Select(_ => rng.NextGaussian()).ToArray();
+        var s = RowSupport.Build<double>(a, m, k, k)!;
+        var dense = new double[m * n];
+        var sparse = Enumerable.Repeat(double.NaN, m * n).ToArray();
+        Gemm.Multiply<double>(false, true, m, n, k, a, k, b, k, dense, n, false);
+        Gemm.MultiplyRowSparse<double>(m, n, k, a, k, s, b, k, sparse, n);
+        for (int i = 0; i < dense.Length; i++) Assert.Equal(dense[i], sparse[i], 1e-12 * Math.Sqrt(k));
+    }
+
+    [Fact]
+    public void An_infinite_weight_still_poisons_every_row_as_in_the_dense_product()
+    {
+        int m = 16, n = 50, k = 80;
+        var a = SparseRows(m, k, 4);
+        var b = new double[n * k];
+        var s = RowSupport.Build<double>(a, m, k, k)!;
+        // Column 79 is zero in every row: skipped by the sparse tiles, yet 0 x inf = NaN.
+        Assert.All(Enumerable.Range(0, m), i => Assert.Equal(0, a[i * k + k - 1]));
+        b[3 * k + k - 1] = double.PositiveInfinity;
+        var c = new double[m * n];
+        Gemm.MultiplyRowSparse<double>(m, n, k, a, k, s, b, k, c, n);
+        Assert.All(Enumerable.Range(0, m), i => Assert.True(double.IsNaN(c[i * n + 3])));
+    }
+
+    [Fact]
+    public void Objective_on_sparse_data_matches_the_same_net_without_the_sparse_first_layer()
+    {
+        // "flatten,..." computes the same function with the same flat parameters, but its first layer is not linear.
+        int n = 37, k = 60;
+        var x = SparseRows(n, k, 5).Select(v => (float)v).ToArray();
+        var rng = new Rng(6);
+        var y = Enumerable.Range(0, n).Select(_ => rng.NextInt(3)).ToArray();
+        var data = new DataSet("sparse", [k], x, y, 3);
+        var sparse = new Objective<double>(ModelSpec.Build<double>("linear(60,50),tanh,linear(50,3)", [k]), data, "ce", 0, 12, 2);
+        var dense = new Objective<double>(ModelSpec.Build<double>("flatten,linear(60,50),tanh,linear(50,3)", [k]), data, "ce", 0, 12, 2);
+        var theta = TestNets.RandomVector<double>(sparse.Dimension, 7);
+        var v = TestNets.RandomVector<double>(sparse.Dimension, 8);
+        Assert.Equal(dense.Evaluate(theta).Loss, sparse.Evaluate(theta).Loss, 1e-13);
+        var g1 = new double[theta.Length]; var g2 = new double[theta.Length];
+        sparse.Gradient(theta, g1); dense.Gradient(theta, g2);
+        Assert.True(TestNets.RelativeError(g1, g2) < 1e-13);
+        sparse.HessianVectorProduct(theta, v, g1); dense.HessianVectorProduct(theta, v, g2);
+        Assert.True(TestNets.RelativeError(g1, g2) < 1e-13);
+        Assert.Equal(dense.HessianQuadraticForm(theta, v), sparse.HessianQuadraticForm(theta, v), 1e-12);
+    }
+}
