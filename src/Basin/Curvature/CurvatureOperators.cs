@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using Basin.Objective;
 
 namespace Basin.Curvature;
@@ -33,14 +34,14 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
 
     public void Apply(ReadOnlySpan<double> v, Span<double> result)
     {
-        for (int i = 0; i < x.Length; i++) x[i] = T.CreateTruncating(v[i]);
+        TensorPrimitives.ConvertTruncating(v, x.AsSpan());
         switch (Kind)
         {
             case CurvatureKind.Hessian: objective.HessianVectorProduct(theta, x, y); break;
             case CurvatureKind.GaussNewton: objective.GaussNewtonVectorProduct(theta, x, y); break;
             default: Fisher(y); break;
         }
-        for (int i = 0; i < y.Length; i++) result[i] = double.CreateTruncating(y[i]);
+        TensorPrimitives.ConvertTruncating<T, double>(y, result);
         Products++;
     }
 
@@ -52,7 +53,7 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
             Apply(v, y64 ??= new double[Dimension]);
             return Vectors.Dot(v, y64);
         }
-        for (int i = 0; i < x.Length; i++) x[i] = T.CreateTruncating(v[i]);
+        TensorPrimitives.ConvertTruncating(v, x.AsSpan());
         Products++;
         return Kind == CurvatureKind.Hessian ? objective.HessianQuadraticForm(theta, x) : objective.GaussNewtonQuadraticForm(theta, x);
     }

@@ -49,16 +49,16 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Runs the batch x (batch x InputSize) forward; the output is <c>ws.Output(batch)</c>. A first linear layer
-    /// skips the zero inputs that <paramref name="support"/> describes, here and in the R-forward.
+    /// skips the zero inputs that <paramref name="pattern"/> describes, here and in the R-forward.
     /// </summary>
-    internal void Forward(ReadOnlySpan<T> theta, ReadOnlyMemory<T> x, int batch, Workspace<T> ws, RowSupport? support = null)
+    internal void Forward(ReadOnlySpan<T> theta, ReadOnlyMemory<T> x, int batch, Workspace<T> ws, ZeroPattern? pattern = null)
     {
-        ws.SetInput(x, support);
+        ws.SetInput(x, pattern);
         ForwardRange(theta, 0, Layers.Length, batch, ws);
     }
 
-    /// <summary>The first layer as a row-sparse linear map of the input, when the workspace knows the input's support.</summary>
-    Linear<T>? SparseInputLayer(Workspace<T> ws) => ws.InputSupport is not null && Layers.Length > 0 ? Layers[0] as Linear<T> : null;
+    /// <summary>The first layer, when it is linear and the workspace knows its input's zero pattern.</summary>
+    Linear<T>? SparseInputLayer(Workspace<T> ws) => ws.InputPattern is not null && Layers.Length > 0 ? Layers[0] as Linear<T> : null;
 
     /// <summary>Index of the first layer with parameters (-1 when none): the layers before it are fixed maps.</summary>
     internal int FirstParametric => Array.FindIndex(Layers, l => l.ParameterCount > 0);
@@ -70,7 +70,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     internal void ForwardRange(ReadOnlySpan<T> theta, int first, int last, int batch, Workspace<T> ws)
     {
         for (int i = first; i < last; i++)
-            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(theta, 0), ws.In(0, batch), ws.InputSupport!, ws.Out(0, batch), batch);
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(theta, 0), ws.In(0, batch), ws.InputPattern!, ws.Out(0, batch), batch);
             else Layers[i].Forward(Slice(theta, i), ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
     }
 
@@ -88,6 +88,11 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = Layers.Length - 1; i >= 0; i--)
         {
             var dx = i > 0 ? ws.Delta(i - 1, batch) : Span<T>.Empty;
+            if (i == 0 && !grad.IsEmpty && SparseInputLayer(ws) is { } linear)
+            {
+                linear.ParameterGradient(ws.In(0, batch), ws.InputPattern!, ws.Delta(0, batch), Slice(grad, 0), batch);
+                continue;
+            }
             Layers[i].Backward(Slice(theta, i), ws.In(i, batch), ws.Delta(i, batch), dx, Slice(grad, i), batch, ws.Scratch);
         }
     }
@@ -97,7 +102,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         // The input does not move with v, so the first layer's R-forward is its forward with v's weights.
         for (int i = 0; i < Layers.Length; i++)
-            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(v, 0), ws.In(0, batch), ws.InputSupport!, ws.ROut(0, batch), batch);
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(v, 0), ws.In(0, batch), ws.InputPattern!, ws.ROut(0, batch), batch);
             else Layers[i].ForwardR(Slice(theta, i), Slice(v, i), ws.In(i, batch), i > 0 ? ws.ROut(i - 1, batch) : default,
                 ws.ROut(i, batch), batch, ws.Scratch);
     }
@@ -132,7 +137,9 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var rdy = ws.RDelta(i, batch);
             var dx = i > 0 ? ws.Delta(i - 1, batch) : Span<T>.Empty;
             var rdx = i > 0 ? ws.RDelta(i - 1, batch) : Span<T>.Empty;
-            layer.BackwardR(p, Slice(v, i), x, rx, dy, rdy, rdx, Slice(hv, i), batch, ws.Scratch);
+            // The input does not move with v: the first layer's R{gp} is its parameter gradient for R{dy}.
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.ParameterGradient(x, ws.InputPattern!, rdy, Slice(hv, 0), batch);
+            else layer.BackwardR(p, Slice(v, i), x, rx, dy, rdy, rdx, Slice(hv, i), batch, ws.Scratch);
             if (!deltasKnown) layer.Backward(p, x, dy, dx, Span<T>.Empty, batch, ws.Scratch);
         }
     }

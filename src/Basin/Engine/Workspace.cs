@@ -16,7 +16,7 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int Capacity { get; }
     public ReadOnlyMemory<T> Input { get; private set; }
     /// <summary>The nonzero pattern of <see cref="Input"/> when known (a fixed shard of a sparse data set).</summary>
-    public RowSupport? InputSupport { get; private set; }
+    public ZeroPattern? InputPattern { get; private set; }
 
     public Workspace(Network<T> network, int batch)
     {
@@ -34,10 +34,10 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         scratch = new T[scratchSize];
     }
 
-    public void SetInput(ReadOnlyMemory<T> x, RowSupport? support = null)
+    public void SetInput(ReadOnlyMemory<T> x, ZeroPattern? pattern = null)
     {
         Input = x;
-        InputSupport = support;
+        InputPattern = pattern;
     }
 
     public Span<T> Scratch => scratch;

@@ -165,7 +165,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             CheckLength(result, "result");
             for (int s = 0; s < WaveSize; s++) shardVectors[s] ??= new T[Dimension];
         }
-        supports ??= Supports();
+        patterns ??= Patterns();
         double total = 0;
         long correct = 0;
         var kept = pass is Pass.HessianVector || quadratic ? Linearization(theta) : null;
@@ -248,17 +248,17 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     }
 
     // The zero pattern of every shard of the data, for a first linear layer to skip (all null for dense data).
-    RowSupport?[]? supports;
+    ZeroPattern?[]? patterns;
 
-    RowSupport?[] Supports()
+    ZeroPattern?[] Patterns()
     {
         int shards = (Count + BatchSize - 1) / BatchSize, width = Network.InputSize;
-        var result = new RowSupport?[shards];
+        var result = new ZeroPattern?[shards];
         if (Network.Layers.Length == 0 || Network.Layers[0] is not Engine.Layers.Linear<T>) return result;
         for (int s = 0; s < shards; s++)
         {
             int start = s * BatchSize, batch = Math.Min(BatchSize, Count - start);
-            result[s] = RowSupport.Build<T>(features.AsSpan(start * width, batch * width), batch, width, width);
+            result[s] = ZeroPattern.Build<T>(features.AsSpan(start * width, batch * width), batch, width, width);
             if (result[s] is null && s == 0) break;
         }
         return result;
@@ -306,8 +306,8 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     void ForwardLoss(int shard, int start, int batch, Workspace<T> ws, Span<T> dz)
     {
         int width = Network.OutputSize;
-        var support = activeFeatures == features ? supports![shard] : null;
-        Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws, support);
+        var pattern = activeFeatures == features ? patterns![shard] : null;
+        Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws, pattern);
         var z = ws.Output(batch);
         shardSum[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
         shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);

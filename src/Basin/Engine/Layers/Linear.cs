@@ -50,11 +50,18 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         if (Bias) AddRows(B(p), y, batch, Out);
     }
 
-    /// <summary>The forward pass skipping the zero inputs <paramref name="support"/> lists (same products, fewer terms).</summary>
-    public void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, RowSupport support, Span<T> y, int batch)
+    /// <summary>The forward pass skipping the zero inputs <paramref name="pattern"/> lists (same products, fewer terms).</summary>
+    public void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ZeroPattern pattern, Span<T> y, int batch)
     {
-        Gemm.MultiplyRowSparse(batch, Out, In, x, In, support, W(p), In, y, Out);
+        Gemm.MultiplyRowSparse(batch, Out, In, x, In, pattern, W(p), In, y, Out);
         if (Bias) AddRows(B(p), y, batch, Out);
+    }
+
+    /// <summary>gp = J_p^T dy (weights and bias) for an input whose zeros <paramref name="pattern"/> lists.</summary>
+    public void ParameterGradient(ReadOnlySpan<T> x, ZeroPattern pattern, ReadOnlySpan<T> dy, Span<T> gp, int batch)
+    {
+        Gemm.MultiplyColumnSparse(Out, In, batch, dy, Out, pattern, x, In, gp, In);
+        if (Bias) SumRows(dy, gp.Slice(Out * In, Out), batch, Out);
     }
 
     public override void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,

@@ -5,7 +5,7 @@ using Basin.Tensors;
 namespace Basin.Tests.Tensors;
 
 /// <summary>The row-sparse first-layer product against dense products on data with many zeros.</summary>
-public class RowSparseTests
+public class SparseInputTests
 {
     /// <summary>Rows nonzero only on a random span inside the first 60 % of columns, like images on a black background.</summary>
     static double[] SparseRows(int m, int k, ulong seed)
@@ -21,11 +21,11 @@ public class RowSparseTests
     }
 
     [Fact]
-    public void Support_lists_every_nonzero_of_each_tile_and_orders_all_rows()
+    public void Pattern_lists_every_nonzero_of_each_tile_and_of_each_column_block()
     {
         int m = 29, k = 150;
         var a = SparseRows(m, k, 1);
-        var s = RowSupport.Build<double>(a, m, k, k)!;
+        var s = ZeroPattern.Build<double>(a, m, k, k)!;
         Assert.NotNull(s);
         Assert.Equal(Enumerable.Range(0, m), s.Order.Order());
         for (int t = 0; t < s.TileStart.Length - 1; t++)
@@ -36,10 +36,15 @@ public class RowSparseTests
                 Enumerable.Range(t * 8, Math.Min(8, m - t * 8)).Any(r => a[s.Order[r] * k + p] != 0));
             Assert.Equal(expected, cols);
         }
+        for (int q = 0; q < k / 8; q++)
+        {
+            var expected = Enumerable.Range(0, m).Where(r => Enumerable.Range(q * 8, 8).Any(p => a[r * k + p] != 0));
+            Assert.Equal(expected, s.BlockRows[s.BlockStart[q]..s.BlockStart[q + 1]]);
+        }
         Assert.True(s.ActiveFraction < 0.8);
-        // Dense rows are not worth a support.
+        // Dense rows are not worth a pattern.
         var dense = Enumerable.Range(0, m * k).Select(i => 1.0 + i).ToArray();
-        Assert.Null(RowSupport.Build<double>(dense, m, k, k));
+        Assert.Null(ZeroPattern.Build<double>(dense, m, k, k));
     }
 
     [Theory]
@@ -52,12 +57,35 @@ public class RowSparseTests
         var a = SparseRows(m, k, 2);
         var rng = new Rng(3);
         var b = Enumerable.Range(0, n * k).Select(_ => rng.NextGaussian()).ToArray();
-        var s = RowSupport.Build<double>(a, m, k, k)!;
+        var s = ZeroPattern.Build<double>(a, m, k, k)!;
         var dense = new double[m * n];
         var sparse = Enumerable.Repeat(double.NaN, m * n).ToArray();
         Gemm.Multiply<double>(false, true, m, n, k, a, k, b, k, dense, n, false);
         Gemm.MultiplyRowSparse<double>(m, n, k, a, k, s, b, k, sparse, n);
         for (int i = 0; i < dense.Length; i++) Assert.Equal(dense[i], sparse[i], 1e-12 * Math.Sqrt(k));
+    }
+
+    [Theory]
+    [InlineData(29, 100, 150)]
+    [InlineData(8, 48, 64)]
+    [InlineData(61, 53, 203)]
+    [InlineData(17, 20, 90)]
+    public void Column_sparse_weight_gradient_equals_the_dense_product(int k, int m, int n)
+    {
+        // C[m,n] = D[k,m]^T X[k,n] with X sparse: m outputs, n inputs, k examples.
+        var x = SparseRows(k, n, 5);
+        var rng = new Rng(6);
+        var d = Enumerable.Range(0, k * m).Select(_ => rng.NextGaussian()).ToArray();
+        var s = ZeroPattern.Build<double>(x, k, n, n)!;
+        var dense = new double[m * n];
+        var sparse = Enumerable.Repeat(double.NaN, m * n).ToArray();
+        Gemm.Multiply<double>(true, false, m, n, k, d, m, x, n, dense, n, false);
+        Gemm.MultiplyColumnSparse<double>(m, n, k, d, m, s, x, n, sparse, n);
+        for (int i = 0; i < dense.Length; i++) Assert.Equal(dense[i], sparse[i], 1e-12 * Math.Sqrt(k));
+        // A NaN in D poisons its output row wherever the dense product's 0 x NaN would.
+        d[3 * m + 1] = double.NaN;
+        Gemm.MultiplyColumnSparse<double>(m, n, k, d, m, s, x, n, sparse, n);
+        Assert.All(Enumerable.Range(0, n), p => Assert.True(double.IsNaN(sparse[1 * n + p])));
     }
 
     [Fact]
@@ -66,7 +94,7 @@ public class RowSparseTests
         int m = 16, n = 50, k = 80;
         var a = SparseRows(m, k, 4);
         var b = new double[n * k];
-        var s = RowSupport.Build<double>(a, m, k, k)!;
+        var s = ZeroPattern.Build<double>(a, m, k, k)!;
         // Column 79 is zero in every row: skipped by the sparse tiles, yet 0 x inf = NaN.
         Assert.All(Enumerable.Range(0, m), i => Assert.Equal(0, a[i * k + k - 1]));
         b[3 * k + k - 1] = double.PositiveInfinity;

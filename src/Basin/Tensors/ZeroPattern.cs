@@ -4,12 +4,14 @@ using System.Runtime.Intrinsics;
 namespace Basin.Tensors;
 
 /// <summary>
-/// The nonzero pattern of a block of rows of A, arranged for <see cref="Gemm.MultiplyRowSparse{T}"/>: the rows are
-/// ordered so that similar patterns share tiles of <see cref="TileRows"/>, and each tile lists the columns where
-/// any of its rows is nonzero. Images on a blank background (MNIST, Fashion-MNIST: half the pixels are 0) leave
-/// a third of every tile's columns empty, and a product can skip them exactly.
+/// The nonzero pattern of a block of rows of X (a data shard), arranged for the two products of a first linear
+/// layer. For X W^T (<see cref="Gemm.MultiplyRowSparse{T}"/>) the rows are ordered so that similar patterns share
+/// tiles of <see cref="TileRows"/>, and each tile lists the columns where any of its rows is nonzero. For the weight
+/// gradient D^T X (<see cref="Gemm.MultiplyColumnSparse{T}"/>) each block of <see cref="TileRows"/> consecutive
+/// columns lists the rows that are nonzero there. Images on a blank background (MNIST, Fashion-MNIST: half the
+/// pixels are 0) leave about a third of either list empty, and the products skip those terms exactly.
 /// </summary>
-internal sealed class RowSupport
+internal sealed class ZeroPattern
 {
     public const int TileRows = 8;
     /// <summary>Above this share of active (tile, column) pairs the skipping does not repay the indexing.</summary>
@@ -21,15 +23,19 @@ internal sealed class RowSupport
     /// <summary>Tile t's active columns are Columns[TileStart[t] .. TileStart[t + 1]).</summary>
     public int[] TileStart { get; }
     public ushort[] Columns { get; }
+    /// <summary>Rows nonzero in columns [8b, 8b + 8) are BlockRows[BlockStart[b] .. BlockStart[b + 1]), ascending.</summary>
+    public int[] BlockStart { get; }
+    public int[] BlockRows { get; }
     public double ActiveFraction { get; }
 
-    RowSupport(int rows, int[] order, int[] tileStart, ushort[] columns, double activeFraction)
+    ZeroPattern(int rows, int[] order, int[] tileStart, ushort[] columns, int[] blockStart, int[] blockRows, double activeFraction)
     {
-        Rows = rows; Order = order; TileStart = tileStart; Columns = columns; ActiveFraction = activeFraction;
+        Rows = rows; Order = order; TileStart = tileStart; Columns = columns;
+        BlockStart = blockStart; BlockRows = blockRows; ActiveFraction = activeFraction;
     }
 
-    /// <summary>The support of rows [0, rows) of a (row stride lda, k columns), or null when too dense to pay.</summary>
-    public static RowSupport? Build<T>(ReadOnlySpan<T> a, int rows, int k, int lda) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The zero pattern of rows [0, rows) of a (row stride lda, k columns), or null when too dense to pay.</summary>
+    public static ZeroPattern? Build<T>(ReadOnlySpan<T> a, int rows, int k, int lda) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Vector512.IsHardwareAccelerated || rows < TileRows || k > ushort.MaxValue) return null;
         int words = (k + 63) / 64;
@@ -70,7 +76,19 @@ internal sealed class RowSupport
         }
         tileStart[tiles] = columns.Count;
         double active = (double)columns.Count / ((long)tiles * k);
-        return active > MaxActiveFraction ? null : new RowSupport(rows, order, tileStart, columns.ToArray(), active);
+        if (active > MaxActiveFraction) return null;
+        int blocks = k / TileRows;
+        var blockStart = new int[blocks + 1];
+        var blockRows = new List<int>(rows * blocks);
+        for (int b = 0; b < blocks; b++)
+        {
+            blockStart[b] = blockRows.Count;
+            int bit = b * TileRows;
+            for (int r = 0; r < rows; r++)
+                if ((masks[r * words + (bit >> 6)] >> (bit & 63) & 0xFF) != 0) blockRows.Add(r);
+        }
+        blockStart[blocks] = blockRows.Count;
+        return new ZeroPattern(rows, order, tileStart, columns.ToArray(), blockStart, blockRows.ToArray(), active);
     }
 
     /// <summary>Sets bit p of mask for every nonzero row[p], a vector of comparisons at a time.</summary>
