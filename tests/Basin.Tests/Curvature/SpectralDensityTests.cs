@@ -27,9 +27,7 @@ public class SpectralDensityTests
         var density = StochasticLanczosQuadrature.Run(op, runs: 3, steps: 6, seed: 2);
         foreach (var w in density.Weights) Assert.Equal(1.0, w.Sum(), 12);
         // Gauss quadrature with m nodes is exact for degree <= 2m - 1: check v^T A^k v for the first run's start.
-        var rng = new Rng(2, 0x51A0);
-        var z = new double[60];
-        for (int i = 0; i < 60; i++) z[i] = (rng.NextULong() & 1) == 0 ? -1 : 1;
+        var z = Basin.Curvature.Vectors.Rademacher(60, new Rng(2, 0x51A0));
         var v = z.Select(x => x / Math.Sqrt(60)).ToArray();
         var power = (double[])v.Clone();
         var next = new double[60];

@@ -11,33 +11,42 @@ internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPo
 {
     public override string Name => "ce";
 
-    static T Softmax(ReadOnlySpan<T> z, Span<T> p)
-    {
-        T max = z[0];
-        for (int j = 1; j < z.Length; j++) if (z[j] > max || T.IsNaN(z[j])) max = z[j];
-        T sum = T.Zero;
-        for (int j = 0; j < z.Length; j++) { p[j] = T.Exp(z[j] - max); sum += p[j]; }
-        for (int j = 0; j < z.Length; j++) p[j] /= sum;
-        return max + T.Log(sum);
-    }
-
     [ThreadStatic] static T[]? exps;
 
-    public override double Forward(ReadOnlySpan<T> z, Targets<T> targets, int start, int batch, int width, Span<T> dz)
+    /// <summary>exp(z - max of its row) for the whole block in one vectorized call (a thread's buffer); the row maxima go to max.</summary>
+    static Span<T> Exponentials(ReadOnlySpan<T> z, int batch, int width, scoped Span<T> max)
     {
-        var labels = targets.Labels ?? throw new BasinException("loss", "ce needs class labels", "use --loss mse for regression targets");
         int n = batch * width;
         if (exps is null || exps.Length < n) exps = new T[n];
         var e = exps.AsSpan(0, n);
-        var max = batch <= 512 ? stackalloc T[batch] : new T[batch];
         for (int b = 0; b < batch; b++)
         {
             var row = z.Slice(b * width, width);
             max[b] = TensorPrimitives.Max(row);
             TensorPrimitives.Subtract(row, max[b], e.Slice(b * width, width));
         }
-        // One vectorized exp over the whole block instead of one scalar call per logit.
         TensorPrimitives.Exp(e, e);
+        return e;
+    }
+
+    /// <summary>softmax of every row of the block, in a thread's buffer.</summary>
+    static Span<T> Probabilities(ReadOnlySpan<T> z, int batch, int width)
+    {
+        var max = batch <= 512 ? stackalloc T[batch] : new T[batch];
+        var p = Exponentials(z, batch, width, max);
+        for (int b = 0; b < batch; b++)
+        {
+            var row = p.Slice(b * width, width);
+            TensorPrimitives.Divide(row, TensorPrimitives.Sum<T>(row), row);
+        }
+        return p;
+    }
+
+    public override double Forward(ReadOnlySpan<T> z, Targets<T> targets, int start, int batch, int width, Span<T> dz)
+    {
+        var labels = targets.Labels ?? throw new BasinException("loss", "ce needs class labels", "use --loss mse for regression targets");
+        var max = batch <= 512 ? stackalloc T[batch] : new T[batch];
+        var e = Exponentials(z, batch, width, max);
         double total = 0;
         for (int b = 0; b < batch; b++)
         {
@@ -55,30 +64,28 @@ internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPo
 
     public override void HessianProduct(ReadOnlySpan<T> z, ReadOnlySpan<T> rz, Span<T> hz, int batch, int width)
     {
-        Span<T> p = width <= 256 ? stackalloc T[width] : new T[width];
+        var p = Probabilities(z, batch, width);
         for (int b = 0; b < batch; b++)
         {
-            Softmax(z.Slice(b * width, width), p);
-            var r = rz.Slice(b * width, width);
+            var pb = p.Slice(b * width, width);
             var h = hz.Slice(b * width, width);
-            T dot = T.Zero;
-            for (int j = 0; j < width; j++) dot += p[j] * r[j];
-            for (int j = 0; j < width; j++) h[j] = p[j] * (r[j] - dot);
+            TensorPrimitives.Subtract(rz.Slice(b * width, width), TensorPrimitives.Dot<T>(pb, rz.Slice(b * width, width)), h);
+            TensorPrimitives.Multiply(h, pb, h);
         }
     }
 
     public override double Curvature(ReadOnlySpan<T> z, ReadOnlySpan<T> rz, int batch, int width)
     {
-        Span<T> p = width <= 256 ? stackalloc T[width] : new T[width];
+        var p = Probabilities(z, batch, width);
+        Span<T> d = width <= 256 ? stackalloc T[width] : new T[width];
         double total = 0;
         for (int b = 0; b < batch; b++)
         {
-            Softmax(z.Slice(b * width, width), p);
+            var pb = p.Slice(b * width, width);
             var r = rz.Slice(b * width, width);
-            T mean = T.Zero, sum = T.Zero;
-            for (int j = 0; j < width; j++) mean += p[j] * r[j];
-            for (int j = 0; j < width; j++) { T d = r[j] - mean; sum += p[j] * d * d; }
-            total += double.CreateTruncating(sum);
+            TensorPrimitives.Subtract(r, TensorPrimitives.Dot<T>(pb, r), d);
+            TensorPrimitives.Multiply(d, d, d);
+            total += double.CreateTruncating(TensorPrimitives.Dot<T>(pb, d));
         }
         return total;
     }
