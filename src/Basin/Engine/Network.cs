@@ -70,7 +70,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     internal void ForwardRange(ReadOnlySpan<T> theta, int first, int last, int batch, Workspace<T> ws)
     {
         for (int i = first; i < last; i++)
-            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(theta, 0), ws.In(0, batch), ws.InputPattern!, ws.Out(0, batch), batch);
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(theta, 0), ws.In(0, batch), ws.InputPattern!, ws.Out(0, batch), batch, ws.WeightPanels.Span);
             else Layers[i].Forward(Slice(theta, i), ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
     }
 
@@ -102,7 +102,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         // The input does not move with v, so the first layer's R-forward is its forward with v's weights.
         for (int i = 0; i < Layers.Length; i++)
-            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(v, 0), ws.In(0, batch), ws.InputPattern!, ws.ROut(0, batch), batch);
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(v, 0), ws.In(0, batch), ws.InputPattern!, ws.ROut(0, batch), batch, ws.DirectionPanels.Span);
             else Layers[i].ForwardR(Slice(theta, i), Slice(v, i), ws.In(i, batch), i > 0 ? ws.ROut(i - 1, batch) : default,
                 ws.ROut(i, batch), batch, ws.Scratch);
     }

@@ -17,6 +17,12 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     public ReadOnlyMemory<T> Input { get; private set; }
     /// <summary>The nonzero pattern of <see cref="Input"/> when known (a fixed shard of a sparse data set).</summary>
     public ZeroPattern? InputPattern { get; private set; }
+    /// <summary>
+    /// The first layer's weights and the direction's, packed once per pass by <see cref="Gemm.PackTransposed{T}"/> for
+    /// the products with a patterned input (empty: packed per product). Whoever sets a pattern keeps them current.
+    /// </summary>
+    public ReadOnlyMemory<T> WeightPanels { get; set; }
+    public ReadOnlyMemory<T> DirectionPanels { get; set; }
 
     public Workspace(Network<T> network, int batch)
     {

@@ -3,7 +3,6 @@ using System.Numerics.Tensors;
 using Basin.Data;
 using Basin.Engine;
 using Basin.Engine.Losses;
-using Basin.Tensors;
 
 namespace Basin.Objective;
 
@@ -165,7 +164,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             CheckLength(result, "result");
             for (int s = 0; s < WaveSize; s++) shardVectors[s] ??= new T[Dimension];
         }
-        patterns ??= Patterns();
+        PrepareSparseInput(pass is not (Pass.Loss or Pass.Gradient));
         double total = 0;
         long correct = 0;
         var kept = pass is Pass.HessianVector || quadratic ? Linearization(theta) : null;
@@ -247,23 +246,6 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         return linearized;
     }
 
-    // The zero pattern of every shard of the data, for a first linear layer to skip (all null for dense data).
-    ZeroPattern?[]? patterns;
-
-    ZeroPattern?[] Patterns()
-    {
-        int shards = (Count + BatchSize - 1) / BatchSize, width = Network.InputSize;
-        var result = new ZeroPattern?[shards];
-        if (Network.Layers.Length == 0 || Network.Layers[0] is not Engine.Layers.Linear<T>) return result;
-        for (int s = 0; s < shards; s++)
-        {
-            int start = s * BatchSize, batch = Math.Min(BatchSize, Count - start);
-            result[s] = ZeroPattern.Build<T>(features.AsSpan(start * width, batch * width), batch, width, width);
-            if (result[s] is null && s == 0) break;
-        }
-        return result;
-    }
-
     /// <summary>H v or v^T H v on one shard from its kept linearization, filling it first if needed.</summary>
     void LinearizedShard(Pass pass, int shard, int slot, Workspace<T> ws)
     {
@@ -275,6 +257,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             Network.Backward(theta, batch, ws, Span<T>.Empty);
             linearizedShards[shard] = true;
         }
+        UsePanels(ws);
         Network.ForwardR(theta, direction, batch, ws);
         if (pass != Pass.HessianVector)
         {
@@ -306,8 +289,8 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     void ForwardLoss(int shard, int start, int batch, Workspace<T> ws, Span<T> dz)
     {
         int width = Network.OutputSize;
-        var pattern = activeFeatures == features ? patterns![shard] : null;
-        Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws, pattern);
+        UsePanels(ws);
+        Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws, PatternOf(shard));
         var z = ws.Output(batch);
         shardSum[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
         shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);

@@ -9,51 +9,83 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// C[m,n] = A[m,k] B[n,k]^T (a linear layer's X W^T) where <paramref name="pattern"/> describes A's zeros: each tile
     /// of 8 rows runs only over the columns some of its rows use, so the sums are A B^T's without their zero terms.
-    /// A non-finite B takes the dense product, which keeps 0 x inf = NaN as PyTorch does.
+    /// <paramref name="packed"/> holds B's rows already packed by <see cref="PackTransposed{T}"/> (once for many
+    /// products), or is empty. A non-finite B takes the dense product, which keeps 0 x inf = NaN as PyTorch does.
     /// </summary>
     public static void MultiplyRowSparse<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ZeroPattern pattern,
-        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
+        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, ReadOnlySpan<T> packed = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = MicroTile.For<T>();
         int nr = shape.NR, main = n / nr * nr;
         if (pattern.Rows != m) throw new ArgumentException($"the pattern has {pattern.Rows} rows, A has {m}", nameof(pattern));
-        fixed (T* pa = a, pb = b, pc = c)
-        fixed (T* packed = PackBuffers<T>.B(main * k + 64))
+        if (packed.IsEmpty && shape.Wide && main > 0)
         {
-            T* panels = (T*)(((nint)packed + 63) & ~(nint)63);
-            if (!shape.Wide || main == 0 || !PackTransposedFinite(pb, ldb, main, k, nr, panels))
-            {
-                Multiply(false, true, m, n, k, a, lda, b, ldb, c, ldc, false);
-                return;
-            }
+            var buffer = PackBuffers<T>.B(PackedLength<T>(n, k)).AsSpan(0, PackedLength<T>(n, k));
+            if (PackTransposed(b, ldb, n, k, buffer)) packed = buffer;
+        }
+        if (!shape.Wide || main == 0 || packed.IsEmpty)
+        {
+            Multiply(false, true, m, n, k, a, lda, b, ldb, c, ldc, false);
+            return;
+        }
+        fixed (T* pa = a, pc = c, panels = packed)
+        fixed (int* order = pattern.Order, start = pattern.TileStart)
+        fixed (ushort* columns = pattern.Columns)
+        {
             T** rows = stackalloc T*[ZeroPattern.TileRows];
             T** outs = stackalloc T*[ZeroPattern.TileRows];
-            fixed (int* order = pattern.Order, start = pattern.TileStart)
-            fixed (ushort* columns = pattern.Columns)
+            int tiles = pattern.TileStart.Length - 1;
+            for (int t = 0; t < tiles; t++)
             {
-                int tiles = pattern.TileStart.Length - 1;
-                for (int t = 0; t < tiles; t++)
+                // A short last tile repeats its last row: the copies compute and store the same values.
+                int first = t * ZeroPattern.TileRows, count = Math.Min(ZeroPattern.TileRows, m - first);
+                for (int r = 0; r < ZeroPattern.TileRows; r++)
                 {
-                    // A short last tile repeats its last row: the copies compute and store the same values.
-                    int first = t * ZeroPattern.TileRows, count = Math.Min(ZeroPattern.TileRows, m - first);
-                    for (int r = 0; r < ZeroPattern.TileRows; r++)
-                    {
-                        int row = order[first + Math.Min(r, count - 1)];
-                        rows[r] = pa + (long)row * lda;
-                        outs[r] = pc + (long)row * ldc;
-                    }
-                    for (int j = 0; j < main; j += nr)
-                        SparseTile(columns + start[t], start[t + 1] - start[t], rows, panels + (long)j * k, outs, j);
+                    int row = order[first + Math.Min(r, count - 1)];
+                    rows[r] = pa + (long)row * lda;
+                    outs[r] = pc + (long)row * ldc;
                 }
+                for (int j = 0; j < main; j += nr)
+                    SparseTile(columns + start[t], start[t + 1] - start[t], rows, panels + (long)j * k, outs, j);
             }
         }
         if (main < n) Multiply(false, true, m, n - main, k, a, lda, b[(main * ldb)..], ldb, c[main..], ldc, false);
     }
 
+    /// <summary>Length of <see cref="PackTransposed{T}"/>'s panels for the first n rows of a B with k columns.</summary>
+    public static int PackedLength<T>(int n, int k) where T : unmanaged => n / MicroTile.For<T>().NR * MicroTile.For<T>().NR * k;
+
+    /// <summary>
+    /// Packs the full NR-wide panels of B^T from rows [0, n) of B (row stride ldb) for <see cref="MultiplyRowSparse{T}"/>;
+    /// false, with the panels unusable, if any value is not finite.
+    /// </summary>
+    public static bool PackTransposed<T>(ReadOnlySpan<T> b, int ldb, int n, int k, Span<T> panels) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int nr = MicroTile.For<T>().NR, columns = n / nr * nr;
+        if (panels.Length < columns * k) throw new ArgumentException("panels too short", nameof(panels));
+        bool finite = true;
+        fixed (T* pb = b, pp = panels)
+        {
+            // p outer: each panel row is written in one sweep from nr row streams of B.
+            T** rows = stackalloc T*[nr];
+            for (int j0 = 0; j0 < columns; j0 += nr)
+            {
+                for (int jj = 0; jj < nr; jj++) rows[jj] = pb + (long)(j0 + jj) * ldb;
+                T* to = pp + (long)j0 * k;
+                for (int p = 0; p < k; p++, to += nr)
+                    for (int jj = 0; jj < nr; jj++) to[jj] = rows[jj][p];
+            }
+            // A sum is finite only if every term is (an overflow just takes the dense product).
+            for (int j = 0; j < columns; j++) finite &= T.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<T>(pb + (long)j * ldb, k)));
+        }
+        return finite;
+    }
+
     /// <summary>
     /// C[m,n] = A[k,m]^T B[k,n] (a linear layer's weight gradient D^T X) where <paramref name="pattern"/> describes B's
     /// zeros: tiles of 8 columns of B by NR columns of A run over only the rows of B nonzero in those 8 columns,
-    /// and are written transposed into C. A non-finite A takes the dense product (0 x inf = NaN).
+    /// and are written transposed into C. Short blocks of rows (minibatches) and a non-finite A take the dense product
+    /// (the transposed stores would not pay; 0 x inf = NaN).
     /// </summary>
     public static void MultiplyColumnSparse<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ZeroPattern pattern,
         ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
@@ -62,7 +94,7 @@ internal static unsafe partial class Gemm
         const int block = ZeroPattern.TileRows;
         int nr = shape.NR, mMain = m / nr * nr, nMain = n / block * block;
         if (pattern.Rows != k) throw new ArgumentException($"the pattern has {pattern.Rows} rows, B has {k}", nameof(pattern));
-        if (!shape.Wide || mMain == 0 || nMain == 0 || !T.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(a[..((k - 1) * lda + m)])))
+        if (!shape.Wide || mMain == 0 || nMain == 0 || k < ColumnSparseMinRows || !T.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(a[..((k - 1) * lda + m)])))
         {
             Multiply(true, false, m, n, k, a, lda, b, ldb, c, ldc, false);
             return;
@@ -85,6 +117,8 @@ internal static unsafe partial class Gemm
         if (nMain < n) Multiply(true, false, mMain, n - nMain, k, a, lda, b[nMain..], ldb, c[nMain..], ldc, false);
         if (mMain < m) Multiply(true, false, m - mMain, n, k, a[mMain..], lda, b, ldb, c[(mMain * ldc)..], ldc, false);
     }
+
+    const int ColumnSparseMinRows = 128;
 
     // An 8 x (3 vectors) tile of C^T: row r is column r of the 8 columns of B at bp, over the listed rows of A and B.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -119,24 +153,6 @@ internal static unsafe partial class Gemm
         Store(tile, v, false, c50, c51, c52); tile += ldt;
         Store(tile, v, false, c60, c61, c62); tile += ldt;
         Store(tile, v, false, c70, c71, c72);
-    }
-
-    /// <summary>Packs rows [0, columns) of B (row stride ldb) as NR-wide panels of B^T; false if any value is not finite.</summary>
-    static bool PackTransposedFinite<T>(T* b, int ldb, int columns, int k, int nr, T* panels) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        bool finite = true;
-        for (int j = 0; j < columns; j++)
-        {
-            T* from = b + (long)j * ldb;
-            T* to = panels + (long)(j / nr) * nr * k + j % nr;
-            for (int p = 0; p < k; p++)
-            {
-                T v = from[p];
-                finite &= T.IsFinite(v);
-                to[(long)p * nr] = v;
-            }
-        }
-        return finite;
     }
 
     // Kernel512's 8 x (3 vectors) tile over a list of columns p, with its own row pointers for A and C.

@@ -4,12 +4,12 @@ using System.Runtime.Intrinsics;
 namespace Basin.Tensors;
 
 /// <summary>
-/// The nonzero pattern of a block of rows of X (a data shard), arranged for the two products of a first linear
-/// layer. For X W^T (<see cref="Gemm.MultiplyRowSparse{T}"/>) the rows are ordered so that similar patterns share
-/// tiles of <see cref="TileRows"/>, and each tile lists the columns where any of its rows is nonzero. For the weight
-/// gradient D^T X (<see cref="Gemm.MultiplyColumnSparse{T}"/>) each block of <see cref="TileRows"/> consecutive
-/// columns lists the rows that are nonzero there. Images on a blank background (MNIST, Fashion-MNIST: half the
-/// pixels are 0) leave about a third of either list empty, and the products skip those terms exactly.
+/// The nonzero pattern of a block of rows of X (a data shard), arranged for the two products of a
+/// first linear layer. For X W^T (<see cref="Gemm.MultiplyRowSparse{T}"/>) the rows are ordered so that similar
+/// patterns share tiles of <see cref="TileRows"/>, and each tile lists the columns where any of its rows is nonzero.
+/// For the weight gradient D^T X (<see cref="Gemm.MultiplyColumnSparse{T}"/>) each block of <see cref="TileRows"/>
+/// consecutive columns lists the rows that are nonzero there. Images on a blank background (MNIST, Fashion-MNIST:
+/// half the pixels are 0) leave about a third of either list empty, and the products skip those terms exactly.
 /// </summary>
 internal sealed class ZeroPattern
 {
@@ -18,6 +18,7 @@ internal sealed class ZeroPattern
     const double MaxActiveFraction = 0.8;
 
     public int Rows { get; }
+    public double ActiveFraction { get; }
     /// <summary>Row indices, tile after tile.</summary>
     public int[] Order { get; }
     /// <summary>Tile t's active columns are Columns[TileStart[t] .. TileStart[t + 1]).</summary>
@@ -26,19 +27,18 @@ internal sealed class ZeroPattern
     /// <summary>Rows nonzero in columns [8b, 8b + 8) are BlockRows[BlockStart[b] .. BlockStart[b + 1]), ascending.</summary>
     public int[] BlockStart { get; }
     public int[] BlockRows { get; }
-    public double ActiveFraction { get; }
 
-    ZeroPattern(int rows, int[] order, int[] tileStart, ushort[] columns, int[] blockStart, int[] blockRows, double activeFraction)
+    ZeroPattern(int rows, double activeFraction, int[] order, int[] tileStart, ushort[] columns, int[] blockStart, int[] blockRows)
     {
-        Rows = rows; Order = order; TileStart = tileStart; Columns = columns;
-        BlockStart = blockStart; BlockRows = blockRows; ActiveFraction = activeFraction;
+        Rows = rows; ActiveFraction = activeFraction; Order = order; TileStart = tileStart; Columns = columns;
+        BlockStart = blockStart; BlockRows = blockRows;
     }
 
-    /// <summary>The zero pattern of rows [0, rows) of a (row stride lda, k columns), or null when too dense to pay.</summary>
+    /// <summary>The pattern of rows [0, rows) of a (row stride lda, k columns), or null when too dense to pay.</summary>
     public static ZeroPattern? Build<T>(ReadOnlySpan<T> a, int rows, int k, int lda) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Vector512.IsHardwareAccelerated || rows < TileRows || k > ushort.MaxValue) return null;
-        int words = (k + 63) / 64;
+        int words = (k + 63) / 64, tiles = (rows + TileRows - 1) / TileRows, blocks = k / TileRows;
         var masks = new ulong[rows * words];
         var keys = new long[rows];
         var order = new int[rows];
@@ -57,14 +57,13 @@ internal sealed class ZeroPattern
             order[r] = r;
         }
         Array.Sort(keys, order);
-        int tiles = (rows + TileRows - 1) / TileRows;
         var tileStart = new int[tiles + 1];
-        var columns = new List<ushort>(rows * k / TileRows);
-        var union = new ulong[words];
+        var columns = new List<ushort>(tiles * k);
+        Span<ulong> union = stackalloc ulong[words];
         for (int t = 0; t < tiles; t++)
         {
             tileStart[t] = columns.Count;
-            Array.Clear(union);
+            union.Clear();
             for (int i = t * TileRows; i < Math.Min(rows, (t + 1) * TileRows); i++)
             {
                 var mask = masks.AsSpan(order[i] * words, words);
@@ -77,9 +76,8 @@ internal sealed class ZeroPattern
         tileStart[tiles] = columns.Count;
         double active = (double)columns.Count / ((long)tiles * k);
         if (active > MaxActiveFraction) return null;
-        int blocks = k / TileRows;
         var blockStart = new int[blocks + 1];
-        var blockRows = new List<int>(rows * blocks);
+        var blockRows = new List<int>(blocks * rows);
         for (int b = 0; b < blocks; b++)
         {
             blockStart[b] = blockRows.Count;
@@ -88,7 +86,7 @@ internal sealed class ZeroPattern
                 if ((masks[r * words + (bit >> 6)] >> (bit & 63) & 0xFF) != 0) blockRows.Add(r);
         }
         blockStart[blocks] = blockRows.Count;
-        return new ZeroPattern(rows, order, tileStart, columns.ToArray(), blockStart, blockRows.ToArray(), active);
+        return new ZeroPattern(rows, active, order, tileStart, columns.ToArray(), blockStart, blockRows.ToArray());
     }
 
     /// <summary>Sets bit p of mask for every nonzero row[p], a vector of comparisons at a time.</summary>

@@ -17,6 +17,12 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         OutputShape = [@out];
     }
 
+    /// <summary>Length of the packed weights <see cref="Forward(ReadOnlySpan{T}, ReadOnlySpan{T}, ZeroPattern, Span{T}, int, ReadOnlySpan{T})"/> takes.</summary>
+    public int PanelLength => Gemm.PackedLength<T>(Out, In);
+
+    /// <summary>Packs the weights of p into panels; false when they are not all finite (the panels are then unusable).</summary>
+    public bool PackWeights(ReadOnlySpan<T> p, Span<T> panels) => Gemm.PackTransposed(W(p), In, Out, In, panels);
+
     public override IReadOnlyList<(string Suffix, int[] Shape)> Parameters =>
         Bias ? [("weight", [Out, In]), ("bias", [Out])] : [("weight", [Out, In])];
 
@@ -50,10 +56,13 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         if (Bias) AddRows(B(p), y, batch, Out);
     }
 
-    /// <summary>The forward pass skipping the zero inputs <paramref name="pattern"/> lists (same products, fewer terms).</summary>
-    public void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ZeroPattern pattern, Span<T> y, int batch)
+    /// <summary>
+    /// The forward pass skipping the zero inputs <paramref name="pattern"/> lists (same products, fewer terms), with the
+    /// weights pre-packed in <paramref name="panels"/> when not empty.
+    /// </summary>
+    public void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ZeroPattern pattern, Span<T> y, int batch, ReadOnlySpan<T> panels)
     {
-        Gemm.MultiplyRowSparse(batch, Out, In, x, In, pattern, W(p), In, y, Out);
+        Gemm.MultiplyRowSparse(batch, Out, In, x, In, pattern, W(p), In, y, Out, panels);
         if (Bias) AddRows(B(p), y, batch, Out);
     }
 

@@ -1,0 +1,55 @@
+using Basin.Engine.Layers;
+using Basin.Tensors;
+
+namespace Basin.Objective;
+
+// A first linear layer on data with many zeros (images on a blank background) skips them: every shard of the data
+// gets a ZeroPattern once, and each pass packs the layer's weights (and the direction's) once for all its shards.
+// Minibatches (SGD) stay dense: arranging a pattern per minibatch cost what its products saved (measured).
+public sealed partial class Objective<T>
+{
+    bool sparseChecked;
+    ZeroPattern?[]? shardPatterns;
+    T[] weightPanels = [], directionPanels = [];
+    ReadOnlyMemory<T> preparedWeights, preparedDirection;
+
+    Linear<T>? InputLayer => Network.Layers.Length > 0 ? Network.Layers[0] as Linear<T> : null;
+
+    /// <summary>Before a pass: patterns on first use, then the packed weights for this theta (and direction).</summary>
+    void PrepareSparseInput(bool withDirection)
+    {
+        if (!sparseChecked) FindPatterns();
+        if (shardPatterns is null || activeFeatures != features) return;
+        var layer = InputLayer!;
+        if (weightPanels.Length == 0) { weightPanels = new T[layer.PanelLength]; directionPanels = new T[layer.PanelLength]; }
+        var first = theta.AsSpan(0, layer.ParameterCount);
+        preparedWeights = layer.PackWeights(first, weightPanels) ? weightPanels : ReadOnlyMemory<T>.Empty;
+        preparedDirection = withDirection && layer.PackWeights(direction.AsSpan(0, layer.ParameterCount), directionPanels)
+            ? directionPanels : ReadOnlyMemory<T>.Empty;
+    }
+
+    /// <summary>Patterns of every shard of the data, unless they are too dense to gain from them (then none).</summary>
+    void FindPatterns()
+    {
+        sparseChecked = true;
+        if (InputLayer is null) return;
+        int width = Network.InputSize, shards = (Count + BatchSize - 1) / BatchSize;
+        var patterns = new ZeroPattern?[shards];
+        for (int s = 0; s < shards; s++)
+        {
+            int start = s * BatchSize, batch = Math.Min(BatchSize, Count - start);
+            patterns[s] = ZeroPattern.Build<T>(features.AsSpan(start * width, batch * width), batch, width, width);
+            if (patterns[s] is null && s == 0) return;
+        }
+        shardPatterns = patterns;
+    }
+
+    /// <summary>The zero pattern of a shard of the data (none for minibatches), or null.</summary>
+    ZeroPattern? PatternOf(int shard) => activeFeatures == features ? shardPatterns?[shard] : null;
+
+    void UsePanels(Engine.Workspace<T> ws)
+    {
+        ws.WeightPanels = preparedWeights;
+        ws.DirectionPanels = preparedDirection;
+    }
+}
