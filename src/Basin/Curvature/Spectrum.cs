@@ -62,7 +62,7 @@ public static class Spectrum
                     residual = Vectors.Norm(w);
                     break;
                 }
-                for (int i = 0; i < n; i++) v[i] = w[i] / norm;
+                System.Numerics.Tensors.TensorPrimitives.Divide(w, norm, v);
             }
             found.Add((lambda, v));
             residuals.Add(residual);
