@@ -46,7 +46,7 @@ internal static unsafe partial class Gemm
                     outs[r] = pc + (long)row * ldc;
                 }
                 for (int j = 0; j < main; j += nr)
-                    SparseTile(columns + start[t], start[t + 1] - start[t], rows, panels + (long)j * k, outs, j);
+                    Kernel512(start[t + 1] - start[t], new ListedColumns(columns + start[t]), rows, 1, panels + (long)j * k, nr, outs, j, false);
             }
         }
         if (main < n) Multiply(false, true, m, n - main, k, a, lda, b[(main * ldb)..], ldb, c[main..], ldc, false);
@@ -153,41 +153,5 @@ internal static unsafe partial class Gemm
         Store(tile, v, false, c50, c51, c52); tile += ldt;
         Store(tile, v, false, c60, c61, c62); tile += ldt;
         Store(tile, v, false, c70, c71, c72);
-    }
-
-    // Kernel512's 8 x (3 vectors) tile over a list of columns p, with its own row pointers for A and C.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void SparseTile<T>(ushort* columns, int count, T** rows, T* bp, T** outs, int j) where T : unmanaged, INumberBase<T>
-    {
-        T* a0 = rows[0], a1 = rows[1], a2 = rows[2], a3 = rows[3], a4 = rows[4], a5 = rows[5], a6 = rows[6], a7 = rows[7];
-        int v = Vector512<T>.Count, nr = 3 * v;
-        Vector512<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
-        Vector512<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
-        Vector512<T> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
-        Vector512<T> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
-        for (int q = 0; q < count; q++)
-        {
-            int p = columns[q];
-            T* bq = bp + p * nr;
-            var b0 = Vector512.Load(bq);
-            var b1 = Vector512.Load(bq + v);
-            var b2 = Vector512.Load(bq + 2 * v);
-            var x = Vector512.Create(a0[p]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01); c02 = Fma(x, b2, c02);
-            x = Vector512.Create(a1[p]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11); c12 = Fma(x, b2, c12);
-            x = Vector512.Create(a2[p]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21); c22 = Fma(x, b2, c22);
-            x = Vector512.Create(a3[p]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31); c32 = Fma(x, b2, c32);
-            x = Vector512.Create(a4[p]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41); c42 = Fma(x, b2, c42);
-            x = Vector512.Create(a5[p]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51); c52 = Fma(x, b2, c52);
-            x = Vector512.Create(a6[p]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61); c62 = Fma(x, b2, c62);
-            x = Vector512.Create(a7[p]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71); c72 = Fma(x, b2, c72);
-        }
-        Store(outs[0] + j, v, false, c00, c01, c02);
-        Store(outs[1] + j, v, false, c10, c11, c12);
-        Store(outs[2] + j, v, false, c20, c21, c22);
-        Store(outs[3] + j, v, false, c30, c31, c32);
-        Store(outs[4] + j, v, false, c40, c41, c42);
-        Store(outs[5] + j, v, false, c50, c51, c52);
-        Store(outs[6] + j, v, false, c60, c61, c62);
-        Store(outs[7] + j, v, false, c70, c71, c72);
     }
 }

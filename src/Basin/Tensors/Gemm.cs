@@ -278,11 +278,19 @@ internal static unsafe partial class Gemm
             }
         }
 
+        /// <summary>A full micro-tile: A element (r, p) at ap[r * rs + p * cs], C row r at cp + r * ldcTile.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         void Kernel(int kc, T* ap, int rs, int cs, T* bp, int bs, T* cp, int ldcTile, bool load)
         {
-            if (tile.Wide) Kernel512(kc, ap, rs, cs, bp, bs, cp, ldcTile, load);
-            else Kernel256(kc, ap, bp, cp, ldcTile, load);
+            if (!tile.Wide)
+            {
+                Kernel256(kc, ap, bp, cp, ldcTile, load);
+                return;
+            }
+            T** a = stackalloc T*[8];
+            T** c = stackalloc T*[8];
+            for (int r = 0; r < 8; r++) { a[r] = ap + r * rs; c[r] = cp + (long)r * ldcTile; }
+            Kernel512(kc, default(AllColumns), a, cs, bp, bs, c, 0, load);
         }
     }
 
@@ -310,24 +318,31 @@ internal static unsafe partial class Gemm
         return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
     }
 
+    /// <summary>Which columns p of A (rows of B) a micro-kernel runs over: all of [0, count), or a list (zeros skipped).</summary>
+    interface IColumns { nint At(int q); }
+    readonly struct AllColumns : IColumns { public nint At(int q) => q; }
+    readonly struct ListedColumns(ushort* list) : IColumns { public nint At(int q) => list[q]; }
+
     // 8 x (3 vectors) tile: 24 accumulators + 3 B vectors + 1 broadcast fit the 32 zmm registers.
+    // A row r is a[r] with element p at a[r][p * cs] (packed panels: cs = 8; rows in place: cs = 1); B row p is
+    // bp + p * bs (packed panels: bs = NR; in place: ldb); C row r is c[r] + j.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    // A element (r, p) is ap[r * rs + p * cs]: packed panels have (1, 8), in-place rows (lda, 1).
-    // B row p is bp[p * bs ..]: packed panels have bs = NR, in-place B rows bs = ldb.
-    static void Kernel512<T>(int kc, T* ap, int rs, int cs, T* bp, int bs, T* cp, int ldc, bool load) where T : unmanaged, INumberBase<T>
+    static void Kernel512<T, TColumns>(int count, TColumns columns, T** a, int cs, T* bp, int bs, T** c, int j, bool load)
+        where T : unmanaged, INumberBase<T> where TColumns : struct, IColumns
     {
-        T* a0 = ap, a1 = ap + rs, a2 = ap + 2 * rs, a3 = ap + 3 * rs, a4 = ap + 4 * rs, a5 = ap + 5 * rs, a6 = ap + 6 * rs, a7 = ap + 7 * rs;
-        nint off = 0;
+        T* a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
         int v = Vector512<T>.Count;
         Vector512<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector512<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
         Vector512<T> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
         Vector512<T> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
-        for (int p = 0; p < kc; p++)
+        for (int q = 0; q < count; q++)
         {
-            var b0 = Vector512.Load(bp);
-            var b1 = Vector512.Load(bp + v);
-            var b2 = Vector512.Load(bp + 2 * v);
+            nint p = columns.At(q), off = p * cs;
+            T* b = bp + p * bs;
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + v);
+            var b2 = Vector512.Load(b + 2 * v);
             var x = Vector512.Create(a0[off]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01); c02 = Fma(x, b2, c02);
             x = Vector512.Create(a1[off]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11); c12 = Fma(x, b2, c12);
             x = Vector512.Create(a2[off]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21); c22 = Fma(x, b2, c22);
@@ -336,17 +351,15 @@ internal static unsafe partial class Gemm
             x = Vector512.Create(a5[off]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51); c52 = Fma(x, b2, c52);
             x = Vector512.Create(a6[off]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61); c62 = Fma(x, b2, c62);
             x = Vector512.Create(a7[off]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71); c72 = Fma(x, b2, c72);
-            off += cs;
-            bp += bs;
         }
-        Store(cp, v, load, c00, c01, c02); cp += ldc;
-        Store(cp, v, load, c10, c11, c12); cp += ldc;
-        Store(cp, v, load, c20, c21, c22); cp += ldc;
-        Store(cp, v, load, c30, c31, c32); cp += ldc;
-        Store(cp, v, load, c40, c41, c42); cp += ldc;
-        Store(cp, v, load, c50, c51, c52); cp += ldc;
-        Store(cp, v, load, c60, c61, c62); cp += ldc;
-        Store(cp, v, load, c70, c71, c72);
+        Store(c[0] + j, v, load, c00, c01, c02);
+        Store(c[1] + j, v, load, c10, c11, c12);
+        Store(c[2] + j, v, load, c20, c21, c22);
+        Store(c[3] + j, v, load, c30, c31, c32);
+        Store(c[4] + j, v, load, c40, c41, c42);
+        Store(c[5] + j, v, load, c50, c51, c52);
+        Store(c[6] + j, v, load, c60, c61, c62);
+        Store(c[7] + j, v, load, c70, c71, c72);
     }
 
     // 8 x 1 vector tile for the last, narrow panel of B (row stride ldb): avoids computing padding columns.
