@@ -102,56 +102,29 @@ internal static unsafe partial class Gemm
         fixed (T* pa = a, pb = b, pc = c)
         fixed (int* start = pattern.BlockStart, rows = pattern.BlockRows)
         {
+            // A tile of C^T is a micro-kernel tile whose 8 "rows" are B's 8 columns (stride ldb along k) and whose
+            // "B" is A (row i at pa + i * lda), over only the listed rows i.
             T* tile = stackalloc T[block * nr];
+            T** columnsOfB = stackalloc T*[block];
+            T** tileRows = stackalloc T*[block];
+            for (int r = 0; r < block; r++) tileRows[r] = tile + r * nr;
             for (int q = 0; q < nMain / block; q++)
+            {
+                for (int r = 0; r < block; r++) columnsOfB[r] = pb + q * block + r;
                 for (int j = 0; j < mMain; j += nr)
                 {
-                    ColumnTile(rows + start[q], start[q + 1] - start[q], pa + j, lda, pb + q * block, ldb, tile, nr);
+                    Kernel512(start[q + 1] - start[q], new ListedRows(rows + start[q]), columnsOfB, ldb, pa + j, lda, tileRows, 0, false);
                     for (int col = 0; col < nr; col++)
                     {
                         T* to = pc + (long)(j + col) * ldc + q * block;
                         for (int r = 0; r < block; r++) to[r] = tile[r * nr + col];
                     }
                 }
+            }
         }
         if (nMain < n) Multiply(true, false, mMain, n - nMain, k, a, lda, b[nMain..], ldb, c[nMain..], ldc, false);
         if (mMain < m) Multiply(true, false, m - mMain, n, k, a[mMain..], lda, b, ldb, c[(mMain * ldc)..], ldc, false);
     }
 
     const int ColumnSparseMinRows = 128;
-
-    // An 8 x (3 vectors) tile of C^T: row r is column r of the 8 columns of B at bp, over the listed rows of A and B.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void ColumnTile<T>(int* rows, int count, T* ap, int lda, T* bp, int ldb, T* tile, int ldt) where T : unmanaged, INumberBase<T>
-    {
-        int v = Vector512<T>.Count;
-        Vector512<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
-        Vector512<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
-        Vector512<T> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
-        Vector512<T> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
-        for (int q = 0; q < count; q++)
-        {
-            long i = rows[q];
-            T* aq = ap + i * lda, x = bp + i * ldb;
-            var a0 = Vector512.Load(aq);
-            var a1 = Vector512.Load(aq + v);
-            var a2 = Vector512.Load(aq + 2 * v);
-            var s = Vector512.Create(x[0]); c00 = Fma(s, a0, c00); c01 = Fma(s, a1, c01); c02 = Fma(s, a2, c02);
-            s = Vector512.Create(x[1]); c10 = Fma(s, a0, c10); c11 = Fma(s, a1, c11); c12 = Fma(s, a2, c12);
-            s = Vector512.Create(x[2]); c20 = Fma(s, a0, c20); c21 = Fma(s, a1, c21); c22 = Fma(s, a2, c22);
-            s = Vector512.Create(x[3]); c30 = Fma(s, a0, c30); c31 = Fma(s, a1, c31); c32 = Fma(s, a2, c32);
-            s = Vector512.Create(x[4]); c40 = Fma(s, a0, c40); c41 = Fma(s, a1, c41); c42 = Fma(s, a2, c42);
-            s = Vector512.Create(x[5]); c50 = Fma(s, a0, c50); c51 = Fma(s, a1, c51); c52 = Fma(s, a2, c52);
-            s = Vector512.Create(x[6]); c60 = Fma(s, a0, c60); c61 = Fma(s, a1, c61); c62 = Fma(s, a2, c62);
-            s = Vector512.Create(x[7]); c70 = Fma(s, a0, c70); c71 = Fma(s, a1, c71); c72 = Fma(s, a2, c72);
-        }
-        Store(tile, v, false, c00, c01, c02); tile += ldt;
-        Store(tile, v, false, c10, c11, c12); tile += ldt;
-        Store(tile, v, false, c20, c21, c22); tile += ldt;
-        Store(tile, v, false, c30, c31, c32); tile += ldt;
-        Store(tile, v, false, c40, c41, c42); tile += ldt;
-        Store(tile, v, false, c50, c51, c52); tile += ldt;
-        Store(tile, v, false, c60, c61, c62); tile += ldt;
-        Store(tile, v, false, c70, c71, c72);
-    }
 }

@@ -322,6 +322,7 @@ internal static unsafe partial class Gemm
     interface IColumns { nint At(int q); }
     readonly struct AllColumns : IColumns { public nint At(int q) => q; }
     readonly struct ListedColumns(ushort* list) : IColumns { public nint At(int q) => list[q]; }
+    readonly struct ListedRows(int* list) : IColumns { public nint At(int q) => list[q]; }
 
     // 8 x (3 vectors) tile: 24 accumulators + 3 B vectors + 1 broadcast fit the 32 zmm registers.
     // A row r is a[r] with element p at a[r][p * cs] (packed panels: cs = 8; rows in place: cs = 1); B row p is
