@@ -51,10 +51,9 @@ public static class Spectrum
                 // The pair reported is (v . Hv, v) with ||Hv - lambda v||: no extra product after the last iteration.
                 Deflated(op, found, v, w);
                 products++;
-                double next = Vectors.Dot(v, w);
+                var (next, norm) = Vectors.DotAndNorm(v, w);
                 bool done = Math.Abs(next - lambda) <= tol * Math.Abs(next) || it == maxIterations - 1;
                 lambda = next;
-                double norm = Vectors.Norm(w);
                 if (norm == 0) { residual = 0; break; }
                 if (done)
                 {

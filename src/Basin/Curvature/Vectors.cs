@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Basin.Tensors;
 
 namespace Basin.Curvature;
@@ -8,6 +9,24 @@ internal static class Vectors
 {
     public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => TensorPrimitives.Dot(a, b);
     public static double Norm(ReadOnlySpan<double> a) => Math.Sqrt(Dot(a, a));
+
+    /// <summary>(a . b, ||b||) in one pass over both.</summary>
+    public static (double Dot, double Norm) DotAndNorm(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        int v = Vector512<double>.Count, i = 0;
+        var dot = Vector512<double>.Zero;
+        var square = Vector512<double>.Zero;
+        for (; i <= b.Length - v; i += v)
+        {
+            var x = Vector512.Create(a.Slice(i, v));
+            var y = Vector512.Create(b.Slice(i, v));
+            dot = Vector512.FusedMultiplyAdd(x, y, dot);
+            square = Vector512.FusedMultiplyAdd(y, y, square);
+        }
+        double d = Vector512.Sum(dot), s = Vector512.Sum(square);
+        for (; i < b.Length; i++) { d += a[i] * b[i]; s += b[i] * b[i]; }
+        return (d, Math.Sqrt(s));
+    }
 
     /// <summary>y += c x.</summary>
     public static void Axpy(double c, ReadOnlySpan<double> x, Span<double> y) => TensorPrimitives.MultiplyAdd(x, c, y, y);

@@ -15,15 +15,15 @@ public sealed partial class Objective<T>
 
     Linear<T>? InputLayer => Network.Layers.Length > 0 ? Network.Layers[0] as Linear<T> : null;
 
-    /// <summary>Before a pass: patterns on first use, then the packed weights for this theta (and direction).</summary>
-    void PrepareSparseInput(bool withDirection)
+    /// <summary>Before a pass: patterns on first use, then the packed weights for this theta and the direction.</summary>
+    void PrepareSparseInput(bool withWeights, bool withDirection)
     {
         if (!sparseChecked) FindPatterns();
         if (shardPatterns is null || activeFeatures != features) return;
         var layer = InputLayer!;
         if (weightPanels.Length == 0) { weightPanels = new T[layer.PanelLength]; directionPanels = new T[layer.PanelLength]; }
         var first = theta.AsSpan(0, layer.ParameterCount);
-        preparedWeights = layer.PackWeights(first, weightPanels) ? weightPanels : ReadOnlyMemory<T>.Empty;
+        preparedWeights = withWeights && layer.PackWeights(first, weightPanels) ? weightPanels : ReadOnlyMemory<T>.Empty;
         preparedDirection = withDirection && layer.PackWeights(direction.AsSpan(0, layer.ParameterCount), directionPanels)
             ? directionPanels : ReadOnlyMemory<T>.Empty;
     }

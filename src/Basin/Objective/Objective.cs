@@ -164,10 +164,12 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             CheckLength(result, "result");
             for (int s = 0; s < WaveSize; s++) shardVectors[s] ??= new T[Dimension];
         }
-        PrepareSparseInput(pass is not (Pass.Loss or Pass.Gradient));
         double total = 0;
         long correct = 0;
         var kept = pass is Pass.HessianVector || quadratic ? Linearization(theta) : null;
+        // A kept linearization that is complete runs no forward pass, so theta's weights need no packing.
+        PrepareSparseInput(withWeights: kept is null || Array.IndexOf(linearizedShards!, false) >= 0,
+            withDirection: pass is not (Pass.Loss or Pass.Gradient));
         // Vector passes keep one buffer per shard of a wave; the loss pass needs none and runs as one wave.
         int waveSize = vector ? WaveSize : Shards;
         for (int wave = 0; wave < Shards; wave += waveSize)
