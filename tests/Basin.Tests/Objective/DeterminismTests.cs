@@ -33,4 +33,9 @@ public class DeterminismTests
     [Fact]
     public void One_and_two_threads_give_identical_bits_float64() =>
         SameBits<double>("linear(6,5),softplus,linear(5,3)", [6]);
+
+    [Fact]
+    public void One_and_two_threads_give_identical_bits_when_the_reduction_is_split() =>
+        // 20,403 parameters: more than one chunk of the shard reduction, so the two threads share it out.
+        SameBits<float>("linear(200,100),relu,linear(100,3)", [200]);
 }
