@@ -14,7 +14,7 @@ public sealed class Adam<T>(double beta1 = 0.9, double beta2 = 0.999, double eps
 
     public override string Describe() => $"adam(betas=({beta1},{beta2}), eps={eps}{(weightDecay != 0 ? $", weight_decay={weightDecay}" : "")})";
 
-    public override void Step(Span<T> theta, ReadOnlySpan<T> gradient, double learningRate)
+    public override unsafe void Step(Span<T> theta, ReadOnlySpan<T> gradient, double learningRate)
     {
         m ??= new T[theta.Length];
         v ??= new T[theta.Length];
@@ -22,13 +22,21 @@ public sealed class Adam<T>(double beta1 = 0.9, double beta2 = 0.999, double eps
         double c1 = 1 - Math.Pow(beta1, Steps), c2 = Math.Sqrt(1 - Math.Pow(beta2, Steps));
         T b1 = T.CreateChecked(beta1), b2 = T.CreateChecked(beta2), a1 = T.CreateChecked(1 - beta1), a2 = T.CreateChecked(1 - beta2);
         T wd = T.CreateChecked(weightDecay), e = T.CreateChecked(eps), rootC2 = T.CreateChecked(c2), step = T.CreateChecked(-learningRate / c1);
-        for (int i = 0; i < theta.Length; i++)
+        fixed (T* pt = theta, pg = gradient)
         {
-            T g = weightDecay != 0 ? gradient[i] + wd * theta[i] : gradient[i];
-            m[i] = m[i] * b1 + a1 * g;
-            v[i] = v[i] * b2 + a2 * g * g;
-            T denom = T.Sqrt(v[i]) / rootC2 + e;
-            theta[i] += step * (m[i] / denom);
+            nint thetaAt = (nint)pt, gradientAt = (nint)pg;
+            ForChunks(theta.Length, (from, length) =>
+            {
+                T* th = (T*)thetaAt, gr = (T*)gradientAt;
+                for (int i = from; i < from + length; i++)
+                {
+                    T g = weightDecay != 0 ? gr[i] + wd * th[i] : gr[i];
+                    m[i] = m[i] * b1 + a1 * g;
+                    v[i] = v[i] * b2 + a2 * g * g;
+                    T denom = T.Sqrt(v[i]) / rootC2 + e;
+                    th[i] += step * (m[i] / denom);
+                }
+            });
         }
     }
 

@@ -29,29 +29,43 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
     public override string Describe() =>
         $"sgd(momentum={Momentum}{(Nesterov ? ", nesterov" : "")}{(WeightDecay != 0 ? $", weight_decay={WeightDecay}" : "")})";
 
-    public override void Step(Span<T> theta, ReadOnlySpan<T> gradient, double learningRate)
+    public override unsafe void Step(Span<T> theta, ReadOnlySpan<T> gradient, double learningRate)
     {
-        T mu = T.CreateChecked(Momentum), step = T.CreateChecked(-learningRate);
-        ReadOnlySpan<T> d = gradient;
-        if (WeightDecay != 0)
+        T mu = T.CreateChecked(Momentum), step = T.CreateChecked(-learningRate), wd = T.CreateChecked(WeightDecay);
+        int n = theta.Length;
+        if (WeightDecay != 0) decayed ??= new T[n];
+        bool firstStep = buffer is null;
+        if (Momentum != 0) buffer ??= new T[n];
+        if (Nesterov) nesterov ??= new T[n];
+        fixed (T* pt = theta, pg = gradient)
         {
-            decayed ??= new T[theta.Length];
-            TensorPrimitives.MultiplyAdd(theta, T.CreateChecked(WeightDecay), gradient, decayed);
-            d = decayed;
-        }
-        if (Momentum != 0)
-        {
-            if (buffer is null) buffer = d.ToArray();
-            else TensorPrimitives.MultiplyAdd(buffer, mu, d, buffer);
-            if (Nesterov)
+            nint thetaAt = (nint)pt, gradientAt = (nint)pg;
+            ForChunks(n, (from, length) =>
             {
-                nesterov ??= new T[theta.Length];
-                TensorPrimitives.MultiplyAdd(buffer, mu, d, nesterov);
-                d = nesterov;
-            }
-            else d = buffer;
+                var th = new Span<T>((T*)thetaAt + from, length);
+                ReadOnlySpan<T> d = new ReadOnlySpan<T>((T*)gradientAt + from, length);
+                if (WeightDecay != 0)
+                {
+                    var decay = decayed.AsSpan(from, length);
+                    TensorPrimitives.MultiplyAdd(th, wd, d, decay);
+                    d = decay;
+                }
+                if (Momentum != 0)
+                {
+                    var b = buffer.AsSpan(from, length);
+                    if (firstStep) d.CopyTo(b);
+                    else TensorPrimitives.MultiplyAdd(b, mu, d, b);
+                    if (Nesterov)
+                    {
+                        var look = nesterov.AsSpan(from, length);
+                        TensorPrimitives.MultiplyAdd(b, mu, d, look);
+                        d = look;
+                    }
+                    else d = b;
+                }
+                TensorPrimitives.FusedMultiplyAdd(d, step, th, th);
+            });
         }
-        TensorPrimitives.FusedMultiplyAdd(d, step, theta, theta);
         Steps++;
     }
 

@@ -48,12 +48,17 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public long PlannedSteps => config.Steps ?? (long)config.Epochs!.Value * batchesPerEpoch;
 
-    Optimizer<T> CreateOptimizer() => config.Optimizer switch
+    Optimizer<T> CreateOptimizer()
     {
-        "sgd" or "gd" => new Sgd<T>(config.Momentum, config.Nesterov, config.WeightDecay),
-        "adam" => new Adam<T>(config.Beta1, config.Beta2, config.Eps, config.WeightDecay),
-        _ => throw new BasinException("--optimizer", $"unknown optimizer '{config.Optimizer}'", "use sgd, gd (full batch) or adam"),
-    };
+        Optimizer<T> optimizer = config.Optimizer switch
+        {
+            "sgd" or "gd" => new Sgd<T>(config.Momentum, config.Nesterov, config.WeightDecay),
+            "adam" => new Adam<T>(config.Beta1, config.Beta2, config.Eps, config.WeightDecay),
+            _ => throw new BasinException("--optimizer", $"unknown optimizer '{config.Optimizer}'", "use sgd, gd (full batch) or adam"),
+        };
+        optimizer.Threads = minibatch.Threads;
+        return optimizer;
+    }
 
     int[] Permutation(int epoch)
     {

@@ -89,4 +89,31 @@ public class OptimizerTests
             if (!t.IsBias) Assert.True(values.Max() > 0.8 / Math.Sqrt(fanIn));
         }
     }
+
+    [Fact]
+    public void Updates_on_two_threads_equal_one_thread_bit_for_bit_and_the_elementwise_rule()
+    {
+        // 40,000 parameters: three chunks shared out to the team. Also checked against the rule written per element.
+        int n = 40_000;
+        var g = TestNets.RandomVector<float>(n, 1);
+        foreach (var make in new Func<Optimizer<float>>[] { () => new Sgd<float>(0.9, true, 0.01), () => new Adam<float>(weightDecay: 0.01) })
+        {
+            var (one, two) = (make(), make());
+            one.Threads = 1;
+            two.Threads = 2;
+            var a = TestNets.RandomVector<float>(n, 2);
+            var b = (float[])a.Clone();
+            for (int t = 0; t < 3; t++) { one.Step(a, g, 0.1); two.Step(b, g, 0.1); }
+            Assert.Equal(a, b);
+        }
+        // SGD with Nesterov momentum and weight decay, PyTorch's rule, for coordinate 12,345 after two steps.
+        var sgd = new Sgd<float>(0.9, true, 0.01) { Threads = 2 };
+        var x = TestNets.RandomVector<float>(n, 3);
+        double x0 = x[12_345], gi = g[12_345];
+        sgd.Step(x, g, 0.1);
+        sgd.Step(x, g, 0.1);
+        double d1 = gi + 0.01 * x0, b1 = d1, x1 = x0 - 0.1 * (d1 + 0.9 * b1);
+        double d2 = gi + 0.01 * x1, b2 = 0.9 * b1 + d2, x2 = x1 - 0.1 * (d2 + 0.9 * b2);
+        Assert.Equal(x2, x[12_345], 1e-5);
+    }
 }
