@@ -27,6 +27,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     Targets<T> activeTargets;
     int activeCount;
     T[] batchFeatures = [];
+    int[] batchIndices = [];
     int[]? batchLabels;
     T[]? batchValues;
     readonly Workspace<T>[] workspaces;
@@ -111,12 +112,12 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             batchLabels = Data.Labels is null ? null : new int[n];
             batchValues = targets.Values is null ? null : new T[n * targets.Width];
         }
+        if (batchIndices.Length < n) batchIndices = new int[n];
         for (int i = 0; i < n; i++)
         {
             int e = indices[i];
-            features.AsSpan(e * width, width).CopyTo(batchFeatures.AsSpan(i * width, width));
-            if (batchLabels is not null) batchLabels[i] = Data.Labels![e];
-            if (batchValues is not null) targets.Values.AsSpan(e * targets.Width, targets.Width).CopyTo(batchValues.AsSpan(i * targets.Width));
+            if ((uint)e >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), $"example {e} of {Count}");
+            batchIndices[i] = e;
         }
         activeFeatures = batchFeatures;
         activeTargets = new Targets<T>(batchLabels, batchValues, targets.Width);
@@ -320,11 +321,28 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     void ForwardLoss(int shard, int start, int batch, Workspace<T> ws, Span<T> dz)
     {
         int width = Network.OutputSize;
+        if (activeFeatures != features) GatherMinibatch(start, batch);
         UsePanels(ws);
         Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws, PatternOf(shard));
         var z = ws.Output(batch);
         shardSum[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
         shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);
+    }
+
+    /// <summary>
+    /// Copies examples [start, start + batch) of the minibatch into the batch buffers: each shard gathers its own rows,
+    /// on its own thread (random rows of a large set are a memory-latency-bound copy).
+    /// </summary>
+    void GatherMinibatch(int start, int batch)
+    {
+        int width = Network.InputSize;
+        for (int i = start; i < start + batch; i++)
+        {
+            int e = batchIndices[i];
+            features.AsSpan(e * width, width).CopyTo(batchFeatures.AsSpan(i * width, width));
+            if (batchLabels is not null) batchLabels[i] = Data.Labels![e];
+            if (batchValues is not null) targets.Values.AsSpan(e * targets.Width, targets.Width).CopyTo(batchValues.AsSpan(i * targets.Width));
+        }
     }
 
     void Shard(Pass pass, int shard, int slot, Workspace<T> ws)
