@@ -198,7 +198,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
                 total += shardSum[first + s];
                 correct += shardCorrect[first + s];
             }
-            if (vector) Reduce(pass, first, count, last: wave + waveSize >= Shards);
+            if (vector) Reduce(pass, first, count, last: wave + waveSize >= Shards, result);
         }
         double n = activeCount;
         double l = total / n;
@@ -210,43 +210,44 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             foreach (var w in this.theta) sq += double.CreateTruncating(w * w);
             l += 0.5 * L2 * sq;
         }
-        if (vector) reduced.CopyTo(result);
         return (l, correct);
     }
 
     const int ReduceChunk = 16384;
-    T[] reduced = [];
 
     /// <summary>
-    /// reduced (+)= a wave's shard vectors in shard order, then after the last wave the 1/N scale and the l2 term, in
+    /// result (+)= a wave's shard vectors in shard order, then after the last wave the 1/N scale and the l2 term, in
     /// fixed chunks of elements shared out to the team. Every element sees the same operations whichever thread
     /// takes its chunk, so the bits do not depend on the thread count.
     /// </summary>
-    void Reduce(Pass pass, int first, int count, bool last)
+    unsafe void Reduce(Pass pass, int first, int count, bool last, Span<T> result)
     {
-        if (reduced.Length != Dimension) reduced = new T[Dimension];
         int chunks = (Dimension + ReduceChunk - 1) / ReduceChunk, threads = Math.Min(Threads, chunks);
         T scale = T.One / T.CreateChecked(activeCount), l2 = T.CreateChecked(L2);
         var l2Of = pass == Pass.Gradient ? theta : direction;
-        void Chunks(int t)
+        fixed (T* pr = result)
         {
-            for (int c = t; c < chunks; c += threads)
+            nint resultAt = (nint)pr;
+            void Chunks(int t)
             {
-                int lo = c * ReduceChunk, length = Math.Min(ReduceChunk, Dimension - lo);
-                var r = reduced.AsSpan(lo, length);
-                for (int s = 0; s < count; s++)
+                for (int c = t; c < chunks; c += threads)
                 {
-                    var v = shardVectors[s].AsSpan(lo, length);
-                    if (first + s == 0) v.CopyTo(r);
-                    else TensorPrimitives.Add(r, v, r);
+                    int lo = c * ReduceChunk, length = Math.Min(ReduceChunk, Dimension - lo);
+                    var r = new Span<T>((T*)resultAt + lo, length);
+                    for (int s = 0; s < count; s++)
+                    {
+                        var v = shardVectors[s].AsSpan(lo, length);
+                        if (first + s == 0) v.CopyTo(r);
+                        else TensorPrimitives.Add(r, v, r);
+                    }
+                    if (!last) continue;
+                    TensorPrimitives.Multiply(r, scale, r);
+                    if (L2 != 0) TensorPrimitives.MultiplyAdd(l2Of.AsSpan(lo, length), l2, r, r);
                 }
-                if (!last) continue;
-                TensorPrimitives.Multiply(r, scale, r);
-                if (L2 != 0) TensorPrimitives.MultiplyAdd(l2Of.AsSpan(lo, length), l2, r, r);
             }
+            if (threads == 1) Chunks(0);
+            else WorkerTeam.Run(threads, Chunks);
         }
-        if (threads == 1) Chunks(0);
-        else WorkerTeam.Run(threads, Chunks);
     }
 
     // Hessian-vector products at one theta (Lanczos, Hutchinson, power iteration) share the forward activations
