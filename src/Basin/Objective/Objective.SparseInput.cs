@@ -4,11 +4,13 @@ using Basin.Tensors;
 namespace Basin.Objective;
 
 // A first linear layer on data with many zeros (images on a blank background) skips them: every shard of the data
-// gets a ZeroPattern once, and each pass packs the layer's weights (and the direction's) once for all its shards.
+// gets a ZeroPattern once, from the second pass over the whole set on (finding them costs about one dense pass, so a
+// single evaluation never pays for it), and each pass packs the layer's weights (and the direction's) once for all its shards.
 // Minibatches (SGD) stay dense: arranging a pattern per minibatch cost what its products saved (measured).
 public sealed partial class Objective<T>
 {
     bool sparseChecked;
+    int passes;
     ZeroPattern?[]? shardPatterns;
     T[] weightPanels = [], directionPanels = [];
     ReadOnlyMemory<T> preparedWeights, preparedDirection;
@@ -18,8 +20,14 @@ public sealed partial class Objective<T>
     /// <summary>Before a pass: patterns on first use, then the packed weights for this theta and the direction.</summary>
     void PrepareSparseInput(bool withWeights, bool withDirection)
     {
-        if (!sparseChecked) FindPatterns();
-        if (shardPatterns is null || activeFeatures != features) return;
+        preparedWeights = preparedDirection = ReadOnlyMemory<T>.Empty;
+        if (activeFeatures != features) return;
+        if (!sparseChecked)
+        {
+            if (++passes < 2) return;
+            FindPatterns();
+        }
+        if (shardPatterns is null) return;
         var layer = InputLayer!;
         if (weightPanels.Length == 0) { weightPanels = new T[layer.PanelLength]; directionPanels = new T[layer.PanelLength]; }
         var first = theta.AsSpan(0, layer.ParameterCount);
@@ -28,19 +36,21 @@ public sealed partial class Objective<T>
             ? directionPanels : ReadOnlyMemory<T>.Empty;
     }
 
-    /// <summary>Patterns of every shard of the data, unless they are too dense to gain from them (then none).</summary>
+    /// <summary>Patterns of every shard of the data (on the team), unless the first is too dense to gain (then none).</summary>
     void FindPatterns()
     {
         sparseChecked = true;
         if (InputLayer is null) return;
         int width = Network.InputSize, shards = (Count + BatchSize - 1) / BatchSize;
-        var patterns = new ZeroPattern?[shards];
-        for (int s = 0; s < shards; s++)
+        ZeroPattern? Of(int s)
         {
             int start = s * BatchSize, batch = Math.Min(BatchSize, Count - start);
-            patterns[s] = ZeroPattern.Build<T>(features.AsSpan(start * width, batch * width), batch, width, width);
-            if (patterns[s] is null && s == 0) return;
+            return ZeroPattern.Build<T>(features.AsSpan(start * width, batch * width), batch, width, width);
         }
+        var patterns = new ZeroPattern?[shards];
+        if ((patterns[0] = Of(0)) is null) return;
+        int threads = Math.Min(Threads, shards - 1);
+        if (threads > 0) WorkerTeam.Run(threads, t => { for (int s = 1 + t; s < shards; s += threads) patterns[s] = Of(s); });
         shardPatterns = patterns;
     }
 

@@ -58,11 +58,12 @@ internal sealed class ZeroPattern
         }
         Array.Sort(keys, order);
         var tileStart = new int[tiles + 1];
-        var columns = new List<ushort>(tiles * k);
+        var columns = new ushort[tiles * k];
+        int used = 0;
         Span<ulong> union = stackalloc ulong[words];
         for (int t = 0; t < tiles; t++)
         {
-            tileStart[t] = columns.Count;
+            tileStart[t] = used;
             union.Clear();
             for (int i = t * TileRows; i < Math.Min(rows, (t + 1) * TileRows); i++)
             {
@@ -71,23 +72,26 @@ internal sealed class ZeroPattern
             }
             for (int w = 0; w < words; w++)
                 for (ulong bits = union[w]; bits != 0; bits &= bits - 1)
-                    columns.Add((ushort)(w * 64 + BitOperations.TrailingZeroCount(bits)));
+                    columns[used++] = (ushort)(w * 64 + BitOperations.TrailingZeroCount(bits));
         }
-        tileStart[tiles] = columns.Count;
-        double active = (double)columns.Count / ((long)tiles * k);
+        tileStart[tiles] = used;
+        double active = (double)used / ((long)tiles * k);
         if (active > MaxActiveFraction) return null;
+        // Rows by block of 8 columns (one byte of a mask): count, then place, row by row so each list ascends.
         var blockStart = new int[blocks + 1];
-        var blockRows = new List<int>(blocks * rows);
-        for (int b = 0; b < blocks; b++)
-        {
-            blockStart[b] = blockRows.Count;
-            int bit = b * TileRows;
-            for (int r = 0; r < rows; r++)
-                if ((masks[r * words + (bit >> 6)] >> (bit & 63) & 0xFF) != 0) blockRows.Add(r);
-        }
-        blockStart[blocks] = blockRows.Count;
-        return new ZeroPattern(rows, active, order, tileStart, columns.ToArray(), blockStart, blockRows.ToArray());
+        for (int r = 0; r < rows; r++)
+            for (int b = 0; b < blocks; b++)
+                if (MaskByte(masks, r * words, b) != 0) blockStart[b + 1]++;
+        for (int b = 0; b < blocks; b++) blockStart[b + 1] += blockStart[b];
+        var blockRows = new int[blockStart[blocks]];
+        var next = blockStart[..blocks];
+        for (int r = 0; r < rows; r++)
+            for (int b = 0; b < blocks; b++)
+                if (MaskByte(masks, r * words, b) != 0) blockRows[next[b]++] = r;
+        return new ZeroPattern(rows, active, order, tileStart, columns[..used], blockStart, blockRows);
     }
+
+    static ulong MaskByte(ulong[] masks, int row, int block) => masks[row + (block >> 3)] >> ((block & 7) * 8) & 0xFF;
 
     /// <summary>Sets bit p of mask for every nonzero row[p], a vector of comparisons at a time.</summary>
     static void Mark<T>(ReadOnlySpan<T> row, Span<ulong> mask) where T : unmanaged, IFloatingPointIeee754<T>
