@@ -290,6 +290,8 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             Network.Backward(theta, batch, ws, Span<T>.Empty);
             linearizedShards[shard] = true;
         }
+        // The shard's zero pattern may have been found after its linearization was kept.
+        ws.SetInput(ws.Input, PatternOf(shard));
         UsePanels(ws);
         Network.ForwardR(theta, direction, batch, ws);
         if (pass != Pass.HessianVector)
