@@ -213,40 +213,30 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         return (l, correct);
     }
 
-    const int ReduceChunk = 16384;
-
     /// <summary>
     /// result (+)= a wave's shard vectors in shard order, then after the last wave the 1/N scale and the l2 term, in
-    /// fixed chunks of elements shared out to the team. Every element sees the same operations whichever thread
-    /// takes its chunk, so the bits do not depend on the thread count.
+    /// fixed chunks of elements shared out to the team, so the bits do not depend on the thread count.
     /// </summary>
     unsafe void Reduce(Pass pass, int first, int count, bool last, Span<T> result)
     {
-        int chunks = (Dimension + ReduceChunk - 1) / ReduceChunk, threads = Math.Min(Threads, chunks);
         T scale = T.One / T.CreateChecked(activeCount), l2 = T.CreateChecked(L2);
         var l2Of = pass == Pass.Gradient ? theta : direction;
         fixed (T* pr = result)
         {
             nint resultAt = (nint)pr;
-            void Chunks(int t)
+            WorkerTeam.ForChunks(Dimension, Threads, (lo, length) =>
             {
-                for (int c = t; c < chunks; c += threads)
+                var r = new Span<T>((T*)resultAt + lo, length);
+                for (int s = 0; s < count; s++)
                 {
-                    int lo = c * ReduceChunk, length = Math.Min(ReduceChunk, Dimension - lo);
-                    var r = new Span<T>((T*)resultAt + lo, length);
-                    for (int s = 0; s < count; s++)
-                    {
-                        var v = shardVectors[s].AsSpan(lo, length);
-                        if (first + s == 0) v.CopyTo(r);
-                        else TensorPrimitives.Add(r, v, r);
-                    }
-                    if (!last) continue;
-                    TensorPrimitives.Multiply(r, scale, r);
-                    if (L2 != 0) TensorPrimitives.MultiplyAdd(l2Of.AsSpan(lo, length), l2, r, r);
+                    var v = shardVectors[s].AsSpan(lo, length);
+                    if (first + s == 0) v.CopyTo(r);
+                    else TensorPrimitives.Add(r, v, r);
                 }
-            }
-            if (threads == 1) Chunks(0);
-            else WorkerTeam.Run(threads, Chunks);
+                if (!last) return;
+                TensorPrimitives.Multiply(r, scale, r);
+                if (L2 != 0) TensorPrimitives.MultiplyAdd(l2Of.AsSpan(lo, length), l2, r, r);
+            });
         }
     }
 

@@ -65,4 +65,22 @@ internal static class WorkerTeam
             Monitor.Exit(Gate);
         }
     }
+
+    const int Chunk = 16384;
+
+    /// <summary>
+    /// Runs body(from, length) over fixed chunks of [0, length), shared out to up to <paramref name="parallelism"/>
+    /// workers. Which worker takes a chunk never changes what the chunk computes, so element-wise work gives the same
+    /// bits for any thread count.
+    /// </summary>
+    public static void ForChunks(int length, int parallelism, Action<int, int> body)
+    {
+        int chunks = (length + Chunk - 1) / Chunk, threads = Math.Clamp(parallelism, 1, Math.Max(chunks, 1));
+        void Chunks(int t)
+        {
+            for (int c = t; c < chunks; c += threads) body(c * Chunk, Math.Min(Chunk, length - c * Chunk));
+        }
+        if (threads == 1) Chunks(0);
+        else Run(threads, Chunks);
+    }
 }

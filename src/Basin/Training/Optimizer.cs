@@ -14,20 +14,9 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Threads an update may use (0: all cores); updates go element by element, so the bits do not depend on it.</summary>
     public int Threads { get; set; }
 
-    const int Chunk = 16384;
-
-    /// <summary>Runs update(from, length) over fixed chunks of [0, length), shared out to the worker team.</summary>
-    protected void ForChunks(int length, Action<int, int> update)
-    {
-        int chunks = (length + Chunk - 1) / Chunk;
-        int threads = Math.Min(Threads <= 0 ? Environment.ProcessorCount : Threads, chunks);
-        void Chunks(int t)
-        {
-            for (int c = t; c < chunks; c += Math.Max(threads, 1)) update(c * Chunk, Math.Min(Chunk, length - c * Chunk));
-        }
-        if (threads <= 1) Chunks(0);
-        else Objective.WorkerTeam.Run(threads, Chunks);
-    }
+    /// <summary>Runs update(from, length) over fixed chunks of [0, length) on the worker team.</summary>
+    protected void ForChunks(int length, Action<int, int> update) =>
+        Objective.WorkerTeam.ForChunks(length, Threads <= 0 ? Environment.ProcessorCount : Threads, update);
 
     public abstract void Step(Span<T> theta, ReadOnlySpan<T> gradient, double learningRate);
 
