@@ -129,6 +129,9 @@ internal static unsafe partial class Gemm
             int mcMax = Math.Min((m + mr - 1) / mr * mr, MC);
             int ncMax = Math.Min((j1 - j0 + nr - 1) / nr * nr, nc);
             T* tileBuf = stackalloc T[mr * nr];
+            // Row pointers of the micro-tile's A and C, filled per tile (the micro-kernel takes rows, not strides).
+            T** aRows = stackalloc T*[8];
+            T** cRows = stackalloc T*[8];
             fixed (T* pA = PackBuffers<T>.A(mcMax * kcMax + 64), pB = PackBuffers<T>.B(ncMax * kcMax + 64))
             {
                 T* alignedA = Align(pA), alignedB = Align(pB);
@@ -163,14 +166,14 @@ internal static unsafe partial class Gemm
                                     else if (direct) { aPanel = alignedA; PackA(alignedA, ic + ir, rows, pc, kcb); }
                                     T* cTile = c + (long)(ic + ir) * ldc + jc + jr;
                                     if (rows == mr && cols == nr)
-                                        Kernel(kcb, aPanel, rs, cs, bPanel, bs, cTile, ldc, load);
+                                        Kernel(kcb, aPanel, rs, cs, bPanel, bs, cTile, ldc, load, aRows, cRows);
                                     else
                                     {
                                         if (tile.Wide && cols <= 2 * Vector512<T>.Count)
                                             for (int q = 0; q < cols; q += Vector512<T>.Count)
                                                 Kernel512Narrow(kcb, aPanel, rs, cs, bPanel + q, bs, tileBuf + q, nr);
                                         else
-                                            Kernel(kcb, aPanel, rs, cs, bPanel, bs, tileBuf, nr, false);
+                                            Kernel(kcb, aPanel, rs, cs, bPanel, bs, tileBuf, nr, false, aRows, cRows);
                                         for (int i = 0; i < rows; i++)
                                         {
                                             var from = new ReadOnlySpan<T>(tileBuf + i * nr, cols);
@@ -280,15 +283,13 @@ internal static unsafe partial class Gemm
 
         /// <summary>A full micro-tile: A element (r, p) at ap[r * rs + p * cs], C row r at cp + r * ldcTile.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        void Kernel(int kc, T* ap, int rs, int cs, T* bp, int bs, T* cp, int ldcTile, bool load)
+        void Kernel(int kc, T* ap, int rs, int cs, T* bp, int bs, T* cp, int ldcTile, bool load, T** a, T** c)
         {
             if (!tile.Wide)
             {
                 Kernel256(kc, ap, bp, cp, ldcTile, load);
                 return;
             }
-            T** a = stackalloc T*[8];
-            T** c = stackalloc T*[8];
             for (int r = 0; r < 8; r++) { a[r] = ap + r * rs; c[r] = cp + (long)r * ldcTile; }
             Kernel512(kc, default(AllColumns), a, cs, bp, bs, c, 0, load);
         }
