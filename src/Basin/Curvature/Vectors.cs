@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.Intrinsics;
 using Basin.Tensors;
 
 namespace Basin.Curvature;
@@ -13,17 +12,17 @@ internal static class Vectors
     /// <summary>(a . b, ||b||) in one pass over both.</summary>
     public static (double Dot, double Norm) DotAndNorm(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
-        int v = Vector512<double>.Count, i = 0;
-        var dot = Vector512<double>.Zero;
-        var square = Vector512<double>.Zero;
+        int v = System.Numerics.Vector<double>.Count, i = 0;
+        var dot = System.Numerics.Vector<double>.Zero;
+        var square = System.Numerics.Vector<double>.Zero;
         for (; i <= b.Length - v; i += v)
         {
-            var x = Vector512.Create(a.Slice(i, v));
-            var y = Vector512.Create(b.Slice(i, v));
-            dot = Vector512.FusedMultiplyAdd(x, y, dot);
-            square = Vector512.FusedMultiplyAdd(y, y, square);
+            var x = new System.Numerics.Vector<double>(a.Slice(i, v));
+            var y = new System.Numerics.Vector<double>(b.Slice(i, v));
+            dot = System.Numerics.Vector.FusedMultiplyAdd(x, y, dot);
+            square = System.Numerics.Vector.FusedMultiplyAdd(y, y, square);
         }
-        double d = Vector512.Sum(dot), s = Vector512.Sum(square);
+        double d = System.Numerics.Vector.Sum(dot), s = System.Numerics.Vector.Sum(square);
         for (; i < b.Length; i++) { d += a[i] * b[i]; s += b[i] * b[i]; }
         return (d, Math.Sqrt(s));
     }
