@@ -62,7 +62,6 @@ internal static class ExperimentCommand
                 Path.Combine(dir, "loss"), "Training loss (log scale): a straight line is a linear rate", "step", "log10 loss");
             TrajectoryPlot.SaveCurves(result.Runs.Select(x => ($"{x.Start} start", x.Balancedness)).ToList(),
                 Path.Combine(dir, "balancedness"), "Balancedness max_j ||W_{j+1}^T W_{j+1} - W_j W_j^T||_F", "step", "balancedness");
-            static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
             int half = Math.Min(t, 20);
             double rate = Math.Log(balanced.Loss[half] / balanced.Loss[0]) / half;
             var claims = new (string, string, bool)[]
@@ -80,16 +79,15 @@ internal static class ExperimentCommand
                 ["title"] = "Deep linear networks: balancedness and linear convergence",
                 ["paper"] = Paper("deep-linear"),
                 ["settings"] = new JsonObject { ["depth"] = n, ["width"] = d, ["steps"] = t, ["learning_rate"] = r.GetValue(lr), ["seed"] = r.GetValue(seed), ["quick"] = q },
-                ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
+                ["claims"] = ClaimsJson(claims),
                 ["loss"] = new JsonObject(result.Runs.Select(x => new KeyValuePair<string, JsonNode?>(x.Start, new JsonArray(x.Loss.Select(v => (JsonNode)v).ToArray())))),
                 ["balancedness"] = new JsonObject(result.Runs.Select(x => new KeyValuePair<string, JsonNode?>(x.Start, new JsonArray(x.Balancedness.Select(v => (JsonNode)v).ToArray())))),
                 ["seconds"] = clock.Elapsed.TotalSeconds,
             };
             WriteExperiment(dir, json);
             string report = ReportCommand.Write(dir);
-            foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
-            stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
-            return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;
+            PrintClaims(stdout, claims);
+            return Done(stdout, report, clock, claims);
         });
         return command;
     }
@@ -124,7 +122,6 @@ internal static class ExperimentCommand
                 widths.Select(w => (double)w).ToArray(), (2 * n + 1, "p = 2n+1"));
             var quadratic = sweeps.Single(s => s.a.Name == "quadratic").Item2;
             var wide = quadratic.Where(w => w.Width >= 2 * n + 1).ToList();
-            static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
             var claims = new (string, string, bool)[]
             {
                 ($"Quadratic nets with p >= 2n+1 = {2 * n + 1} reach the global minimum from every start",
@@ -144,7 +141,7 @@ internal static class ExperimentCommand
                 ["title"] = "Spurious valleys: width sweeps of two-layer networks",
                 ["paper"] = Paper("spurious-valleys"),
                 ["settings"] = new JsonObject { ["inputs"] = n, ["seeds"] = k, ["steps"] = t, ["widths"] = string.Join(",", widths), ["teacher_width"] = 2, ["quick"] = q },
-                ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
+                ["claims"] = ClaimsJson(claims),
                 ["intrinsic_dimension"] = dims,
                 ["sweep"] = table,
                 ["seconds"] = clock.Elapsed.TotalSeconds,
@@ -153,9 +150,8 @@ internal static class ExperimentCommand
             foreach (var (name, value) in dims) stdout.WriteLine($"intrinsic dimension of the {name} activation on {n} inputs: {value}");
             foreach (var (a, results) in sweeps)
                 stdout.WriteLine($"{a.Name,-18} " + string.Join("  ", results.Select(w => $"p={w.Width}: {w.Reached}/{w.Seeds}")));
-            foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
-            stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
-            return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;
+            PrintClaims(stdout, claims);
+            return Done(stdout, report, clock, claims);
         });
         return command;
     }
@@ -183,7 +179,6 @@ internal static class ExperimentCommand
                 SurfacePlots.Save(m.Plane, Path.Combine(dir, file));
                 Basin.Landscape.SurfaceFile.Write(Path.Combine(dir, file + ".h5"), m.Plane);
             }
-            static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
             var claims = new (string, string, bool)[]
             {
                 ("Both minima fit the clean training set perfectly", $"training accuracy {F(100 * good.TrainAccuracy)} % and {F(100 * bad.TrainAccuracy)} %",
@@ -203,14 +198,13 @@ internal static class ExperimentCommand
                 ["title"] = "Good and bad minima: an attack set of random labels",
                 ["paper"] = Paper("good-bad-minima"),
                 ["settings"] = new JsonObject { ["model"] = model, ["clean"] = clean, ["attack"] = attack, ["seed"] = r.GetValue(seed), ["quick"] = q },
-                ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
+                ["claims"] = ClaimsJson(claims),
                 ["good"] = Measures(good), ["bad"] = Measures(bad),
                 ["seconds"] = clock.Elapsed.TotalSeconds,
             });
             string report = ReportCommand.Write(dir);
-            foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
-            stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
-            return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;
+            PrintClaims(stdout, claims);
+            return Done(stdout, report, clock, claims);
         });
         return command;
     }
@@ -234,7 +228,6 @@ internal static class ExperimentCommand
             var results = FlatnessReparam.Run(model, n, q ? 15 : 40, [16, n], r.GetValue(alpha), dir, r.GetValue(seed));
             TrajectoryPlot.SaveCurves(results.SelectMany(m => new[] { ($"{m.Name}", m.FilterCurveBefore), ($"{m.Name}, rescaled", m.FilterCurveAfter) }).ToList(),
                 Path.Combine(dir, "filter-normalized"), "Filter-normalized curves before and after alpha-rescaling (they coincide)", "x index (-1 ... 1)", "loss");
-            static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
             static double Rel(double a, double b) => Math.Abs(a - b) / Math.Max(Math.Abs(a), 1e-300);
             double lossChange = results.Max(m => Rel(m.LossBefore, m.LossAfter));
             double curveChange = results.Max(m => m.FilterCurveBefore.Zip(m.FilterCurveAfter, Rel).Max());
@@ -258,7 +251,7 @@ internal static class ExperimentCommand
                 ["title"] = "Flatness under reparametrization: small- and large-batch minima",
                 ["paper"] = Paper("flatness-reparam"),
                 ["settings"] = new JsonObject { ["model"] = model, ["n"] = n, ["batches"] = $"16, {n}", ["alpha"] = r.GetValue(alpha), ["seed"] = r.GetValue(seed), ["quick"] = q },
-                ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
+                ["claims"] = ClaimsJson(claims),
                 ["minima"] = new JsonArray(observations),
                 ["seconds"] = clock.Elapsed.TotalSeconds,
             });
@@ -266,14 +259,30 @@ internal static class ExperimentCommand
             foreach (var m in results)
                 stdout.WriteLine($"{m.Name}: test accuracy {F(100 * m.TestAccuracy)} %, gap {F(100 * m.GeneralizationGap)} %; " +
                                  string.Join("; ", m.Measures.Select(x => $"{x.Measure} {F(x.Before)} -> {F(x.After)}")));
-            foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
-            stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
-            return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;
+            PrintClaims(stdout, claims);
+            return Done(stdout, report, clock, claims);
         });
         return command;
     }
 
     static string Paper(string name) => Catalog.Single(c => c.Name == name).Paper;
+
+    static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+
+    static JsonArray ClaimsJson((string Claim, string Measured, bool Holds)[] claims) =>
+        new(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Claim, ["measured"] = c.Measured, ["holds"] = c.Holds }).ToArray());
+
+    static void PrintClaims(TextWriter stdout, (string Claim, string Measured, bool Holds)[] claims)
+    {
+        foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
+    }
+
+    /// <summary>Names the report and the time taken; the exit code says whether every claim held.</summary>
+    static int Done(TextWriter stdout, string report, System.Diagnostics.Stopwatch clock, (string Claim, string Measured, bool Holds)[] claims)
+    {
+        stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
+        return claims.All(c => c.Holds) ? Cli.Ok : Cli.Failure;
+    }
 
     static Command TheoryTwoCommand(TextWriter stdout)
     {
@@ -295,7 +304,6 @@ internal static class ExperimentCommand
                 Path.Combine(dir, "perturbed-train-error"), "Training error while retraining after the perturbation", "epoch", "training error (%)");
             TrajectoryPlot.Save([("SGD", t.Mds.Points[..t.SgdCheckpoints]), ("full-batch GD", t.Mds.Points[t.SgdCheckpoints..])], Path.Combine(dir, "mds"),
                 $"SGD and GD trajectories by MDS (stress {t.Mds.Stress:G3})", "MDS 1", "MDS 2");
-            static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
             var claims = new (string, string, bool)[]
             {
                 ("The CNN has more parameters than equations", $"{t.Parameters} parameters, {t.Equations} equations (examples x classes)", t.Parameters > t.Equations),
@@ -312,16 +320,15 @@ internal static class ExperimentCommand
                 ["title"] = "Theory II: degenerate zero-error minima of an over-parametrized CNN",
                 ["paper"] = Paper("theory2"),
                 ["settings"] = new JsonObject { ["examples"] = n, ["channels"] = channels, ["degree"] = r.GetValue(degree), ["seed"] = r.GetValue(seed), ["quick"] = q },
-                ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Item1, ["measured"] = c.Item2, ["holds"] = c.Item3 }).ToArray()),
+                ["claims"] = ClaimsJson(claims),
                 ["across_basin_barrier"] = t.AcrossBasinBarrier, ["across_basin_distance"] = t.AcrossBasinDistance,
                 ["polynomial"] = new JsonArray(t.PolynomialCoefficients.Select(c => (JsonNode)c).ToArray()),
                 ["seconds"] = clock.Elapsed.TotalSeconds,
             });
             string report = ReportCommand.Write(dir);
-            foreach (var (claim, measured, holds) in claims) stdout.WriteLine($"[{(holds ? "holds" : "FAILS")}] {claim}: {measured}");
+            PrintClaims(stdout, claims);
             stdout.WriteLine($"across basins (two seeds): distance {F(t.AcrossBasinDistance)}, straight-line barrier {F(t.AcrossBasinBarrier)}");
-            stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
-            return claims.All(c => c.Item3) ? Cli.Ok : Cli.Failure;
+            return Done(stdout, report, clock, claims);
         });
         return command;
     }
