@@ -15,8 +15,8 @@ public enum CurvatureKind { Hessian, GaussNewton, Fisher }
 public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly Objective<T> objective;
-    readonly T[] theta, x, y;
-    T[]? perExample;
+    readonly T[] theta;
+    T[]? perExample, x, y;
     double[]? y64;
 
     public CurvatureKind Kind { get; }
@@ -28,24 +28,24 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
         this.objective = objective;
         this.theta = theta.ToArray();
         Kind = kind;
-        x = new T[objective.Dimension];
-        y = new T[objective.Dimension];
     }
 
     public void Apply(ReadOnlySpan<double> v, Span<double> result)
     {
-        TensorPrimitives.ConvertTruncating(v, x.AsSpan());
         switch (Kind)
         {
-            case CurvatureKind.Hessian: objective.HessianVectorProduct(theta, x, y); break;
-            case CurvatureKind.GaussNewton: objective.GaussNewtonVectorProduct(theta, x, y); break;
-            default: Fisher(y); break;
+            case CurvatureKind.Hessian: objective.HessianVectorProduct(theta, v, result); break;
+            case CurvatureKind.GaussNewton: objective.GaussNewtonVectorProduct(theta, v, result); break;
+            default:
+                TensorPrimitives.ConvertTruncating(v, (x ??= new T[Dimension]).AsSpan());
+                Fisher(y ??= new T[Dimension]);
+                TensorPrimitives.ConvertTruncating<T, double>(y, result);
+                break;
         }
-        TensorPrimitives.ConvertTruncating<T, double>(y, result);
         Products++;
     }
 
-    /// <summary>x^T A x without forming A x for the Hessian and Gauss-Newton kinds (see <see cref="Objective{T}.HessianQuadraticForm"/>).</summary>
+    /// <summary>x^T A x without forming A x for the Hessian and Gauss-Newton kinds (see <see cref="Objective{T}.HessianQuadraticForm(ReadOnlySpan{T}, ReadOnlySpan{T})"/>).</summary>
     public double Quadratic(ReadOnlySpan<double> v)
     {
         if (Kind == CurvatureKind.Fisher)
@@ -53,9 +53,8 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
             Apply(v, y64 ??= new double[Dimension]);
             return Vectors.Dot(v, y64);
         }
-        TensorPrimitives.ConvertTruncating(v, x.AsSpan());
         Products++;
-        return Kind == CurvatureKind.Hessian ? objective.HessianQuadraticForm(theta, x) : objective.GaussNewtonQuadraticForm(theta, x);
+        return Kind == CurvatureKind.Hessian ? objective.HessianQuadraticForm(theta, v) : objective.GaussNewtonQuadraticForm(theta, v);
     }
 
     /// <summary>F x = (1/N) sum_i g_i (g_i . x), from per-example gradients computed once and kept.</summary>
@@ -74,7 +73,7 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
         {
             var g = perExample.AsSpan(i * p, p);
             double dot = 0;
-            for (int j = 0; j < p; j++) dot += double.CreateTruncating(g[j] * x[j]);
+            for (int j = 0; j < p; j++) dot += double.CreateTruncating(g[j] * x![j]);
             for (int j = 0; j < p; j++) sum[j] += dot * double.CreateTruncating(g[j]);
         }
         for (int j = 0; j < p; j++) result[j] = T.CreateTruncating(sum[j] / n);

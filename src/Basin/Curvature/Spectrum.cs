@@ -1,3 +1,4 @@
+using System.Buffers;
 using Basin.Tensors;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -38,12 +39,17 @@ public static class Spectrum
     {
         int n = op.Dimension, products = 0;
         var rng = new Rng(seed, 0x90E7);
+        // Pooled vectors: a call allocates (and the OS zeroes) no new pages once the pool holds them.
+        var pool = ArrayPool<double>.Shared;
         var found = new List<(double Value, double[] Vector)>();
         var residuals = new List<double>();
-        var w = new double[n];
+        var product = pool.Rent(n);
+        var w = product.AsSpan(0, n);
         for (int e = 0; e < k; e++)
         {
-            var v = Vectors.Gaussian(n, rng);
+            var vector = pool.Rent(n);
+            var v = vector.AsSpan(0, n);
+            Vectors.Gaussian(v, rng);
             Vectors.Scale(v, 1 / Vectors.Norm(v));
             double lambda = 0, residual = 0;
             for (int it = 0; it < maxIterations; it++)
@@ -63,16 +69,18 @@ public static class Spectrum
                 }
                 System.Numerics.Tensors.TensorPrimitives.Divide(w, norm, v);
             }
-            found.Add((lambda, v));
+            found.Add((lambda, vector));
             residuals.Add(residual);
         }
+        foreach (var (_, vector) in found) pool.Return(vector);
+        pool.Return(product);
         return new Eigenpairs(found.Select(f => f.Value).ToArray(), residuals.ToArray(), products);
     }
 
     static void Deflated(ILinearOperator op, List<(double Value, double[] Vector)> found, ReadOnlySpan<double> v, Span<double> w)
     {
         op.Apply(v, w);
-        foreach (var (value, u) in found) Vectors.Axpy(-value * Vectors.Dot(u, v), u, w);
+        foreach (var (value, u) in found) Vectors.Axpy(-value * Vectors.Dot(u.AsSpan(0, v.Length), v), u.AsSpan(0, v.Length), w);
     }
 
     /// <summary>All eigenvalues of an explicit symmetric matrix, descending (dense solver; small nets).</summary>

@@ -16,11 +16,13 @@ public static class Trace
     public static TraceEstimate Hutchinson(ILinearOperator op, ulong seed, int maxProbes = 200, double relativeTolerance = 0.01, int minProbes = 10)
     {
         var rng = new Rng(seed, 0x7A11);
+        var z = new double[op.Dimension];
         double mean = 0, m2 = 0;
         int k = 0;
         while (k < maxProbes)
         {
-            double sample = op.Quadratic(Vectors.Rademacher(op.Dimension, rng));
+            Vectors.Rademacher(z, rng);
+            double sample = op.Quadratic(z);
             k++;
             double delta = sample - mean;
             mean += delta / k;
@@ -39,9 +41,10 @@ public static class Trace
         int n = op.Dimension, k = Math.Max(1, products / 3);
         var rng = new Rng(seed, 0x4A7C);
         var q = new List<double[]>();
+        var s = new double[n];
         for (int i = 0; i < k; i++)
         {
-            var s = Vectors.Rademacher(n, rng);
+            Vectors.Rademacher(s, rng);
             var col = new double[n];
             op.Apply(s, col);
             Vectors.Orthogonalize(col, q);
@@ -53,9 +56,9 @@ public static class Trace
         double mean = 0, m2 = 0;
         for (int i = 0; i < k; i++)
         {
-            var g = Vectors.Rademacher(n, rng);
-            Vectors.Orthogonalize(g, q);
-            double sample = op.Quadratic(g);
+            Vectors.Rademacher(s, rng);
+            Vectors.Orthogonalize(s, q);
+            double sample = op.Quadratic(s);
             double delta = sample - mean;
             mean += delta / (i + 1);
             m2 += delta * (sample - mean);
@@ -86,10 +89,11 @@ public static class Trace
     {
         var rng = new Rng(seed, 0xF70B);
         var y = new double[op.Dimension];
+        var z = new double[op.Dimension];
         double mean = 0, m2 = 0;
         for (int k = 1; k <= probes; k++)
         {
-            var z = Vectors.Rademacher(op.Dimension, rng);
+            Vectors.Rademacher(z, rng);
             op.Apply(z, y);
             double sample = Vectors.Dot(y, y);
             double delta = sample - mean;

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Basin.Tensors;
 
 namespace Basin.Curvature;
@@ -35,9 +37,20 @@ internal static class Vectors
     /// <summary>Standard normal entries by Box-Muller, the transcendental functions applied a vector at a time.</summary>
     public static double[] Gaussian(int n, Rng rng)
     {
-        int pairs = (n + 1) / 2;
-        var radius = new double[pairs];
-        var angle = new double[pairs];
+        var v = new double[n];
+        Gaussian(v, rng);
+        return v;
+    }
+
+    /// <summary>Fills v with standard normal entries (the same stream as <see cref="Gaussian(int, Rng)"/>).</summary>
+    public static void Gaussian(Span<double> v, Rng rng)
+    {
+        int pairs = (v.Length + 1) / 2;
+        var scratch = ArrayPool<double>.Shared.Rent(4 * pairs);
+        var radius = scratch.AsSpan(0, pairs);
+        var angle = scratch.AsSpan(pairs, pairs);
+        var sin = scratch.AsSpan(2 * pairs, pairs);
+        var cos = scratch.AsSpan(3 * pairs, pairs);
         for (int i = 0; i < pairs; i++)
         {
             radius[i] = 1.0 - rng.NextDouble();
@@ -46,26 +59,37 @@ internal static class Vectors
         TensorPrimitives.Log(radius, radius);
         TensorPrimitives.Multiply(radius, -2.0, radius);
         TensorPrimitives.Sqrt(radius, radius);
-        var sin = new double[pairs];
-        var cos = new double[pairs];
         TensorPrimitives.SinCos(angle, sin, cos);
-        var v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = radius[i / 2] * ((i & 1) == 0 ? cos[i / 2] : sin[i / 2]);
-        return v;
+        for (int i = 0; i < v.Length; i++) v[i] = radius[i / 2] * ((i & 1) == 0 ? cos[i / 2] : sin[i / 2]);
+        ArrayPool<double>.Shared.Return(scratch);
     }
 
     /// <summary>Entries of +-1, one random bit each.</summary>
     public static double[] Rademacher(int n, Rng rng)
     {
         var v = new double[n];
-        ulong bits = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if ((i & 63) == 0) bits = rng.NextULong();
-            v[i] = (bits & 1) == 0 ? -1 : 1;
-            bits >>= 1;
-        }
+        Rademacher(v, rng);
         return v;
+    }
+
+    /// <summary>Fills v with +-1: entry i is +1 when bit i mod 64 of the (i / 64)-th draw is set, four entries a vector.</summary>
+    public static void Rademacher(Span<double> v, Rng rng)
+    {
+        var bitOf = Vector256.Create(1L, 2, 4, 8);
+        var plus = Vector256.Create(1.0);
+        var minus = Vector256.Create(-1.0);
+        for (int word = 0; word < v.Length; word += 64)
+        {
+            ulong bits = rng.NextULong();
+            var block = v.Slice(word, Math.Min(64, v.Length - word));
+            int i = 0;
+            for (; i <= block.Length - 4; i += 4, bits >>= 4)
+            {
+                var set = Vector256.Equals(Vector256.Create((long)(bits & 0xF)) & bitOf, bitOf).AsDouble();
+                Vector256.ConditionalSelect(set, plus, minus).CopyTo(block[i..]);
+            }
+            for (; i < block.Length; i++, bits >>= 1) block[i] = (bits & 1) == 0 ? -1 : 1;
+        }
     }
 
     /// <summary>Removes from v its components along the rows of basis (twice: classical Gram-Schmidt, reorthogonalized).</summary>

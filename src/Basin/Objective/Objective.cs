@@ -86,7 +86,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
 
     int Shards => (activeCount + BatchSize - 1) / BatchSize;
 
-    void CheckLength(ReadOnlySpan<T> x, string name)
+    void CheckLength<TV>(ReadOnlySpan<TV> x, string name)
     {
         if (x.Length != Dimension)
             throw new ArgumentException($"{name} has length {x.Length}, the network has {Dimension} parameters");
@@ -141,28 +141,49 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>H v, exact, by the R-operator.</summary>
     public void HessianVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> hv) => Run(Pass.HessianVector, theta, v, hv);
 
+    /// <summary>
+    /// H v with v and the product in float64 (the curvature estimators' vectors), converted on the way in and, chunk by
+    /// chunk in the final reduction, on the way out: no T copies of either vector.
+    /// </summary>
+    internal void HessianVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<double> v, Span<double> hv) => Run(Pass.HessianVector, theta, v, hv);
+
     /// <summary>G v = J^T H_loss J v (+ l2 v), the generalized Gauss-Newton product.</summary>
     public void GaussNewtonVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> gv) => Run(Pass.GaussNewtonVector, theta, v, gv);
 
+    internal void GaussNewtonVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<double> v, Span<double> gv) => Run(Pass.GaussNewtonVector, theta, v, gv);
+
     /// <summary>
     /// v^T H v, exact, by a second-order forward pass (Taylor mode): the curvature of the loss along v, at about
-    /// half the cost of <see cref="HessianVectorProduct"/> and a dot product. Hutchinson's trace needs only this.
+    /// half the cost of <see cref="HessianVectorProduct(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T})"/> and a dot product.
+    /// Hutchinson's trace needs only this.
     /// </summary>
-    public double HessianQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<T> v) => Run(Pass.HessianQuadratic, theta, v, default).Loss;
+    public double HessianQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<T> v) => Run(Pass.HessianQuadratic, theta, v, Span<T>.Empty).Loss;
+
+    internal double HessianQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<double> v) => Run(Pass.HessianQuadratic, theta, v, Span<double>.Empty).Loss;
 
     /// <summary>v^T G v = mean_i (J_i v)^T H_loss (J_i v) (+ l2 ||v||^2), from one R-forward pass.</summary>
-    public double GaussNewtonQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<T> v) => Run(Pass.GaussNewtonQuadratic, theta, v, default).Loss;
+    public double GaussNewtonQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<T> v) => Run(Pass.GaussNewtonQuadratic, theta, v, Span<T>.Empty).Loss;
 
-    (double Loss, long Correct) Run(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> result)
+    internal double GaussNewtonQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<double> v) => Run(Pass.GaussNewtonQuadratic, theta, v, Span<double>.Empty).Loss;
+
+    (double Loss, long Correct) Run(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> result) => Run<T>(pass, theta, v, result);
+
+    /// <summary>One pass over the data; v and result are vectors of TV (T, or float64 converted to and from T).</summary>
+    (double Loss, long Correct) Run<TV>(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<TV> v, Span<TV> result) where TV : unmanaged, INumberBase<TV>
     {
         CheckLength(theta, "theta");
         theta.CopyTo(this.theta);
         bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
         bool quadratic = pass is Pass.HessianQuadratic or Pass.GaussNewtonQuadratic;
-        if (pass is not (Pass.Loss or Pass.Gradient)) { CheckLength(v, "v"); v.CopyTo(direction); }
+        if (pass is not (Pass.Loss or Pass.Gradient))
+        {
+            CheckLength(v, "v");
+            if (typeof(TV) == typeof(T)) System.Runtime.InteropServices.MemoryMarshal.Cast<TV, T>(v).CopyTo(direction);
+            else TensorPrimitives.ConvertTruncating(v, direction.AsSpan());
+        }
         if (vector)
         {
-            CheckLength(result, "result");
+            CheckLength<TV>(result, "result");
             for (int s = 0; s < WaveSize; s++) shardVectors[s] ??= new T[Dimension];
         }
         double total = 0;
@@ -213,20 +234,26 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         return (l, correct);
     }
 
+    T[]? sum;
+
     /// <summary>
     /// result (+)= a wave's shard vectors in shard order, then after the last wave the 1/N scale and the l2 term, in
-    /// fixed chunks of elements shared out to the team, so the bits do not depend on the thread count.
+    /// fixed chunks of elements shared out to the team, so the bits do not depend on the thread count. A float64
+    /// result is summed in T, as any other, and each chunk converted once done.
     /// </summary>
-    unsafe void Reduce(Pass pass, int first, int count, bool last, Span<T> result)
+    unsafe void Reduce<TV>(Pass pass, int first, int count, bool last, Span<TV> result) where TV : unmanaged, INumberBase<TV>
     {
         T scale = T.One / T.CreateChecked(activeCount), l2 = T.CreateChecked(L2);
         var l2Of = pass == Pass.Gradient ? theta : direction;
-        fixed (T* pr = result)
+        bool converted = typeof(TV) != typeof(T);
+        if (converted) sum ??= new T[Dimension];
+        fixed (TV* pr = result)
+        fixed (T* ps = sum)
         {
-            nint resultAt = (nint)pr;
+            nint resultAt = (nint)pr, sumAt = converted ? (nint)ps : (nint)pr;
             WorkerTeam.ForChunks(Dimension, Threads, (lo, length) =>
             {
-                var r = new Span<T>((T*)resultAt + lo, length);
+                var r = new Span<T>((T*)sumAt + lo, length);
                 for (int s = 0; s < count; s++)
                 {
                     var v = shardVectors[s].AsSpan(lo, length);
@@ -236,6 +263,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
                 if (!last) return;
                 TensorPrimitives.Multiply(r, scale, r);
                 if (L2 != 0) TensorPrimitives.MultiplyAdd(l2Of.AsSpan(lo, length), l2, r, r);
+                if (converted) TensorPrimitives.ConvertTruncating<T, TV>(r, new Span<TV>((TV*)resultAt + lo, length));
             });
         }
     }

@@ -23,4 +23,19 @@ public class VectorsTests
         // Consecutive entries are independent: products are fair signs too.
         Assert.True(Math.Abs(z.Zip(z.Skip(1), (a, b) => a * b).Sum()) < 4 * Math.Sqrt(z.Length));
     }
+
+    [Fact]
+    public void Rademacher_entry_i_is_bit_i_mod_64_of_the_draws_also_in_a_reused_buffer()
+    {
+        var draws = new Rng(7);
+        var z = new double[203];
+        Array.Fill(z, 5.0);
+        Vectors.Rademacher(z, new Rng(7));
+        ulong bits = 0;
+        for (int i = 0; i < z.Length; i++)
+        {
+            if (i % 64 == 0) bits = draws.NextULong();
+            Assert.Equal((bits >> (i % 64) & 1) == 1 ? 1.0 : -1.0, z[i]);
+        }
+    }
 }
