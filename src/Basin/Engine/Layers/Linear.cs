@@ -34,26 +34,10 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
     void AffineNoBias(ReadOnlySpan<T> w, ReadOnlySpan<T> x, Span<T> y, int batch, bool accumulate) =>
         Gemm.Multiply(false, true, batch, Out, In, x, In, w, In, y, Out, accumulate);
 
-    static void AddRows(ReadOnlySpan<T> b, Span<T> y, int batch, int width)
-    {
-        for (int i = 0; i < batch; i++)
-        {
-            var row = y.Slice(i * width, width);
-            TensorPrimitives.Add(row, b, row);
-        }
-    }
-
-    /// <summary>gb = sum of the rows of dy.</summary>
-    static void SumRows(ReadOnlySpan<T> dy, Span<T> gb, int batch, int width)
-    {
-        dy[..width].CopyTo(gb);
-        for (int i = 1; i < batch; i++) TensorPrimitives.Add(gb, dy.Slice(i * width, width), gb);
-    }
-
     public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
     {
         AffineNoBias(W(p), x, y, batch, false);
-        if (Bias) AddRows(B(p), y, batch, Out);
+        if (Bias) Rows<T>.AddToEach(B(p), y, batch);
     }
 
     /// <summary>
@@ -63,14 +47,14 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
     public void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ZeroPattern pattern, Span<T> y, int batch, ReadOnlySpan<T> panels)
     {
         Gemm.MultiplyRowSparse(batch, Out, In, x, In, pattern, W(p), In, y, Out, panels);
-        if (Bias) AddRows(B(p), y, batch, Out);
+        if (Bias) Rows<T>.AddToEach(B(p), y, batch);
     }
 
     /// <summary>gp = J_p^T dy (weights and bias) for an input whose zeros <paramref name="pattern"/> lists.</summary>
     public void ParameterGradient(ReadOnlySpan<T> x, ZeroPattern pattern, ReadOnlySpan<T> dy, Span<T> gp, int batch)
     {
         Gemm.MultiplyColumnSparse(Out, In, batch, dy, Out, pattern, x, In, gp, In);
-        if (Bias) SumRows(dy, gp.Slice(Out * In, Out), batch, Out);
+        if (Bias) Rows<T>.SumOf(dy, gp.Slice(Out * In, Out), batch);
     }
 
     public override void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
@@ -79,7 +63,7 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         if (!dx.IsEmpty) Gemm.Multiply(false, false, batch, In, Out, dy, Out, W(p), In, dx, In, false);
         if (gp.IsEmpty) return;
         Gemm.Multiply(true, false, Out, In, batch, dy, Out, x, In, gp, In, false);
-        if (Bias) SumRows(dy, gp.Slice(Out * In, Out), batch, Out);
+        if (Bias) Rows<T>.SumOf(dy, gp.Slice(Out * In, Out), batch);
     }
 
     public override void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
@@ -87,7 +71,7 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
     {
         AffineNoBias(W(vp), x, ry, batch, false);
         if (!rx.IsEmpty) AffineNoBias(W(p), rx, ry, batch, true);
-        if (Bias) AddRows(B(vp), ry, batch, Out);
+        if (Bias) Rows<T>.AddToEach(B(vp), ry, batch);
     }
 
     /// <summary>y is bilinear in (x, W): r2y = r2x W^T + 2 rx V^T (the bias is linear and drops out).</summary>
@@ -115,6 +99,6 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         }
         Gemm.Multiply(true, false, Out, In, batch, rdy, Out, x, In, hp, In, false);
         if (!rx.IsEmpty) Gemm.Multiply(true, false, Out, In, batch, dy, Out, rx, In, hp, In, true);
-        if (Bias) SumRows(rdy, hp.Slice(Out * In, Out), batch, Out);
+        if (Bias) Rows<T>.SumOf(rdy, hp.Slice(Out * In, Out), batch);
     }
 }

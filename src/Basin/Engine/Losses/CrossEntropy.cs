@@ -22,8 +22,9 @@ internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPo
         for (int b = 0; b < batch; b++)
         {
             var row = z.Slice(b * width, width);
-            max[b] = TensorPrimitives.Max(row);
-            TensorPrimitives.Subtract(row, max[b], e.Slice(b * width, width));
+            var shifted = e.Slice(b * width, width);
+            T m = max[b] = Rows<T>.Max(row);
+            for (int j = 0; j < width; j++) shifted[j] = row[j] - m;
         }
         TensorPrimitives.Exp(e, e);
         return e;
@@ -37,7 +38,8 @@ internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPo
         for (int b = 0; b < batch; b++)
         {
             var row = p.Slice(b * width, width);
-            TensorPrimitives.Divide(row, TensorPrimitives.Sum<T>(row), row);
+            T sum = Rows<T>.Sum(row);
+            for (int j = 0; j < width; j++) row[j] /= sum;
         }
         return p;
     }
@@ -51,12 +53,12 @@ internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPo
         for (int b = 0; b < batch; b++)
         {
             var row = e.Slice(b * width, width);
-            T sum = TensorPrimitives.Sum<T>(row);
+            T sum = Rows<T>.Sum(row);
             int y = labels[start + b];
             total += double.CreateTruncating(max[b] + T.Log(sum) - z[b * width + y]);
             if (dz.IsEmpty) continue;
             var d = dz.Slice(b * width, width);
-            TensorPrimitives.Divide(row, sum, d);
+            for (int j = 0; j < width; j++) d[j] = row[j] / sum;
             d[y] -= T.One;
         }
         return total;
@@ -68,24 +70,24 @@ internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPo
         for (int b = 0; b < batch; b++)
         {
             var pb = p.Slice(b * width, width);
+            var r = rz.Slice(b * width, width);
             var h = hz.Slice(b * width, width);
-            TensorPrimitives.Subtract(rz.Slice(b * width, width), TensorPrimitives.Dot<T>(pb, rz.Slice(b * width, width)), h);
-            TensorPrimitives.Multiply(h, pb, h);
+            T mean = Rows<T>.Dot(pb, r);
+            for (int j = 0; j < width; j++) h[j] = pb[j] * (r[j] - mean);
         }
     }
 
     public override double Curvature(ReadOnlySpan<T> z, ReadOnlySpan<T> rz, int batch, int width)
     {
         var p = Probabilities(z, batch, width);
-        Span<T> d = width <= 256 ? stackalloc T[width] : new T[width];
         double total = 0;
         for (int b = 0; b < batch; b++)
         {
             var pb = p.Slice(b * width, width);
             var r = rz.Slice(b * width, width);
-            TensorPrimitives.Subtract(r, TensorPrimitives.Dot<T>(pb, r), d);
-            TensorPrimitives.Multiply(d, d, d);
-            total += double.CreateTruncating(TensorPrimitives.Dot<T>(pb, d));
+            T mean = Rows<T>.Dot(pb, r), sum = T.Zero;
+            for (int j = 0; j < width; j++) sum += pb[j] * (r[j] - mean) * (r[j] - mean);
+            total += double.CreateTruncating(sum);
         }
         return total;
     }
