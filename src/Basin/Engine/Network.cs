@@ -51,9 +51,10 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Runs the batch x (batch x InputSize) forward; the output is <c>ws.Output(batch)</c>. A first linear layer
     /// skips the zero inputs that <paramref name="pattern"/> describes, here and in the R-forward.
     /// </summary>
-    internal void Forward(ReadOnlySpan<T> theta, ReadOnlyMemory<T> x, int batch, Workspace<T> ws, ZeroPattern? pattern = null)
+    internal void Forward(ReadOnlySpan<T> theta, ReadOnlyMemory<T> x, int batch, Workspace<T> ws, ZeroPattern? pattern = null,
+        ReadOnlyMemory<T> blocks = default)
     {
-        ws.SetInput(x, pattern);
+        ws.SetInput(x, pattern, blocks);
         ForwardRange(theta, 0, Layers.Length, batch, ws);
     }
 
@@ -90,7 +91,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var dx = i > 0 ? ws.Delta(i - 1, batch) : Span<T>.Empty;
             if (i == 0 && !grad.IsEmpty && SparseInputLayer(ws) is { } linear)
             {
-                linear.ParameterGradient(ws.In(0, batch), ws.InputPattern!, ws.Delta(0, batch), Slice(grad, 0), batch);
+                linear.ParameterGradient(ws.In(0, batch), ws.InputPattern!, ws.InputBlocks.Span, ws.Delta(0, batch), Slice(grad, 0), batch);
                 continue;
             }
             Layers[i].Backward(Slice(theta, i), ws.In(i, batch), ws.Delta(i, batch), dx, Slice(grad, i), batch, ws.Scratch);
@@ -138,7 +139,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var dx = i > 0 ? ws.Delta(i - 1, batch) : Span<T>.Empty;
             var rdx = i > 0 ? ws.RDelta(i - 1, batch) : Span<T>.Empty;
             // The input does not move with v: the first layer's R{gp} is its parameter gradient for R{dy}.
-            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.ParameterGradient(x, ws.InputPattern!, rdy, Slice(hv, 0), batch);
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.ParameterGradient(x, ws.InputPattern!, ws.InputBlocks.Span, rdy, Slice(hv, 0), batch);
             else layer.BackwardR(p, Slice(v, i), x, rx, dy, rdy, rdx, Slice(hv, i), batch, ws.Scratch);
             if (!deltasKnown) layer.Backward(p, x, dy, dx, Span<T>.Empty, batch, ws.Scratch);
         }

@@ -4,14 +4,16 @@ using Basin.Tensors;
 namespace Basin.Objective;
 
 // A first linear layer on data with many zeros (images on a blank background) skips them: every shard of the data
-// gets a ZeroPattern once, from the second pass over the whole set on (finding them costs about one dense pass, so a
-// single evaluation never pays for it), and each pass packs the layer's weights (and the direction's) once for all its shards.
+// gets a ZeroPattern once, from the second pass over the whole set on (finding them costs a few dense passes, so a
+// single evaluation never pays for it), with the values of its column blocks packed for the weight gradient (about
+// two thirds of the shard's size again), and each pass packs the layer's weights (and the direction's) once for all its shards.
 // Minibatches (SGD) stay dense: arranging a pattern per minibatch cost what its products saved (measured).
 public sealed partial class Objective<T>
 {
     bool sparseChecked;
     int passes;
     ZeroPattern?[]? shardPatterns;
+    T[][]? shardBlocks;
     T[] weightPanels = [], directionPanels = [];
     ReadOnlyMemory<T> preparedWeights, preparedDirection;
 
@@ -48,14 +50,26 @@ public sealed partial class Objective<T>
             return ZeroPattern.Build<T>(features.AsSpan(start * width, batch * width), batch, width, width);
         }
         var patterns = new ZeroPattern?[shards];
+        var blocks = new T[shards][];
+        void Pack(int s)
+        {
+            if (patterns[s] is not { } pattern) { blocks[s] = []; return; }
+            blocks[s] = GC.AllocateUninitializedArray<T>(pattern.PackedLength);
+            pattern.PackBlocks<T>(features.AsSpan(s * BatchSize * width), width, blocks[s]);
+        }
         if ((patterns[0] = Of(0)) is null) return;
+        Pack(0);
         int threads = Math.Min(Threads, shards - 1);
-        if (threads > 0) WorkerTeam.Run(threads, t => { for (int s = 1 + t; s < shards; s += threads) patterns[s] = Of(s); });
+        if (threads > 0) WorkerTeam.Run(threads, t => { for (int s = 1 + t; s < shards; s += threads) { patterns[s] = Of(s); Pack(s); } });
         shardPatterns = patterns;
+        shardBlocks = blocks;
     }
 
     /// <summary>The zero pattern of a shard of the data (none for minibatches), or null.</summary>
     ZeroPattern? PatternOf(int shard) => activeFeatures == features ? shardPatterns?[shard] : null;
+
+    /// <summary>The packed column blocks of a shard's pattern (empty when it has none).</summary>
+    ReadOnlyMemory<T> BlocksOf(int shard) => activeFeatures == features && shardBlocks is { } b ? b[shard] : ReadOnlyMemory<T>.Empty;
 
     void UsePanels(Engine.Workspace<T> ws)
     {

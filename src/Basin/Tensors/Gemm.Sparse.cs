@@ -83,12 +83,13 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// C[m,n] = A[k,m]^T B[k,n] (a linear layer's weight gradient D^T X) where <paramref name="pattern"/> describes B's
-    /// zeros: tiles of 8 columns of B by NR columns of A run over only the rows of B nonzero in those 8 columns,
-    /// and are written transposed into C. Short blocks of rows (minibatches) and a non-finite A take the dense product
-    /// (the transposed stores would not pay; 0 x inf = NaN).
+    /// zeros: tiles of a block of 8 columns of B by NR columns of A run over only the rows of B nonzero in the block,
+    /// and are written transposed into C. <paramref name="blocks"/> holds B's blocks packed by
+    /// <see cref="ZeroPattern.PackBlocks{T}"/> (once for many products), or is empty. Short blocks of rows
+    /// (minibatches) and a non-finite A take the dense product (the transposed stores would not pay; 0 x inf = NaN).
     /// </summary>
     public static void MultiplyColumnSparse<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ZeroPattern pattern,
-        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
+        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, ReadOnlySpan<T> blocks = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = MicroTile.For<T>();
         const int block = ZeroPattern.TileRows;
@@ -99,25 +100,32 @@ internal static unsafe partial class Gemm
             Multiply(true, false, m, n, k, a, lda, b, ldb, c, ldc, false);
             return;
         }
-        fixed (T* pa = a, pb = b, pc = c)
-        fixed (int* start = pattern.BlockStart, rows = pattern.BlockRows)
+        if (blocks.IsEmpty)
         {
-            // A tile of C^T is a micro-kernel tile whose 8 "rows" are B's 8 columns (stride ldb along k) and whose
-            // "B" is A (row i at pa + i * lda), over only the listed rows i.
+            var buffer = PackBuffers<T>.Blocks(pattern.PackedLength).AsSpan(0, pattern.PackedLength);
+            pattern.PackBlocks(b, ldb, buffer);
+            blocks = buffer;
+        }
+        fixed (T* pa = a, pc = c, packed = blocks)
+        fixed (int* start = pattern.BlockStart, rows = pattern.BlockRows)
+        fixed (ushort* columns = pattern.BlockColumns)
+        {
+            // A tile of C^T is a micro-kernel tile whose 8 "rows" are the block's 8 columns (packed: 8 values a row of
+            // B) and whose "B" is A (row i at pa + i * lda), over only the listed rows i.
             T* tile = stackalloc T[block * nr];
             T** columnsOfB = stackalloc T*[block];
             T** tileRows = stackalloc T*[block];
             for (int r = 0; r < block; r++) tileRows[r] = tile + r * nr;
             for (int q = 0; q < nMain / block; q++)
             {
-                for (int r = 0; r < block; r++) columnsOfB[r] = pb + q * block + r;
+                for (int r = 0; r < block; r++) columnsOfB[r] = packed + (long)start[q] * block + r;
                 for (int j = 0; j < mMain; j += nr)
                 {
-                    Kernel512(start[q + 1] - start[q], new ListedRows(rows + start[q]), columnsOfB, ldb, pa + j, lda, tileRows, 0, false);
-                    for (int col = 0; col < nr; col++)
+                    Kernel512(start[q + 1] - start[q], new PackedRows(rows + start[q]), columnsOfB, block, pa + j, lda, tileRows, 0, false);
+                    for (int r = 0; r < block; r++)
                     {
-                        T* to = pc + (long)(j + col) * ldc + q * block;
-                        for (int r = 0; r < block; r++) to[r] = tile[r * nr + col];
+                        T* to = pc + (long)j * ldc + columns[q * block + r];
+                        for (int col = 0; col < nr; col++) to[(long)col * ldc] = tile[r * nr + col];
                     }
                 }
             }

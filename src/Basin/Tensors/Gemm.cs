@@ -298,9 +298,10 @@ internal static unsafe partial class Gemm
     /// <summary>Per-thread packing buffers, grown once and reused so repeated products allocate nothing.</summary>
     static class PackBuffers<T> where T : unmanaged
     {
-        [ThreadStatic] static T[]? a, b;
+        [ThreadStatic] static T[]? a, b, blocks;
         public static T[] A(int size) => a is { } x && x.Length >= size ? x : a = GC.AllocateUninitializedArray<T>(size);
         public static T[] B(int size) => b is { } x && x.Length >= size ? x : b = GC.AllocateUninitializedArray<T>(size);
+        public static T[] Blocks(int size) => blocks is { } x && x.Length >= size ? x : blocks = GC.AllocateUninitializedArray<T>(size);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -319,11 +320,14 @@ internal static unsafe partial class Gemm
         return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
     }
 
-    /// <summary>Which columns p of A (rows of B) a micro-kernel runs over: all of [0, count), or a list (zeros skipped).</summary>
-    interface IColumns { nint At(int q); }
-    readonly struct AllColumns : IColumns { public nint At(int q) => q; }
-    readonly struct ListedColumns(ushort* list) : IColumns { public nint At(int q) => list[q]; }
-    readonly struct ListedRows(int* list) : IColumns { public nint At(int q) => list[q]; }
+    /// <summary>
+    /// Which columns p of A (rows of B) a micro-kernel runs over: all of [0, count), or a list (zeros skipped); and
+    /// where the q-th one is in A: at p, or at q where A holds only the listed columns, packed.
+    /// </summary>
+    interface IColumns { nint At(int q); nint InA(int q, nint p); }
+    readonly struct AllColumns : IColumns { public nint At(int q) => q; public nint InA(int q, nint p) => p; }
+    readonly struct ListedColumns(ushort* list) : IColumns { public nint At(int q) => list[q]; public nint InA(int q, nint p) => p; }
+    readonly struct PackedRows(int* list) : IColumns { public nint At(int q) => list[q]; public nint InA(int q, nint p) => q; }
 
     // 8 x (3 vectors) tile: 24 accumulators + 3 B vectors + 1 broadcast fit the 32 zmm registers.
     // A row r is a[r] with element p at a[r][p * cs] (packed panels: cs = 8; rows in place: cs = 1); B row p is
@@ -340,7 +344,7 @@ internal static unsafe partial class Gemm
         Vector512<T> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
         for (int q = 0; q < count; q++)
         {
-            nint p = columns.At(q), off = p * cs;
+            nint p = columns.At(q), off = columns.InA(q, p) * cs;
             T* b = bp + p * bs;
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + v);

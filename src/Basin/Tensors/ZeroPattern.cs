@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
 namespace Basin.Tensors;
@@ -7,15 +8,19 @@ namespace Basin.Tensors;
 /// The nonzero pattern of a block of rows of X (a data shard), arranged for the two products of a
 /// first linear layer. For X W^T (<see cref="Gemm.MultiplyRowSparse{T}"/>) the rows are ordered so that similar
 /// patterns share tiles of <see cref="TileRows"/>, and each tile lists the columns where any of its rows is nonzero.
-/// For the weight gradient D^T X (<see cref="Gemm.MultiplyColumnSparse{T}"/>) each block of <see cref="TileRows"/>
-/// consecutive columns lists the rows that are nonzero there. Images on a blank background (MNIST, Fashion-MNIST:
-/// half the pixels are 0) leave about a third of either list empty, and the products skip those terms exactly.
+/// For the weight gradient D^T X (<see cref="Gemm.MultiplyColumnSparse{T}"/>) the columns are grouped, similar ones
+/// together, into blocks of <see cref="TileRows"/>, and each block lists the rows that are nonzero there; the
+/// block's values are packed once (<see cref="PackBlocks{T}"/>) so that product reads them in one stream. Images on a
+/// blank background (MNIST, Fashion-MNIST: half the pixels are 0) leave a third of either list empty, and the
+/// products skip those terms exactly.
 /// </summary>
 internal sealed class ZeroPattern
 {
     public const int TileRows = 8;
     /// <summary>Above this share of active (tile, column) pairs the skipping does not repay the indexing.</summary>
     const double MaxActiveFraction = 0.8;
+    /// <summary>Rows are described for their grouping by their nonzero counts in runs of this many columns.</summary>
+    const int DescriptorRun = 16;
 
     public int Rows { get; }
     public double ActiveFraction { get; }
@@ -24,14 +29,37 @@ internal sealed class ZeroPattern
     /// <summary>Tile t's active columns are Columns[TileStart[t] .. TileStart[t + 1]).</summary>
     public int[] TileStart { get; }
     public ushort[] Columns { get; }
-    /// <summary>Rows nonzero in columns [8b, 8b + 8) are BlockRows[BlockStart[b] .. BlockStart[b + 1]), ascending.</summary>
+    /// <summary>Block b is the columns BlockColumns[8b .. 8b + 8); together they are [0, k / 8 * 8) in some order.</summary>
+    public ushort[] BlockColumns { get; }
+    /// <summary>Rows nonzero in block b's columns are BlockRows[BlockStart[b] .. BlockStart[b + 1]), ascending.</summary>
     public int[] BlockStart { get; }
     public int[] BlockRows { get; }
 
-    ZeroPattern(int rows, double activeFraction, int[] order, int[] tileStart, ushort[] columns, int[] blockStart, int[] blockRows)
+    ZeroPattern(int rows, double activeFraction, int[] order, int[] tileStart, ushort[] columns, ushort[] blockColumns, int[] blockStart, int[] blockRows)
     {
         Rows = rows; ActiveFraction = activeFraction; Order = order; TileStart = tileStart; Columns = columns;
-        BlockStart = blockStart; BlockRows = blockRows;
+        BlockColumns = blockColumns; BlockStart = blockStart; BlockRows = blockRows;
+    }
+
+    /// <summary>Length of <see cref="PackBlocks{T}"/>'s output.</summary>
+    public int PackedLength => BlockRows.Length * TileRows;
+
+    /// <summary>
+    /// For every block, its listed rows' values in its columns: row after row, TileRows values each (the layout of a
+    /// packed micro-kernel panel), from the matrix the pattern describes (row stride lda).
+    /// </summary>
+    public void PackBlocks<T>(ReadOnlySpan<T> a, int lda, Span<T> packed) where T : unmanaged
+    {
+        int at = 0;
+        for (int b = 0; b < BlockStart.Length - 1; b++)
+        {
+            var columns = BlockColumns.AsSpan(b * TileRows, TileRows);
+            for (int q = BlockStart[b]; q < BlockStart[b + 1]; q++)
+            {
+                var row = a.Slice(BlockRows[q] * lda);
+                foreach (var c in columns) packed[at++] = row[c];
+            }
+        }
     }
 
     /// <summary>The pattern of rows [0, rows) of a (row stride lda, k columns), or null when too dense to pay.</summary>
@@ -40,23 +68,15 @@ internal sealed class ZeroPattern
         if (!Vector512.IsHardwareAccelerated || rows < TileRows || k > ushort.MaxValue) return null;
         int words = (k + 63) / 64, tiles = (rows + TileRows - 1) / TileRows, blocks = k / TileRows;
         var masks = new ulong[rows * words];
-        var keys = new long[rows];
-        var order = new int[rows];
+        for (int r = 0; r < rows; r++) Mark(a.Slice(r * lda, k), masks.AsSpan(r * words, words));
+        // Rows grouped by where they are nonzero: their counts in runs of columns, split along principal directions.
+        int runs = (k + DescriptorRun - 1) / DescriptorRun;
+        var rowCounts = new float[rows * runs];
         for (int r = 0; r < rows; r++)
-        {
-            var mask = masks.AsSpan(r * words, words);
-            Mark(a.Slice(r * lda, k), mask);
-            int count = 0, first = k;
-            for (int w = words - 1; w >= 0; w--)
-            {
-                count += BitOperations.PopCount(mask[w]);
-                if (mask[w] != 0) first = w * 64 + BitOperations.TrailingZeroCount(mask[w]);
-            }
-            // Similar rows first: by the first nonzero column (where an image's content starts), then by size.
-            keys[r] = (long)first * (k + 1) + count;
-            order[r] = r;
-        }
-        Array.Sort(keys, order);
+            for (int j = 0; j < runs; j++)
+                rowCounts[r * runs + j] = BitOperations.PopCount(masks[r * words + j * DescriptorRun / 64] >> (j * DescriptorRun % 64) & 0xFFFF);
+        var order = Enumerable.Range(0, rows).ToArray();
+        PrincipalTree(rowCounts, runs, order, TileRows);
         var tileStart = new int[tiles + 1];
         var columns = new ushort[tiles * k];
         int used = 0;
@@ -77,21 +97,80 @@ internal sealed class ZeroPattern
         tileStart[tiles] = used;
         double active = (double)used / ((long)tiles * k);
         if (active > MaxActiveFraction) return null;
-        // Rows by block of 8 columns (one byte of a mask): count, then place, row by row so each list ascends.
+        // Columns grouped likewise, described by their counts in each tile of rows.
+        int grouped = blocks * TileRows;
+        var columnCounts = new float[grouped * tiles];
+        for (int i = 0; i < rows; i++)
+            foreach (int p in SetBits(masks.AsSpan(order[i] * words, words)))
+                if (p < grouped) columnCounts[p * tiles + i / TileRows]++;
+        var columnOrder = Enumerable.Range(0, grouped).ToArray();
+        PrincipalTree(columnCounts, tiles, columnOrder, TileRows);
+        var blockColumns = new ushort[grouped];
+        var blockOf = new int[grouped];
+        for (int q = 0; q < grouped; q++) { blockColumns[q] = (ushort)columnOrder[q]; blockOf[columnOrder[q]] = q / TileRows; }
+        // Rows by block: count, then place, row by row so each list ascends.
         var blockStart = new int[blocks + 1];
+        var inBlock = new bool[rows * blocks];
         for (int r = 0; r < rows; r++)
-            for (int b = 0; b < blocks; b++)
-                if (MaskByte(masks, r * words, b) != 0) blockStart[b + 1]++;
+            foreach (int p in SetBits(masks.AsSpan(r * words, words)))
+                if (p < grouped && !inBlock[r * blocks + blockOf[p]])
+                {
+                    inBlock[r * blocks + blockOf[p]] = true;
+                    blockStart[blockOf[p] + 1]++;
+                }
         for (int b = 0; b < blocks; b++) blockStart[b + 1] += blockStart[b];
         var blockRows = new int[blockStart[blocks]];
         var next = blockStart[..blocks];
         for (int r = 0; r < rows; r++)
             for (int b = 0; b < blocks; b++)
-                if (MaskByte(masks, r * words, b) != 0) blockRows[next[b]++] = r;
-        return new ZeroPattern(rows, active, order, tileStart, columns[..used], blockStart, blockRows);
+                if (inBlock[r * blocks + b]) blockRows[next[b]++] = r;
+        return new ZeroPattern(rows, active, order, tileStart, columns[..used], blockColumns, blockStart, blockRows);
     }
 
-    static ulong MaskByte(ulong[] masks, int row, int block) => masks[row + (block >> 3)] >> ((block & 7) * 8) & 0xFF;
+    /// <summary>The positions of the set bits of a mask, ascending.</summary>
+    static List<int> SetBits(ReadOnlySpan<ulong> mask)
+    {
+        var bits = new List<int>();
+        for (int w = 0; w < mask.Length; w++)
+            for (ulong word = mask[w]; word != 0; word &= word - 1) bits.Add(w * 64 + BitOperations.TrailingZeroCount(word));
+        return bits;
+    }
+
+    /// <summary>
+    /// Orders items (rows of <paramref name="descriptors"/>, each of length d) so that similar ones sit together: sorts
+    /// them by their projection on the principal direction of their centred descriptors (three power iterations are
+    /// as good as seven here), then each half (in whole groups) again, down to single groups.
+    /// </summary>
+    static void PrincipalTree(float[] descriptors, int d, Span<int> items, int group)
+    {
+        if (items.Length <= group) return;
+        var centred = new double[items.Length * d];
+        var mean = new double[d];
+        for (int q = 0; q < items.Length; q++)
+            for (int j = 0; j < d; j++) mean[j] += centred[q * d + j] = descriptors[items[q] * d + j];
+        TensorPrimitives.Divide(mean, items.Length, mean);
+        for (int q = 0; q < items.Length; q++) TensorPrimitives.Subtract(centred.AsSpan(q * d, d), mean, centred.AsSpan(q * d, d));
+        var direction = Enumerable.Repeat(1 / Math.Sqrt(d), d).ToArray();
+        var projection = new double[items.Length];
+        for (int iteration = 0; iteration < 3; iteration++)
+        {
+            var next = mean;
+            Array.Clear(next);
+            for (int q = 0; q < items.Length; q++)
+            {
+                var x = centred.AsSpan(q * d, d);
+                projection[q] = TensorPrimitives.Dot(x, direction);
+                TensorPrimitives.MultiplyAdd(x, projection[q], next, next);
+            }
+            double norm = TensorPrimitives.Norm(next);
+            if (norm == 0) break;
+            TensorPrimitives.Divide(next, norm, direction);
+        }
+        projection.AsSpan().Sort(items);
+        int half = (items.Length / 2 + group - 1) / group * group;
+        PrincipalTree(descriptors, d, items[..half], group);
+        PrincipalTree(descriptors, d, items[half..], group);
+    }
 
     /// <summary>Sets bit p of mask for every nonzero row[p], a vector of comparisons at a time.</summary>
     static void Mark<T>(ReadOnlySpan<T> row, Span<ulong> mask) where T : unmanaged, IFloatingPointIeee754<T>

@@ -36,10 +36,18 @@ public class SparseInputTests
                 Enumerable.Range(t * 8, Math.Min(8, m - t * 8)).Any(r => a[s.Order[r] * k + p] != 0));
             Assert.Equal(expected, cols);
         }
+        // The blocks group every column once (the last k mod 8 are left to the dense product).
+        Assert.Equal(Enumerable.Range(0, k / 8 * 8), s.BlockColumns.Select(c => (int)c).Order());
+        var packed = new double[s.PackedLength];
+        s.PackBlocks<double>(a, k, packed);
+        int at = 0;
         for (int q = 0; q < k / 8; q++)
         {
-            var expected = Enumerable.Range(0, m).Where(r => Enumerable.Range(q * 8, 8).Any(p => a[r * k + p] != 0));
+            var columns = s.BlockColumns[(q * 8)..(q * 8 + 8)];
+            var expected = Enumerable.Range(0, m).Where(r => columns.Any(p => a[r * k + p] != 0)).ToArray();
             Assert.Equal(expected, s.BlockRows[s.BlockStart[q]..s.BlockStart[q + 1]].ToArray());
+            foreach (int r in expected)
+                foreach (var p in columns) Assert.Equal(a[r * k + p], packed[at++]);
         }
         Assert.True(s.ActiveFraction < 0.8);
         // Dense rows are not worth a pattern.

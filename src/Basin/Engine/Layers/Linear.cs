@@ -50,10 +50,13 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         if (Bias) Rows<T>.AddToEach(B(p), y, batch);
     }
 
-    /// <summary>gp = J_p^T dy (weights and bias) for an input whose zeros <paramref name="pattern"/> lists.</summary>
-    public void ParameterGradient(ReadOnlySpan<T> x, ZeroPattern pattern, ReadOnlySpan<T> dy, Span<T> gp, int batch)
+    /// <summary>
+    /// gp = J_p^T dy (weights and bias) for an input whose zeros <paramref name="pattern"/> lists, with its column blocks
+    /// packed in <paramref name="blocks"/> when not empty.
+    /// </summary>
+    public void ParameterGradient(ReadOnlySpan<T> x, ZeroPattern pattern, ReadOnlySpan<T> blocks, ReadOnlySpan<T> dy, Span<T> gp, int batch)
     {
-        Gemm.MultiplyColumnSparse(Out, In, batch, dy, Out, pattern, x, In, gp, In);
+        Gemm.MultiplyColumnSparse(Out, In, batch, dy, Out, pattern, x, In, gp, In, blocks);
         if (Bias) Rows<T>.SumOf(dy, gp.Slice(Out * In, Out), batch);
     }
 
