@@ -29,7 +29,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         if (b.Length != points || results.Length < points) throw new ArgumentException("one a, b and result per point");
         int f = Network.FirstParametric;
         if (f < 0) throw new BasinException("model", "the network has no parameters to move");
-        theta.CopyTo(this.theta);
+        SetTheta(theta);
         var dirX = dx.ToArray();
         var dirY = plane ? dy.ToArray() : new T[Dimension];
         int tailStart = f + 1 < Network.Layers.Length ? Network.Offset(f + 1) : Dimension, tailLength = Dimension - tailStart;

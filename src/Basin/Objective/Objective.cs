@@ -143,14 +143,15 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>
     /// H v with v and the product in float64 (the curvature estimators' vectors), converted on the way in and, chunk by
-    /// chunk in the final reduction, on the way out: no T copies of either vector.
+    /// chunk in the final reduction, on the way out: no T copies of either vector. <paramref name="fixedTheta"/> is an
+    /// array its caller never writes, so consecutive products at it skip copying and comparing theta.
     /// </summary>
-    internal void HessianVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<double> v, Span<double> hv) => Run(Pass.HessianVector, theta, v, hv);
+    internal void HessianVectorProduct(T[] fixedTheta, ReadOnlySpan<double> v, Span<double> hv) => Run(Pass.HessianVector, fixedTheta, v, hv, fixedTheta);
 
     /// <summary>G v = J^T H_loss J v (+ l2 v), the generalized Gauss-Newton product.</summary>
     public void GaussNewtonVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> gv) => Run(Pass.GaussNewtonVector, theta, v, gv);
 
-    internal void GaussNewtonVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<double> v, Span<double> gv) => Run(Pass.GaussNewtonVector, theta, v, gv);
+    internal void GaussNewtonVectorProduct(T[] fixedTheta, ReadOnlySpan<double> v, Span<double> gv) => Run(Pass.GaussNewtonVector, fixedTheta, v, gv, fixedTheta);
 
     /// <summary>
     /// v^T H v, exact, by a second-order forward pass (Taylor mode): the curvature of the loss along v, at about
@@ -159,20 +160,33 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     /// </summary>
     public double HessianQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<T> v) => Run(Pass.HessianQuadratic, theta, v, Span<T>.Empty).Loss;
 
-    internal double HessianQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<double> v) => Run(Pass.HessianQuadratic, theta, v, Span<double>.Empty).Loss;
+    internal double HessianQuadraticForm(T[] fixedTheta, ReadOnlySpan<double> v) => Run(Pass.HessianQuadratic, fixedTheta, v, Span<double>.Empty, fixedTheta).Loss;
 
     /// <summary>v^T G v = mean_i (J_i v)^T H_loss (J_i v) (+ l2 ||v||^2), from one R-forward pass.</summary>
     public double GaussNewtonQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<T> v) => Run(Pass.GaussNewtonQuadratic, theta, v, Span<T>.Empty).Loss;
 
-    internal double GaussNewtonQuadraticForm(ReadOnlySpan<T> theta, ReadOnlySpan<double> v) => Run(Pass.GaussNewtonQuadratic, theta, v, Span<double>.Empty).Loss;
+    internal double GaussNewtonQuadraticForm(T[] fixedTheta, ReadOnlySpan<double> v) => Run(Pass.GaussNewtonQuadratic, fixedTheta, v, Span<double>.Empty, fixedTheta).Loss;
 
     (double Loss, long Correct) Run(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> result) => Run<T>(pass, theta, v, result);
 
-    /// <summary>One pass over the data; v and result are vectors of TV (T, or float64 converted to and from T).</summary>
-    (double Loss, long Correct) Run<TV>(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<TV> v, Span<TV> result) where TV : unmanaged, INumberBase<TV>
+    // The last caller's theta when it was an array its caller never writes (a curvature operator's copy).
+    T[]? fixedTheta;
+
+    /// <summary>Copies theta in, unless it is the fixed array the previous call already copied.</summary>
+    void SetTheta(ReadOnlySpan<T> theta, T[]? fixedSource = null)
     {
+        bool same = fixedSource is not null && ReferenceEquals(fixedSource, fixedTheta);
+        fixedTheta = fixedSource;
+        if (same) return;
         CheckLength(theta, "theta");
         theta.CopyTo(this.theta);
+    }
+
+    /// <summary>One pass over the data; v and result are vectors of TV (T, or float64 converted to and from T).</summary>
+    (double Loss, long Correct) Run<TV>(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<TV> v, Span<TV> result, T[]? fixedSource = null)
+        where TV : unmanaged, INumberBase<TV>
+    {
+        SetTheta(theta, fixedSource);
         bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
         bool quadratic = pass is Pass.HessianQuadratic or Pass.GaussNewtonQuadratic;
         if (pass is not (Pass.Loss or Pass.Gradient))
@@ -188,7 +202,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         }
         double total = 0;
         long correct = 0;
-        var kept = pass is Pass.HessianVector || quadratic ? Linearization(theta) : null;
+        var kept = pass is Pass.HessianVector || quadratic ? Linearization(theta, fixedSource) : null;
         // A kept linearization that is complete runs no forward pass, so theta's weights need no packing.
         PrepareSparseInput(withWeights: kept is null || Array.IndexOf(linearizedShards!, false) >= 0,
             withDirection: pass is not (Pass.Loss or Pass.Gradient));
@@ -273,10 +287,13 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     internal long LinearizationBudget { get; set; } = 256L << 20;
     Workspace<T>[]? linearized;
     bool[]? linearizedShards;
-    T[]? linearizedTheta;
+    T[]? linearizedTheta, linearizedFixed;
 
-    /// <summary>Per-shard workspaces holding the linearization at theta, or null when they would not fit.</summary>
-    Workspace<T>[]? Linearization(ReadOnlySpan<T> theta)
+    /// <summary>
+    /// Per-shard workspaces holding the linearization at theta, or null when they would not fit. A fixed theta array
+    /// (see <see cref="SetTheta"/>) already found equal to the kept one is not compared again.
+    /// </summary>
+    Workspace<T>[]? Linearization(ReadOnlySpan<T> theta, T[]? fixedSource)
     {
         if (activeFeatures != features) return null;
         long perShard = 0;
@@ -289,11 +306,12 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             linearizedShards = new bool[Shards];
             linearizedTheta = new T[Dimension];
         }
-        if (!theta.SequenceEqual(linearizedTheta))
+        if ((fixedSource is null || !ReferenceEquals(fixedSource, linearizedFixed)) && !theta.SequenceEqual(linearizedTheta))
         {
             theta.CopyTo(linearizedTheta);
             Array.Clear(linearizedShards!);
         }
+        linearizedFixed = fixedSource;
         return linearized;
     }
 
@@ -407,7 +425,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         CheckLength(theta, "theta");
         if (start < 0 || count < 0 || start + count > Count) throw new ArgumentOutOfRangeException(nameof(count));
         if (gradients.Length < (long)count * Dimension) throw new ArgumentException("gradients is too short", nameof(gradients));
-        theta.CopyTo(this.theta);
+        SetTheta(theta);
         var ws = workspaces[0];
         int width = Network.OutputSize;
         for (int i = 0; i < count; i++)

@@ -28,6 +28,45 @@ public class LinearizationTests
     }
 
     [Fact]
+    public void Operators_at_two_thetas_on_one_objective_keep_their_own_products_whatever_runs_between()
+    {
+        // Consecutive products of one operator skip copying and comparing its theta: every other call must undo that.
+        var (spec, shape) = TestNets.EveryLayer[8];
+        var f = TestNets.Objective(spec, shape, n: 9, batch: 4, threads: 2);
+        var a = TestNets.RandomVector<double>(f.Dimension, 1);
+        var b = TestNets.RandomVector<double>(f.Dimension, 2);
+        var v = TestNets.RandomVector<double>(f.Dimension, 3);
+        var atA = new Basin.Curvature.CurvatureOperator<double>(f, a, Basin.Curvature.CurvatureKind.Hessian);
+        var atB = new Basin.Curvature.CurvatureOperator<double>(f, b, Basin.Curvature.CurvatureKind.Hessian);
+        var ggnAtA = new Basin.Curvature.CurvatureOperator<double>(f, a, Basin.Curvature.CurvatureKind.GaussNewton);
+        var expectedA = new double[f.Dimension];
+        var expectedB = new double[f.Dimension];
+        TestNets.Objective(spec, shape, n: 9, batch: 4, threads: 1).HessianVectorProduct(a, v, expectedA);
+        TestNets.Objective(spec, shape, n: 9, batch: 4, threads: 1).HessianVectorProduct(b, v, expectedB);
+        var y = new double[f.Dimension];
+        var between = new Action[]
+        {
+            () => { },
+            () => atB.Apply(v, y),
+            () => f.Gradient(b, new double[f.Dimension]),
+            () => f.HessianVectorProduct(b, v, new double[f.Dimension]),
+            () => f.PerExampleGradients(b, 0, 1, new double[f.Dimension]),
+            () => ggnAtA.Apply(v, y),
+        };
+        foreach (var step in between)
+        {
+            step();
+            atA.Apply(v, y);
+            Assert.Equal(expectedA, y);
+            atA.Apply(v, y);
+            Assert.Equal(expectedA, y);
+            atB.Apply(v, y);
+            Assert.Equal(expectedB, y);
+            Assert.Equal(TestNets.Dot(v, expectedA), atA.Quadratic(v), 1e-10);
+        }
+    }
+
+    [Fact]
     public void Quadratic_forms_are_bit_identical_for_one_and_two_threads()
     {
         var (spec, shape) = TestNets.EveryLayer[11];
