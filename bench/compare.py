@@ -4,6 +4,10 @@
 each side's fastest median. Prints a markdown table of times and speed-ups (PyTorch time / Basin time).
 
   /usr/bin/python3 bench/compare.py [--rounds 3] [--torch-threads N] [--data-dir DIR]
+
+Needs Debian's python3-torch and libopenblas0-openmp (without it libblas.so.3 is the slow reference BLAS). PyTorch runs
+with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment, so OpenBLAS picks its own kernels for this
+processor (AVX-512 ones here) rather than the Haswell ones that variable may pin.
 """
 import argparse, json, os, subprocess, sys
 
@@ -21,11 +25,12 @@ subprocess.run(["dotnet", "build", "-c", "Release", os.path.join(ROOT, "src", "B
                check=True, stdout=subprocess.DEVNULL)
 subprocess.run(["dotnet", "build-server", "shutdown"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 extra = ["--data-dir", args.data_dir] if args.data_dir else []
+torch_env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
 torch_best, basin_best, peak = {}, {}, 0.0
 for r in range(args.rounds):
     t = json.loads(subprocess.run([sys.executable, os.path.join(HERE, "pytorch_reference.py"), "bench",
                                    "--threads", str(args.torch_threads)] + extra,
-                                  check=True, capture_output=True, text=True).stdout)
+                                  check=True, capture_output=True, text=True, env=torch_env).stdout)
     b = json.loads(subprocess.run([BASIN, "bench", "--json"] + extra, check=True, capture_output=True, text=True).stdout)
     torch_threads = t["threads"]
     peak = max(peak, b["peak_gflops"])
