@@ -32,10 +32,29 @@ public sealed partial class Objective<T>
         if (shardPatterns is null) return;
         var layer = InputLayer!;
         if (weightPanels.Length == 0) { weightPanels = new T[layer.PanelLength]; directionPanels = new T[layer.PanelLength]; }
-        var first = theta.AsSpan(0, layer.ParameterCount);
-        preparedWeights = withWeights && layer.PackWeights(first, weightPanels) ? weightPanels : ReadOnlyMemory<T>.Empty;
-        preparedDirection = withDirection && layer.PackWeights(direction.AsSpan(0, layer.ParameterCount), directionPanels)
-            ? directionPanels : ReadOnlyMemory<T>.Empty;
+        preparedWeights = withWeights && PackOnTeam(theta, weightPanels) ? weightPanels : ReadOnlyMemory<T>.Empty;
+        preparedDirection = withDirection && PackOnTeam(direction, directionPanels) ? directionPanels : ReadOnlyMemory<T>.Empty;
+    }
+
+    bool[] panelFinite = [];
+
+    /// <summary>
+    /// Packs the first layer's weights in <paramref name="source"/> (theta or the direction) into panels, a panel a worker
+    /// (a strided transposition: ~90 us for 784 x 100 on one core); false when any is not finite.
+    /// </summary>
+    bool PackOnTeam(T[] source, T[] panels)
+    {
+        var layer = InputLayer!;
+        int rows = Gemm.PanelRows<T>(), count = layer.Out / rows, size = rows * layer.In;
+        if (count <= 1 || Threads == 1) return layer.PackWeights(source.AsSpan(0, layer.ParameterCount), panels);
+        if (panelFinite.Length != count) panelFinite = new bool[count];
+        int threads = Math.Min(Threads, count);
+        WorkerTeam.Run(threads, t =>
+        {
+            for (int q = t; q < count; q += threads)
+                panelFinite[q] = Gemm.PackTransposed<T>(source.AsSpan(q * size, size), layer.In, rows, layer.In, panels.AsSpan(q * size, size));
+        });
+        return Array.TrueForAll(panelFinite, finite => finite);
     }
 
     /// <summary>Patterns of every shard of the data (on the team), unless the first is too dense to gain (then none).</summary>

@@ -52,6 +52,9 @@ internal static unsafe partial class Gemm
         if (main < n) Multiply(false, true, m, n - main, k, a, lda, b[(main * ldb)..], ldb, c[main..], ldc, false);
     }
 
+    /// <summary>Rows of B in one of <see cref="PackTransposed{T}"/>'s panels.</summary>
+    public static int PanelRows<T>() where T : unmanaged => MicroTile.For<T>().NR;
+
     /// <summary>Length of <see cref="PackTransposed{T}"/>'s panels for the first n rows of a B with k columns.</summary>
     public static int PackedLength<T>(int n, int k) where T : unmanaged => n / MicroTile.For<T>().NR * MicroTile.For<T>().NR * k;
 

@@ -147,5 +147,13 @@ public class SparseInputTests
             Assert.Equal(b, a, 1e-13);
             Assert.True(TestNets.RelativeError(g1, g2) < 1e-13);
         }
+        // An infinite weight in the second panel of the packed first layer (packed on two workers) poisons the products
+        // as the dense layer's 0 x inf does.
+        var bad = (double[])theta.Clone();
+        bad[30 * k + 59] = double.PositiveInfinity;
+        Assert.Equal(double.IsNaN(dense.Evaluate(bad).Loss), double.IsNaN(sparse.Evaluate(bad).Loss));
+        Assert.True(double.IsNaN(sparse.Evaluate(bad).Loss));
+        sparse.HessianVectorProduct(theta, bad, g1); dense.HessianVectorProduct(theta, bad, g2);
+        Assert.Equal(g2.Select(double.IsNaN), g1.Select(double.IsNaN));
     }
 }
