@@ -16,6 +16,9 @@ internal static class HessianCommand
         public readonly Option<int> Top = new("--top") { Description = "the K largest eigenvalues (Lanczos)", DefaultValueFactory = _ => 5 };
         public readonly Option<int> Bottom = new("--bottom") { Description = "the K smallest eigenvalues (negative ones: saddle directions)" };
         public readonly Option<int?> Steps = new("--lanczos-steps") { Description = "Lanczos steps for --top/--bottom (default 3K+40, at least 60)" };
+        public readonly Option<int> Power = new("--power") { Description = "also the K eigenvalues of largest magnitude by power iteration with deflation (PyHessian's method, for comparison)" };
+        public readonly Option<int> PowerIterations = new("--power-iterations") { Description = "most products per --power eigenvalue", DefaultValueFactory = _ => 100 };
+        public readonly Option<double> PowerTol = new("--power-tol") { Description = "stop a --power eigenvalue once its Rayleigh quotient changes by less than this fraction", DefaultValueFactory = _ => 1e-3 };
         public readonly Option<bool> TraceOption = new("--trace") { Description = "Hutchinson trace with its standard error" };
         public readonly Option<int> Probes = new("--probes") { Description = "most Rademacher probes for --trace and --frobenius", DefaultValueFactory = _ => 200 };
         public readonly Option<double> Tol = new("--trace-tol") { Description = "stop --trace once its standard error is below this fraction of it", DefaultValueFactory = _ => 0.01 };
@@ -34,7 +37,7 @@ internal static class HessianCommand
         public void AddTo(Command c)
         {
             Common.AddTo(c);
-            foreach (var o in new Option[] { Top, Bottom, Steps, TraceOption, Probes, Tol, HutchPP, Frobenius, Density, Runs, DensitySteps, Sigma, FisherTrace, Exact, Operator, Seed, Out })
+            foreach (var o in new Option[] { Top, Bottom, Steps, Power, PowerIterations, PowerTol, TraceOption, Probes, Tol, HutchPP, Frobenius, Density, Runs, DensitySteps, Sigma, FisherTrace, Exact, Operator, Seed, Out })
                 c.Options.Add(o);
         }
     }
@@ -51,12 +54,14 @@ internal static class HessianCommand
     static int Run<T>(ParseResult r, Options o, TextWriter stdout) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c = o.Common;
-        int top = r.GetValue(o.Top), bottom = r.GetValue(o.Bottom);
-        if (top < 0 || bottom < 0)
-            throw new BasinException(top < 0 ? "--top" : "--bottom", "must be 0 or more", "give how many eigenvalues to compute, e.g. --top 5");
-        if (top == 0 && bottom == 0 && !r.GetValue(o.Exact) && !r.GetValue(o.TraceOption) && r.GetValue(o.HutchPP) <= 0
+        int top = r.GetValue(o.Top), bottom = r.GetValue(o.Bottom), power = r.GetValue(o.Power);
+        if (top < 0 || bottom < 0 || power < 0)
+            throw new BasinException(top < 0 ? "--top" : bottom < 0 ? "--bottom" : "--power", "must be 0 or more", "give how many eigenvalues to compute, e.g. --top 5");
+        if (r.GetValue(o.PowerIterations) < 1)
+            throw new BasinException("--power-iterations", "must be at least 1", "PyHessian's default is 100");
+        if (top == 0 && bottom == 0 && power == 0 && !r.GetValue(o.Exact) && !r.GetValue(o.TraceOption) && r.GetValue(o.HutchPP) <= 0
             && !r.GetValue(o.Frobenius) && !r.GetValue(o.FisherTrace) && !r.GetValue(o.Density))
-            throw new BasinException("hessian", "nothing to compute with --top 0", "ask for at least one of --top K, --bottom K, --trace, --hutchpp N, --frobenius, --fisher-trace, --density, --exact");
+            throw new BasinException("hessian", "nothing to compute with --top 0", "ask for at least one of --top K, --bottom K, --power K, --trace, --hutchpp N, --frobenius, --fisher-trace, --density, --exact");
         var data = c.LoadData(r);
         var (network, theta) = c.LoadModel<T>(r, data);
         var kind = r.GetValue(o.Operator)!.ToLowerInvariant() switch
@@ -105,6 +110,15 @@ internal static class HessianCommand
             json["bottom_residuals"] = new JsonArray(pairs.Residuals.Select(v => (JsonNode)v).ToArray());
             for (int i = 0; i < pairs.Values.Length; i++)
                 table.AddRow($"lambda_min{(i > 0 ? $"+{i}" : "")}", $"{pairs.Values[i]:G8}", $"residual {pairs.Residuals[i]:G2}");
+        }
+        if (power > 0)
+        {
+            var pairs = Spectrum.Power(op, power, seed, r.GetValue(o.PowerIterations), r.GetValue(o.PowerTol));
+            json["power_eigenvalues"] = new JsonArray(pairs.Values.Select(v => (JsonNode)v).ToArray());
+            json["power_residuals"] = new JsonArray(pairs.Residuals.Select(v => (JsonNode)v).ToArray());
+            json["power_products"] = pairs.Products;
+            for (int i = 0; i < pairs.Values.Length; i++)
+                table.AddRow($"power lambda_{i + 1}", $"{pairs.Values[i]:G8}", $"residual {pairs.Residuals[i]:G2}{(i == 0 ? $", {pairs.Products} products in all" : "")}");
         }
         if (r.GetValue(o.TraceOption))
         {

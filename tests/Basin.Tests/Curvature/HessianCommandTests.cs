@@ -32,6 +32,27 @@ public class HessianCommandTests
     }
 
     [Fact]
+    public void Power_iteration_with_deflation_finds_the_largest_magnitudes_of_the_exact_spectrum()
+    {
+        string run = Path.Combine(TestPaths.Root, $"hessian-{Guid.NewGuid():N}");
+        const string model = "linear(2,6),tanh,linear(6,2)";
+        Assert.Equal(0, CliRunner.Run("train", "--model", model, "--data", "spirals", "--n", "100", "--epochs", "2", "--out", run).Code);
+        var (code, stdout, err) = CliRunner.Run("hessian", "--weights", run, "--data", "spirals", "--n", "100", "--dtype", "float64",
+            "--top", "0", "--power", "2", "--power-iterations", "3000", "--power-tol", "1e-13", "--exact", "--json");
+        Assert.True(code == 0, err);
+        var json = JsonNode.Parse(stdout)!;
+        var byMagnitude = json["all_eigenvalues"]!.AsArray().Select(v => v!.GetValue<double>()).OrderByDescending(Math.Abs).ToArray();
+        var power = json["power_eigenvalues"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var residuals = json["power_residuals"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(byMagnitude[i], power[i], 1e-6 * Math.Abs(byMagnitude[0]));
+            Assert.True(residuals[i] < 1e-3 * Math.Abs(byMagnitude[0]), $"residual {residuals[i]}");
+        }
+        Assert.True(json["power_products"]!.GetValue<int>() <= 6000);
+    }
+
+    [Fact]
     public void Exact_is_refused_on_large_nets()
     {
         var (code, _, err) = CliRunner.Run("hessian", "--model", CliRunner.Mlp, "--weights", CliRunner.Fixture("mlp.safetensors"), "--exact", "--top", "0");
@@ -43,6 +64,8 @@ public class HessianCommandTests
     [InlineData("--top", "0", "nothing to compute")]
     [InlineData("--top", "-1", "--top: must be 0 or more")]
     [InlineData("--bottom", "-2", "--bottom: must be 0 or more")]
+    [InlineData("--power", "-1", "--power: must be 0 or more")]
+    [InlineData("--power-iterations", "0", "--power-iterations: must be at least 1")]
     public void Empty_or_negative_requests_are_refused(string option, string value, string message)
     {
         var (code, _, err) = CliRunner.Run("hessian", "--model", CliRunner.Mlp, "--weights", CliRunner.Fixture("mlp.safetensors"), option, value);
