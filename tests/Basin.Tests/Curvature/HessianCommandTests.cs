@@ -8,12 +8,18 @@ namespace Basin.Tests.Curvature;
 
 public class HessianCommandTests
 {
+    /// <summary>A tanh net briefly trained on 100 spiral points: 32 parameters, so --exact gives the whole spectrum.</summary>
+    static string TrainedSpiralsRun()
+    {
+        string run = Path.Combine(TestPaths.Root, $"hessian-{Guid.NewGuid():N}");
+        Assert.Equal(0, CliRunner.Run("train", "--model", "linear(2,6),tanh,linear(6,2)", "--data", "spirals", "--n", "100", "--epochs", "2", "--out", run).Code);
+        return run;
+    }
+
     [Fact]
     public void Json_has_the_contract_fields_and_matches_the_exact_spectrum()
     {
-        string run = Path.Combine(TestPaths.Root, $"hessian-{Guid.NewGuid():N}");
-        const string model = "linear(2,6),tanh,linear(6,2)";
-        Assert.Equal(0, CliRunner.Run("train", "--model", model, "--data", "spirals", "--n", "100", "--epochs", "2", "--out", run).Code);
+        string run = TrainedSpiralsRun();
         var (code, stdout, err) = CliRunner.Run("hessian", "--weights", run, "--data", "spirals", "--n", "100", "--dtype", "float64",
             "--top", "3", "--bottom", "2", "--trace", "--probes", "400", "--trace-tol", "0", "--exact", "--density", "--json");
         Assert.True(code == 0, err);
@@ -34,9 +40,7 @@ public class HessianCommandTests
     [Fact]
     public void Power_iteration_with_deflation_finds_the_largest_magnitudes_of_the_exact_spectrum()
     {
-        string run = Path.Combine(TestPaths.Root, $"hessian-{Guid.NewGuid():N}");
-        const string model = "linear(2,6),tanh,linear(6,2)";
-        Assert.Equal(0, CliRunner.Run("train", "--model", model, "--data", "spirals", "--n", "100", "--epochs", "2", "--out", run).Code);
+        string run = TrainedSpiralsRun();
         var (code, stdout, err) = CliRunner.Run("hessian", "--weights", run, "--data", "spirals", "--n", "100", "--dtype", "float64",
             "--top", "0", "--power", "2", "--power-iterations", "3000", "--power-tol", "1e-13", "--exact", "--json");
         Assert.True(code == 0, err);
