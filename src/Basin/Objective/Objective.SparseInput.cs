@@ -45,14 +45,11 @@ public sealed partial class Objective<T>
     bool PackOnTeam(T[] source, T[] panels)
     {
         var layer = InputLayer!;
-        int rows = Gemm.PanelRows<T>(), count = layer.Out / rows, size = rows * layer.In;
-        if (count <= 1 || Threads == 1) return layer.PackWeights(source.AsSpan(0, layer.ParameterCount), panels);
+        int count = layer.PanelCount, threads = Math.Max(1, Math.Min(Threads, count));
         if (panelFinite.Length != count) panelFinite = new bool[count];
-        int threads = Math.Min(Threads, count);
         WorkerTeam.Run(threads, t =>
         {
-            for (int q = t; q < count; q += threads)
-                panelFinite[q] = Gemm.PackTransposed<T>(source.AsSpan(q * size, size), layer.In, rows, layer.In, panels.AsSpan(q * size, size));
+            for (int q = t; q < count; q += threads) panelFinite[q] = layer.PackPanel(source.AsSpan(0, layer.ParameterCount), panels, q);
         });
         return Array.TrueForAll(panelFinite, finite => finite);
     }
@@ -63,23 +60,22 @@ public sealed partial class Objective<T>
         sparseChecked = true;
         if (InputLayer is null) return;
         int width = Network.InputSize, shards = (Count + BatchSize - 1) / BatchSize;
-        ZeroPattern? Of(int s)
-        {
-            int start = s * BatchSize, batch = Math.Min(BatchSize, Count - start);
-            return ZeroPattern.Build<T>(features.AsSpan(start * width, batch * width), batch, width, width);
-        }
         var patterns = new ZeroPattern?[shards];
         var blocks = new T[shards][];
-        void Pack(int s)
+        // Shard s's pattern and its packed column blocks (none when the shard is too dense).
+        void Find(int s)
         {
-            if (patterns[s] is not { } pattern) { blocks[s] = []; return; }
+            int start = s * BatchSize, batch = Math.Min(BatchSize, Count - start);
+            var x = features.AsSpan(start * width, batch * width);
+            blocks[s] = [];
+            if ((patterns[s] = ZeroPattern.Build<T>(x, batch, width, width)) is not { } pattern) return;
             blocks[s] = GC.AllocateUninitializedArray<T>(pattern.PackedLength);
-            pattern.PackBlocks<T>(features.AsSpan(s * BatchSize * width), width, blocks[s]);
+            pattern.PackBlocks<T>(x, width, blocks[s]);
         }
-        if ((patterns[0] = Of(0)) is null) return;
-        Pack(0);
+        Find(0);
+        if (patterns[0] is null) return;
         int threads = Math.Min(Threads, shards - 1);
-        if (threads > 0) WorkerTeam.Run(threads, t => { for (int s = 1 + t; s < shards; s += threads) { patterns[s] = Of(s); Pack(s); } });
+        if (threads > 0) WorkerTeam.Run(threads, t => { for (int s = 1 + t; s < shards; s += threads) Find(s); });
         shardPatterns = patterns;
         shardBlocks = blocks;
     }

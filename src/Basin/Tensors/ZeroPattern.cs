@@ -21,6 +21,7 @@ internal sealed class ZeroPattern
     const double MaxActiveFraction = 0.8;
     /// <summary>Rows are described for their grouping by their nonzero counts in runs of this many columns.</summary>
     const int DescriptorRun = 16;
+    const ulong RunMask = (1UL << DescriptorRun) - 1;
 
     public int Rows { get; }
     public double ActiveFraction { get; }
@@ -74,7 +75,7 @@ internal sealed class ZeroPattern
         var rowCounts = new float[rows * runs];
         for (int r = 0; r < rows; r++)
             for (int j = 0; j < runs; j++)
-                rowCounts[r * runs + j] = BitOperations.PopCount(masks[r * words + j * DescriptorRun / 64] >> (j * DescriptorRun % 64) & 0xFFFF);
+                rowCounts[r * runs + j] = BitOperations.PopCount(masks[r * words + j * DescriptorRun / 64] >> (j * DescriptorRun % 64) & RunMask);
         var order = Enumerable.Range(0, rows).ToArray();
         PrincipalTree(rowCounts, runs, order, TileRows);
         var tileStart = new int[tiles + 1];
@@ -151,10 +152,10 @@ internal sealed class ZeroPattern
         TensorPrimitives.Divide(mean, items.Length, mean);
         for (int q = 0; q < items.Length; q++) TensorPrimitives.Subtract(centred.AsSpan(q * d, d), mean, centred.AsSpan(q * d, d));
         var direction = Enumerable.Repeat(1 / Math.Sqrt(d), d).ToArray();
+        var next = new double[d];
         var projection = new double[items.Length];
         for (int iteration = 0; iteration < 3; iteration++)
         {
-            var next = mean;
             Array.Clear(next);
             for (int q = 0; q < items.Length; q++)
             {

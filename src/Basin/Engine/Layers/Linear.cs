@@ -20,8 +20,15 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
     /// <summary>Length of the packed weights <see cref="Forward(ReadOnlySpan{T}, ReadOnlySpan{T}, ZeroPattern, Span{T}, int, ReadOnlySpan{T})"/> takes.</summary>
     public int PanelLength => Gemm.PackedLength<T>(Out, In);
 
-    /// <summary>Packs the weights of p into panels; false when they are not all finite (the panels are then unusable).</summary>
-    public bool PackWeights(ReadOnlySpan<T> p, Span<T> panels) => Gemm.PackTransposed(W(p), In, Out, In, panels);
+    /// <summary>Panels of the packed weights: each holds <see cref="Gemm.PanelRows{T}"/> rows of W (the last Out mod that are not packed).</summary>
+    public int PanelCount => Out / Gemm.PanelRows<T>();
+
+    /// <summary>Packs panel q of p's weights into its place in panels; false when they are not all finite (then unusable).</summary>
+    public bool PackPanel(ReadOnlySpan<T> p, Span<T> panels, int q)
+    {
+        int size = Gemm.PanelRows<T>() * In;
+        return Gemm.PackTransposed(W(p).Slice(q * size, size), In, Gemm.PanelRows<T>(), In, panels.Slice(q * size, size));
+    }
 
     public override IReadOnlyList<(string Suffix, int[] Shape)> Parameters =>
         Bias ? [("weight", [Out, In]), ("bias", [Out])] : [("weight", [Out, In])];
