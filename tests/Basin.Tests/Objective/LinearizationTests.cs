@@ -2,14 +2,18 @@ namespace Basin.Tests.Objective;
 
 public class LinearizationTests
 {
+    /// <summary>The tanh/max-pool conv net's objective in ragged shards of 4 (9 examples), two thetas and a direction.</summary>
+    static (Objective<double> Objective, double[] A, double[] B, double[] V) TwoThetas(int threads)
+    {
+        var (spec, shape) = TestNets.EveryLayer[8];
+        var f = TestNets.Objective(spec, shape, n: 9, batch: 4, threads: threads);
+        return (f, TestNets.RandomVector<double>(f.Dimension, 1), TestNets.RandomVector<double>(f.Dimension, 2), TestNets.RandomVector<double>(f.Dimension, 3));
+    }
+
     [Fact]
     public void Kept_linearization_gives_the_same_products_and_follows_theta_changes()
     {
-        var (spec, shape) = TestNets.EveryLayer[8];
-        var f = TestNets.Objective(spec, shape, n: 9, batch: 4, threads: 2);
-        var a = TestNets.RandomVector<double>(f.Dimension, 1);
-        var b = TestNets.RandomVector<double>(f.Dimension, 2);
-        var v = TestNets.RandomVector<double>(f.Dimension, 3);
+        var (f, a, b, v) = TwoThetas(threads: 2);
         var first = new double[f.Dimension];
         var again = new double[f.Dimension];
         var other = new double[f.Dimension];
@@ -17,7 +21,7 @@ public class LinearizationTests
         f.HessianVectorProduct(a, v, again);
         Assert.Equal(first, again);
         f.HessianVectorProduct(b, v, other);
-        var fresh = TestNets.Objective(spec, shape, n: 9, batch: 4, threads: 1);
+        var fresh = TwoThetas(threads: 1).Objective;
         var expected = new double[f.Dimension];
         fresh.HessianVectorProduct(b, v, expected);
         Assert.Equal(expected, other);
@@ -31,18 +35,14 @@ public class LinearizationTests
     public void Operators_at_two_thetas_on_one_objective_keep_their_own_products_whatever_runs_between()
     {
         // Consecutive products of one operator skip copying and comparing its theta: every other call must undo that.
-        var (spec, shape) = TestNets.EveryLayer[8];
-        var f = TestNets.Objective(spec, shape, n: 9, batch: 4, threads: 2);
-        var a = TestNets.RandomVector<double>(f.Dimension, 1);
-        var b = TestNets.RandomVector<double>(f.Dimension, 2);
-        var v = TestNets.RandomVector<double>(f.Dimension, 3);
+        var (f, a, b, v) = TwoThetas(threads: 2);
         var atA = new Basin.Curvature.CurvatureOperator<double>(f, a, Basin.Curvature.CurvatureKind.Hessian);
         var atB = new Basin.Curvature.CurvatureOperator<double>(f, b, Basin.Curvature.CurvatureKind.Hessian);
         var ggnAtA = new Basin.Curvature.CurvatureOperator<double>(f, a, Basin.Curvature.CurvatureKind.GaussNewton);
         var expectedA = new double[f.Dimension];
         var expectedB = new double[f.Dimension];
-        TestNets.Objective(spec, shape, n: 9, batch: 4, threads: 1).HessianVectorProduct(a, v, expectedA);
-        TestNets.Objective(spec, shape, n: 9, batch: 4, threads: 1).HessianVectorProduct(b, v, expectedB);
+        TwoThetas(threads: 1).Objective.HessianVectorProduct(a, v, expectedA);
+        TwoThetas(threads: 1).Objective.HessianVectorProduct(b, v, expectedB);
         var y = new double[f.Dimension];
         var between = new Action[]
         {
