@@ -87,7 +87,7 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// C[m,n] = A[k,m]^T B[k,n] (a linear layer's weight gradient D^T X) where <paramref name="pattern"/> describes B's
     /// zeros: tiles of a block of 8 columns of B by NR columns of A run over only the rows of B nonzero in the block,
-    /// and are written transposed into C. <paramref name="blocks"/> holds B's blocks packed by
+    /// and are written to C^T, then transposed into C. <paramref name="blocks"/> holds B's blocks packed by
     /// <see cref="ZeroPattern.PackBlocks{T}"/> (once for many products), or is empty. Short blocks of rows
     /// (minibatches) and a non-finite A take the dense product (the transposed stores would not pay; 0 x inf = NaN).
     /// </summary>
@@ -98,7 +98,7 @@ internal static unsafe partial class Gemm
         const int block = ZeroPattern.TileRows;
         int nr = shape.NR, mMain = m / nr * nr, nMain = n / block * block;
         if (pattern.Rows != k) throw new ArgumentException($"the pattern has {pattern.Rows} rows, B has {k}", nameof(pattern));
-        if (!shape.Wide || mMain == 0 || nMain == 0 || k < ColumnSparseMinRows || !T.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(a[..((k - 1) * lda + m)])))
+        if (!shape.Wide || nMain == 0 || k < ColumnSparseMinRows || !T.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(a[..((k - 1) * lda + m)])))
         {
             Multiply(true, false, m, n, k, a, lda, b, ldb, c, ldc, false);
             return;
@@ -109,32 +109,45 @@ internal static unsafe partial class Gemm
             pattern.PackBlocks(b, ldb, buffer);
             blocks = buffer;
         }
-        fixed (T* pa = a, pc = c, packed = blocks)
+        // The last m mod NR columns of A (rows of C), zero-padded to whole vectors, for the narrow kernel.
+        int v = Vector512<T>.Count, tail = m - mMain, tailWidth = (tail + v - 1) / v * v, ldt = mMain + tailWidth;
+        var tailOfA = PackBuffers<T>.Tail(k * tailWidth);
+        for (int i = 0; tail > 0 && i < k; i++)
+        {
+            a.Slice(i * lda + mMain, tail).CopyTo(tailOfA.AsSpan(i * tailWidth));
+            tailOfA.AsSpan(i * tailWidth + tail, tailWidth - tail).Clear();
+        }
+        // Tiles go to C^T (row stride ldt) in whole vectors, transposed into C at the end: scattered scalar stores
+        // into C cost more than the one transposition.
+        var transposed = PackBuffers<T>.Transposed(nMain * ldt);
+        fixed (T* pa = a, pc = c, packed = blocks, pt = tailOfA, ct = transposed)
         fixed (int* start = pattern.BlockStart, rows = pattern.BlockRows)
         fixed (ushort* columns = pattern.BlockColumns)
         {
             // A tile of C^T is a micro-kernel tile whose 8 "rows" are the block's 8 columns (packed: 8 values a row of
             // B) and whose "B" is A (row i at pa + i * lda), over only the listed rows i.
-            T* tile = stackalloc T[block * nr];
             T** columnsOfB = stackalloc T*[block];
-            T** tileRows = stackalloc T*[block];
-            for (int r = 0; r < block; r++) tileRows[r] = tile + r * nr;
+            T** rowsOfCt = stackalloc T*[block];
             for (int q = 0; q < nMain / block; q++)
             {
-                for (int r = 0; r < block; r++) columnsOfB[r] = packed + (long)start[q] * block + r;
-                for (int j = 0; j < mMain; j += nr)
+                int count = start[q + 1] - start[q];
+                var listed = new PackedRows(rows + start[q]);
+                for (int r = 0; r < block; r++)
                 {
-                    Kernel512(start[q + 1] - start[q], new PackedRows(rows + start[q]), columnsOfB, block, pa + j, lda, tileRows, 0, false);
-                    for (int r = 0; r < block; r++)
-                    {
-                        T* to = pc + (long)j * ldc + columns[q * block + r];
-                        for (int col = 0; col < nr; col++) to[(long)col * ldc] = tile[r * nr + col];
-                    }
+                    columnsOfB[r] = packed + (long)start[q] * block + r;
+                    rowsOfCt[r] = ct + (long)columns[q * block + r] * ldt;
                 }
+                for (int j = 0; j < mMain; j += nr) Kernel512(count, listed, columnsOfB, block, pa + j, lda, rowsOfCt, j, false);
+                for (int j = 0; j < tail; j += v) Kernel512Narrow(count, listed, columnsOfB[0], 1, block, pt + j, tailWidth, rowsOfCt, mMain + j);
             }
+            for (int i0 = 0; i0 < m; i0 += v)
+                for (int p = 0; p < nMain; p++)
+                {
+                    T* from = ct + (long)p * ldt;
+                    for (int i = i0; i < Math.Min(m, i0 + v); i++) pc[(long)i * ldc + p] = from[i];
+                }
         }
-        if (nMain < n) Multiply(true, false, mMain, n - nMain, k, a, lda, b[nMain..], ldb, c[nMain..], ldc, false);
-        if (mMain < m) Multiply(true, false, m - mMain, n, k, a[mMain..], lda, b, ldb, c[(mMain * ldc)..], ldc, false);
+        if (nMain < n) Multiply(true, false, m, n - nMain, k, a, lda, b[nMain..], ldb, c[nMain..], ldc, false);
     }
 
     const int ColumnSparseMinRows = 128;

@@ -170,8 +170,11 @@ internal static unsafe partial class Gemm
                                     else
                                     {
                                         if (tile.Wide && cols <= 2 * Vector512<T>.Count)
+                                        {
+                                            for (int r = 0; r < 8; r++) cRows[r] = tileBuf + r * nr;
                                             for (int q = 0; q < cols; q += Vector512<T>.Count)
-                                                Kernel512Narrow(kcb, aPanel, rs, cs, bPanel + q, bs, tileBuf + q, nr);
+                                                Kernel512Narrow(kcb, default(AllColumns), aPanel, rs, cs, bPanel + q, bs, cRows, q);
+                                        }
                                         else
                                             Kernel(kcb, aPanel, rs, cs, bPanel, bs, tileBuf, nr, false, aRows, cRows);
                                         for (int i = 0; i < rows; i++)
@@ -298,10 +301,12 @@ internal static unsafe partial class Gemm
     /// <summary>Per-thread packing buffers, grown once and reused so repeated products allocate nothing.</summary>
     static class PackBuffers<T> where T : unmanaged
     {
-        [ThreadStatic] static T[]? a, b, blocks;
+        [ThreadStatic] static T[]? a, b, blocks, tail, transposed;
         public static T[] A(int size) => a is { } x && x.Length >= size ? x : a = GC.AllocateUninitializedArray<T>(size);
         public static T[] B(int size) => b is { } x && x.Length >= size ? x : b = GC.AllocateUninitializedArray<T>(size);
         public static T[] Blocks(int size) => blocks is { } x && x.Length >= size ? x : blocks = GC.AllocateUninitializedArray<T>(size);
+        public static T[] Tail(int size) => tail is { } x && x.Length >= size ? x : tail = GC.AllocateUninitializedArray<T>(size);
+        public static T[] Transposed(int size) => transposed is { } x && x.Length >= size ? x : transposed = GC.AllocateUninitializedArray<T>(size);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -368,25 +373,25 @@ internal static unsafe partial class Gemm
         Store(c[7] + j, v, load, c70, c71, c72);
     }
 
-    // 8 x 1 vector tile for the last, narrow panel of B (row stride ldb): avoids computing padding columns.
+    // 8 x 1 vector tile for a narrow last panel of B (B row p at bp + p * bs): avoids computing padding columns. A row r
+    // is ap + r * rs, element p of it at columns.InA(q, p) * cs; C row r is c[r] + j, as in Kernel512.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel512Narrow<T>(int kc, T* ap, int rs, int cs, T* bp, int ldb, T* cp, int ldc) where T : unmanaged, INumberBase<T>
+    static void Kernel512Narrow<T, TColumns>(int count, TColumns columns, T* ap, int rs, int cs, T* bp, int bs, T** c, int j)
+        where T : unmanaged, INumberBase<T> where TColumns : struct, IColumns
     {
         T* a0 = ap, a1 = ap + rs, a2 = ap + 2 * rs, a3 = ap + 3 * rs, a4 = ap + 4 * rs, a5 = ap + 5 * rs, a6 = ap + 6 * rs, a7 = ap + 7 * rs;
-        nint off = 0;
         Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        for (int p = 0; p < kc; p++)
+        for (int q = 0; q < count; q++)
         {
-            var b0 = Vector512.Load(bp);
+            nint p = columns.At(q), off = columns.InA(q, p) * cs;
+            var b0 = Vector512.Load(bp + p * bs);
             c0 = Fma(Vector512.Create(a0[off]), b0, c0); c1 = Fma(Vector512.Create(a1[off]), b0, c1);
             c2 = Fma(Vector512.Create(a2[off]), b0, c2); c3 = Fma(Vector512.Create(a3[off]), b0, c3);
             c4 = Fma(Vector512.Create(a4[off]), b0, c4); c5 = Fma(Vector512.Create(a5[off]), b0, c5);
             c6 = Fma(Vector512.Create(a6[off]), b0, c6); c7 = Fma(Vector512.Create(a7[off]), b0, c7);
-            off += cs;
-            bp += ldb;
         }
-        c0.Store(cp); c1.Store(cp + ldc); c2.Store(cp + 2 * ldc); c3.Store(cp + 3 * ldc);
-        c4.Store(cp + 4 * ldc); c5.Store(cp + 5 * ldc); c6.Store(cp + 6 * ldc); c7.Store(cp + 7 * ldc);
+        c0.Store(c[0] + j); c1.Store(c[1] + j); c2.Store(c[2] + j); c3.Store(c[3] + j);
+        c4.Store(c[4] + j); c5.Store(c[5] + j); c6.Store(c[6] + j); c7.Store(c[7] + j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
