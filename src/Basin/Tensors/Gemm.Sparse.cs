@@ -109,18 +109,20 @@ internal static unsafe partial class Gemm
             pattern.PackBlocks(b, ldb, buffer);
             blocks = buffer;
         }
-        // The last m mod NR columns of A (rows of C), zero-padded to whole vectors, for the narrow kernel.
-        int v = Vector512<T>.Count, tail = m - mMain, tailWidth = (tail + v - 1) / v * v, ldt = mMain + tailWidth;
-        var tailOfA = PackBuffers<T>.Tail(k * tailWidth);
+        // The last m mod NR columns of A (rows of C) for the tail kernel: each of A's values repeated once per column of
+        // a block, so one vector holds v / 8 outputs of all 8 columns.
+        int v = Vector512<T>.Count, tail = m - mMain, perVector = v / block, tailVectors = (tail + perVector - 1) / perVector;
+        int ldt = mMain + tailVectors * perVector, repeatedWidth = tailVectors * v;
+        var repeated = PackBuffers<T>.Tail(k * repeatedWidth);
         for (int i = 0; tail > 0 && i < k; i++)
         {
-            a.Slice(i * lda + mMain, tail).CopyTo(tailOfA.AsSpan(i * tailWidth));
-            tailOfA.AsSpan(i * tailWidth + tail, tailWidth - tail).Clear();
+            var row = repeated.AsSpan(i * repeatedWidth, repeatedWidth);
+            for (int o = 0; o < tailVectors * perVector; o++) row.Slice(o * block, block).Fill(o < tail ? a[i * lda + mMain + o] : T.Zero);
         }
         // Tiles go to C^T (row stride ldt) in whole vectors, transposed into C at the end: scattered scalar stores
         // into C cost more than the one transposition.
         var transposed = PackBuffers<T>.Transposed(nMain * ldt);
-        fixed (T* pa = a, pc = c, packed = blocks, pt = tailOfA, ct = transposed)
+        fixed (T* pa = a, pc = c, packed = blocks, pt = repeated, ct = transposed)
         fixed (int* start = pattern.BlockStart, rows = pattern.BlockRows)
         fixed (ushort* columns = pattern.BlockColumns)
         {
@@ -128,6 +130,7 @@ internal static unsafe partial class Gemm
             // B) and whose "B" is A (row i at pa + i * lda), over only the listed rows i.
             T** columnsOfB = stackalloc T*[block];
             T** rowsOfCt = stackalloc T*[block];
+            T* sums = stackalloc T[ColumnTailVectors * v];
             for (int q = 0; q < nMain / block; q++)
             {
                 int count = start[q + 1] - start[q];
@@ -138,7 +141,13 @@ internal static unsafe partial class Gemm
                     rowsOfCt[r] = ct + (long)columns[q * block + r] * ldt;
                 }
                 for (int j = 0; j < mMain; j += nr) Kernel512(count, listed, columnsOfB, block, pa + j, lda, rowsOfCt, j, false);
-                for (int j = 0; j < tail; j += v) Kernel512Narrow(count, listed, columnsOfB[0], 1, block, pt + j, tailWidth, rowsOfCt, mMain + j);
+                for (int u = 0; u < tailVectors; u += ColumnTailVectors)
+                {
+                    int vectors = Math.Min(ColumnTailVectors, tailVectors - u);
+                    ColumnTail(count, rows + start[q], columnsOfB[0], pt + u * v, repeatedWidth, vectors, sums);
+                    for (int lane = 0; lane < vectors * v; lane++)
+                        rowsOfCt[lane % block][mMain + (u * perVector + lane / block)] = sums[lane];
+                }
             }
             for (int i0 = 0; i0 < m; i0 += v)
                 for (int p = 0; p < nMain; p++)
@@ -151,4 +160,28 @@ internal static unsafe partial class Gemm
     }
 
     const int ColumnSparseMinRows = 128;
+    const int ColumnTailVectors = 4;
+
+    /// <summary>
+    /// The tail of <see cref="MultiplyColumnSparse{T}"/>: sums[w * v + lane] = sum over the listed rows i of
+    /// packed(i, lane mod 8) * repeated(i, w * v + lane), for <paramref name="vectors"/> (at most 4) vectors w; each
+    /// block row's 8 packed values fill every 8-lane group of a vector.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void ColumnTail<T>(int count, int* rows, T* packed, T* repeated, int width, int vectors, T* sums) where T : unmanaged, INumberBase<T>
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> s0 = default, s1 = default, s2 = default, s3 = default;
+        for (int q = 0; q < count; q++)
+        {
+            T* row = packed + (long)q * ZeroPattern.TileRows;
+            var x = v == ZeroPattern.TileRows ? Vector512.Load(row) : Vector512.Create(Vector256.Load(row));
+            T* r = repeated + (long)rows[q] * width;
+            s0 = Fma(x, Vector512.Load(r), s0);
+            if (vectors > 1) s1 = Fma(x, Vector512.Load(r + v), s1);
+            if (vectors > 2) s2 = Fma(x, Vector512.Load(r + 2 * v), s2);
+            if (vectors > 3) s3 = Fma(x, Vector512.Load(r + 3 * v), s3);
+        }
+        s0.Store(sums); s1.Store(sums + v); s2.Store(sums + 2 * v); s3.Store(sums + 3 * v);
+    }
 }
