@@ -21,6 +21,7 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
 
     public CurvatureKind Kind { get; }
     public int Dimension => objective.Dimension;
+    public int Threads => objective.Threads;
     public long Products { get; private set; }
 
     public CurvatureOperator(Objective<T> objective, ReadOnlySpan<T> theta, CurvatureKind kind)

@@ -5,6 +5,9 @@ public interface ILinearOperator
 {
     int Dimension { get; }
 
+    /// <summary>Threads the estimators' vector work beside the products may use (the operator's own, for a curvature operator).</summary>
+    int Threads => 1;
+
     /// <summary>y = A x.</summary>
     void Apply(ReadOnlySpan<double> x, Span<double> y);
 

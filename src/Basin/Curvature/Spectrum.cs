@@ -57,7 +57,7 @@ public static class Spectrum
                 // The pair reported is (v . Hv, v) with ||Hv - lambda v||: no extra product after the last iteration.
                 Deflated(op, found, v, w);
                 products++;
-                var (next, norm) = Vectors.DotAndNorm(v, w);
+                var (next, norm) = Vectors.DotAndNorm(v, w, op.Threads);
                 bool done = Math.Abs(next - lambda) <= tol * Math.Abs(next) || it == maxIterations - 1;
                 lambda = next;
                 if (norm == 0) { residual = 0; break; }
@@ -67,7 +67,7 @@ public static class Spectrum
                     residual = Vectors.Norm(w);
                     break;
                 }
-                System.Numerics.Tensors.TensorPrimitives.Divide(w, norm, v);
+                Vectors.Scale(w, 1 / norm, v, op.Threads);
             }
             found.Add((lambda, vector));
             residuals.Add(residual);

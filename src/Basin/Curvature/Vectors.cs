@@ -1,18 +1,49 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using Basin.Objective;
 using Basin.Tensors;
 
 namespace Basin.Curvature;
 
-/// <summary>Small float64 vector helpers for the estimators (not hot loops: one operator product dominates each step).</summary>
+/// <summary>
+/// Small float64 vector helpers for the estimators: one operator product dominates each step, but the passes over
+/// vectors of a million parameters beside it are memory-bound, so the ones every power iteration makes share out the work.
+/// </summary>
 internal static class Vectors
 {
     public static double Dot(ReadOnlySpan<double> a, ReadOnlySpan<double> b) => TensorPrimitives.Dot(a, b);
     public static double Norm(ReadOnlySpan<double> a) => Math.Sqrt(Dot(a, a));
 
-    /// <summary>(a . b, ||b||) in one pass over both.</summary>
-    public static (double Dot, double Norm) DotAndNorm(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    /// <summary>
+    /// (a . b, ||b||) in one pass over both, in fixed chunks shared out to up to <paramref name="threads"/> workers and
+    /// summed in chunk order (the same bits for any thread count).
+    /// </summary>
+    public static (double Dot, double Norm) DotAndNorm(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int threads = 1)
+    {
+        if (a.Length != b.Length) throw new ArgumentException("lengths differ", nameof(b));
+        int chunks = (b.Length + WorkerTeam.Chunk - 1) / WorkerTeam.Chunk;
+        var partial = ArrayPool<double>.Shared.Rent(2 * Math.Max(chunks, 1));
+        unsafe
+        {
+            fixed (double* pa = a, pb = b)
+            {
+                nint at = (nint)pa, bt = (nint)pb;
+                WorkerTeam.ForChunks(b.Length, threads, (lo, length) =>
+                {
+                    var (dot, square) = DotAndSquare(new ReadOnlySpan<double>((double*)at + lo, length), new ReadOnlySpan<double>((double*)bt + lo, length));
+                    partial[2 * (lo / WorkerTeam.Chunk)] = dot;
+                    partial[2 * (lo / WorkerTeam.Chunk) + 1] = square;
+                });
+            }
+        }
+        double d = 0, s = 0;
+        for (int c = 0; c < chunks; c++) { d += partial[2 * c]; s += partial[2 * c + 1]; }
+        ArrayPool<double>.Shared.Return(partial);
+        return (d, Math.Sqrt(s));
+    }
+
+    static (double Dot, double Square) DotAndSquare(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         int v = System.Numerics.Vector<double>.Count, i = 0;
         var dot = System.Numerics.Vector<double>.Zero;
@@ -26,7 +57,19 @@ internal static class Vectors
         }
         double d = System.Numerics.Vector.Sum(dot), s = System.Numerics.Vector.Sum(square);
         for (; i < b.Length; i++) { d += a[i] * b[i]; s += b[i] * b[i]; }
-        return (d, Math.Sqrt(s));
+        return (d, s);
+    }
+
+    /// <summary>y = c x, in fixed chunks shared out to up to <paramref name="threads"/> workers.</summary>
+    public static unsafe void Scale(ReadOnlySpan<double> x, double c, Span<double> y, int threads)
+    {
+        if (x.Length != y.Length) throw new ArgumentException("lengths differ", nameof(y));
+        fixed (double* px = x, py = y)
+        {
+            nint xt = (nint)px, yt = (nint)py;
+            WorkerTeam.ForChunks(x.Length, threads, (lo, length) =>
+                TensorPrimitives.Multiply(new ReadOnlySpan<double>((double*)xt + lo, length), c, new Span<double>((double*)yt + lo, length)));
+        }
     }
 
     /// <summary>y += c x.</summary>

@@ -193,7 +193,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         {
             CheckLength(v, "v");
             if (typeof(TV) == typeof(T)) System.Runtime.InteropServices.MemoryMarshal.Cast<TV, T>(v).CopyTo(direction);
-            else TensorPrimitives.ConvertTruncating(v, direction.AsSpan());
+            else ConvertOnTeam(v, direction);
         }
         if (vector)
         {
@@ -246,6 +246,17 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             l += 0.5 * L2 * sq;
         }
         return (l, correct);
+    }
+
+    /// <summary>to = (T)from, chunks shared out to the team (a memory-bound pass over a vector of every parameter).</summary>
+    unsafe void ConvertOnTeam<TV>(ReadOnlySpan<TV> from, T[] to) where TV : unmanaged, INumberBase<TV>
+    {
+        fixed (TV* pf = from)
+        {
+            nint at = (nint)pf;
+            WorkerTeam.ForChunks(to.Length, Threads, (lo, length) =>
+                TensorPrimitives.ConvertTruncating<TV, T>(new ReadOnlySpan<TV>((TV*)at + lo, length), to.AsSpan(lo, length)));
+        }
     }
 
     T[]? sum;

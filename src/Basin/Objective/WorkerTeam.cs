@@ -66,7 +66,8 @@ internal static class WorkerTeam
         }
     }
 
-    const int Chunk = 16384;
+    /// <summary>Elements of one chunk of <see cref="ForChunks"/>.</summary>
+    public const int Chunk = 16384;
 
     /// <summary>
     /// Runs body(from, length) over fixed chunks of [0, length), shared out to up to <paramref name="parallelism"/>

@@ -14,6 +14,24 @@ public class VectorsTests
     }
 
     [Fact]
+    public void Dot_and_norm_over_several_chunks_match_plain_sums_with_the_same_bits_on_any_thread_count()
+    {
+        // 5 chunks and a ragged end (16384-element chunks).
+        var a = Vectors.Gaussian(70_001, new Rng(8));
+        var b = Vectors.Gaussian(70_001, new Rng(9));
+        double dot = 0, square = 0;
+        for (int i = 0; i < a.Length; i++) { dot += a[i] * b[i]; square += b[i] * b[i]; }
+        var one = Vectors.DotAndNorm(a, b, 1);
+        Assert.Equal(dot, one.Dot, 1e-9 * Math.Sqrt(a.Length));
+        Assert.Equal(Math.Sqrt(square), one.Norm, 1e-12 * Math.Sqrt(square));
+        Assert.Equal(one, Vectors.DotAndNorm(a, b, 2));
+        Assert.Equal(one, Vectors.DotAndNorm(a, b, 7));
+        var y = new double[a.Length];
+        Vectors.Scale(a, 0.25, y, 2);
+        for (int i = 0; i < a.Length; i++) Assert.Equal(0.25 * a[i], y[i]);
+    }
+
+    [Fact]
     public void Rademacher_entries_are_signs_with_balanced_counts()
     {
         var z = Vectors.Rademacher(100_003, new Rng(6));
