@@ -149,12 +149,12 @@ internal static unsafe partial class Gemm
                         rowsOfCt[lane % block][mMain + (u * perVector + lane / block)] = sums[lane];
                 }
             }
-            for (int i0 = 0; i0 < m; i0 += v)
-                for (int p = 0; p < nMain; p++)
-                {
-                    T* from = ct + (long)p * ldt;
-                    for (int i = i0; i < Math.Min(m, i0 + v); i++) pc[(long)i * ldc + p] = from[i];
-                }
+            // Row by row: C's rows are written in one sequential stream each (C is cold; C^T was just written).
+            for (int i = 0; i < m; i++)
+            {
+                T* to = pc + (long)i * ldc, from = ct + i;
+                for (int p = 0; p < nMain; p++) to[p] = from[(long)p * ldt];
+            }
         }
         if (nMain < n) Multiply(true, false, m, n - nMain, k, a, lda, b[nMain..], ldb, c[nMain..], ldc, false);
     }
