@@ -86,10 +86,10 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// C[m,n] = A[k,m]^T B[k,n] (a linear layer's weight gradient D^T X) where <paramref name="pattern"/> describes B's
-    /// zeros: tiles of a block of 8 columns of B by NR columns of A run over only the rows of B nonzero in the block,
-    /// and are written to C^T, then transposed into C. <paramref name="blocks"/> holds B's blocks packed by
+    /// zeros: tiles of a block of 8 columns of B by NR columns of A (the last m mod NR by <see cref="ColumnTail{T}"/>)
+    /// run over only the rows of B nonzero in the block, and are written to C^T, then transposed into C. <paramref name="blocks"/> holds B's blocks packed by
     /// <see cref="ZeroPattern.PackBlocks{T}"/> (once for many products), or is empty. Short blocks of rows
-    /// (minibatches) and a non-finite A take the dense product (the transposed stores would not pay; 0 x inf = NaN).
+    /// (minibatches) and a non-finite A take the dense product (the transposition would not pay; 0 x inf = NaN).
     /// </summary>
     public static void MultiplyColumnSparse<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ZeroPattern pattern,
         ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, ReadOnlySpan<T> blocks = default) where T : unmanaged, IFloatingPointIeee754<T>
