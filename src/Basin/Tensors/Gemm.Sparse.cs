@@ -51,15 +51,7 @@ internal static unsafe partial class Gemm
                     Kernel512(start[t + 1] - start[t], new ListedColumns(columns + start[t]), rows, 1, panels + (long)j * k, nr, outs, j, false);
                 // A few last columns: dot products over the tile's rows while they are in L1 (as Multiply's DotTail).
                 for (int r = 0; dotTail && r < ZeroPattern.TileRows; r += 4)
-                    for (int jj = main; jj < n; jj += 4)
-                    {
-                        int cols = Math.Min(4, n - jj);
-                        T* b0 = pb + (long)jj * ldb, b1 = pb + (long)(jj + Math.Min(1, cols - 1)) * ldb;
-                        T* b2 = pb + (long)(jj + Math.Min(2, cols - 1)) * ldb, b3 = pb + (long)(jj + Math.Min(3, cols - 1)) * ldb;
-                        Dot4x4(k, rows[r], rows[r + 1], rows[r + 2], rows[r + 3], b0, b1, b2, b3, sums);
-                        for (int i = 0; i < 4; i++)
-                            for (int q = 0; q < cols; q++) outs[r + i][jj + q] = sums[i * 4 + q];
-                    }
+                    DotColumns(k, rows + r, outs + r, 4, pb, ldb, main, n - main, false, sums);
             }
         }
         if (main < n && !dotTail) Multiply(false, true, m, n - main, k, a, lda, b[(main * ldb)..], ldb, c[main..], ldc, false);

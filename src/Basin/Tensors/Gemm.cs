@@ -92,6 +92,29 @@ internal static unsafe partial class Gemm
         }
     }
 
+    /// <summary>
+    /// C row r, columns [j0, j0 + width) (+)= A row r . B row (j0 + jj), for the 4 rows a[0..4) (the first
+    /// <paramref name="rows"/> stored to c[r]): blocks of 4 x 4 dot products share their loads; missing columns of a
+    /// block repeat the last real one and are not stored.
+    /// </summary>
+    static void DotColumns<T>(int k, T** a, T** c, int rows, T* b, int ldb, int j0, int width, bool accumulate, T* sums)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int jj = 0; jj < width; jj += 4)
+        {
+            int cols = Math.Min(4, width - jj);
+            T* b0 = b + (long)(j0 + jj) * ldb, b1 = b + (long)(j0 + jj + Math.Min(1, cols - 1)) * ldb;
+            T* b2 = b + (long)(j0 + jj + Math.Min(2, cols - 1)) * ldb, b3 = b + (long)(j0 + jj + Math.Min(3, cols - 1)) * ldb;
+            Dot4x4(k, a[0], a[1], a[2], a[3], b0, b1, b2, b3, sums);
+            for (int r = 0; r < rows; r++)
+            for (int q = 0; q < cols; q++)
+            {
+                T* to = c[r] + j0 + jj + q;
+                *to = accumulate ? *to + sums[r * 4 + q] : sums[r * 4 + q];
+            }
+        }
+    }
+
     readonly struct MicroTile
     {
         public readonly int MR, NR;
@@ -170,11 +193,8 @@ internal static unsafe partial class Gemm
                                     else
                                     {
                                         if (tile.Wide && cols <= 2 * Vector512<T>.Count)
-                                        {
-                                            for (int r = 0; r < 8; r++) cRows[r] = tileBuf + r * nr;
                                             for (int q = 0; q < cols; q += Vector512<T>.Count)
-                                                Kernel512Narrow(kcb, default(AllColumns), aPanel, rs, cs, bPanel + q, bs, cRows, q);
-                                        }
+                                                Kernel512Narrow(kcb, aPanel, rs, cs, bPanel + q, bs, tileBuf + q, nr);
                                         else
                                             Kernel(kcb, aPanel, rs, cs, bPanel, bs, tileBuf, nr, false, aRows, cRows);
                                         for (int i = 0; i < rows; i++)
@@ -195,28 +215,24 @@ internal static unsafe partial class Gemm
 
         /// <summary>
         /// C[i, j0 + jj] (+)= A row i . B row (j0 + jj) for rows [i0, i1) and jj &lt; width: A not transposed, B transposed,
-        /// so both operands run contiguously along k. Blocks of 4 x 4 dot products share their loads; missing rows or
-        /// columns of a block repeat the last real one and are not stored.
+        /// so both operands run contiguously along k (<see cref="DotColumns{T}"/>, 4 rows at a time; missing rows of a
+        /// block repeat the last real one and are not stored).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void DotTail(int i0, int i1, int j0, int width)
         {
             T* sums = stackalloc T[16];
+            T** aRows = stackalloc T*[4];
+            T** cRows = stackalloc T*[4];
             for (int i = i0; i < i1; i += 4)
-            for (int jj = 0; jj < width; jj += 4)
             {
-                int rows = Math.Min(4, i1 - i), cols = Math.Min(4, width - jj);
-                T* a0 = a + (long)i * lda, a1 = a + (long)(i + Math.Min(1, rows - 1)) * lda;
-                T* a2 = a + (long)(i + Math.Min(2, rows - 1)) * lda, a3 = a + (long)(i + Math.Min(3, rows - 1)) * lda;
-                T* b0 = b + (long)(j0 + jj) * ldb, b1 = b + (long)(j0 + jj + Math.Min(1, cols - 1)) * ldb;
-                T* b2 = b + (long)(j0 + jj + Math.Min(2, cols - 1)) * ldb, b3 = b + (long)(j0 + jj + Math.Min(3, cols - 1)) * ldb;
-                Dot4x4(k, a0, a1, a2, a3, b0, b1, b2, b3, sums);
-                for (int r = 0; r < rows; r++)
-                for (int q = 0; q < cols; q++)
+                int rows = Math.Min(4, i1 - i);
+                for (int r = 0; r < 4; r++)
                 {
-                    T* to = c + (long)(i + r) * ldc + j0 + jj + q;
-                    *to = accumulate ? *to + sums[r * 4 + q] : sums[r * 4 + q];
+                    aRows[r] = a + (long)(i + Math.Min(r, rows - 1)) * lda;
+                    cRows[r] = c + (long)(i + r) * ldc;
                 }
+                DotColumns(k, aRows, cRows, rows, b, ldb, j0, width, accumulate, sums);
             }
         }
 
@@ -373,25 +389,25 @@ internal static unsafe partial class Gemm
         Store(c[7] + j, v, load, c70, c71, c72);
     }
 
-    // 8 x 1 vector tile for a narrow last panel of B (B row p at bp + p * bs): avoids computing padding columns. A row r
-    // is ap + r * rs, element p of it at columns.InA(q, p) * cs; C row r is c[r] + j, as in Kernel512.
+    // 8 x 1 vector tile for the last, narrow panel of B (row stride ldb): avoids computing padding columns.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel512Narrow<T, TColumns>(int count, TColumns columns, T* ap, int rs, int cs, T* bp, int bs, T** c, int j)
-        where T : unmanaged, INumberBase<T> where TColumns : struct, IColumns
+    static void Kernel512Narrow<T>(int kc, T* ap, int rs, int cs, T* bp, int ldb, T* cp, int ldc) where T : unmanaged, INumberBase<T>
     {
         T* a0 = ap, a1 = ap + rs, a2 = ap + 2 * rs, a3 = ap + 3 * rs, a4 = ap + 4 * rs, a5 = ap + 5 * rs, a6 = ap + 6 * rs, a7 = ap + 7 * rs;
+        nint off = 0;
         Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        for (int q = 0; q < count; q++)
+        for (int p = 0; p < kc; p++)
         {
-            nint p = columns.At(q), off = columns.InA(q, p) * cs;
-            var b0 = Vector512.Load(bp + p * bs);
+            var b0 = Vector512.Load(bp);
             c0 = Fma(Vector512.Create(a0[off]), b0, c0); c1 = Fma(Vector512.Create(a1[off]), b0, c1);
             c2 = Fma(Vector512.Create(a2[off]), b0, c2); c3 = Fma(Vector512.Create(a3[off]), b0, c3);
             c4 = Fma(Vector512.Create(a4[off]), b0, c4); c5 = Fma(Vector512.Create(a5[off]), b0, c5);
             c6 = Fma(Vector512.Create(a6[off]), b0, c6); c7 = Fma(Vector512.Create(a7[off]), b0, c7);
+            off += cs;
+            bp += ldb;
         }
-        c0.Store(c[0] + j); c1.Store(c[1] + j); c2.Store(c[2] + j); c3.Store(c[3] + j);
-        c4.Store(c[4] + j); c5.Store(c[5] + j); c6.Store(c[6] + j); c7.Store(c[7] + j);
+        c0.Store(cp); c1.Store(cp + ldc); c2.Store(cp + 2 * ldc); c3.Store(cp + 3 * ldc);
+        c4.Store(cp + 4 * ldc); c5.Store(cp + 5 * ldc); c6.Store(cp + 6 * ldc); c7.Store(cp + 7 * ldc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
