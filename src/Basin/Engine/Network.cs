@@ -52,9 +52,9 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// skips the zero inputs that <paramref name="pattern"/> describes, here and in the R-forward.
     /// </summary>
     internal void Forward(ReadOnlySpan<T> theta, ReadOnlyMemory<T> x, int batch, Workspace<T> ws, ZeroPattern? pattern = null,
-        ReadOnlyMemory<T> blocks = default)
+        ReadOnlyMemory<T> packed = default)
     {
-        ws.SetInput(x, pattern, blocks);
+        ws.SetInput(x, pattern, packed);
         ForwardRange(theta, 0, Layers.Length, batch, ws);
     }
 
@@ -71,7 +71,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     internal void ForwardRange(ReadOnlySpan<T> theta, int first, int last, int batch, Workspace<T> ws)
     {
         for (int i = first; i < last; i++)
-            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(theta, 0), ws.In(0, batch), ws.InputPattern!, ws.Out(0, batch), batch, ws.WeightPanels.Span);
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(theta, 0), ws.In(0, batch), ws.InputPattern!, ws.InputPacked.Span, ws.Out(0, batch), batch, ws.WeightPanels.Span);
             else Layers[i].Forward(Slice(theta, i), ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
     }
 
@@ -91,7 +91,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var dx = i > 0 ? ws.Delta(i - 1, batch) : Span<T>.Empty;
             if (i == 0 && !grad.IsEmpty && SparseInputLayer(ws) is { } linear)
             {
-                linear.ParameterGradient(ws.In(0, batch), ws.InputPattern!, ws.InputBlocks.Span, ws.Delta(0, batch), Slice(grad, 0), batch);
+                linear.ParameterGradient(ws.In(0, batch), ws.InputPattern!, ws.InputPacked.Span, ws.Delta(0, batch), Slice(grad, 0), batch);
                 continue;
             }
             Layers[i].Backward(Slice(theta, i), ws.In(i, batch), ws.Delta(i, batch), dx, Slice(grad, i), batch, ws.Scratch);
@@ -103,7 +103,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         // The input does not move with v, so the first layer's R-forward is its forward with v's weights.
         for (int i = 0; i < Layers.Length; i++)
-            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(v, 0), ws.In(0, batch), ws.InputPattern!, ws.ROut(0, batch), batch, ws.DirectionPanels.Span);
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(v, 0), ws.In(0, batch), ws.InputPattern!, ws.InputPacked.Span, ws.ROut(0, batch), batch, ws.DirectionPanels.Span);
             else Layers[i].ForwardR(Slice(theta, i), Slice(v, i), ws.In(i, batch), i > 0 ? ws.ROut(i - 1, batch) : default,
                 ws.ROut(i, batch), batch, ws.Scratch);
     }
@@ -139,7 +139,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var dx = i > 0 ? ws.Delta(i - 1, batch) : Span<T>.Empty;
             var rdx = i > 0 ? ws.RDelta(i - 1, batch) : Span<T>.Empty;
             // The input does not move with v: the first layer's R{gp} is its parameter gradient for R{dy}.
-            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.ParameterGradient(x, ws.InputPattern!, ws.InputBlocks.Span, rdy, Slice(hv, 0), batch);
+            if (i == 0 && SparseInputLayer(ws) is { } linear) linear.ParameterGradient(x, ws.InputPattern!, ws.InputPacked.Span, rdy, Slice(hv, 0), batch);
             else layer.BackwardR(p, Slice(v, i), x, rx, dy, rdy, rdx, Slice(hv, i), batch, ws.Scratch);
             if (!deltasKnown) layer.Backward(p, x, dy, dx, Span<T>.Empty, batch, ws.Scratch);
         }

@@ -17,8 +17,8 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     public ReadOnlyMemory<T> Input { get; private set; }
     /// <summary>The nonzero pattern of <see cref="Input"/> when known (a fixed shard of a sparse data set).</summary>
     public ZeroPattern? InputPattern { get; private set; }
-    /// <summary>The input's column blocks packed by <see cref="ZeroPattern.PackBlocks{T}"/> (empty: packed per product).</summary>
-    public ReadOnlyMemory<T> InputBlocks { get; private set; }
+    /// <summary>The input's values packed by <see cref="ZeroPattern.Pack{T}"/> (empty: packed per product).</summary>
+    public ReadOnlyMemory<T> InputPacked { get; private set; }
     /// <summary>
     /// The first layer's weights and the direction's, packed once per pass by <see cref="Gemm.PackTransposed{T}"/> for
     /// the products with a patterned input (empty: packed per product). Whoever sets a pattern keeps them current.
@@ -42,11 +42,11 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         scratch = new T[scratchSize];
     }
 
-    public void SetInput(ReadOnlyMemory<T> x, ZeroPattern? pattern = null, ReadOnlyMemory<T> blocks = default)
+    public void SetInput(ReadOnlyMemory<T> x, ZeroPattern? pattern = null, ReadOnlyMemory<T> packed = default)
     {
         Input = x;
         InputPattern = pattern;
-        InputBlocks = blocks;
+        InputPacked = packed;
     }
 
     public Span<T> Scratch => scratch;

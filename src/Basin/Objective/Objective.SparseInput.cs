@@ -5,15 +5,16 @@ namespace Basin.Objective;
 
 // A first linear layer on data with many zeros (images on a blank background) skips them: every shard of the data
 // gets a ZeroPattern once, from the second pass over the whole set on (finding them costs a few dense passes, so a
-// single evaluation never pays for it), with the values of its column blocks packed for the weight gradient (about
-// two thirds of the shard's size again), and each pass packs the layer's weights (and the direction's) once for all its shards.
+// single evaluation never pays for it), with its values packed in the order the two products read them (its column
+// blocks' and its tiles', each about two thirds of the shard's size), and each pass packs the layer's weights (and the
+// direction's) once for all its shards.
 // Minibatches (SGD) stay dense: arranging a pattern per minibatch cost what its products saved (measured).
 public sealed partial class Objective<T>
 {
     bool sparseChecked;
     int passes;
     ZeroPattern?[]? shardPatterns;
-    T[][]? shardBlocks;
+    T[][]? shardPacked;
     T[] weightPanels = [], directionPanels = [];
     ReadOnlyMemory<T> preparedWeights, preparedDirection;
 
@@ -61,30 +62,30 @@ public sealed partial class Objective<T>
         if (InputLayer is null) return;
         int width = Network.InputSize, shards = (Count + BatchSize - 1) / BatchSize;
         var patterns = new ZeroPattern?[shards];
-        var blocks = new T[shards][];
-        // Shard s's pattern and its packed column blocks (none when the shard is too dense).
+        var packed = new T[shards][];
+        // Shard s's pattern and its packed values (none when the shard is too dense).
         void Find(int s)
         {
             int start = s * BatchSize, batch = Math.Min(BatchSize, Count - start);
             var x = features.AsSpan(start * width, batch * width);
-            blocks[s] = [];
+            packed[s] = [];
             if ((patterns[s] = ZeroPattern.Build<T>(x, batch, width, width)) is not { } pattern) return;
-            blocks[s] = GC.AllocateUninitializedArray<T>(pattern.PackedLength);
-            pattern.PackBlocks<T>(x, width, blocks[s]);
+            packed[s] = GC.AllocateUninitializedArray<T>(pattern.PackedLength);
+            pattern.Pack<T>(x, width, packed[s]);
         }
         Find(0);
         if (patterns[0] is null) return;
         int threads = Math.Min(Threads, shards - 1);
         if (threads > 0) WorkerTeam.Run(threads, t => { for (int s = 1 + t; s < shards; s += threads) Find(s); });
         shardPatterns = patterns;
-        shardBlocks = blocks;
+        shardPacked = packed;
     }
 
     /// <summary>The zero pattern of a shard of the data (none for minibatches), or null.</summary>
     ZeroPattern? PatternOf(int shard) => activeFeatures == features ? shardPatterns?[shard] : null;
 
-    /// <summary>The packed column blocks of a shard's pattern (empty when it has none).</summary>
-    ReadOnlyMemory<T> BlocksOf(int shard) => activeFeatures == features && shardBlocks is { } b ? b[shard] : ReadOnlyMemory<T>.Empty;
+    /// <summary>A shard's values packed for its pattern (empty when it has none).</summary>
+    ReadOnlyMemory<T> PackedOf(int shard) => activeFeatures == features && shardPacked is { } p ? p[shard] : ReadOnlyMemory<T>.Empty;
 
     void UsePanels(Engine.Workspace<T> ws)
     {

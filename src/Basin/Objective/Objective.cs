@@ -338,7 +338,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
             linearizedShards[shard] = true;
         }
         // The shard's zero pattern may have been found after its linearization was kept.
-        ws.SetInput(ws.Input, PatternOf(shard), BlocksOf(shard));
+        ws.SetInput(ws.Input, PatternOf(shard), PackedOf(shard));
         UsePanels(ws);
         Network.ForwardR(theta, direction, batch, ws);
         if (pass != Pass.HessianVector)
@@ -373,7 +373,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         int width = Network.OutputSize;
         if (activeFeatures != features) GatherMinibatch(start, batch);
         UsePanels(ws);
-        Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws, PatternOf(shard), BlocksOf(shard));
+        Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws, PatternOf(shard), PackedOf(shard));
         var z = ws.Output(batch);
         shardSum[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
         shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);

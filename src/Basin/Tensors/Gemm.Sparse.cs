@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Basin.Tensors;
 
@@ -9,52 +10,55 @@ internal static unsafe partial class Gemm
     /// <summary>
     /// C[m,n] = A[m,k] B[n,k]^T (a linear layer's X W^T) where <paramref name="pattern"/> describes A's zeros: each tile
     /// of 8 rows runs only over the columns some of its rows use, so the sums are A B^T's without their zero terms.
-    /// <paramref name="packed"/> holds B's rows already packed by <see cref="PackTransposed{T}"/> (once for many
-    /// products), or is empty. A non-finite B takes the dense product, which keeps 0 x inf = NaN as PyTorch does.
+    /// <paramref name="panels"/> holds B's rows already packed by <see cref="PackTransposed{T}"/> (once for many
+    /// products), or is empty; <paramref name="packed"/> holds A's values packed by <see cref="ZeroPattern.Pack{T}"/>, or
+    /// is empty. The last n mod NR columns are sums over the same listed columns (<see cref="RepeatedTail{T}"/>).
+    /// A non-finite B takes the dense product, which keeps 0 x inf = NaN as PyTorch does.
     /// </summary>
     public static void MultiplyRowSparse<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ZeroPattern pattern,
-        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, ReadOnlySpan<T> packed = default) where T : unmanaged, IFloatingPointIeee754<T>
+        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, ReadOnlySpan<T> panels = default, ReadOnlySpan<T> packed = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = MicroTile.For<T>();
         int nr = shape.NR, main = n / nr * nr;
         if (pattern.Rows != m) throw new ArgumentException($"the pattern has {pattern.Rows} rows, A has {m}", nameof(pattern));
-        if (packed.IsEmpty && shape.Wide && main > 0)
+        if (panels.IsEmpty && shape.Wide && main > 0)
         {
             var buffer = PackBuffers<T>.B(PackedLength<T>(n, k)).AsSpan(0, PackedLength<T>(n, k));
-            if (PackTransposed(b, ldb, n, k, buffer)) packed = buffer;
+            if (PackTransposed(b, ldb, n, k, buffer)) panels = buffer;
         }
-        if (!shape.Wide || main == 0 || packed.IsEmpty)
+        if (!shape.Wide || main == 0 || panels.IsEmpty || (main < n && !T.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(b[(main * ldb)..((n - 1) * ldb + k)]))))
         {
             Multiply(false, true, m, n, k, a, lda, b, ldb, c, ldc, false);
             return;
         }
-        bool dotTail = n - main <= DotTailColumns && k >= DotTailMinK;
-        fixed (T* pa = a, pb = b, pc = c, panels = packed)
+        packed = Packed(pattern, a, lda, packed);
+        // B's last rows (C's last columns), each value repeated once per row of a tile.
+        var tail = new RepeatedTail<T>(b[(main * ldb)..], k, 1, ldb, n - main);
+        fixed (T* pc = c, pp = panels, values = packed[pattern.BlockValues..], pt = tail.Values)
         fixed (int* order = pattern.Order, start = pattern.TileStart)
         fixed (ushort* columns = pattern.Columns)
         {
-            T** rows = stackalloc T*[ZeroPattern.TileRows];
             T** outs = stackalloc T*[ZeroPattern.TileRows];
-            T* sums = stackalloc T[16];
+            T* sums = stackalloc T[TailVectors * Vector512<T>.Count];
             int tiles = pattern.TileStart.Length - 1;
             for (int t = 0; t < tiles; t++)
             {
                 // A short last tile repeats its last row: the copies compute and store the same values.
-                int first = t * ZeroPattern.TileRows, count = Math.Min(ZeroPattern.TileRows, m - first);
-                for (int r = 0; r < ZeroPattern.TileRows; r++)
-                {
-                    int row = order[first + Math.Min(r, count - 1)];
-                    rows[r] = pa + (long)row * lda;
-                    outs[r] = pc + (long)row * ldc;
-                }
-                for (int j = 0; j < main; j += nr)
-                    Kernel512(start[t + 1] - start[t], new ListedColumns(columns + start[t]), rows, 1, panels + (long)j * k, nr, outs, j, false);
-                // A few last columns: dot products over the tile's rows while they are in L1 (as Multiply's DotTail).
-                for (int r = 0; dotTail && r < ZeroPattern.TileRows; r += 4)
-                    DotColumns(k, rows + r, outs + r, 4, pb, ldb, main, n - main, false, sums);
+                int first = t * ZeroPattern.TileRows, count = Math.Min(ZeroPattern.TileRows, m - first), listed = start[t + 1] - start[t];
+                for (int r = 0; r < ZeroPattern.TileRows; r++) outs[r] = pc + (long)order[first + Math.Min(r, count - 1)] * ldc;
+                tail.Tile(listed, new ListedColumns(columns + start[t]), values + (long)start[t] * ZeroPattern.TileRows, pp, k, nr, main, outs, pt, sums);
             }
         }
-        if (main < n && !dotTail) Multiply(false, true, m, n - main, k, a, lda, b[(main * ldb)..], ldb, c[main..], ldc, false);
+    }
+
+    /// <summary>A's values packed by <see cref="ZeroPattern.Pack{T}"/>: the caller's, or packed now into a reused buffer.</summary>
+    static ReadOnlySpan<T> Packed<T>(ZeroPattern pattern, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> packed) where T : unmanaged
+    {
+        if (!packed.IsEmpty) return packed;
+        var buffer = PackBuffers<T>.Blocks(pattern.PackedLength).AsSpan(0, pattern.PackedLength);
+        pattern.Pack(a, lda, buffer);
+        return buffer;
     }
 
     /// <summary>Rows of B in one of <see cref="PackTransposed{T}"/>'s panels.</summary>
@@ -91,13 +95,13 @@ internal static unsafe partial class Gemm
 
     /// <summary>
     /// C[m,n] = A[k,m]^T B[k,n] (a linear layer's weight gradient D^T X) where <paramref name="pattern"/> describes B's
-    /// zeros: tiles of a block of 8 columns of B by NR columns of A (the last m mod NR by <see cref="ColumnTail{T}"/>)
-    /// run over only the rows of B nonzero in the block, and are written to C^T, then transposed into C. <paramref name="blocks"/> holds B's blocks packed by
-    /// <see cref="ZeroPattern.PackBlocks{T}"/> (once for many products), or is empty. Short blocks of rows
-    /// (minibatches) and a non-finite A take the dense product (the transposition would not pay; 0 x inf = NaN).
+    /// zeros: tiles of a block of 8 columns of B by NR columns of A (the last m mod NR by <see cref="RepeatedTail{T}"/>)
+    /// run over only the rows of B nonzero in the block, and are written to C^T, then transposed into C. <paramref name="packed"/>
+    /// holds B's values packed by <see cref="ZeroPattern.Pack{T}"/> (once for many products), or is empty. Short blocks
+    /// of rows (minibatches) and a non-finite A take the dense product (the transposition would not pay; 0 x inf = NaN).
     /// </summary>
     public static void MultiplyColumnSparse<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ZeroPattern pattern,
-        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, ReadOnlySpan<T> blocks = default) where T : unmanaged, IFloatingPointIeee754<T>
+        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, ReadOnlySpan<T> packed = default) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var shape = MicroTile.For<T>();
         const int block = ZeroPattern.TileRows;
@@ -108,51 +112,26 @@ internal static unsafe partial class Gemm
             Multiply(true, false, m, n, k, a, lda, b, ldb, c, ldc, false);
             return;
         }
-        if (blocks.IsEmpty)
-        {
-            var buffer = PackBuffers<T>.Blocks(pattern.PackedLength).AsSpan(0, pattern.PackedLength);
-            pattern.PackBlocks(b, ldb, buffer);
-            blocks = buffer;
-        }
-        // The last m mod NR columns of A (rows of C) for the tail kernel: each of A's values repeated once per column of
-        // a block, so one vector holds v / 8 outputs of all 8 columns.
-        int v = Vector512<T>.Count, tail = m - mMain, perVector = v / block, tailVectors = (tail + perVector - 1) / perVector;
-        int ldt = mMain + tailVectors * perVector, repeatedWidth = tailVectors * v;
-        var repeated = PackBuffers<T>.Tail(k * repeatedWidth);
-        for (int i = 0; tail > 0 && i < k; i++)
-        {
-            var row = repeated.AsSpan(i * repeatedWidth, repeatedWidth);
-            for (int o = 0; o < tailVectors * perVector; o++) row.Slice(o * block, block).Fill(o < tail ? a[i * lda + mMain + o] : T.Zero);
-        }
+        packed = Packed(pattern, b, ldb, packed);
+        // A's last columns (C's last rows), each value repeated once per column of a block.
+        var tail = new RepeatedTail<T>(a[mMain..], k, lda, 1, m - mMain);
+        int ldt = mMain + tail.Width / block;
         // Tiles go to C^T (row stride ldt) in whole vectors, transposed into C at the end: scattered scalar stores
         // into C cost more than the one transposition.
         var transposed = PackBuffers<T>.Transposed(nMain * ldt);
-        fixed (T* pa = a, pc = c, packed = blocks, pt = repeated, ct = transposed)
+        fixed (T* pa = a, pc = c, values = packed, pt = tail.Values, ct = transposed)
         fixed (int* start = pattern.BlockStart, rows = pattern.BlockRows)
         fixed (ushort* columns = pattern.BlockColumns)
         {
             // A tile of C^T is a micro-kernel tile whose 8 "rows" are the block's 8 columns (packed: 8 values a row of
             // B) and whose "B" is A (row i at pa + i * lda), over only the listed rows i.
-            T** columnsOfB = stackalloc T*[block];
             T** rowsOfCt = stackalloc T*[block];
-            T* sums = stackalloc T[ColumnTailVectors * v];
+            T* sums = stackalloc T[TailVectors * Vector512<T>.Count];
             for (int q = 0; q < nMain / block; q++)
             {
                 int count = start[q + 1] - start[q];
-                var listed = new PackedRows(rows + start[q]);
-                for (int r = 0; r < block; r++)
-                {
-                    columnsOfB[r] = packed + (long)start[q] * block + r;
-                    rowsOfCt[r] = ct + (long)columns[q * block + r] * ldt;
-                }
-                for (int j = 0; j < mMain; j += nr) Kernel512(count, listed, columnsOfB, block, pa + j, lda, rowsOfCt, j, false);
-                for (int u = 0; u < tailVectors; u += ColumnTailVectors)
-                {
-                    int vectors = Math.Min(ColumnTailVectors, tailVectors - u);
-                    ColumnTail(count, rows + start[q], columnsOfB[0], pt + u * v, repeatedWidth, vectors, sums);
-                    for (int lane = 0; lane < vectors * v; lane++)
-                        rowsOfCt[lane % block][mMain + (u * perVector + lane / block)] = sums[lane];
-                }
+                for (int r = 0; r < block; r++) rowsOfCt[r] = ct + (long)columns[q * block + r] * ldt;
+                tail.Tile(count, new ListedRows(rows + start[q]), values + (long)start[q] * block, pa, 1, lda, mMain, rowsOfCt, pt, sums);
             }
             // Row by row: C's rows are written in one sequential stream each (C is cold; C^T was just written).
             for (int i = 0; i < m; i++)
@@ -165,28 +144,109 @@ internal static unsafe partial class Gemm
     }
 
     const int ColumnSparseMinRows = 128;
-    const int ColumnTailVectors = 4;
+    const int TailVectors = 4;
 
     /// <summary>
-    /// The tail of <see cref="MultiplyColumnSparse{T}"/>: sums[w * v + lane] = sum over the listed rows i of
-    /// packed(i, lane mod 8) * repeated(i, w * v + lane), for <paramref name="vectors"/> (at most 4) vectors w; each
-    /// block row's 8 packed values fill every 8-lane group of a vector.
+    /// The last few outputs of a sparse product (fewer than NR), whose operand is not in the packed panels: its values
+    /// (count rows of <c>tail</c> outputs: element (i, o) at x[i * rowStride + o * outputStride]) each repeated once per
+    /// row of a tile, so that one vector holds v / 8 outputs of all 8 rows, and the sums over a tile's listed steps run
+    /// as whole-vector FMAs (<see cref="TailSums{T, TRows}"/>).
+    /// </summary>
+    readonly ref struct RepeatedTail<T> where T : unmanaged, INumberBase<T>
+    {
+        public readonly int Outputs, Width;
+        public readonly Span<T> Values;
+
+        public RepeatedTail(ReadOnlySpan<T> x, int count, int rowStride, int outputStride, int tail)
+        {
+            int v = Vector512<T>.Count, perVector = v / ZeroPattern.TileRows;
+            Outputs = tail;
+            Width = (tail + perVector - 1) / perVector * v;
+            Values = PackBuffers<T>.Tail(count * Width).AsSpan(0, count * Width);
+            for (int i = 0; tail > 0 && i < count; i++)
+            {
+                var row = Values.Slice(i * Width, Width);
+                for (int o = 0; o < Width / ZeroPattern.TileRows; o++)
+                    row.Slice(o * ZeroPattern.TileRows, ZeroPattern.TileRows).Fill(o < tail ? x[i * rowStride + o * outputStride] : T.Zero);
+            }
+        }
+
+        /// <summary>
+        /// One tile of a sparse product: its full panels (panel j's B at b + j * panelStride, row stride bs, C rows
+        /// rowsOfC[r] + j) by the packed micro-kernel, then the tile rows' outputs [main, main + Outputs): summed in the
+        /// last panel's kernel when they fit in two vectors, else by <see cref="TailSums{T, TRows}"/>.
+        /// </summary>
+        public void Tile<TRows>(int count, TRows rowsOfB, T* packed, T* b, long panelStride, int bs, int main, T** rowsOfC,
+            T* repeated, T* sums) where TRows : struct, IRowsOfB
+        {
+            int v = Vector512<T>.Count, nr = MicroTile.For<T>().NR, vectors = Width / v;
+            for (int j = 0; j < main; j += nr)
+            {
+                T* panel = b + j * panelStride;
+                if (j + nr < main || vectors is 0 or > 2) Kernel512Packed<T, TRows, NoTail>(count, rowsOfB, packed, panel, bs, rowsOfC, j, false);
+                else if (vectors == 1) Kernel512Packed<T, TRows, OneTailVector>(count, rowsOfB, packed, panel, bs, rowsOfC, j, false, repeated, Width, sums);
+                else Kernel512Packed<T, TRows, TwoTailVectors>(count, rowsOfB, packed, panel, bs, rowsOfC, j, false, repeated, Width, sums);
+            }
+            if (vectors is > 0 and <= 2)
+            {
+                Scatter(sums, 0, vectors, rowsOfC, main);
+                return;
+            }
+            for (int u = 0; u < Width; u += TailVectors * v)
+            {
+                int group = Math.Min(TailVectors, (Width - u) / v);
+                TailSums(count, rowsOfB, packed, repeated + u, Width, group, sums);
+                Scatter(sums, u, group, rowsOfC, main);
+            }
+        }
+
+        /// <summary>Lane l of sums is output u / 8 + l / 8 of tile row l mod 8, stored at rowsOfC[l mod 8] + from.</summary>
+        void Scatter(T* sums, int u, int vectors, T** rowsOfC, int from)
+        {
+            for (int lane = 0; lane < vectors * Vector512<T>.Count; lane++)
+            {
+                int o = u / ZeroPattern.TileRows + lane / ZeroPattern.TileRows;
+                if (o < Outputs) rowsOfC[lane % ZeroPattern.TileRows][from + o] = sums[lane];
+            }
+        }
+    }
+
+    /// <summary>
+    /// sums[w * v + lane] = sum over the steps q of packed[8q + lane mod 8] * repeated[row_q * width + w * v + lane], for
+    /// <paramref name="vectors"/> (at most 4) vectors w, row_q the q-th of rowsOfB; each step's 8 packed values fill every
+    /// 8-lane group of a vector. Even and odd steps sum apart, so two chains of FMAs are in flight per vector.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void ColumnTail<T>(int count, int* rows, T* packed, T* repeated, int width, int vectors, T* sums) where T : unmanaged, INumberBase<T>
+    static void TailSums<T, TRows>(int count, TRows rowsOfB, T* packed, T* repeated, int width, int vectors, T* sums)
+        where T : unmanaged, INumberBase<T> where TRows : struct, IRowsOfB
     {
         int v = Vector512<T>.Count;
-        Vector512<T> s0 = default, s1 = default, s2 = default, s3 = default;
-        for (int q = 0; q < count; q++)
+        Vector512<T> s0 = default, s1 = default, s2 = default, s3 = default, t0 = default, t1 = default, t2 = default, t3 = default;
+        int q = 0;
+        for (; q + 1 < count; q += 2)
         {
             T* row = packed + (long)q * ZeroPattern.TileRows;
-            var x = v == ZeroPattern.TileRows ? Vector512.Load(row) : Vector512.Create(Vector256.Load(row));
-            T* r = repeated + (long)rows[q] * width;
+            Vector512<T> x = Repeat(row), y = Repeat(row + ZeroPattern.TileRows);
+            T* r = repeated + rowsOfB.Next() * width, s = repeated + rowsOfB.Next() * width;
+            s0 = Fma(x, Vector512.Load(r), s0); t0 = Fma(y, Vector512.Load(s), t0);
+            if (vectors > 1) { s1 = Fma(x, Vector512.Load(r + v), s1); t1 = Fma(y, Vector512.Load(s + v), t1); }
+            if (vectors > 2) { s2 = Fma(x, Vector512.Load(r + 2 * v), s2); t2 = Fma(y, Vector512.Load(s + 2 * v), t2); }
+            if (vectors > 3) { s3 = Fma(x, Vector512.Load(r + 3 * v), s3); t3 = Fma(y, Vector512.Load(s + 3 * v), t3); }
+        }
+        if (q < count)
+        {
+            var x = Repeat(packed + (long)q * ZeroPattern.TileRows);
+            T* r = repeated + rowsOfB.Next() * width;
             s0 = Fma(x, Vector512.Load(r), s0);
             if (vectors > 1) s1 = Fma(x, Vector512.Load(r + v), s1);
             if (vectors > 2) s2 = Fma(x, Vector512.Load(r + 2 * v), s2);
             if (vectors > 3) s3 = Fma(x, Vector512.Load(r + 3 * v), s3);
         }
-        s0.Store(sums); s1.Store(sums + v); s2.Store(sums + 2 * v); s3.Store(sums + 3 * v);
+        (s0 + t0).Store(sums); (s1 + t1).Store(sums + v); (s2 + t2).Store(sums + 2 * v); (s3 + t3).Store(sums + 3 * v);
     }
+
+    /// <summary>8 values filling every 8-lane group of a vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<T> Repeat<T>(T* values) where T : unmanaged =>
+        Vector512<T>.Count == ZeroPattern.TileRows ? Vector512.Load(values) : Vector512.As<float, T>(Avx512DQ.BroadcastVector256ToVector512((float*)values));
 }

@@ -300,7 +300,7 @@ internal static unsafe partial class Gemm
             }
         }
 
-        /// <summary>A full micro-tile: A element (r, p) at ap[r * rs + p * cs], C row r at cp + r * ldcTile.</summary>
+        /// <summary>A full micro-tile: A element (r, p) at ap[r * rs + p * cs] (rows in place: cs = 1; a packed panel: rs = 1, cs = 8), C row r at cp + r * ldcTile.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         void Kernel(int kc, T* ap, int rs, int cs, T* bp, int bs, T* cp, int ldcTile, bool load, T** a, T** c)
         {
@@ -310,7 +310,8 @@ internal static unsafe partial class Gemm
                 return;
             }
             for (int r = 0; r < 8; r++) { a[r] = ap + r * rs; c[r] = cp + (long)r * ldcTile; }
-            Kernel512(kc, default(AllColumns), a, cs, bp, bs, c, 0, load);
+            if (cs == 1) Kernel512(kc, a, bp, bs, c, 0, load);
+            else Kernel512Packed<T, Consecutive, NoTail>(kc, default, ap, bp, bs, c, 0, load);
         }
     }
 
@@ -341,21 +342,18 @@ internal static unsafe partial class Gemm
         return Vector256.FusedMultiplyAdd(x.AsDouble(), y.AsDouble(), acc.AsDouble()).As<double, T>();
     }
 
-    /// <summary>
-    /// Which columns p of A (rows of B) a micro-kernel runs over: all of [0, count), or a list (zeros skipped); and
-    /// where the q-th one is in A: at p, or at q where A holds only the listed columns, packed.
-    /// </summary>
-    interface IColumns { nint At(int q); nint InA(int q, nint p); }
-    readonly struct AllColumns : IColumns { public nint At(int q) => q; public nint InA(int q, nint p) => p; }
-    readonly struct ListedColumns(ushort* list) : IColumns { public nint At(int q) => list[q]; public nint InA(int q, nint p) => p; }
-    readonly struct PackedRows(int* list) : IColumns { public nint At(int q) => list[q]; public nint InA(int q, nint p) => q; }
+    /// <summary>The rows of B a packed micro-kernel's steps visit, one after another: all of them in order, or a list (zeros skipped).</summary>
+    interface IRowsOfB { nint Next(); }
+    struct Consecutive : IRowsOfB { nint row; public nint Next() => row++; }
+    /// <summary>A tile's listed columns of A (<see cref="ZeroPattern.Columns"/>), the rows of B they meet.</summary>
+    struct ListedColumns(ushort* list) : IRowsOfB { ushort* at = list; public nint Next() => *at++; }
+    /// <summary>A block's listed rows of B (<see cref="ZeroPattern.BlockRows"/>).</summary>
+    struct ListedRows(int* list) : IRowsOfB { int* at = list; public nint Next() => *at++; }
 
     // 8 x (3 vectors) tile: 24 accumulators + 3 B vectors + 1 broadcast fit the 32 zmm registers.
-    // A row r is a[r] with element p at a[r][p * cs] (packed panels: cs = 8; rows in place: cs = 1); B row p is
-    // bp + p * bs (packed panels: bs = NR; in place: ldb); C row r is c[r] + j.
+    // A row r is a[r] with element p at a[r][p] (rows in place); B row p is bp + p * bs; C row r is c[r] + j.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Kernel512<T, TColumns>(int count, TColumns columns, T** a, int cs, T* bp, int bs, T** c, int j, bool load)
-        where T : unmanaged, INumberBase<T> where TColumns : struct, IColumns
+    static void Kernel512<T>(int count, T** a, T* bp, int bs, T** c, int j, bool load) where T : unmanaged, INumberBase<T>
     {
         T* a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
         int v = Vector512<T>.Count;
@@ -363,22 +361,81 @@ internal static unsafe partial class Gemm
         Vector512<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
         Vector512<T> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
         Vector512<T> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
-        for (int q = 0; q < count; q++)
+        for (nint p = 0; p < count; p++)
         {
-            nint p = columns.At(q), off = columns.InA(q, p) * cs;
             T* b = bp + p * bs;
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + v);
             var b2 = Vector512.Load(b + 2 * v);
-            var x = Vector512.Create(a0[off]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01); c02 = Fma(x, b2, c02);
-            x = Vector512.Create(a1[off]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11); c12 = Fma(x, b2, c12);
-            x = Vector512.Create(a2[off]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21); c22 = Fma(x, b2, c22);
-            x = Vector512.Create(a3[off]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31); c32 = Fma(x, b2, c32);
-            x = Vector512.Create(a4[off]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41); c42 = Fma(x, b2, c42);
-            x = Vector512.Create(a5[off]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51); c52 = Fma(x, b2, c52);
-            x = Vector512.Create(a6[off]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61); c62 = Fma(x, b2, c62);
-            x = Vector512.Create(a7[off]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71); c72 = Fma(x, b2, c72);
+            var x = Vector512.Create(a0[p]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01); c02 = Fma(x, b2, c02);
+            x = Vector512.Create(a1[p]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11); c12 = Fma(x, b2, c12);
+            x = Vector512.Create(a2[p]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21); c22 = Fma(x, b2, c22);
+            x = Vector512.Create(a3[p]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31); c32 = Fma(x, b2, c32);
+            x = Vector512.Create(a4[p]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41); c42 = Fma(x, b2, c42);
+            x = Vector512.Create(a5[p]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51); c52 = Fma(x, b2, c52);
+            x = Vector512.Create(a6[p]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61); c62 = Fma(x, b2, c62);
+            x = Vector512.Create(a7[p]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71); c72 = Fma(x, b2, c72);
         }
+        Store8(c, j, v, load, c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72);
+    }
+
+    /// <summary>How many vectors of a sparse product's tail a packed micro-kernel sums alongside its tile (its last free registers).</summary>
+    interface ITailVectors { static abstract int Count { get; } }
+    struct NoTail : ITailVectors { public static int Count => 0; }
+    struct OneTailVector : ITailVectors { public static int Count => 1; }
+    struct TwoTailVectors : ITailVectors { public static int Count => 2; }
+
+    // The same tile with A packed: step q's 8 values at a[8q .. 8q + 8) (a packed panel, or a pattern's packed tiles and
+    // blocks), B row rowsOfB.Next() at bp + row * bs. One pointer for A leaves the general registers free (no spills).
+    // With a tail, each step also adds its 8 values (repeated to fill a vector) times row `row` of `repeated` (row stride
+    // `width`) to TTail.Count more accumulators, stored to tailSums: the sums of <see cref="TailSums{T, TRows}"/> at
+    // a few more instructions per step, in the 31st and 32nd registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Kernel512Packed<T, TRows, TTail>(int count, TRows rowsOfB, T* a, T* bp, int bs, T** c, int j, bool load,
+        T* repeated = null, int width = 0, T* tailSums = null)
+        where T : unmanaged, INumberBase<T> where TRows : struct, IRowsOfB where TTail : struct, ITailVectors
+    {
+        int v = Vector512<T>.Count;
+        Vector512<T> t0 = default, t1 = default;
+        Vector512<T> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
+        Vector512<T> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
+        Vector512<T> c40 = default, c41 = default, c42 = default, c50 = default, c51 = default, c52 = default;
+        Vector512<T> c60 = default, c61 = default, c62 = default, c70 = default, c71 = default, c72 = default;
+        for (T* end = a + (nint)count * 8; a < end; a += 8)
+        {
+            nint row = rowsOfB.Next();
+            T* b = bp + row * bs;
+            if (TTail.Count > 0)
+            {
+                var values = Repeat(a);
+                T* r = repeated + row * width;
+                t0 = Fma(values, Vector512.Load(r), t0);
+                if (TTail.Count > 1) t1 = Fma(values, Vector512.Load(r + v), t1);
+            }
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + v);
+            var b2 = Vector512.Load(b + 2 * v);
+            var x = Vector512.Create(a[0]); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01); c02 = Fma(x, b2, c02);
+            x = Vector512.Create(a[1]); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11); c12 = Fma(x, b2, c12);
+            x = Vector512.Create(a[2]); c20 = Fma(x, b0, c20); c21 = Fma(x, b1, c21); c22 = Fma(x, b2, c22);
+            x = Vector512.Create(a[3]); c30 = Fma(x, b0, c30); c31 = Fma(x, b1, c31); c32 = Fma(x, b2, c32);
+            x = Vector512.Create(a[4]); c40 = Fma(x, b0, c40); c41 = Fma(x, b1, c41); c42 = Fma(x, b2, c42);
+            x = Vector512.Create(a[5]); c50 = Fma(x, b0, c50); c51 = Fma(x, b1, c51); c52 = Fma(x, b2, c52);
+            x = Vector512.Create(a[6]); c60 = Fma(x, b0, c60); c61 = Fma(x, b1, c61); c62 = Fma(x, b2, c62);
+            x = Vector512.Create(a[7]); c70 = Fma(x, b0, c70); c71 = Fma(x, b1, c71); c72 = Fma(x, b2, c72);
+        }
+        Store8(c, j, v, load, c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72);
+        if (TTail.Count > 0) t0.Store(tailSums);
+        if (TTail.Count > 1) t1.Store(tailSums + v);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store8<T>(T** c, int j, int v, bool load,
+        Vector512<T> c00, Vector512<T> c01, Vector512<T> c02, Vector512<T> c10, Vector512<T> c11, Vector512<T> c12,
+        Vector512<T> c20, Vector512<T> c21, Vector512<T> c22, Vector512<T> c30, Vector512<T> c31, Vector512<T> c32,
+        Vector512<T> c40, Vector512<T> c41, Vector512<T> c42, Vector512<T> c50, Vector512<T> c51, Vector512<T> c52,
+        Vector512<T> c60, Vector512<T> c61, Vector512<T> c62, Vector512<T> c70, Vector512<T> c71, Vector512<T> c72) where T : unmanaged
+    {
         Store(c[0] + j, v, load, c00, c01, c02);
         Store(c[1] + j, v, load, c10, c11, c12);
         Store(c[2] + j, v, load, c20, c21, c22);

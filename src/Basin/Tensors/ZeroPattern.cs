@@ -10,7 +10,7 @@ namespace Basin.Tensors;
 /// patterns share tiles of <see cref="TileRows"/>, and each tile lists the columns where any of its rows is nonzero.
 /// For the weight gradient D^T X (<see cref="Gemm.MultiplyColumnSparse{T}"/>) the columns are grouped, similar ones
 /// together, into blocks of <see cref="TileRows"/>, and each block lists the rows that are nonzero there; the
-/// block's values are packed once (<see cref="PackBlocks{T}"/>) so that product reads them in one stream. Images on a
+/// block's values (and each tile's) are packed once (<see cref="Pack{T}"/>) so that the products read them in one stream. Images on a
 /// blank background (MNIST, Fashion-MNIST: half the pixels are 0) leave a third of either list empty, and the
 /// products skip those terms exactly.
 /// </summary>
@@ -42,14 +42,19 @@ internal sealed class ZeroPattern
         BlockColumns = blockColumns; BlockStart = blockStart; BlockRows = blockRows;
     }
 
-    /// <summary>Length of <see cref="PackBlocks{T}"/>'s output.</summary>
-    public int PackedLength => BlockRows.Length * TileRows;
+    /// <summary>Values <see cref="Pack{T}"/> writes for the column blocks (the tiles' values follow them).</summary>
+    public int BlockValues => BlockRows.Length * TileRows;
+
+    /// <summary>Length of <see cref="Pack{T}"/>'s output.</summary>
+    public int PackedLength => BlockValues + Columns.Length * TileRows;
 
     /// <summary>
-    /// For every block, its listed rows' values in its columns: row after row, TileRows values each (the layout of a
-    /// packed micro-kernel panel), from the matrix the pattern describes (row stride lda).
+    /// The values of the matrix the pattern describes (row stride lda) in the order the two products read them, TileRows
+    /// at a time (the layout of a packed micro-kernel panel): first for every block, its listed rows' values in its
+    /// columns; then for every tile, its rows' values in each of its listed columns (a short last tile repeating its last
+    /// row, as <see cref="Gemm.MultiplyRowSparse{T}"/> does).
     /// </summary>
-    public void PackBlocks<T>(ReadOnlySpan<T> a, int lda, Span<T> packed) where T : unmanaged
+    public void Pack<T>(ReadOnlySpan<T> a, int lda, Span<T> packed) where T : unmanaged
     {
         int at = 0;
         for (int b = 0; b < BlockStart.Length - 1; b++)
@@ -60,6 +65,12 @@ internal sealed class ZeroPattern
                 var row = a.Slice(BlockRows[q] * lda);
                 foreach (var c in columns) packed[at++] = row[c];
             }
+        }
+        for (int t = 0; t < TileStart.Length - 1; t++)
+        {
+            int first = t * TileRows, count = Math.Min(TileRows, Rows - first);
+            for (int q = TileStart[t]; q < TileStart[t + 1]; q++)
+                for (int r = 0; r < TileRows; r++) packed[at++] = a[Order[first + Math.Min(r, count - 1)] * lda + Columns[q]];
         }
     }
 

@@ -39,7 +39,7 @@ public class SparseInputTests
         // The blocks group every column once (the last k mod 8 are left to the dense product).
         Assert.Equal(Enumerable.Range(0, k / 8 * 8), s.BlockColumns.Select(c => (int)c).Order());
         var packed = new double[s.PackedLength];
-        s.PackBlocks<double>(a, k, packed);
+        s.Pack<double>(a, k, packed);
         int at = 0;
         for (int q = 0; q < k / 8; q++)
         {
@@ -49,6 +49,12 @@ public class SparseInputTests
             foreach (int r in expected)
                 foreach (var p in columns) Assert.Equal(a[r * k + p], packed[at++]);
         }
+        // Then each tile's rows in each of its columns, a short last tile repeating its last row.
+        Assert.Equal(s.BlockValues, at);
+        for (int t = 0; t < s.TileStart.Length - 1; t++)
+            foreach (var p in s.Columns[s.TileStart[t]..s.TileStart[t + 1]])
+                for (int r = 0; r < 8; r++) Assert.Equal(a[s.Order[Math.Min(t * 8 + r, m - 1)] * k + p], packed[at++]);
+        Assert.Equal(s.PackedLength, at);
         Assert.True(s.ActiveFraction < 0.8);
         // Dense rows are not worth a pattern.
         var dense = Enumerable.Range(0, m * k).Select(i => 1.0 + i).ToArray();
@@ -57,6 +63,7 @@ public class SparseInputTests
 
     [Theory]
     [InlineData(29, 100, 150)]
+    [InlineData(29, 90, 150)]
     [InlineData(8, 48, 70)]
     [InlineData(61, 53, 200)]
     [InlineData(17, 20, 90)]
@@ -71,6 +78,13 @@ public class SparseInputTests
         Gemm.Multiply<double>(false, true, m, n, k, a, k, b, k, dense, n, false);
         Gemm.MultiplyRowSparse<double>(m, n, k, a, k, s, b, k, sparse, n);
         for (int i = 0; i < dense.Length; i++) Assert.Equal(dense[i], sparse[i], 1e-12 * Math.Sqrt(k));
+        // float has its own tile (48 outputs wide) and tail.
+        var af = a.Select(v => (float)v).ToArray();
+        var bf = b.Select(v => (float)v).ToArray();
+        var sf = ZeroPattern.Build<float>(af, m, k, k)!;
+        var cf = new float[m * n];
+        Gemm.MultiplyRowSparse<float>(m, n, k, af, k, sf, bf, k, cf, n);
+        for (int i = 0; i < dense.Length; i++) Assert.Equal(dense[i], cf[i], 1e-5 * Math.Sqrt(k) * 4);
     }
 
     [Theory]
@@ -118,6 +132,11 @@ public class SparseInputTests
         var c = new double[m * n];
         Gemm.MultiplyRowSparse<double>(m, n, k, a, k, s, b, k, c, n);
         Assert.All(Enumerable.Range(0, m), i => Assert.True(double.IsNaN(c[i * n + 3])));
+        // Likewise in the last rows of B, which are not in the packed panels (n = 50 = 2 x 24 + 2).
+        b[3 * k + k - 1] = 0;
+        b[49 * k + k - 1] = double.PositiveInfinity;
+        Gemm.MultiplyRowSparse<double>(m, n, k, a, k, s, b, k, c, n);
+        Assert.All(Enumerable.Range(0, m), i => Assert.True(double.IsNaN(c[i * n + 49]) && !double.IsNaN(c[i * n + 3])));
     }
 
     [Fact]

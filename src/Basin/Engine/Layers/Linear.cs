@@ -49,21 +49,22 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
 
     /// <summary>
     /// The forward pass skipping the zero inputs <paramref name="pattern"/> lists (same products, fewer terms), with the
-    /// weights pre-packed in <paramref name="panels"/> when not empty.
+    /// weights pre-packed in <paramref name="panels"/> and the input's values in <paramref name="packed"/> (see
+    /// <see cref="ZeroPattern.Pack{T}"/>) when not empty.
     /// </summary>
-    public void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ZeroPattern pattern, Span<T> y, int batch, ReadOnlySpan<T> panels)
+    public void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ZeroPattern pattern, ReadOnlySpan<T> packed, Span<T> y, int batch, ReadOnlySpan<T> panels)
     {
-        Gemm.MultiplyRowSparse(batch, Out, In, x, In, pattern, W(p), In, y, Out, panels);
+        Gemm.MultiplyRowSparse(batch, Out, In, x, In, pattern, W(p), In, y, Out, panels, packed);
         if (Bias) Rows<T>.AddToEach(B(p), y, batch);
     }
 
     /// <summary>
-    /// gp = J_p^T dy (weights and bias) for an input whose zeros <paramref name="pattern"/> lists, with its column blocks
-    /// packed in <paramref name="blocks"/> when not empty.
+    /// gp = J_p^T dy (weights and bias) for an input whose zeros <paramref name="pattern"/> lists, with its values
+    /// packed in <paramref name="packed"/> (see <see cref="ZeroPattern.Pack{T}"/>) when not empty.
     /// </summary>
-    public void ParameterGradient(ReadOnlySpan<T> x, ZeroPattern pattern, ReadOnlySpan<T> blocks, ReadOnlySpan<T> dy, Span<T> gp, int batch)
+    public void ParameterGradient(ReadOnlySpan<T> x, ZeroPattern pattern, ReadOnlySpan<T> packed, ReadOnlySpan<T> dy, Span<T> gp, int batch)
     {
-        Gemm.MultiplyColumnSparse(Out, In, batch, dy, Out, pattern, x, In, gp, In, blocks);
+        Gemm.MultiplyColumnSparse(Out, In, batch, dy, Out, pattern, x, In, gp, In, packed);
         if (Bias) Rows<T>.SumOf(dy, gp.Slice(Out * In, Out), batch);
     }
 
