@@ -133,14 +133,49 @@ internal static unsafe partial class Gemm
                 for (int r = 0; r < block; r++) rowsOfCt[r] = ct + (long)columns[q * block + r] * ldt;
                 tail.Tile(count, new ListedRows(rows + start[q]), values + (long)start[q] * block, pa, 1, lda, mMain, rowsOfCt, pt, sums);
             }
-            // Row by row: C's rows are written in one sequential stream each (C is cold; C^T was just written).
-            for (int i = 0; i < m; i++)
-            {
-                T* to = pc + (long)i * ldc, from = ct + i;
-                for (int p = 0; p < nMain; p++) to[p] = from[(long)p * ldt];
-            }
+            Transpose(ct, ldt, pc, ldc, m, nMain);
         }
         if (nMain < n) Multiply(true, false, m, n - nMain, k, a, lda, b[nMain..], ldb, c[nMain..], ldc, false);
+    }
+
+    /// <summary>
+    /// to[i * ldTo + p] = from[p * ldFrom + i] for i &lt; rows, p &lt; columns: float in 8 x 8 blocks transposed in
+    /// registers (whole-vector loads and stores), the rest row by row, each of C's rows in one sequential stream.
+    /// </summary>
+    static void Transpose<T>(T* from, int ldFrom, T* to, int ldTo, int rows, int columns) where T : unmanaged
+    {
+        int i = 0;
+        if (typeof(T) == typeof(float) && Avx.IsSupported)
+            for (; i + 8 <= rows; i += 8)
+            {
+                int p = 0;
+                for (; p + 8 <= columns; p += 8) Transpose8x8((float*)from + (long)p * ldFrom + i, ldFrom, (float*)to + (long)i * ldTo + p, ldTo);
+                for (; p < columns; p++)
+                    for (int r = i; r < i + 8; r++) to[(long)r * ldTo + p] = from[(long)p * ldFrom + r];
+            }
+        for (; i < rows; i++)
+        {
+            T* row = to + (long)i * ldTo, column = from + i;
+            for (int p = 0; p < columns; p++) row[p] = column[(long)p * ldFrom];
+        }
+    }
+
+    /// <summary>The 8 x 8 block at from (row stride ldFrom), transposed to to (row stride ldTo): unpack, shuffle, swap halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Transpose8x8(float* from, int ldFrom, float* to, int ldTo)
+    {
+        var r0 = Avx.LoadVector256(from); var r1 = Avx.LoadVector256(from + ldFrom);
+        var r2 = Avx.LoadVector256(from + 2 * ldFrom); var r3 = Avx.LoadVector256(from + 3 * ldFrom);
+        var r4 = Avx.LoadVector256(from + 4 * ldFrom); var r5 = Avx.LoadVector256(from + 5 * ldFrom);
+        var r6 = Avx.LoadVector256(from + 6 * ldFrom); var r7 = Avx.LoadVector256(from + 7 * ldFrom);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1); var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5); var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE); var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE); var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(to, Avx.Permute2x128(u0, u4, 0x20)); Avx.Store(to + ldTo, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(to + 2 * ldTo, Avx.Permute2x128(u2, u6, 0x20)); Avx.Store(to + 3 * ldTo, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(to + 4 * ldTo, Avx.Permute2x128(u0, u4, 0x31)); Avx.Store(to + 5 * ldTo, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(to + 6 * ldTo, Avx.Permute2x128(u2, u6, 0x31)); Avx.Store(to + 7 * ldTo, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     const int ColumnSparseMinRows = 128;
@@ -163,12 +198,15 @@ internal static unsafe partial class Gemm
             Outputs = tail;
             Width = (tail + perVector - 1) / perVector * v;
             Values = PackBuffers<T>.Tail(count * Width).AsSpan(0, count * Width);
-            for (int i = 0; tail > 0 && i < count; i++)
-            {
-                var row = Values.Slice(i * Width, Width);
-                for (int o = 0; o < Width / ZeroPattern.TileRows; o++)
-                    row.Slice(o * ZeroPattern.TileRows, ZeroPattern.TileRows).Fill(o < tail ? x[i * rowStride + o * outputStride] : T.Zero);
-            }
+            fixed (T* values = Values)
+                for (int i = 0; tail > 0 && i < count; i++)
+                    for (int o = 0; o < Width / ZeroPattern.TileRows; o++)
+                    {
+                        T value = o < tail ? x[i * rowStride + o * outputStride] : T.Zero;
+                        T* to = values + (long)i * Width + o * ZeroPattern.TileRows;
+                        if (Vector512<T>.Count == ZeroPattern.TileRows) Vector512.Create(value).Store(to);
+                        else Vector256.Create(value).Store(to);
+                    }
         }
 
         /// <summary>
