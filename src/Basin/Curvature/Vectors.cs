@@ -102,7 +102,9 @@ internal static class Vectors
         TensorPrimitives.Log(radius, radius);
         TensorPrimitives.Multiply(radius, -2.0, radius);
         TensorPrimitives.Sqrt(radius, radius);
-        TensorPrimitives.SinCos(angle, sin, cos);
+        // Sin and Cos apart: each is vectorized, SinCos for double runs the scalar libm call per element (5x slower).
+        TensorPrimitives.Sin(angle, sin);
+        TensorPrimitives.Cos(angle, cos);
         for (int i = 0; i < v.Length; i++) v[i] = radius[i / 2] * ((i & 1) == 0 ? cos[i / 2] : sin[i / 2]);
         ArrayPool<double>.Shared.Return(scratch);
     }
