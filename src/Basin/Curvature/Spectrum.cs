@@ -16,7 +16,7 @@ public static class Spectrum
     /// <summary>The k largest (algebraic) eigenvalues, descending.</summary>
     public static Eigenpairs Top(ILinearOperator op, int k, ulong seed, int? steps = null)
     {
-        var run = Lanczos.Run(op, steps ?? DefaultSteps(k, op.Dimension), Vectors.Gaussian(op.Dimension, new Rng(seed, 0x1A2C05)));
+        var run = Lanczos.Run(op, steps ?? DefaultSteps(k, op.Dimension), Vectors.Gaussian(op.Dimension, new Rng(seed, 0x1A2C05), op.Threads));
         k = Math.Min(k, run.Steps);
         return new Eigenpairs(run.RitzValues[..k], run.Residuals[..k], run.Steps);
     }
@@ -24,7 +24,7 @@ public static class Spectrum
     /// <summary>The k smallest (algebraic) eigenvalues, ascending: negative ones reveal a saddle and its index.</summary>
     public static Eigenpairs Bottom(ILinearOperator op, int k, ulong seed, int? steps = null)
     {
-        var run = Lanczos.Run(op, steps ?? DefaultSteps(k, op.Dimension), Vectors.Gaussian(op.Dimension, new Rng(seed, 0x1A2C05)));
+        var run = Lanczos.Run(op, steps ?? DefaultSteps(k, op.Dimension), Vectors.Gaussian(op.Dimension, new Rng(seed, 0x1A2C05), op.Threads));
         k = Math.Min(k, run.Steps);
         int m = run.Steps;
         return new Eigenpairs(Enumerable.Range(0, k).Select(i => run.RitzValues[m - 1 - i]).ToArray(),
@@ -49,7 +49,7 @@ public static class Spectrum
         {
             var vector = pool.Rent(n);
             var v = vector.AsSpan(0, n);
-            Vectors.Gaussian(v, rng);
+            Vectors.Gaussian(v, rng, op.Threads);
             Vectors.Scale(v, 1 / Vectors.Norm(v));
             double lambda = 0, residual = 0;
             for (int it = 0; it < maxIterations; it++)
