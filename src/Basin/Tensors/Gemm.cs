@@ -92,29 +92,6 @@ internal static unsafe partial class Gemm
         }
     }
 
-    /// <summary>
-    /// C row r, columns [j0, j0 + width) (+)= A row r . B row (j0 + jj), for the 4 rows a[0..4) (the first
-    /// <paramref name="rows"/> stored to c[r]): blocks of 4 x 4 dot products share their loads; missing columns of a
-    /// block repeat the last real one and are not stored.
-    /// </summary>
-    static void DotColumns<T>(int k, T** a, T** c, int rows, T* b, int ldb, int j0, int width, bool accumulate, T* sums)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int jj = 0; jj < width; jj += 4)
-        {
-            int cols = Math.Min(4, width - jj);
-            T* b0 = b + (long)(j0 + jj) * ldb, b1 = b + (long)(j0 + jj + Math.Min(1, cols - 1)) * ldb;
-            T* b2 = b + (long)(j0 + jj + Math.Min(2, cols - 1)) * ldb, b3 = b + (long)(j0 + jj + Math.Min(3, cols - 1)) * ldb;
-            Dot4x4(k, a[0], a[1], a[2], a[3], b0, b1, b2, b3, sums);
-            for (int r = 0; r < rows; r++)
-            for (int q = 0; q < cols; q++)
-            {
-                T* to = c[r] + j0 + jj + q;
-                *to = accumulate ? *to + sums[r * 4 + q] : sums[r * 4 + q];
-            }
-        }
-    }
-
     readonly struct MicroTile
     {
         public readonly int MR, NR;
@@ -215,24 +192,28 @@ internal static unsafe partial class Gemm
 
         /// <summary>
         /// C[i, j0 + jj] (+)= A row i . B row (j0 + jj) for rows [i0, i1) and jj &lt; width: A not transposed, B transposed,
-        /// so both operands run contiguously along k (<see cref="DotColumns{T}"/>, 4 rows at a time; missing rows of a
-        /// block repeat the last real one and are not stored).
+        /// so both operands run contiguously along k. Blocks of 4 x 4 dot products share their loads; missing rows or
+        /// columns of a block repeat the last real one and are not stored.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void DotTail(int i0, int i1, int j0, int width)
         {
             T* sums = stackalloc T[16];
-            T** aRows = stackalloc T*[4];
-            T** cRows = stackalloc T*[4];
             for (int i = i0; i < i1; i += 4)
+            for (int jj = 0; jj < width; jj += 4)
             {
-                int rows = Math.Min(4, i1 - i);
-                for (int r = 0; r < 4; r++)
+                int rows = Math.Min(4, i1 - i), cols = Math.Min(4, width - jj);
+                T* a0 = a + (long)i * lda, a1 = a + (long)(i + Math.Min(1, rows - 1)) * lda;
+                T* a2 = a + (long)(i + Math.Min(2, rows - 1)) * lda, a3 = a + (long)(i + Math.Min(3, rows - 1)) * lda;
+                T* b0 = b + (long)(j0 + jj) * ldb, b1 = b + (long)(j0 + jj + Math.Min(1, cols - 1)) * ldb;
+                T* b2 = b + (long)(j0 + jj + Math.Min(2, cols - 1)) * ldb, b3 = b + (long)(j0 + jj + Math.Min(3, cols - 1)) * ldb;
+                Dot4x4(k, a0, a1, a2, a3, b0, b1, b2, b3, sums);
+                for (int r = 0; r < rows; r++)
+                for (int q = 0; q < cols; q++)
                 {
-                    aRows[r] = a + (long)(i + Math.Min(r, rows - 1)) * lda;
-                    cRows[r] = c + (long)(i + r) * ldc;
+                    T* to = c + (long)(i + r) * ldc + j0 + jj + q;
+                    *to = accumulate ? *to + sums[r * 4 + q] : sums[r * 4 + q];
                 }
-                DotColumns(k, aRows, cRows, rows, b, ldb, j0, width, accumulate, sums);
             }
         }
 
