@@ -86,9 +86,10 @@ internal static class Vectors
     }
 
     /// <summary>
-    /// Fills v with standard normal entries by Box-Muller: the uniforms drawn in order, then each pair transformed by
-    /// libm's log and sincos (vectorized Sin and Cos on double are 5x faster but their last bit depends on which code
-    /// the runtime happens to run, so start vectors would not repeat), in fixed chunks shared out to the team.
+    /// Fills v with standard normal entries, the stream of <see cref="Rng.NextGaussian"/>: the uniforms drawn in order,
+    /// then each pair transformed by <see cref="Rng.BoxMuller"/> (libm's scalar functions: vectorized Sin and Cos on double
+    /// are 5x faster but their last bit depends on which code the runtime happens to run, so start vectors would not
+    /// repeat), in fixed chunks shared out to the team.
     /// </summary>
     public static unsafe void Gaussian(Span<double> v, Rng rng, int threads = 1)
     {
@@ -103,10 +104,9 @@ internal static class Vectors
                 double* to = (double*)at;
                 for (int i = lo; i < lo + length; i++)
                 {
-                    double radius = Math.Sqrt(-2.0 * Math.Log(1.0 - uniforms[2 * i]));
-                    var (sin, cos) = Math.SinCos(2 * Math.PI * uniforms[2 * i + 1]);
-                    to[2 * i] = radius * cos;
-                    if (2 * i + 1 < n) to[2 * i + 1] = radius * sin;
+                    var (first, second) = Rng.BoxMuller(uniforms[2 * i], uniforms[2 * i + 1]);
+                    to[2 * i] = first;
+                    if (2 * i + 1 < n) to[2 * i + 1] = second;
                 }
             });
         }

@@ -41,10 +41,16 @@ public sealed class Rng
     public double NextGaussian()
     {
         if (hasSpare) { hasSpare = false; return spare; }
-        double u1 = 1.0 - NextDouble(), u2 = NextDouble();
-        double r = Math.Sqrt(-2.0 * Math.Log(u1));
-        spare = r * Math.Sin(2 * Math.PI * u2);
+        double u1 = NextDouble(), u2 = NextDouble();
+        (double first, spare) = BoxMuller(u1, u2);
         hasSpare = true;
-        return r * Math.Cos(2 * Math.PI * u2);
+        return first;
+    }
+
+    /// <summary>The pair of standard normals Box-Muller makes of two uniforms in [0, 1), by libm's log, cos and sin.</summary>
+    public static (double First, double Second) BoxMuller(double u1, double u2)
+    {
+        double r = Math.Sqrt(-2.0 * Math.Log(1.0 - u1));
+        return (r * Math.Cos(2 * Math.PI * u2), r * Math.Sin(2 * Math.PI * u2));
     }
 }
