@@ -56,7 +56,7 @@ internal static unsafe partial class Gemm
     static ReadOnlySpan<T> Packed<T>(ZeroPattern pattern, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> packed) where T : unmanaged
     {
         if (!packed.IsEmpty) return packed;
-        var buffer = PackBuffers<T>.Blocks(pattern.PackedLength).AsSpan(0, pattern.PackedLength);
+        var buffer = PackBuffers<T>.Pattern(pattern.PackedLength).AsSpan(0, pattern.PackedLength);
         pattern.Pack(a, lda, buffer);
         return buffer;
     }

@@ -299,10 +299,10 @@ internal static unsafe partial class Gemm
     /// <summary>Per-thread packing buffers, grown once and reused so repeated products allocate nothing.</summary>
     static class PackBuffers<T> where T : unmanaged
     {
-        [ThreadStatic] static T[]? a, b, blocks, tail, transposed;
+        [ThreadStatic] static T[]? a, b, pattern, tail, transposed;
         public static T[] A(int size) => a is { } x && x.Length >= size ? x : a = GC.AllocateUninitializedArray<T>(size);
         public static T[] B(int size) => b is { } x && x.Length >= size ? x : b = GC.AllocateUninitializedArray<T>(size);
-        public static T[] Blocks(int size) => blocks is { } x && x.Length >= size ? x : blocks = GC.AllocateUninitializedArray<T>(size);
+        public static T[] Pattern(int size) => pattern is { } x && x.Length >= size ? x : pattern = GC.AllocateUninitializedArray<T>(size);
         public static T[] Tail(int size) => tail is { } x && x.Length >= size ? x : tail = GC.AllocateUninitializedArray<T>(size);
         public static T[] Transposed(int size) => transposed is { } x && x.Length >= size ? x : transposed = GC.AllocateUninitializedArray<T>(size);
     }
