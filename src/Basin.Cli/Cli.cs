@@ -24,6 +24,7 @@ internal static class Cli
         root.Subcommands.Add(ReportCommand.Create(stdout));
         root.Subcommands.Add(SharpnessCommand.Create(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Create(stdout));
+        OptionRules.Apply(root);
         return root;
     }
 
@@ -36,13 +37,18 @@ internal static class Cli
             string command = parsed.CommandResult.Command is { } c && c != root ? $"basin {c.Name}" : "basin";
             // A stray token explains more than the "required command" complaint it causes.
             var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
-            stderr.WriteLine($"error: {command}: {error.Message}");
+            // OptionRules' messages name their option first.
+            stderr.WriteLine(error.Message.StartsWith("--", StringComparison.Ordinal) ? $"error: {error.Message}" : $"error: {command}: {error.Message}");
             stderr.WriteLine($"hint: run '{command} --help' for the options");
             return BadInput;
         }
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (OperationCanceledException)
+        {
+            return Interruption.ExitCode;
         }
         catch (Basin.Training.TrainingDivergedException e)
         {

@@ -13,7 +13,7 @@ internal sealed class CommonOptions
     public readonly Option<string> Weights = new("--weights") { Description = "safetensors file with the parameters (PyTorch state_dict names), or a run directory", Required = true };
     public readonly Option<string?> Checkpoint = new("--checkpoint") { Description = "with a run directory: final, latest (default) or a step number" };
     public readonly Option<string> Data = new("--data") { Description = "data set: " + string.Join(", ", DataCatalog.Names) + " (synthetic sets take options, e.g. spirals(noise=0.2))", DefaultValueFactory = _ => DataCatalog.Embedded };
-    public readonly Option<string?> DataDir = new("--data-dir") { Description = "folder holding the data files (else $BASIN_DATA/NAME, then /usr/share/datasets/NAME)" };
+    public readonly Option<string?> DataDir = new("--data-dir") { Description = "folder holding the data files, the only place looked in (without it: $BASIN_DATA/NAME, then /usr/share/datasets/NAME)" };
     public readonly Option<string> Split = new("--split") { Description = "train or test", DefaultValueFactory = _ => "train" };
     public readonly Option<int?> N = new("--n") { Description = "use the first N examples" };
     public readonly Option<string> Loss = new("--loss") { Description = "ce (cross-entropy) or mse", DefaultValueFactory = _ => "ce" };
@@ -50,7 +50,7 @@ internal sealed class CommonOptions
     }
 
     /// <summary>Names a weights path that is neither a file nor a directory before anything asks for the model.</summary>
-    static void RequireExists(string weights)
+    public static void RequireWeights(string weights)
     {
         if (!File.Exists(weights) && !Directory.Exists(weights))
             throw new BasinException(weights, "file not found", "pass a .safetensors file or a run directory made by basin train");
@@ -59,7 +59,7 @@ internal sealed class CommonOptions
     /// <summary>Model spec and weights file of a positional weights argument (a file or a run directory).</summary>
     public static (string Spec, string WeightsPath) ResolveWeights(string? spec, string weights)
     {
-        RequireExists(weights);
+        RequireWeights(weights);
         if (RunDirectory.IsRun(weights))
         {
             var run = new RunDirectory(weights);
@@ -83,7 +83,7 @@ internal sealed class CommonOptions
     {
         string weights = r.GetValue(Weights)!;
         string? spec = r.GetValue(Model);
-        RequireExists(weights);
+        RequireWeights(weights);
         if (RunDirectory.IsRun(weights))
         {
             var run = new RunDirectory(weights);
@@ -96,17 +96,11 @@ internal sealed class CommonOptions
         return (spec ?? throw new BasinException("--model", "missing", "give the model spec, e.g. --model mlp:784-100-10"), weights);
     }
 
-    /// <summary>Builds the network for the data and reads its weights, refusing non-finite values.</summary>
+    /// <summary>Builds the network for the data and reads its weights (non-finite values are refused).</summary>
     public (Network<T> Network, T[] Theta) LoadModel<T>(ParseResult r, DataSet data) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (spec, path) = ResolveModel(r);
         var network = ModelSpec.Build<T>(spec, data.InputShape);
-        var theta = SafeTensors.ReadTheta<T>(path, network.Layout);
-        foreach (var t in network.Layout.Tensors)
-            for (int i = 0; i < t.Length; i++)
-                if (!T.IsFinite(theta[t.Offset + i]))
-                    throw new BasinException(path, $"tensor '{t.Name}' holds a non-finite value ({theta[t.Offset + i]}) at flat index {i}",
-                        "the weights diverged or are corrupt; use an earlier checkpoint");
-        return (network, theta);
+        return (network, SafeTensors.ReadTheta<T>(path, network.Layout));
     }
 }

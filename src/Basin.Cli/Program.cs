@@ -1,3 +1,4 @@
 using Basin.Cli;
 
+Interruption.Install();
 return Cli.Run(args, Console.Out, Console.Error);

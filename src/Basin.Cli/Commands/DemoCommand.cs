@@ -32,23 +32,21 @@ internal static class DemoCommand
         foreach (var o in new Option[] { outDir, force, threads }) command.Options.Add(o);
         command.SetAction(r =>
         {
+            OutputPath.RequireDirectory(r.GetValue(outDir)!, "--out");
             var run = new RunDirectory(Path.Combine(r.GetValue(outDir)!, "run"));
-            var config = Config;
-            bool resume = !r.GetValue(force) && RunDirectory.IsRun(run.Path) && run.ReadConfig() with { Version = config.Version } == config
-                          && run.Checkpoints().Count > 0;
-            if (!resume)
-            {
-                if (Directory.Exists(run.Path)) Directory.Delete(run.Path, true);
-            }
+            var (config, train, test) = TrainRunner.Load(Config);
+            bool resume = !r.GetValue(force) && run.StateFor(config) is RunState.Finished or RunState.Interrupted;
             stdout.WriteLine($"basin demo: {config.Model} on {config.Data} (2,000 train / 500 test Fashion-MNIST images), " +
                              $"SGD lr {config.LearningRate} momentum {config.Momentum}, batch {config.Batch}, {config.Epochs} epochs" +
                              (resume ? " (continuing the run already in " + run.Path + ")" : ""));
-            TrainRunner.Run(config, run, resume, r.GetValue(threads), stdout, stderr, json: false);
+            TrainRunner.Run(config, train, test, run, resume, r.GetValue(threads),
+                () => { if (!resume && Directory.Exists(run.Path)) Directory.Delete(run.Path, true); }, stdout, stderr, json: false);
             stdout.WriteLine();
             string surface = Path.Combine(r.GetValue(outDir)!, "surface.h5");
             stdout.WriteLine("the loss surface around the trained weights, along two filter-normalized random directions (Li et al. 2018):");
+            // A surface is resumed only around the weights it was computed for: a run trained afresh replaces it.
             int code = Cli.Run(["surface", "--weights", run.Path, "--xrange", "-1:1:21", "--yrange", "-1:1:21", "--test", "--out", surface,
-                "--threads", r.GetValue(threads).ToString(System.Globalization.CultureInfo.InvariantCulture)], stdout, stderr);
+                "--threads", r.GetValue(threads).ToString(System.Globalization.CultureInfo.InvariantCulture), .. resume ? Array.Empty<string>() : ["--force"]], stdout, stderr);
             if (code != Cli.Ok) return code;
             stdout.WriteLine();
             string trajectory = Path.Combine(r.GetValue(outDir)!, "trajectory");

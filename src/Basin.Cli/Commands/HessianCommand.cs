@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Numerics;
 using System.Text.Json.Nodes;
 using Basin.Curvature;
+using Basin.Models;
+using Basin.Tensors;
 using Basin.Objective;
 using Spectre.Console;
 
@@ -55,15 +57,20 @@ internal static class HessianCommand
     {
         var c = o.Common;
         int top = r.GetValue(o.Top), bottom = r.GetValue(o.Bottom), power = r.GetValue(o.Power);
-        if (top < 0 || bottom < 0 || power < 0)
-            throw new BasinException(top < 0 ? "--top" : bottom < 0 ? "--bottom" : "--power", "must be 0 or more", "give how many eigenvalues to compute, e.g. --top 5");
-        if (r.GetValue(o.PowerIterations) < 1)
-            throw new BasinException("--power-iterations", "must be at least 1", "PyHessian's default is 100");
         if (top == 0 && bottom == 0 && power == 0 && !r.GetValue(o.Exact) && !r.GetValue(o.TraceOption) && r.GetValue(o.HutchPP) <= 0
             && !r.GetValue(o.Frobenius) && !r.GetValue(o.FisherTrace) && !r.GetValue(o.Density))
             throw new BasinException("hessian", "nothing to compute with --top 0", "ask for at least one of --top K, --bottom K, --power K, --trace, --hutchpp N, --frobenius, --fisher-trace, --density, --exact");
+        if (r.GetValue(o.Out) is { } plot)
+        {
+            OutputPath.RequireFile(plot + ".png", "--out");
+            OutputPath.RequireFile(plot + ".svg", "--out");
+        }
         var data = c.LoadData(r);
         var (network, theta) = c.LoadModel<T>(r, data);
+        foreach (var (option, k) in new[] { (o.Top, top), (o.Bottom, bottom), (o.Power, power) })
+            if (k > network.ParameterCount)
+                throw new BasinException(option.Name, $"{k} eigenvalues asked of a model with {network.ParameterCount} parameters",
+                    $"a {network.ParameterCount} x {network.ParameterCount} matrix has {network.ParameterCount} eigenvalues; --exact gives them all on small models");
         var kind = r.GetValue(o.Operator)!.ToLowerInvariant() switch
         {
             "hessian" => CurvatureKind.Hessian,
@@ -83,6 +90,8 @@ internal static class HessianCommand
             if (network.ParameterCount > 5000)
                 throw new BasinException("--exact", $"{network.ParameterCount} parameters: the matrix would take {network.ParameterCount} products and {8.0 * network.ParameterCount * network.ParameterCount / 1e9:F1} GB",
                     "use --top/--trace on nets this large; --exact is for up to 5,000 parameters");
+            MemoryBudget.Require(3 * 8.0 * network.ParameterCount * network.ParameterCount, $"the explicit {network.ParameterCount} x {network.ParameterCount} matrix",
+                "use --top/--trace instead of --exact");
             var matrix = DenseOperator.Materialize(op);
             var all = Spectrum.Dense(matrix);
             double trace = 0, frob = 0;

@@ -44,7 +44,7 @@ internal static class PerturbCommand
     static int Run<T>(RunDirectory run, RunConfig config, double scale, int seeds, int epochs, string optimizer, double? lr, string? outDir,
         int threads, bool asJson, TextWriter stdout, TextWriter stderr) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (train, test) = TrainRunner.LoadData(config);
+        var (_, train, test) = TrainRunner.Load(config);
         var network = ModelSpec.Build<T>(config.Model, train.InputShape);
         var minimum = SafeTensors.ReadTheta<T>(run.Weights(), network.Layout);
         double meanAbs = minimum.Average(w => Math.Abs(double.CreateTruncating(w))), sigma = scale * meanAbs;

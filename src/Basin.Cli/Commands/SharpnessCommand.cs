@@ -40,8 +40,6 @@ internal static class SharpnessCommand
                 if (r.GetValue(option) is var value && !(value > 0 && double.IsFinite(value)))
                     throw new BasinException(option.Name, $"{value} is not a positive number", "basin sharpness --help shows the defaults");
             if (!(r.GetValue(asamEta) >= 0)) throw new BasinException("--asam-eta", $"{r.GetValue(asamEta)} is not 0 or more", "0 makes ASAM rescaling-invariant");
-            if (r.GetValue(disagreementBatch) < 1 || r.GetValue(pairs) < 1)
-                throw new BasinException(r.GetValue(pairs) < 1 ? "--pairs" : "--disagreement-batch", "must be at least 1", "the defaults are 10 pairs of 128-example batches");
             var settings = new Settings(chosen, epsilons, r.GetValue(rho), r.GetValue(asamRho), r.GetValue(asamEta), r.GetValue(deviation),
                 r.GetValue(disagreementBatch), r.GetValue(pairs), r.GetValue(seed));
             return Progress.Status(stderr, "measuring sharpness...", () => CommonOptions.IsDouble(r.GetValue(common.DType)!)

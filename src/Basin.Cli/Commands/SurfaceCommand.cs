@@ -54,25 +54,23 @@ internal static class SurfaceCommand
         return command;
     }
 
-    static string Checksum<T>(T[] theta) where T : unmanaged =>
-        Convert.ToHexString(SHA256.HashData(MemoryMarshal.AsBytes(theta.AsSpan())))[..16].ToLowerInvariant();
-
     static T[] Direction<T>(ParseResult r, Option<string?> file, Option<string?> toward, T[] theta, Basin.Engine.ParameterLayout layout,
         ulong stream, out string source, out bool normalize) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (r.GetValue(file) is { } path && r.GetValue(toward) is not null)
+        if (r.GetValue(file) is not null && r.GetValue(toward) is not null)
             throw new BasinException(file.Name, $"give either {file.Name} or {toward.Name}, not both");
         if (r.GetValue(toward) is { } target)
         {
+            CommonOptions.RequireWeights(target);
             string weights = RunDirectory.IsRun(target) ? new RunDirectory(target).Weights() : target;
-            source = "toward " + weights;
+            source = "toward other weights";
             normalize = false;
             return Directions.Difference<T>(theta, SafeTensors.ReadTheta<T>(weights, layout));
         }
         normalize = true;
         if (r.GetValue(file) is { } f)
         {
-            source = f;
+            source = "file";
             return SafeTensors.ReadTheta<T>(f, layout);
         }
         source = $"random seed {r.GetValue<ulong>("--seed")} stream {stream}";
@@ -82,9 +80,8 @@ internal static class SurfaceCommand
     static int Run<T>(ParseResult r, Options o, TextWriter stdout, TextWriter stderr) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c = o.Common;
-        var data = c.LoadData(r);
-        var (network, theta) = c.LoadModel<T>(r, data);
-        var (spec, weightsPath) = c.ResolveModel(r);
+        string outPath = r.GetValue(o.Out)!;
+        OutputPath.RequireFile(outPath, "--out");
         var norm = Directions.ParseNormalization(r.GetValue(o.Norm)!);
         bool ignoreBias = r.GetValue(o.Ignore)!.ToLowerInvariant() switch
         {
@@ -96,6 +93,10 @@ internal static class SurfaceCommand
         var y = r.GetValue(o.YRange) is { } yr ? Axis.Parse(yr, "--yrange") : null;
         if (y is null && (r.GetValue(o.DirY) is not null || r.GetValue(o.TowardY) is not null))
             throw new BasinException("--yrange", "a y direction was given but no --yrange", "add e.g. --yrange -1:1:21");
+        bool test = r.GetValue(o.Test);
+        var data = c.LoadData(r);
+        var testData = test ? DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir), r.GetValue(o.TestN)) : null;
+        var (network, theta) = c.LoadModel<T>(r, data);
 
         var dx = Direction(r, o.DirX, o.TowardX, theta, network.Layout, 1, out string xSource, out bool normX);
         T[]? dy = null;
@@ -109,13 +110,13 @@ internal static class SurfaceCommand
         if (normX) Directions.Normalize<T>(dx, theta, network.Layout, norm, ignoreBias);
         if (dy is not null && normY) Directions.Normalize<T>(dy, theta, network.Layout, norm, ignoreBias);
 
-        bool test = r.GetValue(o.Test);
+        // What the cells are computed from, by content: a file holding these is resumed, wherever its inputs now lie.
         var settings = new Dictionary<string, string>
         {
             ["model"] = network.Describe(),
-            ["weights"] = weightsPath,
-            ["weights_sha256"] = Checksum(theta),
+            ["weights_sha256"] = ContentHash.Of<T>(theta),
             ["data"] = data.Name,
+            ["data_sha256"] = data.ContentHash,
             ["split"] = r.GetValue(c.Split)!,
             ["n"] = data.Count.ToString(CultureInfo.InvariantCulture),
             ["loss"] = r.GetValue(c.Loss)!,
@@ -125,21 +126,22 @@ internal static class SurfaceCommand
             ["ignore"] = ignoreBias ? "bias" : "none",
             ["orthogonalize"] = r.GetValue(o.Orthogonalize) ? "true" : "false",
             ["dir_x"] = xSource,
+            ["dir_x_sha256"] = ContentHash.Of<T>(dx),
             ["dir_y"] = ySource,
+            ["dir_y_sha256"] = dy is null ? "" : ContentHash.Of<T>(dy),
             ["seed"] = r.GetValue(o.Seed).ToString(CultureInfo.InvariantCulture),
             ["basin_version"] = typeof(Surface).Assembly.GetName().Version?.ToString(3) ?? "",
         };
-        string outPath = r.GetValue(o.Out)!;
+        if (testData is not null)
+        {
+            settings["test_n"] = testData.Count.ToString(CultureInfo.InvariantCulture);
+            settings["test_data_sha256"] = testData.ContentHash;
+        }
         var surface = new Surface(x, y, test, settings);
         bool resumed = false;
         if (File.Exists(outPath) && !r.GetValue(o.Force))
         {
-            var existing = SurfaceFile.Read(outPath);
-            var diff = settings.FirstOrDefault(kv => existing.Settings.GetValueOrDefault(kv.Key) != kv.Value);
-            if (diff.Key is not null || existing.X != x || existing.Y != y || existing.HasTest != test)
-                throw new BasinException(outPath, "holds a different surface" + (diff.Key is null ? " (grid or test split differ)" : $" ({diff.Key} differs)"),
-                    "pass --force to replace it, or choose another --out");
-            surface = existing;
+            surface = Resumable(SurfaceFile.Read(outPath), surface, outPath);
             resumed = true;
         }
         string stem = outPath.EndsWith(".h5", StringComparison.OrdinalIgnoreCase) ? outPath[..^3] : outPath;
@@ -148,16 +150,20 @@ internal static class SurfaceCommand
 
         int batch = r.GetValue(c.Batch), threads = r.GetValue(c.Threads);
         var train = new Objective<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
-        Objective<T>? testObjective = null;
-        if (test)
-        {
-            var testData = DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir), r.GetValue(o.TestN));
-            testObjective = new Objective<T>(network, testData, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
-        }
-        int? chunk = r.GetValue(o.Chunk) is int every ? Math.Max(1, every) : null;
+        var testObjective = testData is null ? null : new Objective<T>(network, testData, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
+        int? chunk = r.GetValue(o.Chunk);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Progress.Run(stderr, "surface", surface.Cells, surface.Completed, report =>
-            SurfaceComputation.Complete(surface, train, testObjective, theta, dx, dy, chunk, r.GetValue(o.FlushSeconds), s => SurfaceFile.Write(outPath, s), report));
+        try
+        {
+            Progress.Run(stderr, "surface", surface.Cells, surface.Completed, report =>
+                SurfaceComputation.Complete(surface, train, testObjective, theta, dx, dy, chunk, r.GetValue(o.FlushSeconds), s => SurfaceFile.Write(outPath, s), report,
+                    Interruption.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine($"stopped: {surface.Completed} of {surface.Cells} cells are saved in {outPath}; the same command continues it");
+            throw;
+        }
         clock.Stop();
         var written = new List<string> { outPath, stem + ".dir_x.safetensors" };
         if (dy is not null) written.Add(stem + ".dir_y.safetensors");
@@ -176,6 +182,22 @@ internal static class SurfaceCommand
         else Summary(stdout, surface, written, clock.Elapsed.TotalSeconds, resumed);
         return Cli.Ok;
     }
+
+    /// <summary>The surface stored in the output file, if it is the one asked for (same grid, test split and settings).</summary>
+    static Surface Resumable(Surface stored, Surface asked, string path)
+    {
+        const string hint = "pass --force to replace it, or choose another --out";
+        if (stored.X != asked.X || stored.Y != asked.Y)
+            throw new BasinException(path, $"holds a different surface (grid {Grid(stored)} in the file, {Grid(asked)} asked)", hint);
+        if (stored.HasTest != asked.HasTest)
+            throw new BasinException(path, $"holds a different surface (test split {(stored.HasTest ? "in the file, not asked" : "asked, not in the file")})", hint);
+        foreach (var (key, value) in asked.Settings)
+            if (stored.Settings.GetValueOrDefault(key) is var was && was != value)
+                throw new BasinException(path, $"holds a different surface ({key} is '{was ?? "(none)"}' in the file, '{value}' now)", hint);
+        return stored;
+    }
+
+    static string Grid(Surface s) => s.Y is null ? s.X.ToString() : $"{s.X} x {s.Y}";
 
     public static JsonObject Json(Surface s)
     {

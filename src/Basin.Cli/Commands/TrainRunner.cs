@@ -10,43 +10,41 @@ namespace Basin.Cli.Commands;
 /// <summary>Runs a trainer for the train and demo commands: progress on stderr, a summary table or JSON on stdout.</summary>
 internal static class TrainRunner
 {
-    public static (DataSet Train, DataSet? Test) LoadData(RunConfig c)
+    /// <summary>The run's data, and its configuration keyed by the data's (and an initialization file's) contents.</summary>
+    public static (RunConfig Config, DataSet Train, DataSet? Test) Load(RunConfig c)
     {
         var train = DataCatalog.Load(c.Data, "train", c.DataDir, c.N);
         if (c.RandomLabels > 0) train = train.WithRandomLabels(c.RandomLabels, c.Seed);
         var test = c.Test ? DataCatalog.Load(c.Data, "test", c.DataDir, c.TestN ?? (Synthetic.Names.Contains(Synthetic.SplitName(c.Data).Kind) ? c.N : null)) : null;
-        return (train, test);
+        return (c.WithInputs(train, test), train, test);
     }
 
-    public static TrainResult Run(RunConfig config, RunDirectory run, bool resume, int threads, TextWriter stdout, TextWriter stderr, bool json)
-    {
-        return CommonOptions.IsDouble(config.DType)
-            ? Run<double>(config, run, resume, threads, stdout, stderr, json)
-            : Run<float>(config, run, resume, threads, stdout, stderr, json);
-    }
+    /// <summary>
+    /// Trains: every check runs first (model, optimizer, schedule, memory, the starting weights), then
+    /// <paramref name="beforeWriting"/> (which prepares the run directory), then the steps.
+    /// </summary>
+    public static TrainResult Run(RunConfig config, DataSet train, DataSet? test, RunDirectory run, bool resume, int threads, Action beforeWriting,
+        TextWriter stdout, TextWriter stderr, bool json) =>
+        CommonOptions.IsDouble(config.DType)
+            ? Run<double>(config, train, test, run, resume, threads, beforeWriting, stdout, stderr, json)
+            : Run<float>(config, train, test, run, resume, threads, beforeWriting, stdout, stderr, json);
 
-    static TrainResult Run<T>(RunConfig config, RunDirectory run, bool resume, int threads, TextWriter stdout, TextWriter stderr, bool json)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    static TrainResult Run<T>(RunConfig config, DataSet train, DataSet? test, RunDirectory run, bool resume, int threads, Action beforeWriting,
+        TextWriter stdout, TextWriter stderr, bool json) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var (train, test) = LoadData(config);
         var trainer = new Trainer<T>(config, train, test, run, threads);
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        var start = trainer.Begin(resume);
+        beforeWriting();
         TrainResult result;
         try
         {
             bool terminal = stderr == Console.Error && !Console.IsErrorRedirected;
-            result = terminal ? WithProgressBar(trainer, resume, cancel.Token) : WithLines(trainer, resume, stderr, cancel.Token);
+            result = terminal ? WithProgressBar(trainer, start, Interruption.Token) : WithLines(trainer, start, stderr, Interruption.Token);
         }
         catch (OperationCanceledException)
         {
             stderr.WriteLine($"stopped: finished work up to the last checkpoint is kept; continue with: basin train --resume {run.Path}");
-            throw new BasinException("train", "interrupted");
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
+            throw;
         }
         if (json) stdout.WriteLine(ToJson(result, trainer.Network.ParameterCount, run).ToJsonString());
         else Summary(stdout, config, result, trainer.Network.ParameterCount, run);
@@ -59,10 +57,10 @@ internal static class TrainRunner
 
     static string Percent(double x) => double.IsNaN(x) ? "n/a" : $"{100 * x:F2}%";
 
-    static TrainResult WithLines<T>(Trainer<T> trainer, bool resume, TextWriter stderr, CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T> =>
-        trainer.Run(resume, p => { if (p.Row is { } row) stderr.WriteLine(Line(p, row)); }, cancel);
+    static TrainResult WithLines<T>(Trainer<T> trainer, Trainer<T>.Start start, TextWriter stderr, CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T> =>
+        trainer.Run(start, p => { if (p.Row is { } row) stderr.WriteLine(Line(p, row)); }, cancel);
 
-    static TrainResult WithProgressBar<T>(Trainer<T> trainer, bool resume, CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T>
+    static TrainResult WithProgressBar<T>(Trainer<T> trainer, Trainer<T>.Start start, CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T>
     {
         TrainResult? result = null;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -72,7 +70,7 @@ internal static class TrainRunner
             {
                 var task = ctx.AddTask("training", maxValue: Math.Max(1, trainer.PlannedSteps));
                 var started = DateTime.UtcNow;
-                result = trainer.Run(resume, p =>
+                result = trainer.Run(start, p =>
                 {
                     task.Value = p.Step;
                     double rate = p.Step / Math.Max(1e-9, (DateTime.UtcNow - started).TotalSeconds);

@@ -2,6 +2,8 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using Basin.Objective;
 
+using Basin.Tensors;
+
 namespace Basin.Curvature;
 
 /// <summary>Which curvature matrix of the loss at theta an operator applies.</summary>
@@ -62,11 +64,12 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
     void Fisher(Span<T> result)
     {
         int n = objective.Count, p = Dimension;
-        if ((long)n * p > 200_000_000)
-            throw new BasinException("--operator fisher", $"{n} per-example gradients of {p} parameters do not fit in memory", "use --n to take fewer examples");
         if (perExample is null)
         {
-            perExample = new T[(long)n * p > int.MaxValue ? throw new BasinException("fisher", "too large") : n * p];
+            const string hint = "use --n to take fewer examples";
+            if ((long)n * p > Array.MaxLength) throw new BasinException("--operator fisher", $"{n} per-example gradients of {p} parameters are past one array's size", hint);
+            MemoryBudget.Require((double)n * p * System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), $"--operator fisher: {n} per-example gradients of {p} parameters", hint);
+            perExample = new T[n * p];
             objective.PerExampleGradients(theta, 0, n, perExample);
         }
         var sum = new double[p];

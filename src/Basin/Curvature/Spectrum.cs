@@ -38,6 +38,7 @@ public static class Spectrum
     public static Eigenpairs Power(ILinearOperator op, int k, ulong seed, int maxIterations = 1000, double tol = 1e-10)
     {
         int n = op.Dimension, products = 0;
+        MemoryBudget.Require(8.0 * (k + 1) * n, $"{k} power-iteration eigenvectors over {n:N0} parameters", "ask for fewer --power eigenvalues");
         var rng = new Rng(seed, 0x90E7);
         // Pooled vectors: a call allocates (and the OS zeroes) no new pages once the pool holds them.
         var pool = ArrayPool<double>.Shared;

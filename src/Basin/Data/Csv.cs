@@ -39,6 +39,9 @@ public static class Csv
             {
                 if (!double.TryParse(fields[c], NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
                     throw new BasinException(path, $"line {i + 1}, column {c + 1}: '{fields[c]}' is not a number");
+                if (!float.IsFinite((float)v))
+                    throw new BasinException(path, $"line {i + 1}, column {c + 1}: '{fields[c]}' is not a finite float32 number",
+                        "remove or impute missing values before training");
                 if (c == label) targets.Add(v);
                 else features.Add((float)v);
             }

@@ -1,9 +1,9 @@
 namespace Basin.Data;
 
 /// <summary>
-/// Finds data sets by name: IDX files of <c>mnist</c> and <c>fashion-mnist</c> (looked up in --data-dir, then
-/// $BASIN_DATA/NAME, then /usr/share/datasets/NAME), the embedded <c>fashion-mnist-mini</c> subset, and the
-/// seeded synthetic sets.
+/// Finds data sets by name: IDX files of <c>mnist</c> and <c>fashion-mnist</c> (looked up in --data-dir alone when it
+/// is given, else in $BASIN_DATA/NAME, then /usr/share/datasets/NAME), the embedded <c>fashion-mnist-mini</c> subset,
+/// and the seeded synthetic sets.
 /// </summary>
 public static class DataCatalog
 {
@@ -45,13 +45,17 @@ public static class DataCatalog
         ? ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
         : ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
 
-    /// <summary>Directories searched for a named IDX data set, in order.</summary>
+    /// <summary>
+    /// Directories searched for a named data set, in order: a given <paramref name="dataDir"/> (or its NAME subfolder)
+    /// is the only place looked in; without one, $BASIN_DATA/NAME, then Debian's /usr/share/datasets/NAME.
+    /// </summary>
     public static IEnumerable<string> SearchPath(string name, string? dataDir)
     {
         if (dataDir is not null)
         {
             yield return dataDir;
             yield return Path.Combine(dataDir, name);
+            yield break;
         }
         if (Environment.GetEnvironmentVariable("BASIN_DATA") is { Length: > 0 } env) yield return Path.Combine(env, name);
         yield return Path.Combine("/usr/share/datasets", name);
@@ -78,7 +82,9 @@ public static class DataCatalog
             return Idx.ToDataSet(name, Idx.Read(images), Idx.Read(labels), images);
         }
         throw new BasinException(name, $"no {imagesStem}(.gz) in " + string.Join(", ", SearchPath(name, dataDir)),
-            $"pass --data-dir DIR, set BASIN_DATA, install Debian's dataset-{name}, or use the embedded --data {Embedded}");
+            dataDir is null
+                ? $"pass --data-dir DIR, set BASIN_DATA, install Debian's dataset-{name}, or use the embedded --data {Embedded}"
+                : $"check --data-dir: it must hold {imagesStem}(.gz) and {labelsStem}(.gz); or use the embedded --data {Embedded}");
     }
 
     static DataSet FromEmbedded(string split)

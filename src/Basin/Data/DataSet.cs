@@ -42,6 +42,24 @@ public sealed class DataSet
 
     public string ShapeText => "[" + string.Join(",", InputShape) + "]";
 
+    string? contentHash;
+
+    /// <summary>
+    /// SHA-256 of the examples as loaded (shape, features, labels, targets): the key by which results computed on this
+    /// set are reused, whatever its name or the path it was read from.
+    /// </summary>
+    public string ContentHash => contentHash ??= HashContent();
+
+    string HashContent()
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Models.ContentHash.Append<int>(hash, [.. InputShape, Classes, TargetSize]);
+        Models.ContentHash.Append<float>(hash, Features);
+        Models.ContentHash.Append<int>(hash, Labels ?? []);
+        Models.ContentHash.Append<float>(hash, Targets ?? []);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
     /// <summary>
     /// A copy whose labels are replaced, for a seeded random subset of round(fraction x Count) examples, by labels
     /// drawn uniformly from all classes (Zhang et al. 2017's corruption: a drawn label may equal the true one).

@@ -53,10 +53,11 @@ internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public abstract string Describe();
 
+    /// <summary>Elements of a shape; past int's range it throws an OverflowException (the model spec reports it).</summary>
     public static int Product(int[] shape)
     {
         int n = 1;
-        foreach (int d in shape) n *= d;
+        foreach (int d in shape) n = checked(n * d);
         return n;
     }
 

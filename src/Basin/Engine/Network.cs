@@ -34,7 +34,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             {
                 int length = Layer<T>.Product(shape);
                 tensors.Add(new ParameterTensor($"{i}.{suffix}", shape, offsets[i + 1], length, i, suffix == "bias"));
-                offsets[i + 1] += length;
+                offsets[i + 1] = checked(offsets[i + 1] + length);
             }
         }
         Layout = new ParameterLayout(tensors);
@@ -46,6 +46,18 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     Span<T> Slice(Span<T> theta, int i) => theta.IsEmpty ? theta : theta[offsets[i]..offsets[i + 1]];
 
     internal Workspace<T> CreateWorkspace(int batch) => new(this, batch);
+
+    /// <summary>Bytes of one <see cref="Workspace{T}"/> for batches of this size (four buffers per layer output, and scratch).</summary>
+    internal double WorkspaceBytes(int batch)
+    {
+        double outputs = 0, scratch = 0;
+        foreach (var layer in Layers)
+        {
+            outputs += (double)batch * layer.OutputSize;
+            scratch = Math.Max(scratch, layer.ScratchSize(batch));
+        }
+        return (4 * outputs + scratch) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+    }
 
     /// <summary>
     /// Runs the batch x (batch x InputSize) forward; the output is <c>ws.Output(batch)</c>. A first linear layer

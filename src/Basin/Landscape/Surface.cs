@@ -1,3 +1,5 @@
+using Basin.Tensors;
+
 namespace Basin.Landscape;
 
 /// <summary>
@@ -19,6 +21,11 @@ public sealed class Surface
     public Surface(Axis x, Axis? y, bool hasTest, IReadOnlyDictionary<string, string> settings)
     {
         X = x; Y = y; HasTest = hasTest; Settings = settings;
+        long cells = (long)x.Count * (y?.Count ?? 1);
+        int arrays = hasTest ? 4 : 2;
+        // The arrays, the file's copies of them and the computed mask; a grid past int indexing is refused as well.
+        MemoryBudget.Require(cells > int.MaxValue ? double.PositiveInfinity : cells * (24.0 * arrays + 2), $"a {x.Count}{(y is null ? "" : $" x {y.Count}")} grid",
+            "use fewer points per axis (--xrange/--yrange MIN:MAX:COUNT)");
         int n = Cells;
         TrainLoss = Filled(n); TrainAccuracy = Filled(n);
         if (hasTest) { TestLoss = Filled(n); TestAccuracy = Filled(n); }

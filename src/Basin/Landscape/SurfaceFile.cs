@@ -28,18 +28,7 @@ public static class SurfaceFile
         foreach (var (k, v) in s.Settings) file.Attributes[k] = v;
         file.Attributes["xrange"] = s.X.ToString();
         if (s.Y is not null) file.Attributes["yrange"] = s.Y.ToString();
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            file.Write(tmp);
-            File.Move(tmp, full, true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+        AtomicFile.Write(path, stream => file.Write(stream));
     }
 
     static object Shape(Surface s, double[] values, double scale)
@@ -69,9 +58,15 @@ public static class SurfaceFile
             settings.Remove("yrange");
             bool hasTest = f.LinkExists("test_loss");
             var s = new Surface(x, y, hasTest, settings);
-            Load(f, "train_loss", s.TrainLoss, 1);
-            Load(f, "train_acc", s.TrainAccuracy, 0.01);
-            if (hasTest) { Load(f, "test_loss", s.TestLoss!, 1); Load(f, "test_acc", s.TestAccuracy!, 0.01); }
+            Load(f, "train_loss", s.TrainLoss);
+            Load(f, "train_acc", s.TrainAccuracy);
+            Fractions(s.TrainAccuracy, settings.GetValueOrDefault("n"));
+            if (hasTest)
+            {
+                Load(f, "test_loss", s.TestLoss!);
+                Load(f, "test_acc", s.TestAccuracy!);
+                Fractions(s.TestAccuracy!, settings.GetValueOrDefault("test_n"));
+            }
             var mask = y is null ? f.Dataset("computed").Read<byte[]>() : Flatten(f.Dataset("computed").Read<byte[,]>());
             for (int i = 0; i < mask.Length; i++) s.Done[i] = mask[i] != 0;
             return s;
@@ -82,11 +77,24 @@ public static class SurfaceFile
         }
     }
 
-    static void Load(IH5Group f, string name, double[] into, double scale)
+    static void Load(IH5Group f, string name, double[] into)
     {
         var ds = f.Dataset(name);
         var v = ds.Space.Rank == 1 ? ds.Read<double[]>() : Flatten(ds.Read<double[,]>());
-        for (int i = 0; i < into.Length; i++) into[i] = v[i] * scale;
+        if (v.Length != into.Length) throw new InvalidDataException($"{name} holds {v.Length} values, the grid has {into.Length} cells");
+        v.CopyTo(into, 0);
+    }
+
+    /// <summary>
+    /// Percentages back to the fractions they were written from. An accuracy over n examples is c / n for a count c,
+    /// which round(n p / 100) recovers exactly, so a resumed surface holds (and writes again) the very bits an
+    /// uninterrupted one does; a plain p / 100 differs in the last bit for some cells.
+    /// </summary>
+    static void Fractions(double[] percent, string? count)
+    {
+        bool known = int.TryParse(count, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0;
+        for (int i = 0; i < percent.Length; i++)
+            percent[i] = known && double.IsFinite(percent[i]) ? Math.Round(percent[i] * n / 100) / n : percent[i] / 100;
     }
 
     static T[] Flatten<T>(T[,] m)

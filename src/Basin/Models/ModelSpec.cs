@@ -101,11 +101,27 @@ public static class ModelSpec
         int[] shape = inputShape;
         foreach (var l in Parse(spec))
         {
-            Layer<T> layer = Create<T>(l, shape, layers.Count == 0);
+            Layer<T> layer;
+            try
+            {
+                layer = Create<T>(l, shape, layers.Count == 0);
+                _ = layer.OutputSize + layer.ParameterCount;
+            }
+            catch (OverflowException)
+            {
+                throw l.Error("its parameters or outputs number more than 2^31 - 1, past what Basin indexes");
+            }
             layers.Add(layer);
             shape = layer.OutputShape;
         }
-        return new Network<T>([.. layers], inputShape);
+        try
+        {
+            return new Network<T>([.. layers], inputShape);
+        }
+        catch (OverflowException)
+        {
+            throw new BasinException("model spec", "the model has more than 2^31 - 1 parameters, past what Basin indexes", "use a smaller model");
+        }
     }
 
     static Layer<T> Create<T>(LayerSpec l, int[] shape, bool first) where T : unmanaged, IFloatingPointIeee754<T>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace Basin.Models;
@@ -38,7 +39,23 @@ public sealed record RunConfig
     public int SaveEverySteps { get; init; }
     public int LogEvery { get; init; }
     public int Shard { get; init; } = 64;
+    /// <summary>SHA-256 of the training examples as trained on (<see cref="Data.DataSet.ContentHash"/>).</summary>
+    public string? DataSha256 { get; init; }
+    public string? TestDataSha256 { get; init; }
+    /// <summary>SHA-256 of the initialization file's bytes when <see cref="Init"/> names one.</summary>
+    public string? InitSha256 { get; init; }
     public string Version { get; init; } = typeof(RunConfig).Assembly.GetName().Version?.ToString(3) ?? "0";
+
+    /// <summary>This configuration keyed by its inputs' contents: the data it trains on and its initialization file.</summary>
+    public RunConfig WithInputs(Data.DataSet train, Data.DataSet? test) => this with
+    {
+        DataSha256 = train.ContentHash,
+        TestDataSha256 = test?.ContentHash,
+        InitSha256 = Training.Initialization.IsFile(Init) ? ContentHash.OfFile(Init) : null,
+    };
+
+    /// <summary>Whether a stored run was made with these settings and inputs (whatever Basin version wrote it).</summary>
+    public bool SameRun(RunConfig other) => this with { Version = other.Version } == other;
 
     /// <summary>Refuses numbers no run can use, naming the option that gave them.</summary>
     public void Validate()
@@ -56,26 +73,50 @@ public sealed record RunConfig
         Require(Epochs is null or > 0, "--epochs", $"{Epochs} is not a positive number of epochs", "e.g. --epochs 10");
         Require(Steps is null or > 0, "--steps", $"{Steps} is not a positive number of steps", "e.g. --steps 1000");
         Require(TargetLoss is null || double.IsFinite(TargetLoss.Value), "--target-loss", $"{TargetLoss} is not a finite loss", "e.g. --target-loss 1e-3");
+        Require(Optimizer is "sgd" or "gd" or "adam", "--optimizer", $"unknown optimizer '{Optimizer}'", "use sgd, gd (full batch) or adam");
+        Require(DType is "float32" or "float64", "--dtype", $"unknown dtype '{DType}'", "use float32 or float64");
+        Require(Batch > 0, "--batch", $"{Batch} is not a positive batch size", "e.g. --batch 128");
+        Require(Shard > 0, "--shard", $"{Shard} is not a positive shard size", "e.g. --shard 64");
+        Require(Warmup >= 0 && SaveEvery >= 0 && SaveEverySteps >= 0 && LogEvery >= 0, "--warmup/--save-every/--log-every",
+            "must be 0 or more", "0 turns each off");
+        Require(RandomLabels is >= 0 and <= 1, "--random-labels", $"{RandomLabels} is not a fraction in [0, 1]", "e.g. --random-labels 0.5");
+        Training.Schedule.Parse(Schedule, LearningRate, Steps ?? Epochs ?? 1, Warmup);
     }
 
+    // Every key is written, null or not, so that a missing key is an error rather than a default taken silently.
     static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
+
+    /// <summary>The keys of model.json, in the order they are written.</summary>
+    public static readonly IReadOnlyList<string> Keys = JsonNode.Parse(new RunConfig().ToJson())!.AsObject().Select(kv => kv.Key).ToArray();
+
+    // Basin 0.1 wrote a key only when its value was not null, and had no input hashes.
+    static readonly HashSet<string> OptionalBefore02 =
+        ["data_dir", "n", "test_n", "epochs", "steps", "target_loss", "data_sha256", "test_data_sha256", "init_sha256"];
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>Reads model.json, refusing unknown and missing keys (which would otherwise resume a run with other settings).</summary>
     public static RunConfig FromJson(string json, string what)
     {
+        const string hint = "the run's model.json was edited or is corrupt; restore it, or train a new run";
         try
         {
-            return JsonSerializer.Deserialize<RunConfig>(json, Json) ?? throw new BasinException(what, "empty model.json");
+            if (JsonNode.Parse(json) is not JsonObject keys) throw new BasinException(what, "model.json is not a JSON object", hint);
+            foreach (var (key, _) in keys)
+                if (!Keys.Contains(key)) throw new BasinException(what, $"unknown key '{key}' in model.json", hint);
+            bool old = keys["version"] is JsonValue v && v.TryGetValue(out string? version) && version.StartsWith("0.1.", StringComparison.Ordinal);
+            foreach (var key in Keys)
+                if (!keys.ContainsKey(key) && !(old && OptionalBefore02.Contains(key)))
+                    throw new BasinException(what, $"model.json has no '{key}'", hint);
+            return keys.Deserialize<RunConfig>(Json) ?? throw new BasinException(what, "model.json is empty", hint);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new BasinException(what, $"model.json is not valid ({e.Message})", "the run directory is corrupt; train again");
+            throw new BasinException(what, $"model.json is not valid ({e.Message})", hint);
         }
     }
 }

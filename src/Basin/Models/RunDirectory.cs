@@ -3,9 +3,13 @@ using System.Text.RegularExpressions;
 
 namespace Basin.Models;
 
+/// <summary>What a run directory holds for a given configuration.</summary>
+public enum RunState { Missing, Different, Interrupted, Finished }
+
 /// <summary>
 /// A training run on disk (DESIGN.md): model.json, checkpoints/step-NNNNNNN.safetensors (with the optimizer
-/// state beside each as step-NNNNNNN.optimizer.safetensors), final.safetensors and metrics.csv.
+/// state beside each as step-NNNNNNN.optimizer.safetensors), final.safetensors, metrics.csv, and history.jsonl when a
+/// resume changed a setting.
 /// </summary>
 public sealed partial class RunDirectory(string path)
 {
@@ -19,6 +23,43 @@ public sealed partial class RunDirectory(string path)
 
     public string CheckpointPath(long step) => System.IO.Path.Combine(CheckpointsPath, $"step-{step:D7}.safetensors");
     public string OptimizerPath(long step) => System.IO.Path.Combine(CheckpointsPath, $"step-{step:D7}.optimizer.safetensors");
+
+    /// <summary>Steps whose checkpoint is complete (weights and optimizer state), in order: where a run can resume.</summary>
+    public IReadOnlyList<long> ResumableSteps() => Checkpoints().Where(s => File.Exists(OptimizerPath(s))).ToList();
+
+    /// <summary>What this directory holds for a run keyed by <paramref name="config"/> (see <see cref="RunConfig.WithInputs"/>).</summary>
+    public RunState StateFor(RunConfig config)
+    {
+        if (!IsRun(Path)) return RunState.Missing;
+        RunConfig stored;
+        try { stored = ReadConfig(); }
+        catch (BasinException) { return RunState.Different; }
+        if (!stored.SameRun(config)) return RunState.Different;
+        return File.Exists(FinalPath) ? RunState.Finished : RunState.Interrupted;
+    }
+
+    /// <summary>Removes what killed writers left in the run (see <see cref="AtomicFile.RemoveStale"/>).</summary>
+    public void RemoveStaleTemporaries()
+    {
+        AtomicFile.RemoveStale(Path);
+        AtomicFile.RemoveStale(CheckpointsPath);
+    }
+
+    public const string HistoryFile = "history.jsonl";
+
+    /// <summary>
+    /// Records settings changed when the run was resumed at <paramref name="step"/>: one JSON line per setting, with its
+    /// value before and after, appended to history.jsonl.
+    /// </summary>
+    public void AppendHistory(long step, IReadOnlyList<(string Key, System.Text.Json.Nodes.JsonNode? From, System.Text.Json.Nodes.JsonNode? To)> changes)
+    {
+        if (changes.Count == 0) return;
+        string path = System.IO.Path.Combine(Path, HistoryFile);
+        var text = new System.Text.StringBuilder(File.Exists(path) ? File.ReadAllText(path) : "");
+        foreach (var (key, from, to) in changes)
+            text.Append(new System.Text.Json.Nodes.JsonObject { ["step"] = step, ["setting"] = key, ["from"] = from, ["to"] = to }.ToJsonString()).Append('\n');
+        AtomicFile.Write(path, s => s.Write(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
 
     public RunConfig ReadConfig()
     {

@@ -89,6 +89,7 @@ public static class SafeTensors
                     for (int i = 0; i < f.Length; i++) values[i] = f[i];
                 }
                 else MemoryMarshal.Cast<byte, double>(span).CopyTo(values);
+                RequireFinite(values, name, what);
                 tensors[name] = new NamedTensor(name, dtype, shape, values);
             }
             catch (Exception e) when (e is NullReferenceException or InvalidOperationException or FormatException or OverflowException)
@@ -99,7 +100,19 @@ public static class SafeTensors
         return (tensors, metadata);
     }
 
-    /// <summary>Reads theta for a network: every layout key must be present with its exact shape, and no other.</summary>
+    /// <summary>Refuses a tensor holding NaN or an infinity: no input file may carry one into a computation.</summary>
+    static void RequireFinite<T>(ReadOnlySpan<T> values, string name, string what) where T : IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!T.IsFinite(values[i]))
+                throw new BasinException(what, $"tensor '{name}' holds a non-finite value ({values[i]}) at flat index {i}",
+                    "the weights diverged or the file is corrupt; use an earlier checkpoint");
+    }
+
+    /// <summary>
+    /// Reads theta for a network: every layout key must be present with its exact shape, and no other, and every value
+    /// finite in T (an F64 value beyond float's range is refused for a float32 model).
+    /// </summary>
     public static T[] ReadTheta<T>(string path, ParameterLayout layout) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (tensors, _) = Read(path);
@@ -112,6 +125,7 @@ public static class SafeTensors
             if (!found.Shape.SequenceEqual(t.Shape))
                 throw new BasinException(path, $"tensor '{t.Name}' has shape {found.ShapeText}, expected {t.ShapeText}", "does --model match these weights?");
             for (int i = 0; i < t.Length; i++) theta[t.Offset + i] = T.CreateChecked(found.Values[i]);
+            RequireFinite<T>(theta.AsSpan(t.Offset, t.Length), t.Name, path);
         }
         foreach (var name in tensors.Keys)
             if (layout.Find(name) is null)

@@ -4,15 +4,15 @@ using Basin.Tensors;
 namespace Basin.Objective;
 
 // A first linear layer on data with many zeros (images on a blank background) skips them: every shard of the data
-// gets a ZeroPattern once, from the second pass over the whole set on (finding them costs a few dense passes, so a
-// single evaluation never pays for it), with its values packed in the order the two products read them (its column
-// blocks' and its tiles', each about two thirds of the shard's size), and each pass packs the layer's weights (and the
-// direction's) once for all its shards.
+// gets a ZeroPattern on the first pass over the whole set, with its values packed in the order the two products read
+// them (its column blocks' and its tiles', each about two thirds of the shard's size), and each pass packs the layer's
+// weights (and the direction's) once for all its shards. The sparse products sum in another order than the dense ones,
+// so every pass takes the same path: a pass gives the same bits whether it is an objective's first or its hundredth
+// (a resumed run logs what an uninterrupted one does).
 // Minibatches (SGD) stay dense: arranging a pattern per minibatch cost what its products saved (measured).
 public sealed partial class Objective<T>
 {
     bool sparseChecked;
-    int passes;
     ZeroPattern?[]? shardPatterns;
     T[][]? shardPacked;
     T[] weightPanels = [], directionPanels = [];
@@ -25,11 +25,7 @@ public sealed partial class Objective<T>
     {
         preparedWeights = preparedDirection = ReadOnlyMemory<T>.Empty;
         if (activeFeatures != features) return;
-        if (!sparseChecked)
-        {
-            if (++passes < 2) return;
-            FindPatterns();
-        }
+        if (!sparseChecked) FindPatterns();
         if (shardPatterns is null) return;
         var layer = InputLayer!;
         if (weightPanels.Length == 0) { weightPanels = new T[layer.PanelLength]; directionPanels = new T[layer.PanelLength]; }

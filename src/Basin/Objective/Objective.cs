@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using Basin.Data;
 using Basin.Engine;
 using Basin.Engine.Losses;
+using Basin.Tensors;
 
 namespace Basin.Objective;
 
@@ -64,6 +65,8 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         L2 = l2;
         BatchSize = Math.Min(batchSize, data.Count);
         Threads = threads <= 0 ? Environment.ProcessorCount : threads;
+        MemoryBudget.Require(EstimateBytes(network, data, batchSize, threads), $"{network.ParameterCount:N0} parameters on {data.Count:N0} examples",
+            "use a smaller --batch (examples per shard), fewer --threads, less data (--n) or a smaller model");
         features = typeof(T) == typeof(float) ? (T[])(object)data.Features : Convert(data.Features);
         targets = new Targets<T>(data.Labels, data.Targets is null ? null : Convert(data.Targets), data.TargetSize);
         workspaces = new Workspace<T>[Threads];
@@ -75,6 +78,20 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         activeCount = data.Count;
         shardSum = new double[Shards];
         shardCorrect = new int[Shards];
+    }
+
+    /// <summary>
+    /// Bytes an objective over this data may hold at once: per-thread workspaces, theta and direction, a wave of shard
+    /// vectors, the data in T when T is not float32, and the sparse first layer's packed copies of it (up to twice its size).
+    /// </summary>
+    public static double EstimateBytes(Network<T> network, DataSet data, int batchSize, int threads)
+    {
+        int batch = Math.Min(batchSize, Math.Max(1, data.Count)), size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        double workspaces = (threads <= 0 ? Environment.ProcessorCount : threads) * network.WorkspaceBytes(batch);
+        double vectors = (2.0 + WaveSize) * network.ParameterCount * size;
+        double features = (double)data.Count * data.InputSize * (typeof(T) == typeof(float) ? 0 : size);
+        double packed = network.Layers.Length > 0 && network.Layers[0] is Engine.Layers.Linear<T> ? 2.0 * data.Count * data.InputSize * size : 0;
+        return workspaces + vectors + features + packed;
     }
 
     static T[] Convert(float[] x)

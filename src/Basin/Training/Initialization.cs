@@ -16,10 +16,12 @@ public static class Initialization
 {
     public const string Choices = "pytorch, xavier, gaussian:STD, orthogonal, zero, or a .safetensors file";
 
+    /// <summary>Whether <paramref name="how"/> names a weights file rather than a scheme.</summary>
+    public static bool IsFile(string how) => File.Exists(how) || how.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
+
     public static T[] Create<T>(ParameterLayout layout, string how, ulong seed) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (File.Exists(how) || how.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            return SafeTensors.ReadTheta<T>(how, layout);
+        if (IsFile(how)) return SafeTensors.ReadTheta<T>(how, layout);
         var parts = how.ToLowerInvariant().Split(':');
         double std = 0;
         bool known = parts[0] switch

@@ -41,12 +41,22 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         batchesPerEpoch = (train.Count + batch - 1) / batch;
         if (config.Epochs is null && config.Steps is null)
             throw new BasinException("train", "no stopping rule", "give --epochs N or --steps N (with --target-loss or --until-zero-error to stop earlier)");
-        minibatch = new Objective<T>(network, train, config.Loss, config.L2, Math.Min(config.Shard, batch), threads);
+        schedule = Schedule.Parse(config.Schedule, config.LearningRate, PlannedSteps, config.Warmup);
+        int shard = Math.Min(config.Shard, batch);
+        // theta, the gradient, up to two optimizer state vectors and a checkpoint's copies of theta and its bytes.
+        double vectors = 7.0 * network.ParameterCount * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        MemoryBudget.Require(vectors + Objective<T>.EstimateBytes(network, train, shard, threads) + Objective<T>.EstimateBytes(network, train, 500, threads)
+            + (test is null ? 0 : Objective<T>.EstimateBytes(network, test, 500, threads)), $"training {network.ParameterCount:N0} parameters",
+            "use a smaller --batch or --shard, fewer --threads, less data (--n) or a smaller model");
+        minibatch = new Objective<T>(network, train, config.Loss, config.L2, shard, threads);
         trainEval = new Objective<T>(network, train, config.Loss, config.L2, 500, threads);
         testEval = test is null ? null : new Objective<T>(network, test, config.Loss, config.L2, 500, threads);
+        CreateOptimizer();
     }
 
     public long PlannedSteps => config.Steps ?? (long)config.Epochs!.Value * batchesPerEpoch;
+
+    readonly Schedule schedule;
 
     Optimizer<T> CreateOptimizer()
     {
@@ -89,39 +99,49 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         SafeTensors.Write<T>(run.CheckpointPath(step), network.Layout, theta, meta);
     }
 
-    (T[] Theta, Optimizer<T> Optimizer, long Step, int Epoch, int Batch) Restore(Optimizer<T> optimizer)
-    {
-        var steps = run.Checkpoints().Where(s => File.Exists(run.OptimizerPath(s))).ToList();
-        if (steps.Count == 0) throw new BasinException(run.Path, "no complete checkpoint to resume from", "start it again with --force");
-        long step = steps[^1];
-        var theta = SafeTensors.ReadTheta<T>(run.CheckpointPath(step), network.Layout);
-        var (_, meta) = SafeTensors.Read(run.CheckpointPath(step));
-        var (stateTensors, stateMeta) = SafeTensors.Read(run.OptimizerPath(step));
-        var state = stateTensors.ToDictionary(kv => kv.Key, kv => kv.Value.Values.Select(T.CreateChecked).ToArray());
-        optimizer.Restore(state, long.Parse(stateMeta["optimizer_steps"], CultureInfo.InvariantCulture));
-        return (theta, optimizer, step, int.Parse(meta["epoch"], CultureInfo.InvariantCulture), int.Parse(meta["batch"], CultureInfo.InvariantCulture));
-    }
+    /// <summary>Where training starts: a checkpoint read back, or the initialization (step 0) when there is none.</summary>
+    public sealed record Start(T[] Theta, Optimizer<T> Optimizer, long Step, int Epoch, int Batch, bool Resumed);
 
-    public TrainResult Run(bool resume, Action<TrainProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Reads where training starts, writing nothing: with <paramref name="resume"/> the last complete checkpoint (weights
+    /// and optimizer state), otherwise, or when a resumed run has none yet, the configured initialization.
+    /// </summary>
+    public Start Begin(bool resume)
     {
         var optimizer = CreateOptimizer();
-        Directory.CreateDirectory(run.Path);
-        run.WriteConfig(config);
-        T[] theta;
-        long step;
-        int epoch, nextBatch;
-        if (resume)
-            (theta, optimizer, step, epoch, nextBatch) = Restore(optimizer);
-        else
+        if (resume && run.ResumableSteps() is [.., long step])
         {
-            theta = Initialization.Create<T>(network.Layout, config.Init, config.Seed);
-            (step, epoch, nextBatch) = (0, 0, 0);
-            SaveCheckpoint(theta, optimizer, 0, 0, 0);
+            string path = run.CheckpointPath(step);
+            var theta = SafeTensors.ReadTheta<T>(path, network.Layout);
+            var (_, meta) = SafeTensors.Read(path);
+            var (stateTensors, stateMeta) = SafeTensors.Read(run.OptimizerPath(step));
+            var state = stateTensors.ToDictionary(kv => kv.Key, kv => kv.Value.Values.Select(T.CreateChecked).ToArray());
+            try
+            {
+                optimizer.Restore(state, long.Parse(stateMeta["optimizer_steps"], CultureInfo.InvariantCulture));
+                return new Start(theta, optimizer, step, int.Parse(meta["epoch"], CultureInfo.InvariantCulture), int.Parse(meta["batch"], CultureInfo.InvariantCulture), true);
+            }
+            catch (Exception e) when (e is KeyNotFoundException or FormatException or OverflowException)
+            {
+                throw new BasinException(path, $"the checkpoint's metadata is incomplete ({e.Message})", "delete this checkpoint to resume from the one before it");
+            }
         }
+        return new Start(Initialization.Create<T>(network.Layout, config.Init, config.Seed), optimizer, 0, 0, 0, false);
+    }
+
+    public TrainResult Run(bool resume, Action<TrainProgress>? progress = null, CancellationToken cancel = default) =>
+        Run(Begin(resume), progress, cancel);
+
+    public TrainResult Run(Start start, Action<TrainProgress>? progress = null, CancellationToken cancel = default)
+    {
+        Directory.CreateDirectory(run.Path);
+        run.RemoveStaleTemporaries();
+        run.WriteConfig(config);
+        var (theta, optimizer, step, epoch, nextBatch, resume) = start;
+        if (!resume) SaveCheckpoint(theta, optimizer, 0, 0, 0);
         var metrics = new MetricsLog(run.MetricsPath, resume ? step : -1);
         double secondsBefore = metrics.Rows.Count > 0 ? metrics.Rows[^1].Seconds : 0;
         var clock = Stopwatch.StartNew();
-        var schedule = Schedule.Parse(config.Schedule, config.LearningRate, PlannedSteps, config.Warmup);
         var gradient = new T[network.ParameterCount];
         long lastSaved = step;
         string? stop = null;
@@ -203,18 +223,27 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// The run trained as configured, doing only what is missing: a finished run with this configuration is reused,
-    /// an interrupted one resumes from its last checkpoint, anything else starts over. Experiments build on this to
-    /// be resumable run by run.
+    /// The run trained as configured, doing only what is missing: a finished run with these settings and inputs (the data's
+    /// and an initialization file's bytes) is reused, an interrupted one resumes, anything else is trained again from the
+    /// start. Experiments build on this to be resumable run by run.
     /// </summary>
     public static RunDirectory EnsureTrained(RunConfig config, DataSet train, DataSet? test, string path, int threads)
     {
         var run = new RunDirectory(path);
-        bool same = RunDirectory.IsRun(path) && run.ReadConfig() with { Version = config.Version } == config;
-        if (same && File.Exists(run.FinalPath)) return run;
-        bool resume = same && run.Checkpoints().Any(s => File.Exists(run.OptimizerPath(s)));
-        if (!resume && Directory.Exists(path)) Directory.Delete(path, true);
-        new Trainer<T>(config, train, test, run, threads).Run(resume);
-        return run;
+        config = config.WithInputs(train, test);
+        switch (run.StateFor(config))
+        {
+            case RunState.Finished:
+                run.RemoveStaleTemporaries();
+                return run;
+            case RunState.Interrupted:
+                new Trainer<T>(config, train, test, run, threads).Run(resume: true);
+                return run;
+            default:
+                var trainer = new Trainer<T>(config, train, test, run, threads);
+                if (Directory.Exists(path)) Directory.Delete(path, true);
+                trainer.Run(resume: false);
+                return run;
+        }
     }
 }

@@ -66,10 +66,10 @@ public class HessianCommandTests
 
     [Theory]
     [InlineData("--top", "0", "nothing to compute")]
-    [InlineData("--top", "-1", "--top: must be 0 or more")]
-    [InlineData("--bottom", "-2", "--bottom: must be 0 or more")]
-    [InlineData("--power", "-1", "--power: must be 0 or more")]
-    [InlineData("--power-iterations", "0", "--power-iterations: must be at least 1")]
+    [InlineData("--top", "-1", "--top: -1 is not 0 or more")]
+    [InlineData("--bottom", "-2", "--bottom: -2 is not 0 or more")]
+    [InlineData("--power", "-1", "--power: -1 is not 0 or more")]
+    [InlineData("--power-iterations", "0", "--power-iterations: 0 is not 1 or more")]
     public void Empty_or_negative_requests_are_refused(string option, string value, string message)
     {
         var (code, _, err) = CliRunner.Run("hessian", "--model", CliRunner.Mlp, "--weights", CliRunner.Fixture("mlp.safetensors"), option, value);

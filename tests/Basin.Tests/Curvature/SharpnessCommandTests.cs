@@ -34,7 +34,7 @@ public class SharpnessCommandTests
     [InlineData("--rho", "-1", "--rho: -1 is not a positive number")]
     [InlineData("--asam-rho", "0", "--asam-rho: 0 is not a positive number")]
     [InlineData("--asam-eta", "-0.5", "--asam-eta: -0.5 is not 0 or more")]
-    [InlineData("--pairs", "0", "--pairs: must be at least 1")]
+    [InlineData("--pairs", "0", "--pairs: 0 is not 1 or more")]
     public void Bad_radii_and_counts_are_user_errors(string option, string value, string message)
     {
         var (code, _, err) = CliRunner.Run("sharpness", "--model", CliRunner.Mlp, "--weights", CliRunner.Fixture("mlp.safetensors"), option, value);
