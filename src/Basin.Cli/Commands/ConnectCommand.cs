@@ -52,6 +52,7 @@ internal static class ConnectCommand
         Option<int> points, Option<bool> test, Option<ulong> seed, Option<string?> outStem, TextWriter stdout, TextWriter stderr)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (r.GetValue(outStem) is { } target) OutputPath.RequireFile(target + ".json", "--out");
         string first = r.GetValue(a)!, second = r.GetValue(b)!;
         var (specA, pathA, pathB) = CommonOptions.ResolvePair(r.GetValue(common.Model), first, second);
         var data = common.LoadData(r);

@@ -52,8 +52,7 @@ internal static class ExperimentCommand
         {
             bool q = r.GetValue(quick);
             int n = r.GetValue(depth) ?? (q ? 3 : 4), d = r.GetValue(width) ?? (q ? 4 : 8), t = r.GetValue(steps) ?? (q ? 300 : 3000);
-            string dir = r.GetValue(outDir) ?? Path.Combine("experiments", "deep-linear");
-            Directory.CreateDirectory(dir);
+            string dir = Directory(r, outDir, "deep-linear");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = DeepLinear.Run(n, d, q ? 200 : 1000, t, r.GetValue(lr), r.GetValue(seed));
             var balanced = result.Runs.Single(x => x.Start == "balanced");
@@ -108,8 +107,7 @@ internal static class ExperimentCommand
         {
             bool q = r.GetValue(quick);
             int n = r.GetValue(inputs), k = r.GetValue(seeds) ?? (q ? 5 : 20), t = r.GetValue(steps) ?? (q ? 3000 : 10000);
-            string dir = r.GetValue(outDir) ?? Path.Combine("experiments", "spurious-valleys");
-            Directory.CreateDirectory(dir);
+            string dir = Directory(r, outDir, "spurious-valleys");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var activations = new (string Spec, string Name, double[]? Poly)[]
             {
@@ -166,8 +164,7 @@ internal static class ExperimentCommand
         command.SetAction(r =>
         {
             bool q = r.GetValue(quick);
-            string dir = r.GetValue(outDir) ?? Path.Combine("experiments", "good-bad-minima");
-            Directory.CreateDirectory(dir);
+            string dir = Directory(r, outDir, "good-bad-minima");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             string model = q ? "linear(784,32),relu,linear(32,10)" : "mlp:784-100-10";
             int clean = q ? 300 : 1000, attack = q ? 300 : 1000;
@@ -220,8 +217,7 @@ internal static class ExperimentCommand
         command.SetAction(r =>
         {
             bool q = r.GetValue(quick);
-            string dir = r.GetValue(outDir) ?? Path.Combine("experiments", "flatness-reparam");
-            Directory.CreateDirectory(dir);
+            string dir = Directory(r, outDir, "flatness-reparam");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             string model = q ? "linear(784,32),relu,linear(32,10)" : "mlp:784-100-10";
             int n = q ? 300 : 2000;
@@ -265,6 +261,16 @@ internal static class ExperimentCommand
         return command;
     }
 
+    /// <summary>The experiment's output directory (--out, else experiments/NAME), checked and made before any work.</summary>
+    static string Directory(ParseResult r, Option<string?> outDir, string name)
+    {
+        string dir = r.GetValue(outDir) ?? Path.Combine("experiments", name);
+        OutputPath.RequireDirectory(dir, "--out");
+        System.IO.Directory.CreateDirectory(dir);
+        AtomicFile.RemoveStale(dir);
+        return dir;
+    }
+
     static string Paper(string name) => Catalog.Single(c => c.Name == name).Paper;
 
     static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
@@ -295,8 +301,7 @@ internal static class ExperimentCommand
         command.SetAction(r =>
         {
             bool q = r.GetValue(quick);
-            string dir = r.GetValue(outDir) ?? Path.Combine("experiments", "theory2");
-            Directory.CreateDirectory(dir);
+            string dir = Directory(r, outDir, "theory2");
             var clock = System.Diagnostics.Stopwatch.StartNew();
             int n = q ? 100 : 1000, channels = q ? 4 : 16;
             var t = TheoryTwo.Run(n, channels, q ? 100 : 200, r.GetValue(degree), dir, r.GetValue(seed));

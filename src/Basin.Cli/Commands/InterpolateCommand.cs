@@ -56,6 +56,7 @@ internal static class InterpolateCommand
     static int Run<T>(ParseResult r, CommonOptions c, string? spec, string first, string second, string range, bool test, string? outPath,
         TextWriter stdout) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (outPath is not null) OutputPath.RequireFile(outPath, "--out");
         var data = c.LoadData(r);
         var (specA, pathA, pathB) = CommonOptions.ResolvePair(spec, first, second);
         var network = ModelSpec.Build<T>(specA, data.InputShape);
@@ -65,7 +66,8 @@ internal static class InterpolateCommand
         var axis = Axis.Parse(range, "--range");
         var settings = new Dictionary<string, string>
         {
-            ["model"] = network.Describe(), ["a"] = pathA, ["b"] = pathB, ["data"] = data.Name,
+            ["model"] = network.Describe(), ["a_sha256"] = ContentHash.Of<T>(wa), ["b_sha256"] = ContentHash.Of<T>(wb), ["data"] = data.Name,
+            ["data_sha256"] = data.ContentHash,
             ["split"] = r.GetValue(c.Split)!, ["n"] = data.Count.ToString(CultureInfo.InvariantCulture), ["loss"] = r.GetValue(c.Loss)!,
             ["dtype"] = typeof(T) == typeof(float) ? "float32" : "float64", ["norm"] = "none", ["dir_x"] = "b - a",
         };

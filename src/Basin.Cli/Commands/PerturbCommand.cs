@@ -44,11 +44,12 @@ internal static class PerturbCommand
     static int Run<T>(RunDirectory run, RunConfig config, double scale, int seeds, int epochs, string optimizer, double? lr, string? outDir,
         int threads, bool asJson, TextWriter stdout, TextWriter stderr) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        string root = outDir ?? Path.Combine(run.Path, "perturb");
+        OutputPath.RequireDirectory(root, "--out");
         var (_, train, test) = TrainRunner.Load(config);
         var network = ModelSpec.Build<T>(config.Model, train.InputShape);
         var minimum = SafeTensors.ReadTheta<T>(run.Weights(), network.Layout);
         double meanAbs = minimum.Average(w => Math.Abs(double.CreateTruncating(w))), sigma = scale * meanAbs;
-        string root = outDir ?? Path.Combine(run.Path, "perturb");
         var results = Progress.Status(stderr, "retraining from the perturbations...", () =>
             PerturbRetrain.Run(config, train, test, minimum, network.Layout, scale, seeds, epochs, optimizer, lr, root, threads));
         var objective = new Objective<T>(network, train, config.Loss, config.L2, 500, threads);

@@ -46,6 +46,7 @@ internal static class TrajectoryCommand
             string refPath = r.GetValue(reference) is { } rp ? (RunDirectory.IsRun(rp) ? new RunDirectory(rp).Weights() : rp) : dirs[0].Weights();
             var center = SafeTensors.ReadTheta<double>(refPath, network.Layout);
             string stem = r.GetValue(outStem)!;
+            OutputPath.RequireFile(stem + ".png", "--out");
             var result = new JsonObject { ["method"] = r.GetValue(method), ["reference"] = refPath };
             var frames = new List<(string Run, double[][] Points)>();
             var table = new Table().AddColumn("run").AddColumn(new TableColumn("checkpoints").RightAligned());

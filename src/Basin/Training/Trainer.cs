@@ -138,7 +138,6 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         run.RemoveStaleTemporaries();
         run.WriteConfig(config);
         var (theta, optimizer, step, epoch, nextBatch, resume) = start;
-        if (!resume) SaveCheckpoint(theta, optimizer, 0, 0, 0);
         var metrics = new MetricsLog(run.MetricsPath, resume ? step : -1);
         double secondsBefore = metrics.Rows.Count > 0 ? metrics.Rows[^1].Seconds : 0;
         var clock = Stopwatch.StartNew();
@@ -160,7 +159,10 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (config.Steps is { } doneSteps && step >= doneSteps) stop = $"already at {doneSteps} steps";
         if (!resume)
         {
+            // The row before the checkpoint, as at every epoch's end: a run killed between the two starts over and logs it
+            // again, and one resumed from a checkpoint always has the checkpoint's row.
             var first = Log(schedule.Rate(0, 0));
+            SaveCheckpoint(theta, optimizer, 0, 0, 0);
             progress?.Invoke(new TrainProgress(0, PlannedSteps, 0, first.LearningRate, double.NaN, first));
         }
         while (stop is null)
