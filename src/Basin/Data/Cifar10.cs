@@ -22,19 +22,24 @@ public static class Cifar10
             string path = Path.Combine(dir, name);
             if (!File.Exists(path))
                 throw new BasinException("cifar10", $"{path} is missing", "the binary version has data_batch_1.bin ... data_batch_5.bin and test_batch.bin");
-            var bytes = File.ReadAllBytes(path);
-            if (bytes.Length == 0 || bytes.Length % RecordSize != 0)
-                throw new BasinException(path, $"{bytes.Length} bytes is not a whole number of {RecordSize}-byte CIFAR-10 records",
-                    "the file is truncated or not the binary version");
-            for (int r = 0; r < bytes.Length / RecordSize; r++)
-            {
-                int label = bytes[r * RecordSize];
-                if (label > 9) throw new BasinException(path, $"record {r} has label {label}; CIFAR-10 labels are 0-9", "is this the CIFAR-100 file?");
-                labels.Add(label);
-                for (int i = 1; i < RecordSize; i++) features.Add(bytes[r * RecordSize + i] / 255f);
-            }
+            Records(File.ReadAllBytes(path), path, features, labels);
         }
         return new DataSet("cifar10", [3, 32, 32], [.. features], [.. labels], 10);
+    }
+
+    /// <summary>Appends the records of one batch file's bytes (pixels as byte / 255f) to the lists.</summary>
+    public static void Records(ReadOnlySpan<byte> bytes, string what, List<float> features, List<int> labels)
+    {
+        if (bytes.Length == 0 || bytes.Length % RecordSize != 0)
+            throw new BasinException(what, $"{bytes.Length} bytes is not a whole number of {RecordSize}-byte CIFAR-10 records",
+                "the file is truncated or not the binary version");
+        for (int r = 0; r < bytes.Length / RecordSize; r++)
+        {
+            int label = bytes[r * RecordSize];
+            if (label > 9) throw new BasinException(what, $"record {r} has label {label}; CIFAR-10 labels are 0-9", "is this the CIFAR-100 file?");
+            labels.Add(label);
+            for (int i = 1; i < RecordSize; i++) features.Add(bytes[r * RecordSize + i] / 255f);
+        }
     }
 
     /// <summary>The folder holding the split's first file, searched as IDX sets are.</summary>

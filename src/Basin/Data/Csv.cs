@@ -11,7 +11,14 @@ public static class Csv
     public static DataSet Load(string path, string? labelColumn = null)
     {
         if (!File.Exists(path)) throw new BasinException(path, "file not found");
-        var lines = File.ReadAllLines(path);
+        return Parse(File.ReadAllText(path), path, labelColumn);
+    }
+
+    /// <summary>A CSV data set from its text; <paramref name="path"/> names it in errors and gives the set its name.</summary>
+    public static DataSet Parse(string text, string path, string? labelColumn = null)
+    {
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++) lines[i] = lines[i].TrimEnd('\r');
         int first = 0;
         while (first < lines.Length && lines[first].Trim().Length == 0) first++;
         if (first == lines.Length) throw new BasinException(path, "the CSV file is empty");

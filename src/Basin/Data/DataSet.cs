@@ -20,8 +20,10 @@ public sealed class DataSet
     {
         Name = name;
         InputShape = inputShape;
-        InputSize = 1;
-        foreach (int d in inputShape) InputSize *= d;
+        long size = 1;
+        foreach (int d in inputShape) size = Math.Min(size * d, int.MaxValue + 1L);
+        if (size is 0 or > int.MaxValue) throw new BasinException(name, $"examples of shape [{string.Join(",", inputShape)}] cannot be used", "each example needs 1 to 2^31 - 1 values");
+        InputSize = (int)size;
         Count = features.Length / InputSize;
         Features = features;
         Labels = labels;

@@ -88,6 +88,7 @@ public sealed record RunConfig
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>The keys of model.json, in the order they are written.</summary>
@@ -114,7 +115,7 @@ public sealed record RunConfig
                     throw new BasinException(what, $"model.json has no '{key}'", hint);
             return keys.Deserialize<RunConfig>(Json) ?? throw new BasinException(what, "model.json is empty", hint);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
         {
             throw new BasinException(what, $"model.json is not valid ({e.Message})", hint);
         }

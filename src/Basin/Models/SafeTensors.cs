@@ -46,8 +46,13 @@ public static class SafeTensors
         {
             header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength)) as JsonObject
                 ?? throw new BasinException(what, "safetensors header is not a JSON object", hint);
+            // A JsonObject builds its dictionary on first use, where a repeated key throws.
+            _ = header.Count;
         }
-        catch (JsonException e) { throw new BasinException(what, $"safetensors header is not valid JSON ({e.Message})", hint); }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+        {
+            throw new BasinException(what, $"safetensors header is not valid JSON ({e.Message})", hint);
+        }
 
         long dataStart = 8 + headerLength, dataLength = bytes.Length - dataStart;
         var tensors = new Dictionary<string, NamedTensor>();
