@@ -106,7 +106,7 @@ public sealed record RunConfig
         const string hint = "the run's model.json was edited or is corrupt; restore it, or train a new run";
         try
         {
-            if (JsonNode.Parse(json) is not JsonObject keys) throw new BasinException(what, "model.json is not a JSON object", hint);
+            if (JsonNode.Parse(json, documentOptions: SafeTensors.StrictJson) is not JsonObject keys) throw new BasinException(what, "model.json is not a JSON object", hint);
             foreach (var (key, _) in keys)
                 if (!Keys.Contains(key)) throw new BasinException(what, $"unknown key '{key}' in model.json", hint);
             bool old = keys["version"] is JsonValue v && v.TryGetValue(out string? version) && version.StartsWith("0.1.", StringComparison.Ordinal);
@@ -115,7 +115,7 @@ public sealed record RunConfig
                     throw new BasinException(what, $"model.json has no '{key}'", hint);
             return keys.Deserialize<RunConfig>(Json) ?? throw new BasinException(what, "model.json is empty", hint);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
             throw new BasinException(what, $"model.json is not valid ({e.Message})", hint);
         }

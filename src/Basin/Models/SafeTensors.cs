@@ -22,6 +22,9 @@ public static class SafeTensors
 {
     const long MaxHeader = 100_000_000;
 
+    /// <summary>A repeated key is an error when parsed (a JsonObject would otherwise throw on first use of the object).</summary>
+    internal static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
+
     public static (IReadOnlyDictionary<string, NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
     {
         byte[] bytes;
@@ -44,12 +47,10 @@ public static class SafeTensors
         JsonObject header;
         try
         {
-            header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength)) as JsonObject
+            header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength), documentOptions: StrictJson) as JsonObject
                 ?? throw new BasinException(what, "safetensors header is not a JSON object", hint);
-            // A JsonObject builds its dictionary on first use, where a repeated key throws.
-            _ = header.Count;
         }
-        catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+        catch (JsonException e)
         {
             throw new BasinException(what, $"safetensors header is not valid JSON ({e.Message})", hint);
         }

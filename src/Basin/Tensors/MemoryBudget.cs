@@ -31,7 +31,7 @@ internal static class MemoryBudget
         return free;
     }
 
-    /// <summary>Refuses a job of <paramref name="bytes"/> (an estimate; double.PositiveInfinity when it overflows) that cannot fit.</summary>
+    /// <summary>Refuses a job of <paramref name="bytes"/> (an estimate) that cannot fit.</summary>
     public static void Require(double bytes, string what, string hint)
     {
         long available = Available();
@@ -41,6 +41,7 @@ internal static class MemoryBudget
 
     public static string Format(double bytes) => bytes switch
     {
+        >= 1e15 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e12:N0} TB"),
         >= 1e12 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e12:G3} TB"),
         >= 1e9 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e9:G3} GB"),
         >= 1e6 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:G3} MB"),

@@ -65,13 +65,14 @@ public class ParserPropertyTests
 
     /// <summary>A header of random entries (valid and broken dtypes, shapes, offsets) over a data section of random length.</summary>
     static readonly Gen<byte[]> SafeTensorsHeaders = Gen.Select(Gen.Int[0, 3].Array[1, 4], Gen.Int[-3, 70].Array[0, 4], Gen.Long[-5, 200].Array[0, 3],
-        Gen.Int[0, 160], Gen.Bool, (dtypes, shape, offsets, data, meta) =>
+        Gen.Int[0, 160], Gen.Int[0, 3], (dtypes, shape, offsets, data, extra) =>
     {
         string[] kinds = ["\"F32\"", "\"F64\"", "\"I64\"", "7"];
         var header = new StringBuilder("{");
-        if (meta) header.Append("\"__metadata__\":{\"a\":\"b\",\"n\":1},");
+        if (extra == 1) header.Append("\"__metadata__\":{\"a\":\"b\",\"n\":1},");
+        // extra == 2 repeats a key inside the first entry, 3 repeats the first entry's name.
         for (int i = 0; i < dtypes.Length; i++)
-            header.Append($"\"t{i}\":{{\"dtype\":{kinds[dtypes[i]]},\"shape\":[{string.Join(",", shape)}],\"data_offsets\":[{string.Join(",", offsets)}]}}{(i + 1 < dtypes.Length ? "," : "")}");
+            header.Append($"\"t{(extra == 3 && i == 1 ? 0 : i)}\":{{\"dtype\":{kinds[dtypes[i]]},{(extra == 2 && i == 0 ? "\"shape\":[1]," : "")}\"shape\":[{string.Join(",", shape)}],\"data_offsets\":[{string.Join(",", offsets)}]}}{(i + 1 < dtypes.Length ? "," : "")}");
         var json = Encoding.UTF8.GetBytes(header.Append('}').ToString());
         var bytes = new byte[8 + json.Length + data];
         BitConverter.TryWriteBytes(bytes, (long)json.Length);

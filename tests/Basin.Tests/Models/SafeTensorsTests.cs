@@ -39,6 +39,9 @@ public class SafeTensorsTests
     [InlineData("{\"a\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}", 16, "dtype I64")]
     [InlineData("{\"a\":{\"dtype\":\"F32\"}}", 0, "malformed header entry")]
     [InlineData("{not json", 0, "not valid JSON")]
+    // Repeated keys, found by AFL: at the top and inside an entry.
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,4]},\"a\":{}}", 4, "Duplicate")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[],\"shape\":[],\"data_offsets\":[0,4]}}", 4, "Duplicate")]
     public void Corrupt_headers_are_refused_with_the_reason(string header, int dataBytes, string message)
     {
         var e = Assert.Throws<BasinException>(() => SafeTensors.Parse(File(header, dataBytes), "f"));
