@@ -29,15 +29,25 @@ internal static class ReportCommand
     public static string Write(string dir)
     {
         if (!Directory.Exists(dir)) throw new BasinException(dir, "no such directory");
+        string output = Path.Combine(dir, "report.html");
+        OutputPath.RequireFile(output, dir);
         string experimentPath = Path.Combine(dir, "experiment.json");
-        var experiment = File.Exists(experimentPath) ? JsonNode.Parse(File.ReadAllText(experimentPath))!.AsObject() : null;
-        var report = new HtmlReport(experiment?["title"]?.GetValue<string>() ?? $"Basin report: {Path.GetFileName(Path.GetFullPath(dir))}");
-        if (experiment is not null)
+        var report = new HtmlReport($"Basin report: {Path.GetFileName(Path.GetFullPath(dir))}");
+        if (File.Exists(experimentPath))
         {
-            if (experiment["paper"] is { } paper) report.Paragraph(paper.GetValue<string>());
-            report.Heading("Settings").Settings(experiment["settings"]!.AsObject().Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value?.ToString() ?? "")));
-            report.Heading("Claims and measurements").Claims(experiment["claims"]!.AsArray().Select(c =>
-                (c!["claim"]!.GetValue<string>(), c["measured"]!.GetValue<string>(), c["holds"]!.GetValue<bool>())));
+            try
+            {
+                var experiment = JsonNode.Parse(File.ReadAllText(experimentPath))!.AsObject();
+                report = new HtmlReport(experiment["title"]!.GetValue<string>());
+                if (experiment["paper"] is { } paper) report.Paragraph(paper.GetValue<string>());
+                report.Heading("Settings").Settings(experiment["settings"]!.AsObject().Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value?.ToString() ?? "")));
+                report.Heading("Claims and measurements").Claims(experiment["claims"]!.AsArray().Select(c =>
+                    (c!["claim"]!.GetValue<string>(), c["measured"]!.GetValue<string>(), c["holds"]!.GetValue<bool>())).ToList());
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException or FormatException)
+            {
+                throw new BasinException(experimentPath, $"is not an experiment.json written by basin experiment ({e.Message})", "run the experiment again");
+            }
         }
         var runs = new[] { dir }.Concat(Directory.GetDirectories(dir).OrderBy(d => d, StringComparer.Ordinal)).Where(RunDirectory.IsRun).ToList();
         foreach (var runPath in runs)
@@ -60,7 +70,6 @@ internal static class ReportCommand
             var surface = SurfaceFile.Read(h5);
             if (surface.Y is not null) report.Heading($"{Path.GetFileName(h5)} in 3D").Surface3D(surface, $"training loss, {Path.GetFileName(h5)}");
         }
-        string output = Path.Combine(dir, "report.html");
         report.Write(output);
         return output;
     }

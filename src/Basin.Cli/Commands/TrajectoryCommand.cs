@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Basin.Data;
 using Basin.Landscape;
 using Basin.Models;
+using Basin.Tensors;
 using Basin.Objective;
 using Basin.Trajectories;
 using Spectre.Console;
@@ -40,6 +41,10 @@ internal static class TrajectoryCommand
                     throw new BasinException(d.Path, $"trains {d.ReadConfig().Model}, not {config.Model}", "runs in one frame must share the model");
             var trainData = DataCatalog.Load(r.GetValue(data) ?? config.Data, "train", r.GetValue(dataDir) ?? config.DataDir, r.GetValue(n) ?? config.N);
             var network = ModelSpec.Build<double>(spec, trainData.InputShape);
+            int checkpoints = dirs.Sum(d => d.Checkpoints().Count);
+            // Every checkpoint in float64, and the Gram (PCA) or distance (MDS) matrices over them.
+            MemoryBudget.Require(8.0 * checkpoints * network.ParameterCount + 24.0 * checkpoints * checkpoints,
+                $"{checkpoints} checkpoints of {network.ParameterCount:N0} parameters", "pass fewer runs, or runs saved less often (--save-every)");
             var paths = dirs.Select(d => (Run: d.Path, Steps: d.Checkpoints().ToArray(),
                 Points: d.Checkpoints().Select(s => SafeTensors.ReadTheta<double>(d.CheckpointPath(s), network.Layout)).ToArray())).ToList();
             var all = paths.SelectMany(p => p.Points).ToList();

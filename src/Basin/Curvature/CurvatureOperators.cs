@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using Basin.Objective;
-
 using Basin.Tensors;
 
 namespace Basin.Curvature;

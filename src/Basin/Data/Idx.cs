@@ -17,38 +17,36 @@ public static class Idx
         int got = stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         stream.Seek(-got, SeekOrigin.Current);
         bool gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-        Stream source = gzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : stream;
+        using var gz = gzip ? new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true) : null;
+        Stream source = gz ?? stream;
         try
         {
-            using (gzip ? source : null)
+            var head = new byte[4];
+            int headBytes = ReadExactly(source, head);
+            if (gzip && headBytes < 4)
+                throw new BasinException(what, $"corrupt gzip data (it holds {headBytes} bytes)", "re-download or re-extract the file");
+            if (headBytes < 4 || head[0] != 0 || head[1] != 0)
+                throw new BasinException(what, "not an IDX file (bad magic number)", "expected MNIST-style files such as train-images-idx3-ubyte.gz");
+            if (head[2] != 0x08)
+                throw new BasinException(what, $"IDX element type 0x{head[2]:x2} is not unsigned byte (0x08)");
+            int rank = head[3];
+            var dimBytes = new byte[4 * rank];
+            if (rank < 1 || ReadExactly(source, dimBytes) < dimBytes.Length)
+                throw new BasinException(what, "truncated IDX header");
+            var dims = new int[rank];
+            long count = 1;
+            for (int i = 0; i < rank; i++)
             {
-                var head = new byte[4];
-                int headBytes = ReadExactly(source, head);
-                if (gzip && headBytes < 4)
-                    throw new BasinException(what, $"corrupt gzip data (it holds {headBytes} bytes)", "re-download or re-extract the file");
-                if (headBytes < 4 || head[0] != 0 || head[1] != 0)
-                    throw new BasinException(what, "not an IDX file (bad magic number)", "expected MNIST-style files such as train-images-idx3-ubyte.gz");
-                if (head[2] != 0x08)
-                    throw new BasinException(what, $"IDX element type 0x{head[2]:x2} is not unsigned byte (0x08)");
-                int rank = head[3];
-                var dimBytes = new byte[4 * rank];
-                if (rank < 1 || ReadExactly(source, dimBytes) < dimBytes.Length)
-                    throw new BasinException(what, "truncated IDX header");
-                var dims = new int[rank];
-                long count = 1;
-                for (int i = 0; i < rank; i++)
-                {
-                    dims[i] = BinaryPrimitives.ReadInt32BigEndian(dimBytes.AsSpan(4 * i));
-                    if (dims[i] < 0) throw new BasinException(what, $"negative IDX dimension {dims[i]}");
-                    count = Math.Min(count * dims[i], Array.MaxLength + 1L);
-                }
-                if (count > Array.MaxLength)
-                    throw new BasinException(what, $"the IDX header promises more than {Array.MaxLength} bytes of data", corrupt);
-                var data = ReadUpTo(source, (int)count, out long read);
-                if (read != count || source.ReadByte() >= 0)
-                    throw new BasinException(what, $"IDX header promises {count} bytes of data but the file holds {(read != count ? read.ToString() : "more")}", corrupt);
-                return (dims, data);
+                dims[i] = BinaryPrimitives.ReadInt32BigEndian(dimBytes.AsSpan(4 * i));
+                if (dims[i] < 0) throw new BasinException(what, $"negative IDX dimension {dims[i]}");
+                count = Math.Min(count * dims[i], Array.MaxLength + 1L);
             }
+            if (count > Array.MaxLength)
+                throw new BasinException(what, $"the IDX header promises more than {Array.MaxLength} bytes of data", corrupt);
+            var data = ReadUpTo(source, (int)count, out long read);
+            if (read != count || source.ReadByte() >= 0)
+                throw new BasinException(what, $"IDX header promises {count} bytes of data but the file holds {(read != count ? read.ToString() : "more")}", corrupt);
+            return (dims, data);
         }
         catch (InvalidDataException e)
         {

@@ -105,6 +105,7 @@ public static class ModelSpec
             try
             {
                 layer = Create<T>(l, shape, layers.Count == 0);
+                // Both are checked products of the shapes: past int's range they throw.
                 _ = layer.OutputSize + layer.ParameterCount;
             }
             catch (OverflowException)

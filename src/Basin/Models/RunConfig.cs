@@ -46,12 +46,15 @@ public sealed record RunConfig
     public string? InitSha256 { get; init; }
     public string Version { get; init; } = typeof(RunConfig).Assembly.GetName().Version?.ToString(3) ?? "0";
 
-    /// <summary>This configuration keyed by its inputs' contents: the data it trains on and its initialization file.</summary>
+    /// <summary>
+    /// This configuration keyed by its inputs' contents: the data it trains on and its initialization file (none when the
+    /// file is gone: a run that needs it says so when it reads it).
+    /// </summary>
     public RunConfig WithInputs(Data.DataSet train, Data.DataSet? test) => this with
     {
         DataSha256 = train.ContentHash,
         TestDataSha256 = test?.ContentHash,
-        InitSha256 = Training.Initialization.IsFile(Init) ? ContentHash.OfFile(Init) : null,
+        InitSha256 = Training.Initialization.IsFile(Init) && File.Exists(Init) ? ContentHash.OfFile(Init) : null,
     };
 
     /// <summary>Whether a stored run was made with these settings and inputs (whatever Basin version wrote it).</summary>

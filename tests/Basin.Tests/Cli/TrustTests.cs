@@ -206,6 +206,15 @@ public class TrustTests
     }
 
     [Fact]
+    public void A_report_over_a_corrupt_experiment_json_is_a_user_error()
+    {
+        string dir = TestPaths.NewDirectory("trust-report");
+        File.WriteAllText(Path.Combine(dir, "experiment.json"), "{\"title\": 3");
+        AssertUserError(CliRunner.Run("report", dir), "experiment.json: is not an experiment.json");
+        Assert.False(File.Exists(Path.Combine(dir, "report.html")));
+    }
+
+    [Fact]
     public void Temporaries_left_by_a_killed_run_are_removed_by_the_next()
     {
         string dir = TestPaths.NewDirectory("trust-tmp");
