@@ -22,7 +22,8 @@ internal static class EvalCommand
     {
         var data = o.LoadData(r);
         var (network, theta) = o.LoadModel<T>(r, data);
-        var objective = new Objective<T>(network, data, r.GetValue(o.Loss)!, r.GetValue(o.L2), r.GetValue(o.Batch), r.GetValue(o.Threads));
+        // One pass: finding the zero patterns of a sparse first layer would cost more than it saves.
+        var objective = new Objective<T>(network, data, r.GetValue(o.Loss)!, r.GetValue(o.L2), r.GetValue(o.Batch), r.GetValue(o.Threads)) { SkipsZeroInputs = false };
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var e = objective.Evaluate(theta);
         sw.Stop();

@@ -4,14 +4,21 @@ using Basin.Tensors;
 namespace Basin.Objective;
 
 // A first linear layer on data with many zeros (images on a blank background) skips them: every shard of the data
-// gets a ZeroPattern on the first pass over the whole set, with its values packed in the order the two products read
-// them (its column blocks' and its tiles', each about two thirds of the shard's size), and each pass packs the layer's
-// weights (and the direction's) once for all its shards. The sparse products sum in another order than the dense ones,
-// so every pass takes the same path: a pass gives the same bits whether it is an objective's first or its hundredth
-// (a resumed run logs what an uninterrupted one does).
+// gets a ZeroPattern before the first pass over the whole set, with its values packed in the order the two products
+// read them (its column blocks' and its tiles', each about two thirds of the shard's size), and each pass packs the
+// layer's weights (and the direction's) once for all its shards. The sparse products sum in another order than the dense
+// ones, so an objective takes one path for all its passes: a pass gives the same bits whether it is the first or the
+// hundredth (a resumed run logs what an uninterrupted one does).
 // Minibatches (SGD) stay dense: arranging a pattern per minibatch cost what its products saved (measured).
 public sealed partial class Objective<T>
 {
+    /// <summary>
+    /// Whether a first linear layer skips the data's zero inputs (the default). Finding the patterns costs about two dense
+    /// passes (~20 us an image on two cores), which pays back over a few passes; false keeps every pass dense, the cheaper
+    /// choice for a single evaluation. Fixed for the objective's life, so its results never depend on what ran before.
+    /// </summary>
+    public bool SkipsZeroInputs { get; init; } = true;
+
     bool sparseChecked;
     ZeroPattern?[]? shardPatterns;
     T[][]? shardPacked;
@@ -55,7 +62,7 @@ public sealed partial class Objective<T>
     void FindPatterns()
     {
         sparseChecked = true;
-        if (InputLayer is null) return;
+        if (InputLayer is null || !SkipsZeroInputs) return;
         int width = Network.InputSize, shards = (Count + BatchSize - 1) / BatchSize;
         var patterns = new ZeroPattern?[shards];
         var packed = new T[shards][];
