@@ -71,9 +71,13 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
 
     public override IReadOnlyList<(string Name, T[] Values)> State => buffer is null ? [] : [("momentum_buffer", buffer)];
 
+    /// <summary>
+    /// As PyTorch's SGD with a param group's momentum changed on resume (--allow-change): a run saved without momentum has
+    /// no buffer, and the next step starts one from the gradient; a buffer saved with momentum is dropped without it.
+    /// </summary>
     public override void Restore(IReadOnlyDictionary<string, T[]> state, long steps)
     {
-        buffer = Momentum != 0 && steps > 0 ? Take(state, "momentum_buffer") : null;
+        buffer = Momentum != 0 && state.TryGetValue("momentum_buffer", out var saved) ? (T[])saved.Clone() : null;
         Steps = steps;
     }
 }

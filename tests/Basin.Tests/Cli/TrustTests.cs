@@ -93,6 +93,10 @@ public class TrustTests
         Assert.Equal(0.5, lr["to"]!.GetValue<double>());
         Assert.Equal(8, lr["step"]!.GetValue<long>());
         Assert.Single(history, h => h["setting"]!.GetValue<string>() == "epochs");
+        // Momentum switched on mid-run starts its buffer from the next gradient, as PyTorch's SGD does.
+        var (momentum, _, momentumErr) = CliRunner.Run("train", "--resume", run, "--epochs", "4", "--momentum", "0.9", "--allow-change");
+        Assert.True(momentum == 0, momentumErr);
+        Assert.Contains("\"setting\":\"momentum\",\"from\":0,\"to\":0.9", File.ReadAllText(Path.Combine(run, RunDirectory.HistoryFile)));
     }
 
     [Fact]
