@@ -54,11 +54,11 @@ internal static class TestNets
         return v;
     }
 
-    public static Objective<double> Objective(string spec, int[] shape, string loss = "ce", int n = 5, double l2 = 0, int batch = 2, int threads = 1)
+    public static EmpiricalRisk<double> Objective(string spec, int[] shape, string loss = "ce", int n = 5, double l2 = 0, int batch = 2, int threads = 1)
     {
         var data = loss == "mse" && shape.Length == 1 && spec.EndsWith(",3)") ? Regression(shape, n, 3) : Classification(shape, n, 3);
         var net = ModelSpec.Build<double>(spec, shape);
-        return new Objective<double>(net, data, loss, l2, batch, threads);
+        return new EmpiricalRisk<double>(net, data, loss, l2, batch, threads);
     }
 
     public static double Norm(ReadOnlySpan<double> x)

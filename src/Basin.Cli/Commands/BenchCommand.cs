@@ -120,9 +120,9 @@ internal static class BenchCommand
         for (int i = 0; i < v.Length; i++) v[i] = (float)rngV.NextGaussian();
         var output = new float[theta.Length];
         double mlpFlops = 2.0 * (784 * 100 + 100 * 10);
-        var loss10k = new Objective<float>(net, data10k, "ce", 0, Shard, threads);
+        var loss10k = new EmpiricalRisk<float>(net, data10k, "ce", 0, Shard, threads);
         results.Add(new Result("mlp_loss_10k", Median(repeat, () => loss10k.Evaluate(theta)), mlpFlops * 10000, $"{Mlp}, {data10k.Name}, n=10000"));
-        var obj2k = new Objective<float>(net, data2k, "ce", 0, Shard, threads);
+        var obj2k = new EmpiricalRisk<float>(net, data2k, "ce", 0, Shard, threads);
         results.Add(new Result("mlp_grad_2k", Median(repeat, () => obj2k.Gradient(theta, output)), 2 * mlpFlops * 2000, "n=2000"));
         // Every timed call starts at a theta other than the previous call's, so none reuses the forward pass and
         // deltas an objective keeps for products at one theta: a cold H v costs a forward, a backward, an R-forward and
@@ -142,7 +142,7 @@ internal static class BenchCommand
         {
             // One epoch of minibatch SGD as the trainer runs it: seeded permutation, batch 128, shards of 64.
             var trainNet = ModelSpec.Build<float>(Mlp, data10k.InputShape);
-            var sgdObjective = new Objective<float>(trainNet, data10k, "ce", 0, 64, threads);
+            var sgdObjective = new EmpiricalRisk<float>(trainNet, data10k, "ce", 0, 64, threads);
             var w = (float[])theta.Clone();
             var g = new float[w.Length];
             var order = new int[data10k.Count];
@@ -163,7 +163,7 @@ internal static class BenchCommand
         const string cnn = "conv2d(1,8,3,padding=1),relu,maxpool2d(2),conv2d(8,16,3,padding=1),relu,maxpool2d(2),flatten,linear(784,10)";
         var cnnNet = ModelSpec.Build<float>(cnn, data2k.InputShape);
         var cnnTheta = DefaultInit(cnnNet.Layout, 5);
-        var cnnObj = new Objective<float>(cnnNet, data2k, "ce", 0, Shard, threads);
+        var cnnObj = new EmpiricalRisk<float>(cnnNet, data2k, "ce", 0, Shard, threads);
         double cnnFlops = 2.0 * (8 * 9 * 784 + 16 * 72 * 196 + 784 * 10);
         results.Add(new Result("cnn_loss_2k", Median(repeat, () => cnnObj.Evaluate(cnnTheta)), cnnFlops * 2000, "engine-core CNN, n=2000"));
         results.Add(new Result("cnn_grad_2k", Median(repeat, () => cnnObj.Gradient(cnnTheta, new float[cnnTheta.Length])), 3 * cnnFlops * 2000, "n=2000"));

@@ -60,9 +60,9 @@ internal static class ConnectCommand
         var wa = SafeTensors.ReadTheta<double>(pathA, network.Layout);
         var wb = SafeTensors.ReadTheta<double>(pathB, network.Layout);
         int threads = r.GetValue(common.Threads);
-        var objective = new Objective<T>(network, data, r.GetValue(common.Loss)!, r.GetValue(common.L2), r.GetValue(common.Batch), threads);
-        Objective<T>? testObjective = r.GetValue(test)
-            ? new Objective<T>(network, DataCatalog.Load(r.GetValue(common.Data)!, "test", r.GetValue(common.DataDir)), r.GetValue(common.Loss)!, r.GetValue(common.L2), r.GetValue(common.Batch), threads)
+        var objective = new EmpiricalRisk<T>(network, data, r.GetValue(common.Loss)!, r.GetValue(common.L2), r.GetValue(common.Batch), threads);
+        EmpiricalRisk<T>? testObjective = r.GetValue(test)
+            ? new EmpiricalRisk<T>(network, DataCatalog.Load(r.GetValue(common.Data)!, "test", r.GetValue(common.DataDir)), r.GetValue(common.Loss)!, r.GetValue(common.L2), r.GetValue(common.Batch), threads)
             : null;
         string kind = r.GetValue(curveOption)!.ToLowerInvariant();
         Func<double, double[]> path;
@@ -76,7 +76,7 @@ internal static class ConnectCommand
                 break;
             case "bezier" or "polychain":
                 curve = new Curve(kind == "bezier" ? CurveKind.Bezier : CurveKind.Polychain, wa, wb, r.GetValue(bends));
-                var minibatch = new Objective<T>(network, data, r.GetValue(common.Loss)!, r.GetValue(common.L2), 64, threads);
+                var minibatch = new EmpiricalRisk<T>(network, data, r.GetValue(common.Loss)!, r.GetValue(common.L2), 64, threads);
                 Progress.Run(stderr, $"training the {kind} curve", r.GetValue(epochs), 0, report =>
                     CurveTraining.Train(curve, minibatch, r.GetValue(epochs), 128, r.GetValue(lr), r.GetValue(momentum), r.GetValue(seed), (e, _) => report(e)));
                 path = curve.At;
@@ -141,7 +141,7 @@ internal static class ConnectCommand
     }
 
     /// <summary>The loss on the plane through A, B and the bend, with the curve drawn on it (coordinates: A at the origin).</summary>
-    static void PlaneThroughBend<T>(Curve curve, Objective<T> objective, string stem, TextWriter stderr) where T : unmanaged, IFloatingPointIeee754<T>
+    static void PlaneThroughBend<T>(Curve curve, EmpiricalRisk<T> objective, string stem, TextWriter stderr) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int p = curve.A.Length;
         var u = curve.B.Select((x, j) => x - curve.A[j]).ToArray();

@@ -23,7 +23,7 @@ internal static class EvalCommand
         var data = o.LoadData(r);
         var (network, theta) = o.LoadModel<T>(r, data);
         // One pass: finding the zero patterns of a sparse first layer would cost more than it saves.
-        var objective = new Objective<T>(network, data, r.GetValue(o.Loss)!, r.GetValue(o.L2), r.GetValue(o.Batch), r.GetValue(o.Threads)) { SkipsZeroInputs = false };
+        var objective = new EmpiricalRisk<T>(network, data, r.GetValue(o.Loss)!, r.GetValue(o.L2), r.GetValue(o.Batch), r.GetValue(o.Threads)) { SkipsZeroInputs = false };
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var e = objective.Evaluate(theta);
         sw.Stop();

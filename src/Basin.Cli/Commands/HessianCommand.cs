@@ -78,7 +78,7 @@ internal static class HessianCommand
             "fisher" => CurvatureKind.Fisher,
             var other => throw new BasinException("--operator", $"unknown operator '{other}'", "use hessian, ggn or fisher"),
         };
-        var objective = new Objective<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch), r.GetValue(c.Threads));
+        var objective = new EmpiricalRisk<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch), r.GetValue(c.Threads));
         var op = new CurvatureOperator<T>(objective, theta, kind);
         ulong seed = r.GetValue(o.Seed);
         var json = new JsonObject { ["operator"] = kind.ToString().ToLowerInvariant(), ["n"] = data.Count, ["parameters"] = network.ParameterCount };

@@ -73,9 +73,9 @@ internal static class InterpolateCommand
         };
         var surface = new Surface(axis, null, test, settings);
         int batch = r.GetValue(c.Batch), threads = r.GetValue(c.Threads);
-        var train = new Objective<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
-        Objective<T>? testObjective = test
-            ? new Objective<T>(network, DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir)), r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads)
+        var train = new EmpiricalRisk<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
+        EmpiricalRisk<T>? testObjective = test
+            ? new EmpiricalRisk<T>(network, DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir)), r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads)
             : null;
         SurfaceComputation.Complete(surface, train, testObjective, wa, direction, null, chunk: axis.Count);
         if (outPath is not null) SurfaceFile.Write(outPath, surface);

@@ -52,7 +52,7 @@ internal static class PerturbCommand
         double meanAbs = minimum.Average(w => Math.Abs(double.CreateTruncating(w))), sigma = scale * meanAbs;
         var results = Progress.Status(stderr, "retraining from the perturbations...", () =>
             PerturbRetrain.Run(config, train, test, minimum, network.Layout, scale, seeds, epochs, optimizer, lr, root, threads));
-        var objective = new Objective<T>(network, train, config.Loss, config.L2, 500, threads);
+        var objective = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, 500, threads);
         var (distance, barrier) = PerturbRetrain.Pairwise(objective, [minimum, .. results.Select(x => x.Weights)]);
         int m = results.Count + 1;
         string[] names = ["minimum", .. results.Select(x => $"seed {x.Seed}")];

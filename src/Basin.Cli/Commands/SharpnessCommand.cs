@@ -51,7 +51,7 @@ internal static class SharpnessCommand
 
     sealed record Settings(string[] Measures, double[] Epsilons, double Rho, double AsamRho, double AsamEta, double Deviation, int Batch, int Pairs, ulong Seed);
 
-    static List<(string Name, double Value)> Measure<T>(Objective<T> f, T[] theta, Settings s) where T : unmanaged, IFloatingPointIeee754<T>
+    static List<(string Name, double Value)> Measure<T>(EmpiricalRisk<T> f, T[] theta, Settings s) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var values = new List<(string, double)>();
         var hessian = new CurvatureOperator<T>(f, theta, CurvatureKind.Hessian);
@@ -90,7 +90,7 @@ internal static class SharpnessCommand
     {
         var data = c.LoadData(r);
         var (network, theta) = c.LoadModel<T>(r, data);
-        var f = new Objective<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch), r.GetValue(c.Threads));
+        var f = new EmpiricalRisk<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch), r.GetValue(c.Threads));
         var before = Measure(f, theta, s);
         List<(string Name, double Value)>? after = null;
         if (alpha is { } a)

@@ -149,8 +149,8 @@ internal static class SurfaceCommand
         if (dy is not null) SafeTensors.Write<T>(stem + ".dir_y.safetensors", network.Layout, dy);
 
         int batch = r.GetValue(c.Batch), threads = r.GetValue(c.Threads);
-        var train = new Objective<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
-        var testObjective = testData is null ? null : new Objective<T>(network, testData, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
+        var train = new EmpiricalRisk<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
+        var testObjective = testData is null ? null : new EmpiricalRisk<T>(network, testData, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
         int? chunk = r.GetValue(o.Chunk);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try

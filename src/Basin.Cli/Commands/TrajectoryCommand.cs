@@ -87,7 +87,7 @@ internal static class TrajectoryCommand
                         var ys = pca.Coordinates.Select(c => c[1]).ToArray();
                         Axis Around(double[] v) { double lo = v.Min(), hi = v.Max(), pad = 0.15 * Math.Max(hi - lo, 1e-6); return new Axis(lo - pad, hi + pad, Math.Max(3, r.GetValue(grid))); }
                         plane = new Surface(Around(xs), Around(ys), false, new Dictionary<string, string>());
-                        var objective = new Objective<double>(network, trainData, config.Loss, config.L2, 500, 0);
+                        var objective = new EmpiricalRisk<double>(network, trainData, config.Loss, config.L2, 500, 0);
                         Progress.Run(stderr, "surface of the PCA plane", plane.Cells, 0, report =>
                             SurfaceComputation.Complete(plane, objective, null, center, pca.DirectionX, pca.DirectionY, progress: report));
                         SurfaceFile.Write(stem + ".h5", plane);
@@ -119,7 +119,7 @@ internal static class TrajectoryCommand
                     result["classical_stress"] = embedding.StressHistory[0];
                     result["runs"] = runsJson;
                     Basin.Reports.Plots.TrajectoryPlot.Save(frames, stem, $"MDS of the checkpoints (stress {embedding.Stress:G3})", "MDS 1", "MDS 2");
-                    var objective = new Objective<double>(network, trainData, config.Loss, config.L2, 500, 0);
+                    var objective = new EmpiricalRisk<double>(network, trainData, config.Loss, config.L2, 500, 0);
                     var losses = all.Select(w => objective.Evaluate(w).Loss).ToArray();
                     Basin.Reports.Plots.TrajectoryPlot.SaveByLoss(embedding.Points, losses, stem + "-loss", "MDS of the checkpoints", "MDS 1", "MDS 2");
                     result["losses"] = new JsonArray(losses.Select(Output.Number).ToArray());

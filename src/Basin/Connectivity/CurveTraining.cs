@@ -11,7 +11,7 @@ namespace Basin.Connectivity;
 /// </summary>
 public static class CurveTraining
 {
-    public static void Train<T>(Curve curve, Objective<T> objective, int epochs, int batch, double learningRate, double momentum, ulong seed,
+    public static void Train<T>(Curve curve, EmpiricalRisk<T> objective, int epochs, int batch, double learningRate, double momentum, ulong seed,
         Action<int, double>? progress = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = objective.Count, p = curve.A.Length;

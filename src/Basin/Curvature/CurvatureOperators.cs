@@ -15,7 +15,7 @@ public enum CurvatureKind { Hessian, GaussNewton, Fisher }
 /// </summary>
 public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, IFloatingPointIeee754<T>
 {
-    readonly Objective<T> objective;
+    readonly EmpiricalRisk<T> objective;
     readonly T[] theta;
     T[]? perExample, x, y;
     double[]? y64;
@@ -25,7 +25,7 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
     public int Threads => objective.Threads;
     public long Products { get; private set; }
 
-    public CurvatureOperator(Objective<T> objective, ReadOnlySpan<T> theta, CurvatureKind kind)
+    public CurvatureOperator(EmpiricalRisk<T> objective, ReadOnlySpan<T> theta, CurvatureKind kind)
     {
         this.objective = objective;
         this.theta = theta.ToArray();
@@ -47,7 +47,7 @@ public sealed class CurvatureOperator<T> : ILinearOperator where T : unmanaged, 
         Products++;
     }
 
-    /// <summary>x^T A x without forming A x for the Hessian and Gauss-Newton kinds (see <see cref="Objective{T}.HessianQuadraticForm(ReadOnlySpan{T}, ReadOnlySpan{T})"/>).</summary>
+    /// <summary>x^T A x without forming A x for the Hessian and Gauss-Newton kinds (see <see cref="EmpiricalRisk{T}.HessianQuadraticForm(ReadOnlySpan{T}, ReadOnlySpan{T})"/>).</summary>
     public double Quadratic(ReadOnlySpan<double> v)
     {
         if (Kind == CurvatureKind.Fisher)

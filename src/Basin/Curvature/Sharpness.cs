@@ -28,7 +28,7 @@ public static class Sharpness
     /// C_eps = { |y_i| &lt;= eps (|theta_i| + 1) }. They maximize with L-BFGS-B; here projected gradient ascent with
     /// sign steps of 2/steps of the box (enough to cross it), keeping the best point seen.
     /// </summary>
-    public static double EpsilonSharpness<T>(Objective.Objective<T> f, ReadOnlySpan<T> theta, double eps, int steps = 20)
+    public static double EpsilonSharpness<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, double eps, int steps = 20)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var w = ToDouble(theta);
@@ -56,7 +56,7 @@ public static class Sharpness
     /// SAM's sharpness (Foret et al. 2021): max over ||e||_2 &lt;= rho of L(theta + e) - L(theta). With one step this is
     /// SAM's first-order e = rho g / ||g||; more steps ascend along normalized gradients, projected on the ball.
     /// </summary>
-    public static double RhoSharpness<T>(Objective.Objective<T> f, ReadOnlySpan<T> theta, double rho, int steps = 1)
+    public static double RhoSharpness<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, double rho, int steps = 1)
         where T : unmanaged, IFloatingPointIeee754<T> => Adaptive(f, theta, rho, null, steps);
 
     /// <summary>
@@ -64,10 +64,10 @@ public static class Sharpness
     /// T = diag(|theta| + eta); first-order e = rho T^2 g / ||T g||. With eta = 0 it is invariant to rescalings of
     /// the weights that leave the function unchanged (Dinh et al. 2017).
     /// </summary>
-    public static double AdaptiveSharpness<T>(Objective.Objective<T> f, ReadOnlySpan<T> theta, double rho, double eta, int steps = 1)
+    public static double AdaptiveSharpness<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, double rho, double eta, int steps = 1)
         where T : unmanaged, IFloatingPointIeee754<T> => Adaptive(f, theta, rho, eta, steps);
 
-    static double Adaptive<T>(Objective.Objective<T> f, ReadOnlySpan<T> theta, double rho, double? eta, int steps)
+    static double Adaptive<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, double rho, double? eta, int steps)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var w = ToDouble(theta);
@@ -100,7 +100,7 @@ public static class Sharpness
     /// error under u ~ N(0, sigma^2 I) exceeds the error at theta by at most <paramref name="deviation"/>, by bisection
     /// on [0, maxSigma] with Monte-Carlo estimates of <paramref name="samples"/> draws. The measure is 1/sigma^2.
     /// </summary>
-    public static double PacBayesSigma<T>(Objective.Objective<T> f, ReadOnlySpan<T> theta, ulong seed, double deviation = 0.1,
+    public static double PacBayesSigma<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, ulong seed, double deviation = 0.1,
         int samples = 10, int iterations = 12, double maxSigma = 2) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var w = ToDouble(theta);
@@ -126,7 +126,7 @@ public static class Sharpness
     /// The gradient-disagreement measure of Huszar's essay: E[(1 - cos(g1, g2)) ||g2||] over pairs of gradients of
     /// disjoint random minibatches of <paramref name="batch"/> examples (seeded), averaged over <paramref name="pairs"/>.
     /// </summary>
-    public static double GradientDisagreement<T>(Objective.Objective<T> f, ReadOnlySpan<T> theta, int batch, int pairs, ulong seed)
+    public static double GradientDisagreement<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, int batch, int pairs, ulong seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (2 * batch > f.Count) throw new BasinException("--disagreement-batch", $"two disjoint minibatches of {batch} need {2 * batch} examples, the data have {f.Count}");

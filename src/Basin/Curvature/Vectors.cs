@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
-using Basin.Objective;
 using Basin.Tensors;
 
 namespace Basin.Curvature;
@@ -22,25 +21,27 @@ internal static class Vectors
     public static (double Dot, double Norm) DotAndNorm(ReadOnlySpan<double> a, ReadOnlySpan<double> b, int threads = 1)
     {
         if (a.Length != b.Length) throw new ArgumentException("lengths differ", nameof(b));
-        int chunks = (b.Length + WorkerTeam.Chunk - 1) / WorkerTeam.Chunk;
+        int chunks = (b.Length + Executor.Chunk - 1) / Executor.Chunk;
         var partial = ArrayPool<double>.Shared.Rent(2 * Math.Max(chunks, 1));
         unsafe
         {
-            fixed (double* pa = a, pb = b)
-            {
-                nint at = (nint)pa, bt = (nint)pb;
-                WorkerTeam.ForChunks(b.Length, threads, (lo, length) =>
-                {
-                    var (dot, square) = DotAndSquare(new ReadOnlySpan<double>((double*)at + lo, length), new ReadOnlySpan<double>((double*)bt + lo, length));
-                    partial[2 * (lo / WorkerTeam.Chunk)] = dot;
-                    partial[2 * (lo / WorkerTeam.Chunk) + 1] = square;
-                });
-            }
+            fixed (double* pa = a, pb = b) Executor.ForChunks(b.Length, threads, new DotAndSquareChunks(pa, pb, partial));
         }
         double d = 0, s = 0;
         for (int c = 0; c < chunks; c++) { d += partial[2 * c]; s += partial[2 * c + 1]; }
         ArrayPool<double>.Shared.Return(partial);
         return (d, Math.Sqrt(s));
+    }
+
+    /// <summary>Each chunk's (a . b, b . b) into partial[2c], partial[2c + 1].</summary>
+    readonly unsafe struct DotAndSquareChunks(double* a, double* b, double[] partial) : IChunkBody
+    {
+        public void Run(int lo, int length)
+        {
+            var (dot, square) = DotAndSquare(new ReadOnlySpan<double>(a + lo, length), new ReadOnlySpan<double>(b + lo, length));
+            partial[2 * (lo / Executor.Chunk)] = dot;
+            partial[2 * (lo / Executor.Chunk) + 1] = square;
+        }
     }
 
     static (double Dot, double Square) DotAndSquare(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
@@ -64,12 +65,12 @@ internal static class Vectors
     public static unsafe void Scale(ReadOnlySpan<double> x, double c, Span<double> y, int threads)
     {
         if (x.Length != y.Length) throw new ArgumentException("lengths differ", nameof(y));
-        fixed (double* px = x, py = y)
-        {
-            nint xt = (nint)px, yt = (nint)py;
-            WorkerTeam.ForChunks(x.Length, threads, (lo, length) =>
-                TensorPrimitives.Multiply(new ReadOnlySpan<double>((double*)xt + lo, length), c, new Span<double>((double*)yt + lo, length)));
-        }
+        fixed (double* px = x, py = y) Executor.ForChunks(x.Length, threads, new ScaleChunks(px, c, py));
+    }
+
+    readonly unsafe struct ScaleChunks(double* x, double c, double* y) : IChunkBody
+    {
+        public void Run(int lo, int length) => TensorPrimitives.Multiply(new ReadOnlySpan<double>(x + lo, length), c, new Span<double>(y + lo, length));
     }
 
     /// <summary>y += c x.</summary>
@@ -96,21 +97,22 @@ internal static class Vectors
         int pairs = (v.Length + 1) / 2, n = v.Length;
         var uniforms = ArrayPool<double>.Shared.Rent(2 * pairs);
         for (int i = 0; i < 2 * pairs; i++) uniforms[i] = rng.NextDouble();
-        fixed (double* pv = v)
-        {
-            nint at = (nint)pv;
-            WorkerTeam.ForChunks(pairs, threads, (lo, length) =>
-            {
-                double* to = (double*)at;
-                for (int i = lo; i < lo + length; i++)
-                {
-                    var (first, second) = Rng.BoxMuller(uniforms[2 * i], uniforms[2 * i + 1]);
-                    to[2 * i] = first;
-                    if (2 * i + 1 < n) to[2 * i + 1] = second;
-                }
-            });
-        }
+        fixed (double* pv = v) Executor.ForChunks(pairs, threads, new BoxMullerChunks(uniforms, pv, n));
         ArrayPool<double>.Shared.Return(uniforms);
+    }
+
+    /// <summary>Pairs [lo, lo + length) of uniforms to normals, into the n entries of to.</summary>
+    readonly unsafe struct BoxMullerChunks(double[] uniforms, double* to, int n) : IChunkBody
+    {
+        public void Run(int lo, int length)
+        {
+            for (int i = lo; i < lo + length; i++)
+            {
+                var (first, second) = Rng.BoxMuller(uniforms[2 * i], uniforms[2 * i + 1]);
+                to[2 * i] = first;
+                if (2 * i + 1 < n) to[2 * i + 1] = second;
+            }
+        }
     }
 
     /// <summary>Entries of +-1, one random bit each.</summary>

@@ -38,7 +38,7 @@ public static class DeepLinear
         var data = new DataSet("linear-regression", [width], x, null, 0, y, width);
         string spec = string.Join(",", Enumerable.Repeat($"linear({width},{width},bias=false)", depth));
         var network = ModelSpec.Build<double>(spec, [width]);
-        var objective = new Objective.Objective<double>(network, data, "mse", 0, Math.Min(examples, 500), 0);
+        var objective = new Objective.EmpiricalRisk<double>(network, data, "mse", 0, Math.Min(examples, 500), 0);
 
         // A near Phi with a positive deficiency margin: Phi plus a small random matrix.
         var noise = Matrix<double>.Build.Dense(width, width, (_, _) => rng.NextGaussian());
@@ -91,7 +91,7 @@ public static class DeepLinear
     {
         string spec = string.Join(",", Enumerable.Repeat($"linear({width},{width},bias=false)", depth));
         var network = ModelSpec.Build<double>(spec, [width]);
-        var f = new Objective.Objective<double>(network, data, "mse", 0, 500, 0);
+        var f = new Objective.EmpiricalRisk<double>(network, data, "mse", 0, 500, 0);
         var h = Curvature.DenseOperator.Materialize(new Curvature.CurvatureOperator<double>(f, new double[network.ParameterCount], Curvature.CurvatureKind.Hessian));
         return Curvature.Spectrum.Dense(h).Reverse().Take(3).ToArray();
     }

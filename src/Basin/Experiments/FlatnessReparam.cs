@@ -28,7 +28,7 @@ public static class FlatnessReparam
             var run = Trainer<double>.EnsureTrained(config, train, null, Path.Combine(workDir, $"batch-{batch}"), 0);
             var network = ModelSpec.Build<double>(model, train.InputShape);
             var theta = SafeTensors.ReadTheta<double>(run.FinalPath, network.Layout);
-            var f = new Objective.Objective<double>(network, train, "ce", 0, 500, 0);
+            var f = new Objective.EmpiricalRisk<double>(network, train, "ce", 0, 500, 0);
             var pair = Reparametrization.FindPair(network) ?? throw new BasinException("model", "no pair of layers to rescale");
             var scaled = Reparametrization.Rescale<double>(network, theta, pair, alpha);
             var measures = new List<(string, double, double)>();
@@ -42,7 +42,7 @@ public static class FlatnessReparam
             Add("gradient disagreement (batch 32)", w => Sharpness.GradientDisagreement(f, w, Math.Min(32, n / 2), 10, seed));
             Add("PAC-Bayes sigma (error +0.1)", w => Sharpness.PacBayesSigma(f, w, seed));
             Add("log basin volume (top 5)", w => Sharpness.LogBasinVolume(Spectrum.Top(new CurvatureOperator<double>(f, w, CurvatureKind.Hessian), 5, seed).Values));
-            var testObjective = new Objective.Objective<double>(network, test, "ce", 0, 500, 0);
+            var testObjective = new Objective.EmpiricalRisk<double>(network, test, "ce", 0, 500, 0);
             var e = f.Evaluate(theta);
             double testAccuracy = testObjective.Evaluate(theta).Accuracy;
             results.Add(new ReparamMeasures($"batch {batch}", batch, e.Accuracy, testAccuracy, e.Accuracy - testAccuracy, measures,
@@ -52,7 +52,7 @@ public static class FlatnessReparam
     }
 
     /// <summary>Loss along one filter-normalized random direction (the same seed before and after rescaling).</summary>
-    static double[] FilterCurve(Objective.Objective<double> f, double[] theta, ulong seed)
+    static double[] FilterCurve(Objective.EmpiricalRisk<double> f, double[] theta, ulong seed)
     {
         var d = Directions.Random<double>(f.Network.Layout, seed, 1);
         Directions.Normalize<double>(d, theta, f.Network.Layout, Normalization.Filter, ignoreBias: true);

@@ -52,8 +52,8 @@ public static class GoodBadMinima
     static MinimumMeasures Measure(string name, string model, float[] theta, DataSet clean, DataSet test, ulong seed)
     {
         var network = ModelSpec.Build<float>(model, clean.InputShape);
-        var train = new Objective.Objective<float>(network, clean, "ce", 0, 500, 0);
-        var testObjective = new Objective.Objective<float>(network, test, "ce", 0, 500, 0);
+        var train = new Objective.EmpiricalRisk<float>(network, clean, "ce", 0, 500, 0);
+        var testObjective = new Objective.EmpiricalRisk<float>(network, test, "ce", 0, 500, 0);
         var hessian = new CurvatureOperator<float>(train, theta, CurvatureKind.Hessian);
         var top = Spectrum.Top(hessian, 5, seed);
         var trace = Trace.Hutchinson(hessian, seed, 100, 0.02);

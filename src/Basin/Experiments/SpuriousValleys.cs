@@ -58,7 +58,7 @@ public static class SpuriousValleys
         foreach (int width in widths)
         {
             var network = ModelSpec.Build<double>(Spec(activation, inputs, width), [inputs]);
-            var f = new Objective.Objective<double>(network, data, "mse", 0, examples, 1);
+            var f = new Objective.EmpiricalRisk<double>(network, data, "mse", 0, examples, 1);
             var finals = new double[seeds];
             var minima = new double[seeds][];
             int reached = 0;
@@ -84,7 +84,7 @@ public static class SpuriousValleys
     }
 
     /// <summary>Highest loss on the straight segment between two solutions minus the larger end (a connectivity check).</summary>
-    static double LineBarrier(Objective.Objective<double> f, double[] a, double[] b)
+    static double LineBarrier(Objective.EmpiricalRisk<double> f, double[] a, double[] b)
     {
         double[] t = Enumerable.Range(0, 21).Select(i => i / 20.0).ToArray();
         var results = new Objective.Evaluation[t.Length];
@@ -93,7 +93,7 @@ public static class SpuriousValleys
     }
 
     /// <summary>The barrier left on a one-bend Bezier curve trained between two solutions (a low-loss path if near 0).</summary>
-    static double CurveBarrier(Objective.Objective<double> f, double[] a, double[] b)
+    static double CurveBarrier(Objective.EmpiricalRisk<double> f, double[] a, double[] b)
     {
         var curve = new Connectivity.Curve(Connectivity.CurveKind.Bezier, a, b, 1);
         Connectivity.CurveTraining.Train(curve, f, epochs: 400, batch: f.Count, learningRate: 0.01, momentum: 0.9, seed: 1);

@@ -35,7 +35,7 @@ public static class TheoryTwo
         var sgd = Train("sgd", Config("relu", "sgd", seed));
         var gd = Train("gd", Config("relu", "gd", seed));
         var other = Train("sgd-other-seed", Config("relu", "sgd", seed + 1));
-        var objective = new Objective.Objective<float>(network, train, "ce", 0, 500, 0);
+        var objective = new Objective.EmpiricalRisk<float>(network, train, "ce", 0, 500, 0);
         float[] Final(RunDirectory r) => SafeTensors.ReadTheta<float>(r.FinalPath, network.Layout);
         double Accuracy(RunDirectory r) => objective.Evaluate(Final(r)).Accuracy;
 
@@ -53,7 +53,7 @@ public static class TheoryTwo
         var coefficients = ReluPolynomial(degree, 3);
         var poly = Train("polynomial", Config($"poly({string.Join(",", coefficients.Select(c => c.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))})", "sgd", seed));
         var polyNet = ModelSpec.Build<float>(poly.ReadConfig().Model, train.InputShape);
-        double polyAccuracy = new Objective.Objective<float>(polyNet, train, "ce", 0, 500, 0).Evaluate(SafeTensors.ReadTheta<float>(poly.FinalPath, polyNet.Layout)).Accuracy;
+        double polyAccuracy = new Objective.EmpiricalRisk<float>(polyNet, train, "ce", 0, 500, 0).Evaluate(SafeTensors.ReadTheta<float>(poly.FinalPath, polyNet.Layout)).Accuracy;
 
         return new TheoryTwoResult(network.ParameterCount, examples * 10, Accuracy(sgd), Accuracy(gd), Accuracy(other),
             retrained.Select(r => r.Rows.Select(row => 1 - row.TrainAccuracy).ToArray()).ToArray(), withinMax, across[0, 1], acrossDistance[0, 1],

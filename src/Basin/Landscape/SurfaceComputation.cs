@@ -12,7 +12,7 @@ public static class SurfaceComputation
 {
     const int FirstChunk = 16, MaxChunk = 4096;
 
-    public static void Complete<T>(Surface s, Objective.Objective<T> train, Objective.Objective<T>? test, T[] theta, T[] dx, T[]? dy,
+    public static void Complete<T>(Surface s, Objective.EmpiricalRisk<T> train, Objective.EmpiricalRisk<T>? test, T[] theta, T[] dx, T[]? dy,
         int? chunk = null, double saveSeconds = 10, Action<Surface>? save = null, Action<int>? progress = null, CancellationToken cancel = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

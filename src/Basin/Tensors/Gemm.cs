@@ -48,14 +48,19 @@ internal static unsafe partial class Gemm
                 if (tail > 0) job.DotTail(0, m, main, tail);
                 return;
             }
-            int perThread = (panels + threads - 1) / threads * shape.NR;
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-            {
-                int j0 = t * perThread;
-                int j1 = Math.Min(main, j0 + perThread);
-                if (j0 < j1) job.Run(j0, j1);
-                if (tail > 0) job.DotTail(t * m / threads, (t + 1) * m / threads, main, tail);
-            });
+            Executor.Run(threads, new Split<T>(job, (panels + threads - 1) / threads * shape.NR, main, tail, m, threads));
+        }
+    }
+
+    /// <summary>Worker t's columns of C (whole panels) and its rows of the dot-product tail.</summary>
+    readonly struct Split<T>(Job<T> job, int perThread, int main, int tail, int m, int threads) : IWorkerBody where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Run(int t)
+        {
+            int j0 = t * perThread;
+            int j1 = Math.Min(main, j0 + perThread);
+            if (j0 < j1) job.Run(j0, j1);
+            if (tail > 0) job.DotTail(t * m / threads, (t + 1) * m / threads, main, tail);
         }
     }
 

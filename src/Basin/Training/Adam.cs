@@ -1,5 +1,7 @@
 using System.Numerics;
 
+using Basin.Tensors;
+
 namespace Basin.Training;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Basin.Training;
 /// the square root): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
 /// theta -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
 /// </summary>
-public sealed class Adam<T>(double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0) : Optimizer<T>
+internal sealed class Adam<T>(double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0) : Optimizer<T>
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     T[]? m, v;
@@ -23,20 +25,21 @@ public sealed class Adam<T>(double beta1 = 0.9, double beta2 = 0.999, double eps
         T b1 = T.CreateChecked(beta1), b2 = T.CreateChecked(beta2), a1 = T.CreateChecked(1 - beta1), a2 = T.CreateChecked(1 - beta2);
         T wd = T.CreateChecked(weightDecay), e = T.CreateChecked(eps), rootC2 = T.CreateChecked(c2), step = T.CreateChecked(-learningRate / c1);
         fixed (T* pt = theta, pg = gradient)
+            Executor.ForChunks(theta.Length, Executor.Threads(Threads), new Update(pt, pg, m, v, weightDecay != 0, b1, b2, a1, a2, wd, e, rootC2, step));
+    }
+
+    readonly unsafe struct Update(T* th, T* gr, T[] m, T[] v, bool decay, T b1, T b2, T a1, T a2, T wd, T e, T rootC2, T step) : IChunkBody
+    {
+        public void Run(int from, int length)
         {
-            nint thetaAt = (nint)pt, gradientAt = (nint)pg;
-            ForChunks(theta.Length, (from, length) =>
+            for (int i = from; i < from + length; i++)
             {
-                T* th = (T*)thetaAt, gr = (T*)gradientAt;
-                for (int i = from; i < from + length; i++)
-                {
-                    T g = weightDecay != 0 ? gr[i] + wd * th[i] : gr[i];
-                    m[i] = m[i] * b1 + a1 * g;
-                    v[i] = v[i] * b2 + a2 * g * g;
-                    T denom = T.Sqrt(v[i]) / rootC2 + e;
-                    th[i] += step * (m[i] / denom);
-                }
-            });
+                T g = decay ? gr[i] + wd * th[i] : gr[i];
+                m[i] = m[i] * b1 + a1 * g;
+                v[i] = v[i] * b2 + a2 * g * g;
+                T denom = T.Sqrt(v[i]) / rootC2 + e;
+                th[i] += step * (m[i] / denom);
+            }
         }
     }
 

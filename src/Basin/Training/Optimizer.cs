@@ -6,17 +6,13 @@ namespace Basin.Training;
 /// An update rule theta &lt;- theta - lr * direction(gradient, state). The state vectors are named so a checkpoint
 /// can store and restore them exactly; <see cref="Steps"/> counts the updates made.
 /// </summary>
-public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public abstract string Describe();
     public long Steps { get; protected set; }
 
     /// <summary>Threads an update may use (0: all cores); updates go element by element, so the bits do not depend on it.</summary>
     public int Threads { get; set; }
-
-    /// <summary>Runs update(from, length) over fixed chunks of [0, length) on the worker team.</summary>
-    protected void ForChunks(int length, Action<int, int> update) =>
-        Objective.WorkerTeam.ForChunks(length, Threads <= 0 ? Environment.ProcessorCount : Threads, update);
 
     public abstract void Step(Span<T> theta, ReadOnlySpan<T> gradient, double learningRate);
 

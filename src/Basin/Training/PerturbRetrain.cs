@@ -46,7 +46,7 @@ public static class PerturbRetrain
     }
 
     /// <summary>Pairwise distances and straight-line barriers (11 points per segment) between weight vectors.</summary>
-    public static (double[,] Distance, double[,] Barrier) Pairwise<T>(Objective.Objective<T> f, IReadOnlyList<T[]> points) where T : unmanaged, IFloatingPointIeee754<T>
+    public static (double[,] Distance, double[,] Barrier) Pairwise<T>(Objective.EmpiricalRisk<T> f, IReadOnlyList<T[]> points) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int m = points.Count;
         var distance = new double[m, m];

@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 
+using Basin.Tensors;
+
 namespace Basin.Training;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace Basin.Training;
 /// b = d on the first step, else b = mu b + d; d = d + mu b (Nesterov) or b; theta -= lr d.
 /// Full-batch gradient descent is this with the whole set as the batch.
 /// </summary>
-public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     T[]? buffer;
     T[]? decayed, nesterov;
@@ -38,35 +40,38 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         if (Momentum != 0) buffer ??= new T[n];
         if (Nesterov) nesterov ??= new T[n];
         fixed (T* pt = theta, pg = gradient)
-        {
-            nint thetaAt = (nint)pt, gradientAt = (nint)pg;
-            ForChunks(n, (from, length) =>
-            {
-                var th = new Span<T>((T*)thetaAt + from, length);
-                ReadOnlySpan<T> d = new ReadOnlySpan<T>((T*)gradientAt + from, length);
-                if (WeightDecay != 0)
-                {
-                    var decay = decayed.AsSpan(from, length);
-                    TensorPrimitives.MultiplyAdd(th, wd, d, decay);
-                    d = decay;
-                }
-                if (Momentum != 0)
-                {
-                    var b = buffer.AsSpan(from, length);
-                    if (firstStep) d.CopyTo(b);
-                    else TensorPrimitives.MultiplyAdd(b, mu, d, b);
-                    if (Nesterov)
-                    {
-                        var look = nesterov.AsSpan(from, length);
-                        TensorPrimitives.MultiplyAdd(b, mu, d, look);
-                        d = look;
-                    }
-                    else d = b;
-                }
-                TensorPrimitives.FusedMultiplyAdd(d, step, th, th);
-            });
-        }
+            Executor.ForChunks(n, Executor.Threads(Threads), new Update(pt, pg, decayed, buffer, nesterov, firstStep, mu, step, wd));
         Steps++;
+    }
+
+    /// <summary>One chunk of a step: decay, momentum buffer (Nesterov look-ahead), then theta += step d.</summary>
+    readonly unsafe struct Update(T* theta, T* gradient, T[]? decayed, T[]? buffer, T[]? nesterov, bool firstStep, T mu, T step, T wd) : IChunkBody
+    {
+        public void Run(int from, int length)
+        {
+            var th = new Span<T>(theta + from, length);
+            ReadOnlySpan<T> d = new ReadOnlySpan<T>(gradient + from, length);
+            if (decayed is not null)
+            {
+                var decay = decayed.AsSpan(from, length);
+                TensorPrimitives.MultiplyAdd(th, wd, d, decay);
+                d = decay;
+            }
+            if (buffer is not null)
+            {
+                var b = buffer.AsSpan(from, length);
+                if (firstStep) d.CopyTo(b);
+                else TensorPrimitives.MultiplyAdd(b, mu, d, b);
+                if (nesterov is not null)
+                {
+                    var look = nesterov.AsSpan(from, length);
+                    TensorPrimitives.MultiplyAdd(b, mu, d, look);
+                    d = look;
+                }
+                else d = b;
+            }
+            TensorPrimitives.FusedMultiplyAdd(d, step, th, th);
+        }
     }
 
     public override IReadOnlyList<(string Name, T[] Values)> State => buffer is null ? [] : [("momentum_buffer", buffer)];

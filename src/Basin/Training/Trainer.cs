@@ -22,8 +22,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     readonly DataSet? test;
     readonly RunDirectory run;
     readonly Network<T> network;
-    readonly Objective<T> minibatch, trainEval;
-    readonly Objective<T>? testEval;
+    readonly EmpiricalRisk<T> minibatch, trainEval;
+    readonly EmpiricalRisk<T>? testEval;
     readonly int batch, batchesPerEpoch;
 
     public Network<T> Network => network;
@@ -45,12 +45,12 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         int shard = Math.Min(config.Shard, batch);
         // theta, the gradient, up to two optimizer state vectors and a checkpoint's copies of theta and its bytes.
         double vectors = 7.0 * network.ParameterCount * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        MemoryBudget.Require(vectors + Objective<T>.EstimateBytes(network, train, shard, threads) + Objective<T>.EstimateBytes(network, train, 500, threads)
-            + (test is null ? 0 : Objective<T>.EstimateBytes(network, test, 500, threads)), $"training {network.ParameterCount:N0} parameters",
+        MemoryBudget.Require(vectors + EmpiricalRisk<T>.EstimateBytes(network, train, shard, threads) + EmpiricalRisk<T>.EstimateBytes(network, train, 500, threads)
+            + (test is null ? 0 : EmpiricalRisk<T>.EstimateBytes(network, test, 500, threads)), $"training {network.ParameterCount:N0} parameters",
             "use a smaller --batch or --shard, fewer --threads, less data (--n) or a smaller model");
-        minibatch = new Objective<T>(network, train, config.Loss, config.L2, shard, threads);
-        trainEval = new Objective<T>(network, train, config.Loss, config.L2, 500, threads);
-        testEval = test is null ? null : new Objective<T>(network, test, config.Loss, config.L2, 500, threads);
+        minibatch = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, shard, threads);
+        trainEval = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, 500, threads);
+        testEval = test is null ? null : new EmpiricalRisk<T>(network, test, config.Loss, config.L2, 500, threads);
         CreateOptimizer();
     }
 
@@ -100,13 +100,13 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>Where training starts: a checkpoint read back, or the initialization (step 0) when there is none.</summary>
-    public sealed record Start(T[] Theta, Optimizer<T> Optimizer, long Step, int Epoch, int Batch, bool Resumed);
+    internal sealed record Start(T[] Theta, Optimizer<T> Optimizer, long Step, int Epoch, int Batch, bool Resumed);
 
     /// <summary>
     /// Reads where training starts, writing nothing: with <paramref name="resume"/> the last complete checkpoint (weights
     /// and optimizer state), otherwise, or when a resumed run has none yet, the configured initialization.
     /// </summary>
-    public Start Begin(bool resume)
+    internal Start Begin(bool resume)
     {
         var optimizer = CreateOptimizer();
         if (resume && run.ResumableSteps() is [.., long step])
@@ -132,7 +132,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     public TrainResult Run(bool resume, Action<TrainProgress>? progress = null, CancellationToken cancel = default) =>
         Run(Begin(resume), progress, cancel);
 
-    public TrainResult Run(Start start, Action<TrainProgress>? progress = null, CancellationToken cancel = default)
+    internal TrainResult Run(Start start, Action<TrainProgress>? progress = null, CancellationToken cancel = default)
     {
         Directory.CreateDirectory(run.Path);
         run.RemoveStaleTemporaries();

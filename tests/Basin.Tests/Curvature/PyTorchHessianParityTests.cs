@@ -17,7 +17,7 @@ public class PyTorchHessianParityTests
         var data = DataCatalog.Load(DataCatalog.Embedded, "train");
         var net = ModelSpec.Build<double>(CliRunnerModel, data.InputShape);
         var theta = SafeTensors.ReadTheta<double>(Fixture("mlp.safetensors"), net.Layout);
-        var f = new Objective<double>(net, data, "ce", 0, 500, 2);
+        var f = new EmpiricalRisk<double>(net, data, "ce", 0, 500, 2);
         var hessian = new CurvatureOperator<double>(f, theta, CurvatureKind.Hessian);
         var top = Spectrum.Top(hessian, 3, seed: 0, steps: 80);
         for (int i = 0; i < 3; i++)

@@ -8,7 +8,7 @@ public class SharpnessTests
 {
     const string Relu = "linear(6,8),relu,linear(8,3)";
 
-    static (Objective<double> F, double[] Theta) Net(string spec = Relu, int n = 40)
+    static (EmpiricalRisk<double> F, double[] Theta) Net(string spec = Relu, int n = 40)
     {
         var f = TestNets.Objective(spec, [6], n: n, batch: 8);
         return (f, TestNets.RandomVector<double>(f.Dimension, 21));
@@ -98,7 +98,7 @@ public class SharpnessTests
         var copies = new DataSet("copies", [6], Enumerable.Repeat(one.Features, 40).SelectMany(x => x).ToArray(), Enumerable.Repeat(one.Labels![0], 40).ToArray(), 3);
         var net = ModelSpec.Build<double>(Relu, [6]);
         var theta = TestNets.RandomVector<double>(net.ParameterCount, 3);
-        var same = new Objective<double>(net, copies, "ce", 0, 8, 1);
+        var same = new EmpiricalRisk<double>(net, copies, "ce", 0, 8, 1);
         Assert.True(Sharpness.GradientDisagreement(same, theta, 10, 5, seed: 1) < 1e-12);
         var (f, t2) = Net(n: 40);
         Assert.True(Sharpness.GradientDisagreement(f, t2, 10, 5, seed: 1) > 1e-3);

@@ -15,9 +15,9 @@ public class DerivativeTests
 
     static int[] Shape(string s) => s.Split('x').Select(int.Parse).ToArray();
 
-    static double[] Theta(Objective<double> f) => TestNets.RandomVector<double>(f.Dimension, 11);
+    static double[] Theta(EmpiricalRisk<double> f) => TestNets.RandomVector<double>(f.Dimension, 11);
 
-    static double[] FiniteDifferenceGradient(Objective<double> f, double[] theta, double h = 1e-5)
+    static double[] FiniteDifferenceGradient(EmpiricalRisk<double> f, double[] theta, double h = 1e-5)
     {
         var g = new double[theta.Length];
         var t = (double[])theta.Clone();
@@ -31,7 +31,7 @@ public class DerivativeTests
         return g;
     }
 
-    static double[,] ExplicitHessian(Objective<double> f, double[] theta) =>
+    static double[,] ExplicitHessian(EmpiricalRisk<double> f, double[] theta) =>
         Basin.Curvature.DenseOperator.Materialize(new Basin.Curvature.CurvatureOperator<double>(f, theta, Basin.Curvature.CurvatureKind.Hessian));
 
     [Theory]

@@ -26,7 +26,7 @@ public class InterpolateCommandTests
         var net = ModelSpec.Build<double>(model, data.InputShape);
         var wa = SafeTensors.ReadTheta<double>(Path.Combine(dir, "a", "final.safetensors"), net.Layout);
         var wb = SafeTensors.ReadTheta<double>(Path.Combine(dir, "b", "final.safetensors"), net.Layout);
-        var f = new Objective<double>(net, data, "ce", 0, 500, 1);
+        var f = new EmpiricalRisk<double>(net, data, "ce", 0, 500, 1);
         for (int i = 0; i < t.Length; i++)
         {
             var w = wa.Select((x, k) => (1 - t[i]) * x + t[i] * wb[k]).ToArray();

@@ -11,11 +11,11 @@ public class SurfaceParityTests
     const string Cnn = "conv2d(1,8,3,padding=1),relu,maxpool2d(2),conv2d(8,16,3,padding=1),relu,maxpool2d(2),flatten,linear(784,10)";
     static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Fixtures", name);
 
-    static (Objective<T> F, T[] Theta) Load<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    static (EmpiricalRisk<T> F, T[] Theta) Load<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var data = DataCatalog.Load(DataCatalog.Embedded, "train");
         var net = ModelSpec.Build<T>(Cnn, data.InputShape);
-        return (new Objective<T>(net, data, "ce", 0, 500, 2), SafeTensors.ReadTheta<T>(Fixture("pytorch/cnn.safetensors"), net.Layout));
+        return (new EmpiricalRisk<T>(net, data, "ce", 0, 500, 2), SafeTensors.ReadTheta<T>(Fixture("pytorch/cnn.safetensors"), net.Layout));
     }
 
     [Fact]

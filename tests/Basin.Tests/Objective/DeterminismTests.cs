@@ -12,8 +12,8 @@ public class DeterminismTests
         var net = ModelSpec.Build<T>(spec, shape);
         var theta = TestNets.RandomVector<T>(net.ParameterCount, 3);
         var v = TestNets.RandomVector<T>(net.ParameterCount, 4);
-        var one = new Objective<T>(net, data, "ce", 0.01, 4, threads: 1);
-        var two = new Objective<T>(net, data, "ce", 0.01, 4, threads: 2);
+        var one = new EmpiricalRisk<T>(net, data, "ce", 0.01, 4, threads: 1);
+        var two = new EmpiricalRisk<T>(net, data, "ce", 0.01, 4, threads: 2);
         Assert.Equal(one.Evaluate(theta), two.Evaluate(theta));
         var a = new T[net.ParameterCount];
         var b = new T[net.ParameterCount];

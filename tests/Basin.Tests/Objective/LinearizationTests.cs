@@ -3,7 +3,7 @@ namespace Basin.Tests.Objective;
 public class LinearizationTests
 {
     /// <summary>The tanh/max-pool conv net's objective in ragged shards of 4 (9 examples), two thetas and a direction.</summary>
-    static (Objective<double> Objective, double[] A, double[] B, double[] V) TwoThetas(int threads)
+    static (EmpiricalRisk<double> Objective, double[] A, double[] B, double[] V) TwoThetas(int threads)
     {
         var (spec, shape) = TestNets.EveryLayer[8];
         var f = TestNets.Objective(spec, shape, n: 9, batch: 4, threads: threads);

@@ -14,14 +14,14 @@ public class PyTorchParityTests
     static readonly string Dir = Path.Combine(AppContext.BaseDirectory, "Fixtures", "pytorch");
     static readonly JsonObject Expected = JsonNode.Parse(File.ReadAllText(Path.Combine(Dir, "expected.json")))!.AsObject();
 
-    static (Objective<T> F, T[] Theta, T[] V, JsonObject Expect) Load<T>(string name, string key) where T : unmanaged, IFloatingPointIeee754<T>
+    static (EmpiricalRisk<T> F, T[] Theta, T[] V, JsonObject Expect) Load<T>(string name, string key) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var entry = Expected[name]!.AsObject();
         var data = DataCatalog.Load(DataCatalog.Embedded, "train");
         var net = ModelSpec.Build<T>(entry["spec"]!.GetValue<string>(), data.InputShape);
         var theta = SafeTensors.ReadTheta<T>(Path.Combine(Dir, $"{name}.safetensors"), net.Layout);
         var v = SafeTensors.ReadTheta<T>(Path.Combine(Dir, $"{name}-v.safetensors"), net.Layout);
-        return (new Objective<T>(net, data, "ce", 0, 500, 2), theta, v, entry[key]!.AsObject());
+        return (new EmpiricalRisk<T>(net, data, "ce", 0, 500, 2), theta, v, entry[key]!.AsObject());
     }
 
     static double Rel(double a, double b) => Math.Abs(a - b) / Math.Abs(b);

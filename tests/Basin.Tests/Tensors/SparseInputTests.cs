@@ -148,8 +148,8 @@ public class SparseInputTests
         var rng = new Rng(6);
         var y = Enumerable.Range(0, n).Select(_ => rng.NextInt(3)).ToArray();
         var data = new DataSet("sparse", [k], x, y, 3);
-        var sparse = new Objective<double>(ModelSpec.Build<double>("linear(60,50),tanh,linear(50,3)", [k]), data, "ce", 0, 150, 2);
-        var dense = new Objective<double>(ModelSpec.Build<double>("flatten,linear(60,50),tanh,linear(50,3)", [k]), data, "ce", 0, 150, 2);
+        var sparse = new EmpiricalRisk<double>(ModelSpec.Build<double>("linear(60,50),tanh,linear(50,3)", [k]), data, "ce", 0, 150, 2);
+        var dense = new EmpiricalRisk<double>(ModelSpec.Build<double>("flatten,linear(60,50),tanh,linear(50,3)", [k]), data, "ce", 0, 150, 2);
         var theta = TestNets.RandomVector<double>(sparse.Dimension, 7);
         var v = TestNets.RandomVector<double>(sparse.Dimension, 8);
         Assert.Equal(dense.Evaluate(theta).Loss, sparse.Evaluate(theta).Loss, 1e-13);
@@ -188,14 +188,14 @@ public class SparseInputTests
         var theta = TestNets.RandomVector<float>(net.ParameterCount, 11, scale: 0.05);
         foreach (bool skips in new[] { true, false })
         {
-            var f = new Objective<float>(net, data, "ce", 0, 500, 2) { SkipsZeroInputs = skips };
+            var f = new EmpiricalRisk<float>(net, data, "ce", 0, 500, 2) { SkipsZeroInputs = skips };
             var first = f.Evaluate(theta);
             Assert.Equal(first, f.Evaluate(theta));
-            Assert.Equal(first, new Objective<float>(net, data, "ce", 0, 500, 1) { SkipsZeroInputs = skips }.Evaluate(theta));
+            Assert.Equal(first, new EmpiricalRisk<float>(net, data, "ce", 0, 500, 1) { SkipsZeroInputs = skips }.Evaluate(theta));
         }
         // The two paths agree to float32 rounding.
-        var sparse = new Objective<float>(net, data, "ce", 0, 500, 2).Evaluate(theta).Loss;
-        var dense = new Objective<float>(net, data, "ce", 0, 500, 2) { SkipsZeroInputs = false }.Evaluate(theta).Loss;
+        var sparse = new EmpiricalRisk<float>(net, data, "ce", 0, 500, 2).Evaluate(theta).Loss;
+        var dense = new EmpiricalRisk<float>(net, data, "ce", 0, 500, 2) { SkipsZeroInputs = false }.Evaluate(theta).Loss;
         Assert.Equal(dense, sparse, 1e-5 * dense);
     }
 }

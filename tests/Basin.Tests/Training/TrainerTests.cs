@@ -91,7 +91,7 @@ public class TrainerTests
         Assert.Empty(Directory.EnumerateFiles(run.Path, "*.tmp", SearchOption.AllDirectories));
         // The final weights evaluate to the reported training loss.
         var net = ModelSpec.Build<float>(run.ReadConfig().Model, Train.InputShape);
-        var f = new Objective<float>(net, Train, "ce", 0, 500, 1);
+        var f = new EmpiricalRisk<float>(net, Train, "ce", 0, 500, 1);
         Assert.Equal(result.Train.Loss, f.Evaluate(SafeTensors.ReadTheta<float>(run.FinalPath, net.Layout)).Loss, 12);
     }
 

@@ -13,7 +13,7 @@ namespace Basin.Objective;
 /// <see cref="BatchSize"/> examples; shards run in parallel and their sums are reduced in shard order (losses
 /// in float64), so results are bit-identical whatever the thread count.
 /// </summary>
-public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Shards computed between two ordered reductions; fixed so the order never depends on threads.</summary>
     const int WaveSize = 8;
@@ -47,7 +47,7 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     public int Count => Data.Count;
     public int Dimension => Network.ParameterCount;
 
-    public Objective(Network<T> network, DataSet data, string loss = "ce", double l2 = 0, int batchSize = 256, int threads = 0)
+    public EmpiricalRisk(Network<T> network, DataSet data, string loss = "ce", double l2 = 0, int batchSize = 256, int threads = 0)
     {
         if (network.InputSize != data.InputSize)
             throw new BasinException("model", $"the network takes {network.InputSize} inputs per example but {data.Name} examples have shape {data.ShapeText}");
@@ -229,22 +229,9 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         {
             int count = Math.Min(waveSize, Shards - wave);
             int first = wave;
-            if (Threads == 1 || count == 1)
-                for (int s = 0; s < count; s++)
-                {
-                    if (kept is not null) LinearizedShard(pass, first + s, s, kept[first + s]);
-                    else Shard(pass, first + s, s, workspaces[0]);
-                }
-            else
-            {
-                int threads = Math.Min(Threads, count);
-                WorkerTeam.Run(threads, t =>
-                {
-                    for (int s = t; s < count; s += threads)
-                        if (kept is not null) LinearizedShard(pass, first + s, s, kept[first + s]);
-                        else Shard(pass, first + s, s, workspaces[t]);
-                });
-            }
+            var shards = new Wave(this, pass, first, count, Threads == 1 || count == 1 ? 1 : Math.Min(Threads, count), kept);
+            if (shards.Threads == 1) shards.Run(0);
+            else Executor.Run(shards.Threads, shards);
             for (int s = 0; s < count; s++)
             {
                 total += shardSum[first + s];
@@ -265,15 +252,29 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
         return (l, correct);
     }
 
+    /// <summary>The shards of one wave, worker t taking shards t, t + threads, ...</summary>
+    readonly struct Wave(EmpiricalRisk<T> risk, Pass pass, int first, int count, int threads, Workspace<T>[]? kept) : IWorkerBody
+    {
+        public int Threads => threads;
+
+        public void Run(int worker)
+        {
+            for (int s = worker; s < count; s += threads)
+                if (kept is not null) risk.LinearizedShard(pass, first + s, s, kept[first + s]);
+                else risk.Shard(pass, first + s, s, risk.workspaces[worker]);
+        }
+    }
+
+    /// <summary>to = (T)from for one chunk.</summary>
+    readonly unsafe struct Conversion<TV>(TV* from, T[] to) : IChunkBody where TV : unmanaged, INumberBase<TV>
+    {
+        public void Run(int lo, int length) => TensorPrimitives.ConvertTruncating<TV, T>(new ReadOnlySpan<TV>(from + lo, length), to.AsSpan(lo, length));
+    }
+
     /// <summary>to = (T)from, chunks shared out to the team (a memory-bound pass over a vector of every parameter).</summary>
     unsafe void ConvertOnTeam<TV>(ReadOnlySpan<TV> from, T[] to) where TV : unmanaged, INumberBase<TV>
     {
-        fixed (TV* pf = from)
-        {
-            nint at = (nint)pf;
-            WorkerTeam.ForChunks(to.Length, Threads, (lo, length) =>
-                TensorPrimitives.ConvertTruncating<TV, T>(new ReadOnlySpan<TV>((TV*)at + lo, length), to.AsSpan(lo, length)));
-        }
+        fixed (TV* pf = from) Executor.ForChunks(to.Length, Threads, new Conversion<TV>(pf, to));
     }
 
     T[]? sum;
@@ -285,28 +286,31 @@ public sealed partial class Objective<T> where T : unmanaged, IFloatingPointIeee
     /// </summary>
     unsafe void Reduce<TV>(Pass pass, int first, int count, bool last, Span<TV> result) where TV : unmanaged, INumberBase<TV>
     {
-        T scale = T.One / T.CreateChecked(activeCount), l2 = T.CreateChecked(L2);
-        var l2Of = pass == Pass.Gradient ? theta : direction;
         bool converted = typeof(TV) != typeof(T);
         if (converted) sum ??= new T[Dimension];
         fixed (TV* pr = result)
         fixed (T* ps = sum)
+            Executor.ForChunks(Dimension, Threads, new Reduction<TV>(this, pass == Pass.Gradient ? theta : direction, first, count, last,
+                converted ? ps : (T*)pr, converted ? pr : null));
+    }
+
+    /// <summary>One chunk of <see cref="Reduce{TV}"/>: into sums the wave's shard vectors, then scales, adds l2 and converts.</summary>
+    readonly unsafe struct Reduction<TV>(EmpiricalRisk<T> risk, T[] l2Of, int first, int count, bool last, T* into, TV* converted) : IChunkBody
+        where TV : unmanaged, INumberBase<TV>
+    {
+        public void Run(int lo, int length)
         {
-            nint resultAt = (nint)pr, sumAt = converted ? (nint)ps : (nint)pr;
-            WorkerTeam.ForChunks(Dimension, Threads, (lo, length) =>
+            var r = new Span<T>(into + lo, length);
+            for (int s = 0; s < count; s++)
             {
-                var r = new Span<T>((T*)sumAt + lo, length);
-                for (int s = 0; s < count; s++)
-                {
-                    var v = shardVectors[s].AsSpan(lo, length);
-                    if (first + s == 0) v.CopyTo(r);
-                    else TensorPrimitives.Add(r, v, r);
-                }
-                if (!last) return;
-                TensorPrimitives.Multiply(r, scale, r);
-                if (L2 != 0) TensorPrimitives.MultiplyAdd(l2Of.AsSpan(lo, length), l2, r, r);
-                if (converted) TensorPrimitives.ConvertTruncating<T, TV>(r, new Span<TV>((TV*)resultAt + lo, length));
-            });
+                var v = risk.shardVectors[s].AsSpan(lo, length);
+                if (first + s == 0) v.CopyTo(r);
+                else TensorPrimitives.Add(r, v, r);
+            }
+            if (!last) return;
+            TensorPrimitives.Multiply(r, T.One / T.CreateChecked(risk.activeCount), r);
+            if (risk.L2 != 0) TensorPrimitives.MultiplyAdd(l2Of.AsSpan(lo, length), T.CreateChecked(risk.L2), r, r);
+            if (converted != null) TensorPrimitives.ConvertTruncating<T, TV>(r, new Span<TV>(converted + lo, length));
         }
     }
 

@@ -10,7 +10,7 @@ namespace Basin.Objective;
 // ones, so an objective takes one path for all its passes: a pass gives the same bits whether it is the first or the
 // hundredth (a resumed run logs what an uninterrupted one does).
 // Minibatches (SGD) stay dense: arranging a pattern per minibatch cost what its products saved (measured).
-public sealed partial class Objective<T>
+public sealed partial class EmpiricalRisk<T>
 {
     /// <summary>
     /// Whether a first linear layer skips the data's zero inputs (the default). Finding the patterns costs about two dense
@@ -51,11 +51,19 @@ public sealed partial class Objective<T>
         var layer = InputLayer!;
         int count = layer.PanelCount, threads = Math.Max(1, Math.Min(Threads, count));
         if (panelFinite.Length != count) panelFinite = new bool[count];
-        WorkerTeam.Run(threads, t =>
+        Executor.Run(threads, new Panels(layer, source, panels, panelFinite, threads));
+        foreach (bool finite in panelFinite)
+            if (!finite) return false;
+        return true;
+    }
+
+    /// <summary>The first layer's panels, worker t packing panels t, t + threads, ...; each panel's finiteness noted.</summary>
+    readonly struct Panels(Linear<T> layer, T[] source, T[] panels, bool[] finite, int threads) : IWorkerBody
+    {
+        public void Run(int worker)
         {
-            for (int q = t; q < count; q += threads) panelFinite[q] = layer.PackPanel(source.AsSpan(0, layer.ParameterCount), panels, q);
-        });
-        return Array.TrueForAll(panelFinite, finite => finite);
+            for (int q = worker; q < finite.Length; q += threads) finite[q] = layer.PackPanel(source.AsSpan(0, layer.ParameterCount), panels, q);
+        }
     }
 
     /// <summary>Patterns of every shard of the data (on the team), unless the first is too dense to gain (then none).</summary>
@@ -63,25 +71,33 @@ public sealed partial class Objective<T>
     {
         sparseChecked = true;
         if (InputLayer is null || !SkipsZeroInputs) return;
-        int width = Network.InputSize, shards = (Count + BatchSize - 1) / BatchSize;
-        var patterns = new ZeroPattern?[shards];
-        var packed = new T[shards][];
-        // Shard s's pattern and its packed values (none when the shard is too dense).
-        void Find(int s)
-        {
-            int start = s * BatchSize, batch = Math.Min(BatchSize, Count - start);
-            var x = features.AsSpan(start * width, batch * width);
-            packed[s] = [];
-            if ((patterns[s] = ZeroPattern.Build<T>(x, batch, width, width)) is not { } pattern) return;
-            packed[s] = GC.AllocateUninitializedArray<T>(pattern.PackedLength);
-            pattern.Pack<T>(x, width, packed[s]);
-        }
-        Find(0);
-        if (patterns[0] is null) return;
+        int shards = (Count + BatchSize - 1) / BatchSize;
+        var finder = new PatternFinder(this, new ZeroPattern?[shards], new T[shards][], 1, 0);
+        finder.Find(0);
+        if (finder.Patterns[0] is null) return;
         int threads = Math.Min(Threads, shards - 1);
-        if (threads > 0) WorkerTeam.Run(threads, t => { for (int s = 1 + t; s < shards; s += threads) Find(s); });
-        shardPatterns = patterns;
-        shardPacked = packed;
+        if (threads > 0) Executor.Run(threads, finder with { Threads = threads, First = 1 });
+        shardPatterns = finder.Patterns;
+        shardPacked = finder.Packed;
+    }
+
+    /// <summary>Each shard's pattern and its packed values (none when the shard is too dense), worker t taking shards First + t, + Threads, ...</summary>
+    readonly record struct PatternFinder(EmpiricalRisk<T> Risk, ZeroPattern?[] Patterns, T[][] Packed, int Threads, int First) : IWorkerBody
+    {
+        public void Run(int worker)
+        {
+            for (int s = First + worker; s < Patterns.Length; s += Threads) Find(s);
+        }
+
+        public void Find(int s)
+        {
+            int width = Risk.Network.InputSize, start = s * Risk.BatchSize, batch = Math.Min(Risk.BatchSize, Risk.Count - start);
+            var x = Risk.features.AsSpan(start * width, batch * width);
+            Packed[s] = [];
+            if ((Patterns[s] = ZeroPattern.Build<T>(x, batch, width, width)) is not { } pattern) return;
+            Packed[s] = GC.AllocateUninitializedArray<T>(pattern.PackedLength);
+            pattern.Pack<T>(x, width, Packed[s]);
+        }
     }
 
     /// <summary>The zero pattern of a shard of the data (none for minibatches), or null.</summary>

@@ -1,0 +1,124 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Basin.Engine;
+using Basin.Engine.Losses;
+using Basin.Tensors;
+
+namespace Basin.Objective;
+
+/// <summary>Many points of a plane in parameter space per pass over the data (the surface evaluator).</summary>
+public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    T[][]? planeBuffers;
+
+    /// <summary>
+    /// One call's shards of <see cref="EvaluatePlane"/>, worker t taking shards t, t + threads, ...: the first parametric
+    /// layer's Z0, Zx, Zy per shard, then the later layers per point, on blocks of rows.
+    /// </summary>
+    readonly record struct PlaneJob(EmpiricalRisk<T> Risk, int First, int TailStart, T[] DirX, T[] DirY, bool Plane, double[] A, double[] B,
+        T[] Tails, double[] Losses, int[] Corrects, int Threads) : IWorkerBody
+    {
+        public void Run(int worker)
+        {
+            for (int shard = worker; shard < Risk.Shards; shard += Threads) Shard(shard, Risk.workspaces[worker], Risk.planeBuffers![worker]);
+        }
+
+        void Shard(int shard, Workspace<T> ws, T[] buffers)
+        {
+            var network = Risk.Network;
+            int points = A.Length, f = First, tailLength = Risk.Dimension - TailStart, width = network.Layers[f].OutputSize * Risk.BatchSize;
+            int start = shard * Risk.BatchSize, batch = Math.Min(Risk.BatchSize, Risk.Count - start);
+            int size = batch * network.Layers[f].OutputSize;
+            ws.SetInput(Risk.features.AsMemory(start * network.InputSize, batch * network.InputSize));
+            network.ForwardRange(Risk.theta, 0, f, batch, ws);
+            var layer = network.Layers[f];
+            var z0 = buffers.AsSpan(0, size);
+            var zx = buffers.AsSpan(width, size);
+            var zy = buffers.AsSpan(2 * width, size);
+            int p0 = network.Offset(f), p1 = TailStart;
+            layer.Forward(Risk.theta.AsSpan(p0, p1 - p0), ws.In(f, batch), z0, batch, ws.Scratch);
+            layer.Forward(DirX.AsSpan(p0, p1 - p0), ws.In(f, batch), zx, batch, ws.Scratch);
+            if (Plane) layer.Forward(DirY.AsSpan(p0, p1 - p0), ws.In(f, batch), zy, batch, ws.Scratch);
+            // The later layers run on blocks of rows small enough that Z0, Zx, Zy and the activations stay in cache.
+            int outputs = network.OutputSize, zWidth = layer.OutputSize;
+            var labels = Risk.Data.Labels;
+            for (int r0 = 0; r0 < batch; r0 += PlaneBlock)
+            {
+                int rows = Math.Min(PlaneBlock, batch - r0);
+                for (int k = 0; k < points; k++)
+                {
+                    var z = ws.Out(f, rows);
+                    TensorPrimitives.MultiplyAdd(zx.Slice(r0 * zWidth, rows * zWidth), T.CreateChecked(A[k]), z0.Slice(r0 * zWidth, rows * zWidth), z);
+                    if (Plane) TensorPrimitives.MultiplyAdd(zy.Slice(r0 * zWidth, rows * zWidth), T.CreateChecked(B[k]), z, z);
+                    network.ForwardTail(Tails.AsSpan(k * tailLength, tailLength), f + 1, rows, ws);
+                    var y = ws.Output(rows);
+                    // Shard-major results: each thread writes its own cache lines.
+                    Losses[shard * points + k] += Risk.loss.Forward(y, Risk.targets, start + r0, rows, outputs, Span<T>.Empty);
+                    if (labels is not null) Corrects[shard * points + k] += Loss<T>.Correct(y, labels.AsSpan(start + r0, rows), rows, outputs);
+                }
+            }
+        }
+    }
+
+    /// <summary>Rows per block in <see cref="EvaluatePlane"/>'s per-point layers.</summary>
+    const int PlaneBlock = 128;
+
+    /// <summary>
+    /// Loss and accuracy at the points theta + a_k dx + b_k dy (dy may be empty), all in one pass over the data.
+    /// The first layer with parameters is linear in them, so its output there is Z0 + a Zx + b Zy: Z0, Zx and Zy
+    /// are computed once per shard and only the later layers run per point.
+    /// </summary>
+    public void EvaluatePlane(ReadOnlySpan<T> theta, ReadOnlySpan<T> dx, ReadOnlySpan<T> dy, ReadOnlySpan<double> a,
+        ReadOnlySpan<double> b, Span<Evaluation> results)
+    {
+        CheckLength(theta, "theta");
+        CheckLength(dx, "dx");
+        bool plane = !dy.IsEmpty;
+        if (plane) CheckLength(dy, "dy");
+        int points = a.Length;
+        if (b.Length != points || results.Length < points) throw new ArgumentException("one a, b and result per point");
+        int f = Network.FirstParametric;
+        if (f < 0) throw new BasinException("model", "the network has no parameters to move");
+        SetTheta(theta);
+        var dirX = dx.ToArray();
+        var dirY = plane ? dy.ToArray() : new T[Dimension];
+        int tailStart = f + 1 < Network.Layers.Length ? Network.Offset(f + 1) : Dimension, tailLength = Dimension - tailStart;
+        var tails = new T[points * tailLength];
+        for (int k = 0; k < points; k++)
+        {
+            T ak = T.CreateChecked(a[k]), bk = T.CreateChecked(b[k]);
+            var tail = tails.AsSpan(k * tailLength, tailLength);
+            for (int i = 0; i < tailLength; i++)
+                tail[i] = this.theta[tailStart + i] + ak * dirX[tailStart + i] + bk * dirY[tailStart + i];
+        }
+        int width = Network.Layers[f].OutputSize * BatchSize;
+        planeBuffers ??= new T[Threads][];
+        var losses = new double[points * Shards];
+        var corrects = new int[points * Shards];
+        var job = new PlaneJob(this, f, tailStart, dirX, dirY, plane, a.ToArray(), b.ToArray(), tails, losses, corrects, Math.Min(Threads, Shards));
+        for (int t = 0; t < job.Threads; t++) planeBuffers[t] ??= new T[3 * width];
+        Executor.Run(job.Threads, job);
+
+        // ||theta + a dx + b dy||^2 from six dot products, for the l2 term.
+        double tt = 0, xx = 0, yy = 0, tx = 0, ty = 0, xy = 0;
+        if (L2 != 0)
+            for (int i = 0; i < Dimension; i++)
+            {
+                double w = double.CreateTruncating(this.theta[i]), u = double.CreateTruncating(dirX[i]), v = double.CreateTruncating(dirY[i]);
+                tt += w * w; xx += u * u; yy += v * v; tx += w * u; ty += w * v; xy += u * v;
+            }
+        for (int k = 0; k < points; k++)
+        {
+            double total = 0;
+            long correct = 0;
+            for (int shard = 0; shard < Shards; shard++) { total += losses[shard * points + k]; correct += corrects[shard * points + k]; }
+            double l = total / Count;
+            if (L2 != 0)
+            {
+                double ak = a[k], bk = b[k];
+                l += 0.5 * L2 * (tt + ak * ak * xx + bk * bk * yy + 2 * ak * tx + 2 * bk * ty + 2 * ak * bk * xy);
+            }
+            results[k] = new Evaluation(l, Data.Labels is null ? double.NaN : (double)correct / Count, Count);
+        }
+    }
+}
