@@ -133,10 +133,10 @@ internal static class BenchCommand
         results.Add(new Result("mlp_hvp_2k", Median(repeat, () => obj2k.HessianVectorProduct(NextTheta(), v, output)), 4 * mlpFlops * 2000, "n=2000, a new theta each call"));
         {
             // The curvature cases PyHessian users run: 20 power iterations and a 100-probe Hutchinson trace.
-            CurvatureOperator<float> Hessian() => new(obj2k, NextTheta(), CurvatureKind.Hessian);
-            results.Add(new Result("mlp_power20_2k", Median(repeat, () => Spectrum.Power(Hessian(), 1, 1, maxIterations: 20, tol: 0)),
+            HessianOperator<float> Hessian() => new(obj2k, NextTheta());
+            results.Add(new Result("mlp_power20_2k", Median(repeat, () => Spectrum.Power(Hessian(), new PowerOptions(1) { MaxIterations = 20, Tolerance = 0, Threads = threads }, 1)),
                 (2 + 20 * 2) * mlpFlops * 2000, "20 power iterations, n=2000"));
-            results.Add(new Result("mlp_hutchinson100_2k", Median(3, () => Basin.Curvature.Trace.Hutchinson(Hessian(), 2, 100, 0, 100)),
+            results.Add(new Result("mlp_hutchinson100_2k", Median(3, () => Basin.Curvature.Trace.Hutchinson(Hessian(), new ProbeOptions { MaxProbes = 100, RelativeTolerance = 0, MinProbes = 100 }, 2)),
                 (2 + 100) * mlpFlops * 2000, "100 Rademacher probes, n=2000, z^T H z by an R-forward each"));
         }
         {

@@ -53,6 +53,9 @@ internal static class HessianCommand
         return command;
     }
 
+    static (string Kind, ILinearOperator Op, Func<long> Products) Counted<TOp>(string kind, TOp op, Func<TOp, long> products) where TOp : ILinearOperator =>
+        (kind, op, () => products(op));
+
     static int Run<T>(ParseResult r, Options o, TextWriter stdout) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var c = o.Common;
@@ -71,17 +74,17 @@ internal static class HessianCommand
             if (k > network.ParameterCount)
                 throw new BasinException(option.Name, $"{k} eigenvalues asked of a model with {network.ParameterCount} parameters",
                     $"a {network.ParameterCount} x {network.ParameterCount} matrix has {network.ParameterCount} eigenvalues; --exact gives them all on small models");
-        var kind = r.GetValue(o.Operator)!.ToLowerInvariant() switch
+        var objective = new EmpiricalRisk<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch), r.GetValue(c.Threads));
+        var (kind, op, products) = r.GetValue(o.Operator)!.ToLowerInvariant() switch
         {
-            "hessian" => CurvatureKind.Hessian,
-            "ggn" or "gauss-newton" => CurvatureKind.GaussNewton,
-            "fisher" => CurvatureKind.Fisher,
+            "hessian" => Counted("Hessian", new HessianOperator<T>(objective, theta), h => h.Products),
+            "ggn" or "gauss-newton" => Counted("GaussNewton", new GaussNewtonOperator<T>(objective, theta), g => g.Products),
+            "fisher" => Counted("Fisher", new FisherOperator<T>(objective, theta), f => f.Products),
             var other => throw new BasinException("--operator", $"unknown operator '{other}'", "use hessian, ggn or fisher"),
         };
-        var objective = new EmpiricalRisk<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch), r.GetValue(c.Threads));
-        var op = new CurvatureOperator<T>(objective, theta, kind);
+        int threads = r.GetValue(c.Threads);
         ulong seed = r.GetValue(o.Seed);
-        var json = new JsonObject { ["operator"] = kind.ToString().ToLowerInvariant(), ["n"] = data.Count, ["parameters"] = network.ParameterCount };
+        var json = new JsonObject { ["operator"] = kind.ToLowerInvariant(), ["n"] = data.Count, ["parameters"] = network.ParameterCount };
         var table = new Table().AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned()).AddColumn("detail");
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
@@ -106,7 +109,7 @@ internal static class HessianCommand
         }
         if (top > 0)
         {
-            var pairs = Spectrum.Top(op, top, seed, r.GetValue(o.Steps));
+            var pairs = Spectrum.Top(op, new LanczosOptions(top) { Steps = r.GetValue(o.Steps), Threads = threads }, seed);
             json["eigenvalues"] = new JsonArray(pairs.Values.Select(v => (JsonNode)v).ToArray());
             json["residuals"] = new JsonArray(pairs.Residuals.Select(v => (JsonNode)v).ToArray());
             for (int i = 0; i < pairs.Values.Length; i++)
@@ -114,7 +117,7 @@ internal static class HessianCommand
         }
         if (bottom > 0)
         {
-            var pairs = Spectrum.Bottom(op, bottom, seed, r.GetValue(o.Steps));
+            var pairs = Spectrum.Bottom(op, new LanczosOptions(bottom) { Steps = r.GetValue(o.Steps), Threads = threads }, seed);
             json["bottom_eigenvalues"] = new JsonArray(pairs.Values.Select(v => (JsonNode)v).ToArray());
             json["bottom_residuals"] = new JsonArray(pairs.Residuals.Select(v => (JsonNode)v).ToArray());
             for (int i = 0; i < pairs.Values.Length; i++)
@@ -122,7 +125,7 @@ internal static class HessianCommand
         }
         if (power > 0)
         {
-            var pairs = Spectrum.Power(op, power, seed, r.GetValue(o.PowerIterations), r.GetValue(o.PowerTol));
+            var pairs = Spectrum.Power(op, new PowerOptions(power) { MaxIterations = r.GetValue(o.PowerIterations), Tolerance = r.GetValue(o.PowerTol), Threads = threads }, seed);
             json["power_eigenvalues"] = new JsonArray(pairs.Values.Select(v => (JsonNode)v).ToArray());
             json["power_residuals"] = new JsonArray(pairs.Residuals.Select(v => (JsonNode)v).ToArray());
             json["power_products"] = pairs.Products;
@@ -131,35 +134,35 @@ internal static class HessianCommand
         }
         if (r.GetValue(o.TraceOption))
         {
-            var t = Trace.Hutchinson(op, seed, r.GetValue(o.Probes), r.GetValue(o.Tol));
+            var t = Trace.Hutchinson(op, new ProbeOptions { MaxProbes = r.GetValue(o.Probes), RelativeTolerance = r.GetValue(o.Tol) }, seed);
             json["trace"] = t.Value;
             json["trace_stderr"] = t.StandardError;
             json["trace_probes"] = t.Products;
             table.AddRow("trace (Hutchinson)", $"{t.Value:G6}", $"+- {t.StandardError:G2} (1 s.e.), {t.Products} probes");
         }
-        if (r.GetValue(o.HutchPP) is > 0 and var products)
+        if (r.GetValue(o.HutchPP) is > 0 and var budget)
         {
-            var t = Trace.HutchPlusPlus(op, products, seed);
+            var t = Trace.HutchPlusPlus(op, new ProbeOptions { MaxProbes = budget }, seed);
             json["trace_hutchpp"] = t.Value;
             json["trace_hutchpp_stderr"] = t.StandardError;
             table.AddRow("trace (Hutch++)", $"{t.Value:G6}", $"+- {t.StandardError:G2}, {t.Products} products");
         }
         if (r.GetValue(o.Frobenius))
         {
-            var f = Trace.FrobeniusSquared(op, r.GetValue(o.Probes), seed);
+            var f = Trace.FrobeniusSquared(op, new ProbeOptions { MaxProbes = r.GetValue(o.Probes) }, seed);
             json["frobenius"] = Math.Sqrt(Math.Max(0, f.Value));
             json["frobenius_squared_stderr"] = f.StandardError;
             table.AddRow("Frobenius norm", $"{Math.Sqrt(Math.Max(0, f.Value)):G6}", $"||H||_F^2 = {f.Value:G4} +- {f.StandardError:G2}");
         }
         if (r.GetValue(o.FisherTrace))
         {
-            double f = op.FisherTrace();
+            double f = new FisherOperator<T>(objective, theta).Trace();
             json["fisher_trace"] = f;
             table.AddRow("empirical Fisher trace", $"{f:G8}", "(1/N) sum_i ||grad l_i||^2, exact");
         }
         if (r.GetValue(o.Density))
         {
-            var d = StochasticLanczosQuadrature.Run(op, r.GetValue(o.Runs), r.GetValue(o.DensitySteps), seed, r.GetValue(o.Sigma));
+            var d = StochasticLanczosQuadrature.Run(op, new DensityOptions { Runs = r.GetValue(o.Runs), Steps = r.GetValue(o.DensitySteps), Sigma = r.GetValue(o.Sigma) }, seed);
             var (grid, values) = d.Sample(200);
             json["density"] = new JsonObject
             {
@@ -174,11 +177,11 @@ internal static class HessianCommand
                 table.AddRow("plot", Markup.Escape(stem + ".png"), Markup.Escape(stem + ".svg"));
             }
         }
-        json["products"] = op.Products;
+        json["products"] = products();
         json["seconds"] = clock.Elapsed.TotalSeconds;
         if (r.GetValue(c.Json)) { stdout.WriteLine(json.ToJsonString()); return Cli.Ok; }
         var console = Output.Console(stdout);
-        console.WriteLine($"{kind} of {network.Describe()} on {data.Name} (n = {data.Count}, {network.ParameterCount:N0} parameters): {op.Products} products, {clock.Elapsed.TotalSeconds:F2} s");
+        console.WriteLine($"{kind} of {network.Describe()} on {data.Name} (n = {data.Count}, {network.ParameterCount:N0} parameters): {products()} products, {clock.Elapsed.TotalSeconds:F2} s");
         console.Write(table);
         return Cli.Ok;
     }

@@ -54,7 +54,7 @@ internal static class SharpnessCommand
     static List<(string Name, double Value)> Measure<T>(EmpiricalRisk<T> f, T[] theta, Settings s) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var values = new List<(string, double)>();
-        var hessian = new CurvatureOperator<T>(f, theta, CurvatureKind.Hessian);
+        var hessian = new HessianOperator<T>(f, theta);
         Eigenpairs? top = null;
         foreach (var m in s.Measures)
             switch (m)
@@ -69,14 +69,14 @@ internal static class SharpnessCommand
                     values.Add(($"PAC-Bayes sigma (error +{s.Deviation:G2})", sigma));
                     values.Add(("PAC-Bayes 1/sigma^2", 1 / (sigma * sigma)));
                     break;
-                case "fisher-trace": values.Add(("empirical Fisher trace", new CurvatureOperator<T>(f, theta, CurvatureKind.Fisher).FisherTrace())); break;
-                case "hessian-trace": values.Add(("Hessian trace (Hutchinson, 50 probes)", Trace.Hutchinson(hessian, s.Seed, 50, 0).Value)); break;
+                case "fisher-trace": values.Add(("empirical Fisher trace", new FisherOperator<T>(f, theta).Trace())); break;
+                case "hessian-trace": values.Add(("Hessian trace (Hutchinson, 50 probes)", Trace.Hutchinson(hessian, new ProbeOptions { MaxProbes = 50, RelativeTolerance = 0 }, s.Seed).Value)); break;
                 case "top-eigenvalue":
-                    top ??= Spectrum.Top(hessian, 5, s.Seed);
+                    top ??= Spectrum.Top(hessian, new LanczosOptions(5), s.Seed);
                     values.Add(("top Hessian eigenvalue", top.Values[0]));
                     break;
                 case "log-basin-volume":
-                    top ??= Spectrum.Top(hessian, 5, s.Seed);
+                    top ??= Spectrum.Top(hessian, new LanczosOptions(5), s.Seed);
                     values.Add(("log basin volume (top 5)", Sharpness.LogBasinVolume(top.Values)));
                     break;
                 case "disagreement":

@@ -5,17 +5,24 @@ public interface ILinearOperator
 {
     int Dimension { get; }
 
-    /// <summary>Threads the estimators' vector work beside the products may use (the operator's own, for a curvature operator).</summary>
-    int Threads => 1;
-
     /// <summary>y = A x.</summary>
     void Apply(ReadOnlySpan<double> x, Span<double> y);
+}
 
-    /// <summary>x^T A x; operators that can skip forming A x (a Hessian by a second-order forward pass) override it.</summary>
-    double Quadratic(ReadOnlySpan<double> x)
+/// <summary>An operator that gives x^T A x more cheaply than A x (a Hessian by a second-order forward pass).</summary>
+internal interface IQuadraticForm
+{
+    double Quadratic(ReadOnlySpan<double> x);
+}
+
+internal static class LinearOperators
+{
+    /// <summary>x^T A x: the operator's own quadratic form where it has one, else x . (A x).</summary>
+    public static double Quadratic(this ILinearOperator op, ReadOnlySpan<double> x)
     {
-        var y = new double[Dimension];
-        Apply(x, y);
+        if (op is IQuadraticForm form) return form.Quadratic(x);
+        var y = new double[op.Dimension];
+        op.Apply(x, y);
         return Vectors.Dot(x, y);
     }
 }

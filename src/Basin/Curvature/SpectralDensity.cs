@@ -44,14 +44,23 @@ public sealed record SpectralDensityResult(double[][] Nodes, double[][] Weights,
     }
 }
 
+/// <summary>
+/// Runs Lanczos runs of Steps steps each (PyHessian: 10 and 80) from Rademacher starts; Sigma is the standard deviation
+/// of the Gaussian broadening (default: 1 % of the spectral range the runs found).
+/// </summary>
+public sealed record DensityOptions
+{
+    public int Runs { get; init; } = 10;
+    public int Steps { get; init; } = 80;
+    public double? Sigma { get; init; }
+}
+
 public static class StochasticLanczosQuadrature
 {
-    /// <summary>
-    /// <paramref name="runs"/> Lanczos runs of <paramref name="steps"/> steps from Rademacher starts; Sigma is the
-    /// standard deviation of the broadening (default: 1 % of the spectral range the runs found).
-    /// </summary>
-    public static SpectralDensityResult Run(ILinearOperator op, int runs, int steps, ulong seed, double? sigma = null)
+    public static SpectralDensityResult Run(ILinearOperator op, DensityOptions options, ulong seed)
     {
+        int runs = options.Runs, steps = options.Steps;
+        double? sigma = options.Sigma;
         var rng = new Rng(seed, 0x51A0);
         var nodes = new double[runs][];
         var weights = new double[runs][];

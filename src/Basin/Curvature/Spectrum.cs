@@ -7,37 +7,62 @@ namespace Basin.Curvature;
 /// <summary>Eigenvalues with the residual norm of each, largest first (or smallest first for the bottom of the spectrum).</summary>
 public sealed record Eigenpairs(double[] Values, double[] Residuals, int Products);
 
+/// <summary>
+/// How many extreme eigenvalues Lanczos looks for, in how many steps (default 3 Count + 40, at least 60), and how many
+/// threads its vector work may use (0: every core; the results do not depend on it).
+/// </summary>
+public sealed record LanczosOptions(int Count)
+{
+    public int? Steps { get; init; }
+    public int Threads { get; init; }
+}
+
+/// <summary>
+/// Power iteration with deflation for Count eigenvalues, each iterated until its Rayleigh quotient changes by less than
+/// Tolerance relatively or MaxIterations products (PyHessian's defaults: 100 and 1e-3).
+/// </summary>
+public sealed record PowerOptions(int Count)
+{
+    public int MaxIterations { get; init; } = 100;
+    public double Tolerance { get; init; } = 1e-3;
+    public int Threads { get; init; }
+}
+
 /// <summary>Extreme eigenvalues of symmetric operators: Lanczos (default), power iteration with deflation, dense.</summary>
 public static class Spectrum
 {
     /// <summary>Lanczos steps used for k eigenvalues unless asked otherwise.</summary>
     public static int DefaultSteps(int k, int dimension) => Math.Min(dimension, Math.Max(3 * k + 40, 60));
 
-    /// <summary>The k largest (algebraic) eigenvalues, descending.</summary>
-    public static Eigenpairs Top(ILinearOperator op, int k, ulong seed, int? steps = null)
+    /// <summary>The Count largest (algebraic) eigenvalues, descending.</summary>
+    public static Eigenpairs Top(ILinearOperator op, LanczosOptions options, ulong seed)
     {
-        var run = Lanczos.Run(op, steps ?? DefaultSteps(k, op.Dimension), Vectors.Gaussian(op.Dimension, new Rng(seed, 0x1A2C05), op.Threads));
-        k = Math.Min(k, run.Steps);
+        var run = RunLanczos(op, options, seed);
+        int k = Math.Min(options.Count, run.Steps);
         return new Eigenpairs(run.RitzValues[..k], run.Residuals[..k], run.Steps);
     }
 
-    /// <summary>The k smallest (algebraic) eigenvalues, ascending: negative ones reveal a saddle and its index.</summary>
-    public static Eigenpairs Bottom(ILinearOperator op, int k, ulong seed, int? steps = null)
+    /// <summary>The Count smallest (algebraic) eigenvalues, ascending: negative ones reveal a saddle and its index.</summary>
+    public static Eigenpairs Bottom(ILinearOperator op, LanczosOptions options, ulong seed)
     {
-        var run = Lanczos.Run(op, steps ?? DefaultSteps(k, op.Dimension), Vectors.Gaussian(op.Dimension, new Rng(seed, 0x1A2C05), op.Threads));
-        k = Math.Min(k, run.Steps);
-        int m = run.Steps;
+        var run = RunLanczos(op, options, seed);
+        int k = Math.Min(options.Count, run.Steps), m = run.Steps;
         return new Eigenpairs(Enumerable.Range(0, k).Select(i => run.RitzValues[m - 1 - i]).ToArray(),
             Enumerable.Range(0, k).Select(i => run.Residuals[m - 1 - i]).ToArray(), run.Steps);
     }
+
+    static LanczosResult RunLanczos(ILinearOperator op, LanczosOptions options, ulong seed) =>
+        Lanczos.Run(op, options.Steps ?? DefaultSteps(options.Count, op.Dimension),
+            Vectors.Gaussian(op.Dimension, new Rng(seed, 0x1A2C05), Executor.Threads(options.Threads)));
 
     /// <summary>
     /// Power iteration with deflation (PyHessian's method, for comparison): the k eigenvalues of largest magnitude,
     /// each iterated until the Rayleigh quotient changes by less than tol relatively, with its residual norm.
     /// </summary>
-    public static Eigenpairs Power(ILinearOperator op, int k, ulong seed, int maxIterations = 1000, double tol = 1e-10)
+    public static Eigenpairs Power(ILinearOperator op, PowerOptions options, ulong seed)
     {
-        int n = op.Dimension, products = 0;
+        int n = op.Dimension, products = 0, k = options.Count, maxIterations = options.MaxIterations, threads = Executor.Threads(options.Threads);
+        double tol = options.Tolerance;
         MemoryBudget.Require(8.0 * (k + 1) * n, $"{k} power-iteration eigenvectors over {n:N0} parameters", "ask for fewer --power eigenvalues");
         var rng = new Rng(seed, 0x90E7);
         // Pooled vectors: a call allocates (and the OS zeroes) no new pages once the pool holds them.
@@ -50,7 +75,7 @@ public static class Spectrum
         {
             var vector = pool.Rent(n);
             var v = vector.AsSpan(0, n);
-            Vectors.Gaussian(v, rng, op.Threads);
+            Vectors.Gaussian(v, rng, threads);
             Vectors.Scale(v, 1 / Vectors.Norm(v));
             double lambda = 0, residual = 0;
             for (int it = 0; it < maxIterations; it++)
@@ -58,7 +83,7 @@ public static class Spectrum
                 // The pair reported is (v . Hv, v) with ||Hv - lambda v||: no extra product after the last iteration.
                 Deflated(op, found, v, w);
                 products++;
-                var (next, norm) = Vectors.DotAndNorm(v, w, op.Threads);
+                var (next, norm) = Vectors.DotAndNorm(v, w, threads);
                 bool done = Math.Abs(next - lambda) <= tol * Math.Abs(next) || it == maxIterations - 1;
                 lambda = next;
                 if (norm == 0) { residual = 0; break; }
@@ -68,7 +93,7 @@ public static class Spectrum
                     residual = Vectors.Norm(w);
                     break;
                 }
-                Vectors.Scale(w, 1 / norm, v, op.Threads);
+                Vectors.Scale(w, 1 / norm, v, threads);
             }
             found.Add((lambda, vector));
             residuals.Add(residual);

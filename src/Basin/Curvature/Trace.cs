@@ -5,16 +5,30 @@ namespace Basin.Curvature;
 /// <summary>A trace estimate with its standard error (0 when exact) and the products it took.</summary>
 public sealed record TraceEstimate(double Value, double StandardError, int Products);
 
+/// <summary>
+/// Random probes for the trace and Frobenius estimators: at most MaxProbes (Frobenius: exactly that many; Hutch++: that
+/// many products in all), Hutchinson stopping once its standard error is at most RelativeTolerance of the estimate, after
+/// MinProbes.
+/// </summary>
+public sealed record ProbeOptions
+{
+    public int MaxProbes { get; init; } = 200;
+    public double RelativeTolerance { get; init; } = 0.01;
+    public int MinProbes { get; init; } = 10;
+}
+
 /// <summary>Trace and Frobenius norm of symmetric operators: Hutchinson, Hutch++ and exact.</summary>
 public static class Trace
 {
     /// <summary>
     /// Hutchinson's estimator with Rademacher probes z: mean of z^T A z, stopping once the standard error of the
-    /// mean is at most <paramref name="relativeTolerance"/> x |mean| (after <paramref name="minProbes"/>) or at
-    /// <paramref name="maxProbes"/>. Unlike a fixed two-probe loop, the error is reported.
+    /// mean is at most RelativeTolerance x |mean| (after MinProbes) or at MaxProbes. Unlike a fixed two-probe loop,
+    /// the error is reported.
     /// </summary>
-    public static TraceEstimate Hutchinson(ILinearOperator op, ulong seed, int maxProbes = 200, double relativeTolerance = 0.01, int minProbes = 10)
+    public static TraceEstimate Hutchinson(ILinearOperator op, ProbeOptions options, ulong seed)
     {
+        int maxProbes = options.MaxProbes, minProbes = options.MinProbes;
+        double relativeTolerance = options.RelativeTolerance;
         var rng = new Rng(seed, 0x7A11);
         var z = new double[op.Dimension];
         double mean = 0, m2 = 0;
@@ -33,12 +47,12 @@ public static class Trace
     }
 
     /// <summary>
-    /// Hutch++ (Meyer, Musco, Musco and Woodruff 2021) with about <paramref name="products"/> products: the trace of
-    /// A on the range of A S exactly, plus Hutchinson on the rest. The standard error is that of the Hutchinson part.
+    /// Hutch++ (Meyer, Musco, Musco and Woodruff 2021) with about MaxProbes products: the trace of A on the range of
+    /// A S exactly, plus Hutchinson on the rest. The standard error is that of the Hutchinson part.
     /// </summary>
-    public static TraceEstimate HutchPlusPlus(ILinearOperator op, int products, ulong seed)
+    public static TraceEstimate HutchPlusPlus(ILinearOperator op, ProbeOptions options, ulong seed)
     {
-        int n = op.Dimension, k = Math.Max(1, products / 3);
+        int products = options.MaxProbes, n = op.Dimension, k = Math.Max(1, products / 3);
         MemoryBudget.Require(8.0 * (k + 2) * n, $"Hutch++ with {products} products over {n:N0} parameters", "use fewer --hutchpp products");
         var rng = new Rng(seed, 0x4A7C);
         var q = new List<double[]>();
@@ -85,9 +99,10 @@ public static class Trace
         return new TraceEstimate(sum, 0, n);
     }
 
-    /// <summary>||A||_F from E||A z||^2 = ||A||_F^2 over Rademacher probes (mean and standard error of the square).</summary>
-    public static TraceEstimate FrobeniusSquared(ILinearOperator op, int probes, ulong seed)
+    /// <summary>||A||_F^2 from E||A z||^2 over MaxProbes Rademacher probes (mean and standard error of the square).</summary>
+    public static TraceEstimate FrobeniusSquared(ILinearOperator op, ProbeOptions options, ulong seed)
     {
+        int probes = options.MaxProbes;
         var rng = new Rng(seed, 0xF70B);
         var y = new double[op.Dimension];
         var z = new double[op.Dimension];

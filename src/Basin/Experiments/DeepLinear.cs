@@ -92,7 +92,7 @@ public static class DeepLinear
         string spec = string.Join(",", Enumerable.Repeat($"linear({width},{width},bias=false)", depth));
         var network = ModelSpec.Build<double>(spec, [width]);
         var f = new Objective.EmpiricalRisk<double>(network, data, "mse", 0, 500, 0);
-        var h = Curvature.DenseOperator.Materialize(new Curvature.CurvatureOperator<double>(f, new double[network.ParameterCount], Curvature.CurvatureKind.Hessian));
+        var h = Curvature.DenseOperator.Materialize(new Curvature.HessianOperator<double>(f, new double[network.ParameterCount]));
         return Curvature.Spectrum.Dense(h).Reverse().Take(3).ToArray();
     }
 }

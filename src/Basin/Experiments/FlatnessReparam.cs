@@ -36,12 +36,12 @@ public static class FlatnessReparam
             Add("epsilon-sharpness (eps 1e-3)", w => Sharpness.EpsilonSharpness(f, w, 1e-3));
             Add("SAM rho-sharpness (rho 0.05)", w => Sharpness.RhoSharpness(f, w, 0.05));
             Add("ASAM adaptive sharpness (rho 0.5, eta 0)", w => Sharpness.AdaptiveSharpness(f, w, 0.5, 0));
-            Add("Hessian trace (Hutchinson)", w => Trace.Hutchinson(new CurvatureOperator<double>(f, w, CurvatureKind.Hessian), seed, 50, 0).Value);
-            Add("top Hessian eigenvalue", w => Spectrum.Top(new CurvatureOperator<double>(f, w, CurvatureKind.Hessian), 1, seed).Values[0]);
-            Add("empirical Fisher trace", w => new CurvatureOperator<double>(f, w, CurvatureKind.Fisher).FisherTrace());
+            Add("Hessian trace (Hutchinson)", w => Trace.Hutchinson(new HessianOperator<double>(f, w), new ProbeOptions { MaxProbes = 50, RelativeTolerance = 0 }, seed).Value);
+            Add("top Hessian eigenvalue", w => Spectrum.Top(new HessianOperator<double>(f, w), new LanczosOptions(1), seed).Values[0]);
+            Add("empirical Fisher trace", w => new FisherOperator<double>(f, w).Trace());
             Add("gradient disagreement (batch 32)", w => Sharpness.GradientDisagreement(f, w, Math.Min(32, n / 2), 10, seed));
             Add("PAC-Bayes sigma (error +0.1)", w => Sharpness.PacBayesSigma(f, w, seed));
-            Add("log basin volume (top 5)", w => Sharpness.LogBasinVolume(Spectrum.Top(new CurvatureOperator<double>(f, w, CurvatureKind.Hessian), 5, seed).Values));
+            Add("log basin volume (top 5)", w => Sharpness.LogBasinVolume(Spectrum.Top(new HessianOperator<double>(f, w), new LanczosOptions(5), seed).Values));
             var testObjective = new Objective.EmpiricalRisk<double>(network, test, "ce", 0, 500, 0);
             var e = f.Evaluate(theta);
             double testAccuracy = testObjective.Evaluate(theta).Accuracy;

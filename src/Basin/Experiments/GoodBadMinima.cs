@@ -54,10 +54,10 @@ public static class GoodBadMinima
         var network = ModelSpec.Build<float>(model, clean.InputShape);
         var train = new Objective.EmpiricalRisk<float>(network, clean, "ce", 0, 500, 0);
         var testObjective = new Objective.EmpiricalRisk<float>(network, test, "ce", 0, 500, 0);
-        var hessian = new CurvatureOperator<float>(train, theta, CurvatureKind.Hessian);
-        var top = Spectrum.Top(hessian, 5, seed);
-        var trace = Trace.Hutchinson(hessian, seed, 100, 0.02);
-        var frobenius = Trace.FrobeniusSquared(hessian, 30, seed);
+        var hessian = new HessianOperator<float>(train, theta);
+        var top = Spectrum.Top(hessian, new LanczosOptions(5), seed);
+        var trace = Trace.Hutchinson(hessian, new ProbeOptions { MaxProbes = 100, RelativeTolerance = 0.02 }, seed);
+        var frobenius = Trace.FrobeniusSquared(hessian, new ProbeOptions { MaxProbes = 30 }, seed);
         var direction = Directions.Random<float>(network.Layout, seed, 1);
         Directions.Normalize<float>(direction, theta, network.Layout, Normalization.Filter, ignoreBias: true);
         var line = new Surface(new Axis(-1, 1, 21), null, false, new Dictionary<string, string>());

@@ -18,14 +18,14 @@ public class PyTorchHessianParityTests
         var net = ModelSpec.Build<double>(CliRunnerModel, data.InputShape);
         var theta = SafeTensors.ReadTheta<double>(Fixture("mlp.safetensors"), net.Layout);
         var f = new EmpiricalRisk<double>(net, data, "ce", 0, 500, 2);
-        var hessian = new CurvatureOperator<double>(f, theta, CurvatureKind.Hessian);
-        var top = Spectrum.Top(hessian, 3, seed: 0, steps: 80);
+        var hessian = new HessianOperator<double>(f, theta);
+        var top = Spectrum.Top(hessian, new LanczosOptions(3) { Steps = 80 }, seed: 0);
         for (int i = 0; i < 3; i++)
         {
             double theirs = expected["top3"]![i]!.GetValue<double>();
             Assert.True(Math.Abs(top.Values[i] - theirs) <= 1e-6 * Math.Abs(theirs), $"lambda_{i + 1}: {top.Values[i]} vs {theirs}");
         }
-        double fisher = new CurvatureOperator<double>(f, theta, CurvatureKind.Fisher).FisherTrace();
+        double fisher = new FisherOperator<double>(f, theta).Trace();
         double theirTrace = expected["fisher_trace"]!.GetValue<double>();
         Assert.True(Math.Abs(fisher - theirTrace) <= 1e-6 * theirTrace, $"{fisher} vs {theirTrace}");
     }

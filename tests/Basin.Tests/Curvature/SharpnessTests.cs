@@ -73,8 +73,8 @@ public class SharpnessTests
         var scaled = Reparametrization.Rescale<double>(f.Network, theta, pair, alpha);
         Assert.Equal(f.Evaluate(theta).Loss, f.Evaluate(scaled).Loss, 12);
 
-        var h = DenseOperator.Materialize(new CurvatureOperator<double>(f, theta, CurvatureKind.Hessian));
-        var h2 = DenseOperator.Materialize(new CurvatureOperator<double>(f, scaled, CurvatureKind.Hessian));
+        var h = DenseOperator.Materialize(new HessianOperator<double>(f, theta));
+        var h2 = DenseOperator.Materialize(new HessianOperator<double>(f, scaled));
         double predicted = 0, trace = 0;
         foreach (var t in f.Network.Layout.Tensors)
             for (int i = t.Offset; i < t.Offset + t.Length; i++)

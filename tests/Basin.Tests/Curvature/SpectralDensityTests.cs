@@ -24,7 +24,7 @@ public class SpectralDensityTests
     public void Every_run_is_a_quadrature_rule_with_unit_weight_and_exact_low_moments()
     {
         var op = RandomSymmetric(60, 1);
-        var density = StochasticLanczosQuadrature.Run(op, runs: 3, steps: 6, seed: 2);
+        var density = StochasticLanczosQuadrature.Run(op, new DensityOptions { Runs = 3, Steps = 6 }, seed: 2);
         foreach (var w in density.Weights) Assert.Equal(1.0, w.Sum(), 12);
         // Gauss quadrature with m nodes is exact for degree <= 2m - 1: check v^T A^k v for the first run's start.
         var z = Basin.Curvature.Vectors.Rademacher(60, new Rng(2, 0x51A0));
@@ -45,7 +45,7 @@ public class SpectralDensityTests
     public void Broadened_density_integrates_to_one_and_its_moments_estimate_trace_powers()
     {
         var op = RandomSymmetric(80, 3);
-        var density = StochasticLanczosQuadrature.Run(op, runs: 200, steps: 20, seed: 4);
+        var density = StochasticLanczosQuadrature.Run(op, new DensityOptions { Runs = 200, Steps = 20 }, seed: 4);
         var (grid, values) = density.Sample(2000);
         double integral = 0;
         for (int i = 1; i < grid.Length; i++) integral += 0.5 * (values[i] + values[i - 1]) * (grid[i] - grid[i - 1]);

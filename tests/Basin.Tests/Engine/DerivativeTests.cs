@@ -32,7 +32,7 @@ public class DerivativeTests
     }
 
     static double[,] ExplicitHessian(EmpiricalRisk<double> f, double[] theta) =>
-        Basin.Curvature.DenseOperator.Materialize(new Basin.Curvature.CurvatureOperator<double>(f, theta, Basin.Curvature.CurvatureKind.Hessian));
+        Basin.Curvature.DenseOperator.Materialize(new Basin.Curvature.HessianOperator<double>(f, theta));
 
     [Theory]
     [MemberData(nameof(Nets))]

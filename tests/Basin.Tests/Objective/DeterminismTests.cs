@@ -25,13 +25,13 @@ public class DeterminismTests
         // The estimators' float64 vectors are converted in and out of the same T arithmetic: the same bits again.
         var v64 = v.Select(double.CreateTruncating).ToArray();
         var y64 = new double[v64.Length];
-        new CurvatureOperator<T>(two, theta, CurvatureKind.Hessian).Apply(v64, y64);
+        new HessianOperator<T>(two, theta).Apply(v64, y64);
         Assert.Equal(a.Select(double.CreateTruncating), y64);
-        Assert.Equal(one.HessianQuadraticForm(theta, v), new CurvatureOperator<T>(two, theta, CurvatureKind.Hessian).Quadratic(v64));
+        Assert.Equal(one.HessianQuadraticForm(theta, v), new HessianOperator<T>(two, theta).Quadratic(v64));
         one.GaussNewtonVectorProduct(theta, v, a);
         two.GaussNewtonVectorProduct(theta, v, b);
         Assert.Equal(a, b);
-        new CurvatureOperator<T>(one, theta, CurvatureKind.GaussNewton).Apply(v64, y64);
+        new GaussNewtonOperator<T>(one, theta).Apply(v64, y64);
         Assert.Equal(a.Select(double.CreateTruncating), y64);
     }
 

@@ -36,9 +36,9 @@ public class LinearizationTests
     {
         // Consecutive products of one operator skip copying and comparing its theta: every other call must undo that.
         var (f, a, b, v) = TwoThetas(threads: 2);
-        var atA = new Basin.Curvature.CurvatureOperator<double>(f, a, Basin.Curvature.CurvatureKind.Hessian);
-        var atB = new Basin.Curvature.CurvatureOperator<double>(f, b, Basin.Curvature.CurvatureKind.Hessian);
-        var ggnAtA = new Basin.Curvature.CurvatureOperator<double>(f, a, Basin.Curvature.CurvatureKind.GaussNewton);
+        var atA = new Basin.Curvature.HessianOperator<double>(f, a);
+        var atB = new Basin.Curvature.HessianOperator<double>(f, b);
+        var ggnAtA = new Basin.Curvature.GaussNewtonOperator<double>(f, a);
         var expectedA = new double[f.Dimension];
         var expectedB = new double[f.Dimension];
         TwoThetas(threads: 1).Objective.HessianVectorProduct(a, v, expectedA);
