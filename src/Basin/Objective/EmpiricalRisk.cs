@@ -186,6 +186,32 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
 
     (double Loss, long Correct) Run(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> result) => Run<T>(pass, theta, v, result);
 
+    /// <summary>Shards of <see cref="BatchSize"/> examples the data are cut into (the last may be shorter).</summary>
+    public int ShardCount => (Count + BatchSize - 1) / BatchSize;
+
+    /// <summary>
+    /// Unnormalized sums over shards [first, first + count) of the data: the loss summed over their examples (float64) and
+    /// their correct predictions, without the l2 term. Shards are summed in order, as the full passes do, so that work split
+    /// into consecutive ranges can be merged by a caller (Evaluate is (sum over all shards) / N + l2).
+    /// </summary>
+    public (double LossSum, long Correct) SumLoss(ReadOnlySpan<T> theta, int first, int count) =>
+        Run(Pass.Loss, theta, ReadOnlySpan<T>.Empty, Span<T>.Empty, range: Range(first, count));
+
+    /// <summary>The sum over shards [first, first + count) of the per-example loss gradients (no 1/N, no l2); returns the loss sum.</summary>
+    public double SumGradient(ReadOnlySpan<T> theta, int first, int count, Span<T> gradientSum) =>
+        Run(Pass.Gradient, theta, ReadOnlySpan<T>.Empty, gradientSum, range: Range(first, count)).Loss;
+
+    /// <summary>The sum over shards [first, first + count) of the per-example Hessian-vector products (no 1/N, no l2).</summary>
+    public void SumHessianVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, int first, int count, Span<T> hvSum) =>
+        Run(Pass.HessianVector, theta, v, hvSum, range: Range(first, count));
+
+    (int From, int To) Range(int first, int count)
+    {
+        if (first < 0 || count < 1 || first + count > ShardCount)
+            throw new ArgumentOutOfRangeException(nameof(count), $"shards [{first}, {first + count}) of {ShardCount}");
+        return (first, first + count);
+    }
+
     // The last caller's theta when it was an array its caller never writes (a curvature operator's copy).
     T[]? fixedTheta;
 
@@ -200,8 +226,8 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     }
 
     /// <summary>One pass over the data; v and result are vectors of TV (T, or float64 converted to and from T).</summary>
-    (double Loss, long Correct) Run<TV>(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<TV> v, Span<TV> result, T[]? fixedSource = null)
-        where TV : unmanaged, INumberBase<TV>
+    (double Loss, long Correct) Run<TV>(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<TV> v, Span<TV> result, T[]? fixedSource = null,
+        (int From, int To)? range = null) where TV : unmanaged, INumberBase<TV>
     {
         SetTheta(theta, fixedSource);
         bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
@@ -223,11 +249,12 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         // A kept linearization that is complete runs no forward pass, so theta's weights need no packing.
         PrepareSparseInput(withWeights: kept is null || Array.IndexOf(linearizedShards!, false) >= 0,
             withDirection: pass is not (Pass.Loss or Pass.Gradient));
+        var (from, to) = range ?? (0, Shards);
         // Vector passes keep one buffer per shard of a wave; the loss pass needs none and runs as one wave.
-        int waveSize = vector ? WaveSize : Shards;
-        for (int wave = 0; wave < Shards; wave += waveSize)
+        int waveSize = vector ? WaveSize : to - from;
+        for (int wave = from; wave < to; wave += waveSize)
         {
-            int count = Math.Min(waveSize, Shards - wave);
+            int count = Math.Min(waveSize, to - wave);
             int first = wave;
             var shards = new Wave(this, pass, first, count, Threads == 1 || count == 1 ? 1 : Math.Min(Threads, count), kept);
             if (shards.Threads == 1) shards.Run(0);
@@ -237,8 +264,9 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
                 total += shardSum[first + s];
                 correct += shardCorrect[first + s];
             }
-            if (vector) Reduce(pass, first, count, last: wave + waveSize >= Shards, result);
+            if (vector) Reduce(pass, first, count, first == from, last: range is null && wave + waveSize >= to, result);
         }
+        if (range is not null) return (total, correct);
         double n = activeCount;
         double l = total / n;
         if (quadratic)
@@ -284,18 +312,21 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     /// fixed chunks of elements shared out to the team, so the bits do not depend on the thread count. A float64
     /// result is summed in T, as any other, and each chunk converted once done.
     /// </summary>
-    unsafe void Reduce<TV>(Pass pass, int first, int count, bool last, Span<TV> result) where TV : unmanaged, INumberBase<TV>
+    unsafe void Reduce<TV>(Pass pass, int first, int count, bool starts, bool last, Span<TV> result) where TV : unmanaged, INumberBase<TV>
     {
         bool converted = typeof(TV) != typeof(T);
         if (converted) sum ??= new T[Dimension];
         fixed (TV* pr = result)
         fixed (T* ps = sum)
-            Executor.ForChunks(Dimension, Threads, new Reduction<TV>(this, pass == Pass.Gradient ? theta : direction, first, count, last,
+            Executor.ForChunks(Dimension, Threads, new Reduction<TV>(this, pass == Pass.Gradient ? theta : direction, count, starts, last,
                 converted ? ps : (T*)pr, converted ? pr : null));
     }
 
-    /// <summary>One chunk of <see cref="Reduce{TV}"/>: into sums the wave's shard vectors, then scales, adds l2 and converts.</summary>
-    readonly unsafe struct Reduction<TV>(EmpiricalRisk<T> risk, T[] l2Of, int first, int count, bool last, T* into, TV* converted) : IChunkBody
+    /// <summary>
+    /// One chunk of <see cref="Reduce{TV}"/>: into sums the wave's shard vectors (the first wave of a pass starting it), then
+    /// after the last wave of a full pass scales by 1/N, adds l2 and converts.
+    /// </summary>
+    readonly unsafe struct Reduction<TV>(EmpiricalRisk<T> risk, T[] l2Of, int count, bool starts, bool last, T* into, TV* converted) : IChunkBody
         where TV : unmanaged, INumberBase<TV>
     {
         public void Run(int lo, int length)
@@ -304,7 +335,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
             for (int s = 0; s < count; s++)
             {
                 var v = risk.shardVectors[s].AsSpan(lo, length);
-                if (first + s == 0) v.CopyTo(r);
+                if (starts && s == 0) v.CopyTo(r);
                 else TensorPrimitives.Add(r, v, r);
             }
             if (!last) return;
