@@ -63,21 +63,7 @@ internal static class BenchCommand
         }
     }
 
-    /// <summary>PyTorch's default init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases.</summary>
-    static float[] DefaultInit(Basin.Engine.ParameterLayout layout, ulong seed)
-    {
-        var rng = new Rng(seed);
-        var theta = new float[layout.Count];
-        foreach (var t in layout.Tensors)
-        {
-            var weight = t.IsBias ? layout.Find($"{t.Layer}.weight")! : t;
-            int fanIn = 1;
-            for (int d = 1; d < weight.Shape.Length; d++) fanIn *= weight.Shape[d];
-            double bound = 1 / Math.Sqrt(fanIn);
-            for (int i = 0; i < t.Length; i++) theta[t.Offset + i] = (float)((2 * rng.NextDouble() - 1) * bound);
-        }
-        return theta;
-    }
+    static float[] DefaultInit(Basin.Engine.ParameterLayout layout, ulong seed) => Basin.Training.Initialization.Create<float>(layout, "pytorch", seed);
 
     static int Run(TextWriter stdout, int threads, int repeat, string? dataDir, string? comparePath, bool asJson)
     {
@@ -145,10 +131,7 @@ internal static class BenchCommand
             var sgdObjective = new EmpiricalRisk<float>(trainNet, data10k, "ce", 0, 64, threads);
             var w = (float[])theta.Clone();
             var g = new float[w.Length];
-            var order = new int[data10k.Count];
-            for (int i = 0; i < order.Length; i++) order[i] = i;
-            var shuffle = new Rng(9);
-            for (int i = order.Length - 1; i > 0; i--) { int j = shuffle.NextInt(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+            var order = new Rng(9).Permutation(data10k.Count);
             results.Add(new Result("mlp_sgd_epoch_10k", Median(repeat, () =>
             {
                 var sgd = new Basin.Training.Sgd<float>(0.9);

@@ -6,6 +6,7 @@ using Basin.Data;
 using Basin.Landscape;
 using Basin.Models;
 using Basin.Objective;
+using Basin.Tensors;
 using Spectre.Console;
 
 namespace Basin.Cli.Commands;
@@ -44,8 +45,6 @@ internal static class ConnectCommand
             : Run<float>(r, common, a, b, curveOption, bends, epochs, lr, momentum, images, iterations, cycles, points, test, seed, outStem, stdout, stderr));
         return command;
     }
-
-    static T[] To<T>(double[] x) where T : unmanaged, IFloatingPointIeee754<T> => x.Select(T.CreateTruncating).ToArray();
 
     static int Run<T>(ParseResult r, CommonOptions common, Argument<string> a, Argument<string> b, Option<string> curveOption, Option<int> bends,
         Option<int> epochs, Option<double> lr, Option<double> momentum, Option<int> images, Option<int> iterations, Option<int> cycles,
@@ -93,8 +92,8 @@ internal static class ConnectCommand
         }
         int count = Math.Max(2, r.GetValue(points));
         var ts = Enumerable.Range(0, count).Select(i => (double)i / (count - 1)).ToArray();
-        var train = ts.Select(t => objective.Evaluate(To<T>(path(t)))).ToArray();
-        var testEval = testObjective is null ? null : ts.Select(t => testObjective.Evaluate(To<T>(path(t)))).ToArray();
+        var train = ts.Select(t => objective.Evaluate(Numbers.To<T>(path(t)))).ToArray();
+        var testEval = testObjective is null ? null : ts.Select(t => testObjective.Evaluate(Numbers.To<T>(path(t)))).ToArray();
         double ends = Math.Max(train[0].Loss, train[^1].Loss), top = train.Max(e => e.Loss);
         var json = new JsonObject
         {
@@ -160,7 +159,7 @@ internal static class ConnectCommand
         double bMax = Math.Max(0.1, coords.Max(q => Math.Abs(q[1])));
         var plane = new Surface(new Axis(-0.2, 1.2, 29), new Axis(-1.5 * bMax, 1.5 * bMax, 25), false, new Dictionary<string, string>());
         Progress.Run(stderr, "surface of the plane", plane.Cells, 0, report =>
-            SurfaceComputation.Complete(plane, objective, null, To<T>(curve.A), To<T>(u), To<T>(v), progress: report));
+            SurfaceComputation.Complete(plane, objective, null, Numbers.To<T>(curve.A), Numbers.To<T>(u), Numbers.To<T>(v), progress: report));
         SurfaceFile.Write(stem + ".h5", plane);
         Basin.Reports.Plots.TrajectoryPlot.Save([("curve", coords), ("line", [[0, 0], [1, 0]])], stem,
             "Curve between minima on its plane", "along B - A", "towards the bend", plane);

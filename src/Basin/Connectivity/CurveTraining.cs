@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using Basin.Objective;
 using Basin.Tensors;
 
@@ -23,14 +24,14 @@ public static class CurveTraining
         for (int epoch = 0; epoch < epochs; epoch++)
         {
             for (int i = 0; i < n; i++) order[i] = i;
-            for (int i = n - 1; i > 0; i--) { int j = rng.NextInt(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+            rng.Shuffle(order);
             double sum = 0;
             int batches = 0;
             for (int start = 0; start < n; start += batch)
             {
                 double t = rng.NextDouble();
                 var phi = curve.At(t);
-                for (int j = 0; j < p; j++) point[j] = T.CreateTruncating(phi[j]);
+                TensorPrimitives.ConvertTruncating(phi, point.AsSpan());
                 sum += objective.MinibatchGradient(point, order.AsSpan(start, Math.Min(batch, n - start)), gradient);
                 batches++;
                 var w = curve.Weights(t);

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using Basin.Objective;
 
 namespace Basin.Connectivity;
@@ -21,9 +22,9 @@ public sealed class LossLandscape<T>(EmpiricalRisk<T> objective) : IEnergyLandsc
 
     public double Gradient(ReadOnlySpan<double> x, Span<double> g)
     {
-        for (int i = 0; i < point.Length; i++) point[i] = T.CreateTruncating(x[i]);
+        TensorPrimitives.ConvertTruncating(x, point.AsSpan());
         double loss = objective.Gradient(point, gradient);
-        for (int i = 0; i < g.Length; i++) g[i] = double.CreateTruncating(gradient[i]);
+        TensorPrimitives.ConvertTruncating<T, double>(gradient, g);
         return loss;
     }
 }

@@ -9,20 +9,6 @@ namespace Basin.Curvature;
 /// </summary>
 public static class Sharpness
 {
-    static double[] ToDouble<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var r = new double[x.Length];
-        for (int i = 0; i < r.Length; i++) r[i] = double.CreateTruncating(x[i]);
-        return r;
-    }
-
-    static T[] ToT<T>(ReadOnlySpan<double> x) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var r = new T[x.Length];
-        for (int i = 0; i < r.Length; i++) r[i] = T.CreateTruncating(x[i]);
-        return r;
-    }
-
     /// <summary>
     /// Keskar et al. (2017), metric 2.1 with A = I: 100 (max over y in C_eps of L(theta + y) - L(theta)) / (1 + L(theta)),
     /// C_eps = { |y_i| &lt;= eps (|theta_i| + 1) }. They maximize with L-BFGS-B; here projected gradient ascent with
@@ -31,7 +17,7 @@ public static class Sharpness
     public static double EpsilonSharpness<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, double eps, int steps = 20)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var w = ToDouble(theta);
+        var w = Numbers.ToDouble(theta);
         double baseLoss = f.Evaluate(theta).Loss, best = baseLoss;
         var y = new double[w.Length];
         var g = new T[w.Length];
@@ -70,7 +56,7 @@ public static class Sharpness
     static double Adaptive<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, double rho, double? eta, int steps)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var w = ToDouble(theta);
+        var w = Numbers.ToDouble(theta);
         int n = w.Length;
         var scale = new double[n];
         for (int i = 0; i < n; i++) scale[i] = eta is { } e ? Math.Abs(w[i]) + e : 1;
@@ -103,7 +89,7 @@ public static class Sharpness
     public static double PacBayesSigma<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, ulong seed, double deviation = 0.1,
         int samples = 10, int iterations = 12, double maxSigma = 2) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var w = ToDouble(theta);
+        var w = Numbers.ToDouble(theta);
         double baseError = 1 - f.Evaluate(theta).Accuracy;
         if (double.IsNaN(baseError)) throw new BasinException("sharpness", "PAC-Bayes flatness needs class labels (it bounds the error)");
         var point = new T[w.Length];
@@ -141,8 +127,8 @@ public static class Sharpness
             for (int i = 0; i < 2 * batch; i++) { int j = i + rng.NextInt(order.Length - i); (order[i], order[j]) = (order[j], order[i]); }
             f.MinibatchGradient(theta, order.AsSpan(0, batch), g1);
             f.MinibatchGradient(theta, order.AsSpan(batch, batch), g2);
-            var a = ToDouble<T>(g1);
-            var b = ToDouble<T>(g2);
+            var a = Numbers.ToDouble<T>(g1);
+            var b = Numbers.ToDouble<T>(g2);
             double na = Vectors.Norm(a), nb = Vectors.Norm(b);
             double cos = na == 0 || nb == 0 ? 1 : Vectors.Dot(a, b) / (na * nb);
             total += (1 - cos) * nb;

@@ -31,19 +31,14 @@ public static class Trace
         double relativeTolerance = options.RelativeTolerance;
         var rng = new Rng(seed, 0x7A11);
         var z = new double[op.Dimension];
-        double mean = 0, m2 = 0;
-        int k = 0;
-        while (k < maxProbes)
+        var samples = new RunningMean();
+        while (samples.Count < maxProbes)
         {
             Vectors.Rademacher(z, rng);
-            double sample = op.Quadratic(z);
-            k++;
-            double delta = sample - mean;
-            mean += delta / k;
-            m2 += delta * (sample - mean);
-            if (k >= minProbes && Math.Sqrt(m2 / (k - 1) / k) <= relativeTolerance * Math.Abs(mean)) break;
+            samples.Add(op.Quadratic(z));
+            if (samples.Count >= minProbes && samples.StandardError <= relativeTolerance * Math.Abs(samples.Mean)) break;
         }
-        return new TraceEstimate(mean, k > 1 ? Math.Sqrt(m2 / (k - 1) / k) : double.NaN, k);
+        return new TraceEstimate(samples.Mean, samples.StandardError, samples.Count);
     }
 
     /// <summary>
@@ -68,18 +63,14 @@ public static class Trace
         }
         double exact = 0;
         foreach (var qi in q) exact += op.Quadratic(qi);
-        double mean = 0, m2 = 0;
+        var rest = new RunningMean();
         for (int i = 0; i < k; i++)
         {
             Vectors.Rademacher(s, rng);
             Vectors.Orthogonalize(s, q);
-            double sample = op.Quadratic(s);
-            double delta = sample - mean;
-            mean += delta / (i + 1);
-            m2 += delta * (sample - mean);
+            rest.Add(op.Quadratic(s));
         }
-        double stderr = k > 1 ? Math.Sqrt(m2 / (k - 1) / k) : double.NaN;
-        return new TraceEstimate(exact + mean, stderr, 2 * q.Count + k);
+        return new TraceEstimate(exact + rest.Mean, rest.StandardError, 2 * q.Count + k);
     }
 
     /// <summary>tr A = sum_i e_i^T A e_i, one product per dimension (small nets).</summary>
@@ -106,16 +97,13 @@ public static class Trace
         var rng = new Rng(seed, 0xF70B);
         var y = new double[op.Dimension];
         var z = new double[op.Dimension];
-        double mean = 0, m2 = 0;
+        var samples = new RunningMean();
         for (int k = 1; k <= probes; k++)
         {
             Vectors.Rademacher(z, rng);
             op.Apply(z, y);
-            double sample = Vectors.Dot(y, y);
-            double delta = sample - mean;
-            mean += delta / k;
-            m2 += delta * (sample - mean);
+            samples.Add(Vectors.Dot(y, y));
         }
-        return new TraceEstimate(mean, probes > 1 ? Math.Sqrt(m2 / (probes - 1) / probes) : double.NaN, probes);
+        return new TraceEstimate(samples.Mean, samples.StandardError, probes);
     }
 }

@@ -73,9 +73,7 @@ public sealed class DataSet
         if (Labels is null) throw new BasinException("--random-labels", $"{Name} has no class labels to corrupt");
         if (fraction == 0) return this;
         var rng = new Basin.Tensors.Rng(seed, 0x1ABE1);
-        var order = new int[Count];
-        for (int i = 0; i < Count; i++) order[i] = i;
-        for (int i = Count - 1; i > 0; i--) { int j = rng.NextInt(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+        var order = rng.Permutation(Count);
         var labels = (int[])Labels.Clone();
         int corrupt = (int)Math.Round(fraction * Count);
         for (int i = 0; i < corrupt; i++) labels[order[i]] = rng.NextInt(Classes);

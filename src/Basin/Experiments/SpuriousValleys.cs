@@ -89,7 +89,7 @@ public static class SpuriousValleys
         double[] t = Enumerable.Range(0, 21).Select(i => i / 20.0).ToArray();
         var results = new Objective.Evaluation[t.Length];
         f.EvaluatePlane(a, b.Select((v, i) => v - a[i]).ToArray(), [], t, new double[t.Length], results);
-        return results.Max(e => e.Loss) - Math.Max(results[0].Loss, results[^1].Loss);
+        return Connectivity.Barrier.Of(results.Select(e => e.Loss).ToArray());
     }
 
     /// <summary>The barrier left on a one-bend Bezier curve trained between two solutions (a low-loss path if near 0).</summary>
@@ -97,7 +97,6 @@ public static class SpuriousValleys
     {
         var curve = new Connectivity.Curve(Connectivity.CurveKind.Bezier, a, b, 1);
         Connectivity.CurveTraining.Train(curve, f, epochs: 400, batch: f.Count, learningRate: 0.01, momentum: 0.9, seed: 1);
-        var losses = Enumerable.Range(0, 21).Select(i => f.Evaluate(curve.At(i / 20.0)).Loss).ToArray();
-        return losses.Max() - Math.Max(losses[0], losses[^1]);
+        return Connectivity.Barrier.Of(Enumerable.Range(0, 21).Select(i => f.Evaluate(curve.At(i / 20.0)).Loss).ToArray());
     }
 }

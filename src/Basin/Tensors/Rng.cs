@@ -38,6 +38,32 @@ public sealed class Rng
     /// <summary>Uniform integer in [0, n).</summary>
     public int NextInt(int n) => (int)((NextULong() >> 33) * (ulong)n >> 31);
 
+    /// <summary>Fisher-Yates from the last element down: a uniformly random order, the same for the same stream.</summary>
+    public void Shuffle(Span<int> items)
+    {
+        for (int i = items.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
+    }
+
+    /// <summary>0, 1, ..., n - 1 in a random order (<see cref="Shuffle"/>).</summary>
+    public int[] Permutation(int n)
+    {
+        var order = Identity(n);
+        Shuffle(order);
+        return order;
+    }
+
+    /// <summary>0, 1, ..., n - 1.</summary>
+    public static int[] Identity(int n)
+    {
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        return order;
+    }
+
     public double NextGaussian()
     {
         if (hasSpare) { hasSpare = false; return spare; }

@@ -59,7 +59,7 @@ public static class PerturbRetrain
             var d = points[j].Select((x, q) => x - points[i][q]).ToArray();
             distance[i, j] = distance[j, i] = Math.Sqrt(d.Sum(x => double.CreateTruncating(x * x)));
             f.EvaluatePlane(points[i], d, [], ts, new double[ts.Length], evals);
-            barrier[i, j] = barrier[j, i] = evals.Max(e => e.Loss) - Math.Max(evals[0].Loss, evals[^1].Loss);
+            barrier[i, j] = barrier[j, i] = Connectivity.Barrier.Of(evals.Select(e => e.Loss).ToArray());
         }
         return (distance, barrier);
     }

@@ -70,19 +70,8 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         return optimizer;
     }
 
-    int[] Permutation(int epoch)
-    {
-        var p = new int[train.Count];
-        for (int i = 0; i < p.Length; i++) p[i] = i;
-        if (!config.Shuffle || batch == train.Count) return p;
-        var rng = new Rng(config.Seed, 0x5EED0000UL + (ulong)epoch);
-        for (int i = p.Length - 1; i > 0; i--)
-        {
-            int j = rng.NextInt(i + 1);
-            (p[i], p[j]) = (p[j], p[i]);
-        }
-        return p;
-    }
+    int[] Permutation(int epoch) =>
+        !config.Shuffle || batch == train.Count ? Rng.Identity(train.Count) : new Rng(config.Seed, 0x5EED0000UL + (ulong)epoch).Permutation(train.Count);
 
     void SaveCheckpoint(T[] theta, Optimizer<T> optimizer, long step, int epoch, int nextBatch)
     {
