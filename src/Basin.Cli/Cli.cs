@@ -28,6 +28,9 @@ internal static class Cli
         return root;
     }
 
+    /// <summary>The library's parameter names, {lr}, as this command line's flags, --lr.</summary>
+    static string Flags(string text) => BasinException.Render(text, name => "--" + name);
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = Build(stdout, stderr);
@@ -58,8 +61,8 @@ internal static class Cli
         }
         catch (BasinException e)
         {
-            stderr.WriteLine($"error: {e.What}: {e.Why}");
-            if (e.Hint is not null) stderr.WriteLine($"hint: {e.Hint}");
+            stderr.WriteLine($"error: {Flags(e.What)}: {Flags(e.Why)}");
+            if (e.Hint is not null) stderr.WriteLine($"hint: {Flags(e.Hint)}");
             return BadInput;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("BASIN_DEBUG") is null)

@@ -17,7 +17,7 @@ public sealed class Curve
 
     public Curve(CurveKind kind, double[] a, double[] b, int bends)
     {
-        if (bends < 1) throw new BasinException("--bends", "a curve needs at least one bend");
+        if (bends < 1) throw new BasinException("{bends}", "a curve needs at least one bend");
         Kind = kind; A = a; B = b;
         // Bends start on the straight line, evenly spaced (Garipov et al.'s initialization).
         Bends = Enumerable.Range(1, bends).Select(i =>

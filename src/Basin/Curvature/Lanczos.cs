@@ -22,7 +22,7 @@ public static class Lanczos
         steps = Math.Min(steps, n);
         // Full reorthogonalization keeps every basis vector.
         MemoryBudget.Require(8.0 * (steps + 2) * n, $"{steps} Lanczos steps over {n:N0} parameters",
-            "ask for fewer eigenvalues or --lanczos-steps, or fewer SLQ --density-steps");
+            "ask for fewer eigenvalues or {lanczos-steps}, or fewer SLQ {density-steps}");
         var basis = new List<double[]>();
         var alpha = new List<double>();
         var beta = new List<double>();

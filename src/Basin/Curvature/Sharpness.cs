@@ -115,7 +115,7 @@ public static class Sharpness
     public static double GradientDisagreement<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, int batch, int pairs, ulong seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (2 * batch > f.Count) throw new BasinException("--disagreement-batch", $"two disjoint minibatches of {batch} need {2 * batch} examples, the data have {f.Count}");
+        if (2 * batch > f.Count) throw new BasinException("{disagreement-batch}", $"two disjoint minibatches of {batch} need {2 * batch} examples, the data have {f.Count}");
         var rng = new Rng(seed, 0xD15A);
         var order = new int[f.Count];
         var g1 = new T[f.Dimension];

@@ -63,7 +63,7 @@ public static class Spectrum
     {
         int n = op.Dimension, products = 0, k = options.Count, maxIterations = options.MaxIterations, threads = Executor.Threads(options.Threads);
         double tol = options.Tolerance;
-        MemoryBudget.Require(8.0 * (k + 1) * n, $"{k} power-iteration eigenvectors over {n:N0} parameters", "ask for fewer --power eigenvalues");
+        MemoryBudget.Require(8.0 * (k + 1) * n, $"{k} power-iteration eigenvectors over {n:N0} parameters", "ask for fewer {power} eigenvalues");
         var rng = new Rng(seed, 0x90E7);
         // Pooled vectors: a call allocates (and the OS zeroes) no new pages once the pool holds them.
         var pool = ArrayPool<double>.Shared;

@@ -48,7 +48,7 @@ public static class Trace
     public static TraceEstimate HutchPlusPlus(ILinearOperator op, ProbeOptions options, ulong seed)
     {
         int products = options.MaxProbes, n = op.Dimension, k = Math.Max(1, products / 3);
-        MemoryBudget.Require(8.0 * (k + 2) * n, $"Hutch++ with {products} products over {n:N0} parameters", "use fewer --hutchpp products");
+        MemoryBudget.Require(8.0 * (k + 2) * n, $"Hutch++ with {products} products over {n:N0} parameters", "use fewer {hutchpp} products");
         var rng = new Rng(seed, 0x4A7C);
         var q = new List<double[]>();
         var s = new double[n];

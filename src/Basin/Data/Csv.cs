@@ -73,6 +73,6 @@ public static class Csv
         string[] candidates = [file.Replace("train", "test", StringComparison.OrdinalIgnoreCase), Path.GetFileNameWithoutExtension(file) + ".test.csv"];
         foreach (var c in candidates)
             if (c != file && File.Exists(Path.Combine(dir, c))) return Path.Combine(dir, c);
-        throw new BasinException(path, "no test file beside it", $"name it {candidates[^1]} (or *test* for a *train* file), or train with --no-test");
+        throw new BasinException(path, "no test file beside it", $"name it {candidates[^1]} (or *test* for a *train* file), or train with {{no-test}}");
     }
 }

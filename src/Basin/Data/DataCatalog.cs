@@ -1,7 +1,7 @@
 namespace Basin.Data;
 
 /// <summary>
-/// Finds data sets by name: IDX files of <c>mnist</c> and <c>fashion-mnist</c> (looked up in --data-dir alone when it
+/// Finds data sets by name: IDX files of <c>mnist</c> and <c>fashion-mnist</c> (looked up in a given data folder alone when it
 /// is given, else in $BASIN_DATA/NAME, then /usr/share/datasets/NAME), the embedded <c>fashion-mnist-mini</c> subset,
 /// and the seeded synthetic sets.
 /// </summary>
@@ -15,8 +15,8 @@ public static class DataCatalog
     public static DataSet Load(string name, string split, string? dataDir = null, int? n = null)
     {
         if (split is not ("train" or "test"))
-            throw new BasinException("--split", $"unknown split '{split}'", "use train or test");
-        if (n is <= 0) throw new BasinException("--n", $"{n} is not a positive number of examples");
+            throw new BasinException("{split}", $"unknown split '{split}'", "use train or test");
+        if (n is <= 0) throw new BasinException("{n}", $"{n} is not a positive number of examples");
         var (kind, options) = Synthetic.SplitName(name);
         DataSet data = kind.ToLowerInvariant() switch
         {
@@ -24,10 +24,10 @@ public static class DataCatalog
             "fashion-mnist" or "mnist" => FromIdxDirectory(kind.ToLowerInvariant(), split, dataDir),
             "cifar10" or "cifar-10" => Cifar10.Load(Cifar10.Find(dataDir, split)
                 ?? throw new BasinException("cifar10", $"no {Cifar10.FileNames(split)[0]} in " + string.Join(", ", SearchPath("cifar10", dataDir)),
-                    "pass --data-dir with the binary version's files (cifar-10-batches-bin)"), split),
+                    "pass {data-dir} with the binary version's files (cifar-10-batches-bin)"), split),
             Embedded => FromEmbedded(split),
             _ when Synthetic.Names.Contains(kind.ToLowerInvariant()) => Synthetic.Create(kind.ToLowerInvariant(), options, split, n ?? 1000),
-            _ => throw new BasinException("--data", $"unknown data set '{name}'", "known: " + string.Join(", ", Names)),
+            _ => throw new BasinException("{data}", $"unknown data set '{name}'", "known: " + string.Join(", ", Names)),
         };
         return n is { } count ? data.Take(count) : data;
     }
@@ -83,8 +83,8 @@ public static class DataCatalog
         }
         throw new BasinException(name, $"no {imagesStem}(.gz) in " + string.Join(", ", SearchPath(name, dataDir)),
             dataDir is null
-                ? $"pass --data-dir DIR, set BASIN_DATA, install Debian's dataset-{name}, or use the embedded --data {Embedded}"
-                : $"check --data-dir: it must hold {imagesStem}(.gz) and {labelsStem}(.gz); or use the embedded --data {Embedded}");
+                ? $"pass {{data-dir}} DIR, set BASIN_DATA, install Debian's dataset-{name}, or use the embedded {{data}} {Embedded}"
+                : $"check {{data-dir}}: it must hold {imagesStem}(.gz) and {labelsStem}(.gz); or use the embedded {{data}} {Embedded}");
     }
 
     static DataSet FromEmbedded(string split)

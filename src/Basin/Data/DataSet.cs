@@ -36,7 +36,7 @@ public sealed class DataSet
     public DataSet Take(int n)
     {
         if (n > Count)
-            throw new BasinException("--n", $"{n} examples asked but {Name} has only {Count}", $"use --n {Count} or less");
+            throw new BasinException("{n}", $"{n} examples asked but {Name} has only {Count}", $"use {{n}} {Count} or less");
         if (n == Count) return this;
         return new DataSet(Name, InputShape, Features[..(n * InputSize)], Labels?[..n], Classes,
             Targets?[..(n * TargetSize)], TargetSize);
@@ -69,8 +69,8 @@ public sealed class DataSet
     public DataSet WithRandomLabels(double fraction, ulong seed)
     {
         if (fraction is < 0 or > 1 || double.IsNaN(fraction))
-            throw new BasinException("--random-labels", $"{fraction} is not a fraction in [0, 1]");
-        if (Labels is null) throw new BasinException("--random-labels", $"{Name} has no class labels to corrupt");
+            throw new BasinException("{random-labels}", $"{fraction} is not a fraction in [0, 1]");
+        if (Labels is null) throw new BasinException("{random-labels}", $"{Name} has no class labels to corrupt");
         if (fraction == 0) return this;
         var rng = new Basin.Tensors.Rng(seed, 0x1ABE1);
         var order = rng.Permutation(Count);

@@ -19,12 +19,12 @@ public static class Synthetic
         int open = name.IndexOf('(');
         if (open < 0) return (name.Trim(), options);
         if (!name.EndsWith(')'))
-            throw new BasinException("--data", $"'{name}': expected ')' at the end", "e.g. teacher-student(d=10,width=4)");
+            throw new BasinException("{data}", $"'{name}': expected ')' at the end", "e.g. teacher-student(d=10,width=4)");
         foreach (var part in name[(open + 1)..^1].Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = part.Split('=');
             if (kv.Length != 2 || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-                throw new BasinException("--data", $"'{part.Trim()}' in '{name}' is not key=number");
+                throw new BasinException("{data}", $"'{part.Trim()}' in '{name}' is not key=number");
             options[kv[0].Trim().ToLowerInvariant()] = v;
         }
         return (name[..open].Trim(), options);
@@ -33,7 +33,7 @@ public static class Synthetic
     static int Int(Dictionary<string, double> o, string key, int fallback)
     {
         double v = o.GetValueOrDefault(key, fallback);
-        if (v < 1 || v != Math.Floor(v)) throw new BasinException("--data", $"option {key}={v} must be a positive integer");
+        if (v < 1 || v != Math.Floor(v)) throw new BasinException("{data}", $"option {key}={v} must be a positive integer");
         return (int)v;
     }
 
@@ -43,7 +43,7 @@ public static class Synthetic
         var rng = new Rng(seed, split == "train" ? 1UL : 2UL);
         foreach (var key in o.Keys)
             if (!Allowed(kind).Contains(key))
-                throw new BasinException("--data", $"{kind} has no option '{key}'", "options: " + string.Join(", ", Allowed(kind)));
+                throw new BasinException("{data}", $"{kind} has no option '{key}'", "options: " + string.Join(", ", Allowed(kind)));
         return kind switch
         {
             "teacher-student" => TeacherStudent(o, n, seed, rng),

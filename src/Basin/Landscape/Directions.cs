@@ -19,7 +19,7 @@ public static class Directions
         "layer" => Normalization.Layer,
         "weight" => Normalization.Weight,
         "none" => Normalization.None,
-        _ => throw new BasinException("--norm", $"unknown normalization '{text}'", "use filter, layer, weight or none"),
+        _ => throw new BasinException("{norm}", $"unknown normalization '{text}'", "use filter, layer, weight or none"),
     };
 
     /// <summary>A Gaussian direction N(0, 1) per entry, drawn tensor by tensor in layout order.</summary>

@@ -23,7 +23,7 @@ public sealed class Surface
         X = x; Y = y; HasTest = hasTest; Settings = settings;
         long cells = (long)x.Count * (y?.Count ?? 1);
         int arrays = hasTest ? 4 : 2;
-        string grid = $"a {x.Count}{(y is null ? "" : $" x {y.Count}")} grid", hint = "use fewer points per axis (--xrange/--yrange MIN:MAX:COUNT)";
+        string grid = $"a {x.Count}{(y is null ? "" : $" x {y.Count}")} grid", hint = "use fewer points per axis ({xrange}/{yrange} MIN:MAX:COUNT)";
         // The arrays, the file's copies of them and the computed mask.
         MemoryBudget.Require(cells * (24.0 * arrays + 2), grid, hint);
         if (cells > Array.MaxLength) throw new BasinException(grid, $"{cells:N0} cells are more than one array holds", hint);

@@ -73,7 +73,7 @@ public static class SurfaceFile
         }
         catch (Exception e) when (e is not BasinException)
         {
-            throw new BasinException(path, $"cannot read it as a Basin surface ({e.Message})", "pass --force to compute it again");
+            throw new BasinException(path, $"cannot read it as a Basin surface ({e.Message})", "pass {force} to compute it again");
         }
     }
 

@@ -12,7 +12,7 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write, bool overwrite = true)
     {
         if (!overwrite && File.Exists(path))
-            throw new BasinException(path, "already exists", "pass --force to overwrite it");
+            throw new BasinException(path, "already exists", "pass {force} to overwrite it");
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);

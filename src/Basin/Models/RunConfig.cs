@@ -67,22 +67,22 @@ public sealed record RunConfig
         {
             if (!ok) throw new BasinException(option, why, hint);
         }
-        Require(double.IsFinite(LearningRate) && LearningRate > 0, "--lr", $"{LearningRate} is not a positive learning rate", "e.g. --lr 0.1");
-        Require(Momentum is >= 0 and < 1, "--momentum", $"{Momentum} is not in [0, 1)", "e.g. --momentum 0.9");
-        Require(WeightDecay is >= 0 and < double.PositiveInfinity, "--weight-decay", $"{WeightDecay} is not 0 or more", "e.g. --weight-decay 5e-4");
-        Require(L2 is >= 0 and < double.PositiveInfinity, "--l2", $"{L2} is not 0 or more", "e.g. --l2 1e-4");
-        Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, "--beta1/--beta2", $"({Beta1}, {Beta2}) are not both in [0, 1)", "Adam's defaults are 0.9 and 0.999");
-        Require(Eps is > 0 and < double.PositiveInfinity, "--eps", $"{Eps} is not positive", "Adam's default is 1e-8");
-        Require(Epochs is null or > 0, "--epochs", $"{Epochs} is not a positive number of epochs", "e.g. --epochs 10");
-        Require(Steps is null or > 0, "--steps", $"{Steps} is not a positive number of steps", "e.g. --steps 1000");
-        Require(TargetLoss is null || double.IsFinite(TargetLoss.Value), "--target-loss", $"{TargetLoss} is not a finite loss", "e.g. --target-loss 1e-3");
-        Require(Optimizer is "sgd" or "gd" or "adam", "--optimizer", $"unknown optimizer '{Optimizer}'", "use sgd, gd (full batch) or adam");
-        Require(DType is "float32" or "float64", "--dtype", $"unknown dtype '{DType}'", "use float32 or float64");
-        Require(Batch > 0, "--batch", $"{Batch} is not a positive batch size", "e.g. --batch 128");
-        Require(Shard > 0, "--shard", $"{Shard} is not a positive shard size", "e.g. --shard 64");
-        Require(Warmup >= 0 && SaveEvery >= 0 && SaveEverySteps >= 0 && LogEvery >= 0, "--warmup/--save-every/--log-every",
+        Require(double.IsFinite(LearningRate) && LearningRate > 0, "{lr}", $"{LearningRate} is not a positive learning rate", "e.g. {lr} 0.1");
+        Require(Momentum is >= 0 and < 1, "{momentum}", $"{Momentum} is not in [0, 1)", "e.g. {momentum} 0.9");
+        Require(WeightDecay is >= 0 and < double.PositiveInfinity, "{weight-decay}", $"{WeightDecay} is not 0 or more", "e.g. {weight-decay} 5e-4");
+        Require(L2 is >= 0 and < double.PositiveInfinity, "{l2}", $"{L2} is not 0 or more", "e.g. {l2} 1e-4");
+        Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, "{beta1}/{beta2}", $"({Beta1}, {Beta2}) are not both in [0, 1)", "Adam's defaults are 0.9 and 0.999");
+        Require(Eps is > 0 and < double.PositiveInfinity, "{eps}", $"{Eps} is not positive", "Adam's default is 1e-8");
+        Require(Epochs is null or > 0, "{epochs}", $"{Epochs} is not a positive number of epochs", "e.g. {epochs} 10");
+        Require(Steps is null or > 0, "{steps}", $"{Steps} is not a positive number of steps", "e.g. {steps} 1000");
+        Require(TargetLoss is null || double.IsFinite(TargetLoss.Value), "{target-loss}", $"{TargetLoss} is not a finite loss", "e.g. {target-loss} 1e-3");
+        Require(Optimizer is "sgd" or "gd" or "adam", "{optimizer}", $"unknown optimizer '{Optimizer}'", "use sgd, gd (full batch) or adam");
+        Require(DType is "float32" or "float64", "{dtype}", $"unknown dtype '{DType}'", "use float32 or float64");
+        Require(Batch > 0, "{batch}", $"{Batch} is not a positive batch size", "e.g. {batch} 128");
+        Require(Shard > 0, "{shard}", $"{Shard} is not a positive shard size", "e.g. {shard} 64");
+        Require(Warmup >= 0 && SaveEvery >= 0 && SaveEverySteps >= 0 && LogEvery >= 0, "{warmup}/{save-every}/{log-every}",
             "must be 0 or more", "0 turns each off");
-        Require(RandomLabels is >= 0 and <= 1, "--random-labels", $"{RandomLabels} is not a fraction in [0, 1]", "e.g. --random-labels 0.5");
+        Require(RandomLabels is >= 0 and <= 1, "{random-labels}", $"{RandomLabels} is not a fraction in [0, 1]", "e.g. {random-labels} 0.5");
         Training.Schedule.Parse(Schedule, LearningRate, Steps ?? Epochs ?? 1, Warmup);
     }
 

@@ -63,7 +63,7 @@ public sealed partial class RunDirectory(string path)
 
     public RunConfig ReadConfig()
     {
-        if (!File.Exists(ConfigPath)) throw new BasinException(Path, "not a run directory (no model.json)", "make one with basin train --out DIR");
+        if (!File.Exists(ConfigPath)) throw new BasinException(Path, "not a run directory (no model.json)", "make one with basin train {out} DIR");
         return RunConfig.FromJson(File.ReadAllText(ConfigPath), ConfigPath);
     }
 
@@ -98,14 +98,14 @@ public sealed partial class RunDirectory(string path)
                 if (File.Exists(FinalPath) && which is null or "") return FinalPath;
                 if (steps.Count > 0) return CheckpointPath(steps[^1]);
                 if (File.Exists(FinalPath)) return FinalPath;
-                throw new BasinException(Path, "the run has no checkpoint yet", "train it with basin train --resume " + Path);
+                throw new BasinException(Path, "the run has no checkpoint yet", "train it with basin train {resume} " + Path);
             case "final":
-                return File.Exists(FinalPath) ? FinalPath : throw new BasinException(Path, "the run has no final.safetensors (not finished)", "use --checkpoint latest, or resume it");
+                return File.Exists(FinalPath) ? FinalPath : throw new BasinException(Path, "the run has no final.safetensors (not finished)", "use {checkpoint} latest, or resume it");
             default:
                 if (!long.TryParse(which, NumberStyles.Integer, CultureInfo.InvariantCulture, out long step))
-                    throw new BasinException("--checkpoint", $"'{which}' is not final, latest or a step number");
+                    throw new BasinException("{checkpoint}", $"'{which}' is not final, latest or a step number");
                 if (!steps.Contains(step))
-                    throw new BasinException("--checkpoint", $"run {Path} has no checkpoint at step {step}",
+                    throw new BasinException("{checkpoint}", $"run {Path} has no checkpoint at step {step}",
                         steps.Count == 0 ? "it has no checkpoints" : "steps: " + string.Join(", ", steps.TakeLast(10)));
                 return CheckpointPath(step);
         }

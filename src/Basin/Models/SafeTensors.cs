@@ -127,9 +127,9 @@ public static class SafeTensors
         {
             if (!tensors.TryGetValue(t.Name, out var found))
                 throw new BasinException(path, $"missing tensor '{t.Name}' (expected shape {t.ShapeText})",
-                    "keys follow nn.Sequential: layer index, then .weight or .bias; does --model match these weights?");
+                    "keys follow nn.Sequential: layer index, then .weight or .bias; does {model} match these weights?");
             if (!found.Shape.SequenceEqual(t.Shape))
-                throw new BasinException(path, $"tensor '{t.Name}' has shape {found.ShapeText}, expected {t.ShapeText}", "does --model match these weights?");
+                throw new BasinException(path, $"tensor '{t.Name}' has shape {found.ShapeText}, expected {t.ShapeText}", "does {model} match these weights?");
             for (int i = 0; i < t.Length; i++) theta[t.Offset + i] = T.CreateChecked(found.Values[i]);
             RequireFinite<T>(theta.AsSpan(t.Offset, t.Length), t.Name, path);
         }

@@ -51,7 +51,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     {
         if (network.InputSize != data.InputSize)
             throw new BasinException("model", $"the network takes {network.InputSize} inputs per example but {data.Name} examples have shape {data.ShapeText}");
-        if (batchSize <= 0) throw new BasinException("--batch", $"{batchSize} is not a positive batch size");
+        if (batchSize <= 0) throw new BasinException("{batch}", $"{batchSize} is not a positive batch size");
         if (data.Count == 0) throw new BasinException("data", $"{data.Name} has no examples");
         Network = network;
         Data = data;
@@ -66,7 +66,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         BatchSize = Math.Min(batchSize, data.Count);
         Threads = threads <= 0 ? Environment.ProcessorCount : threads;
         MemoryBudget.Require(EstimateBytes(network, data, batchSize, threads), $"{network.ParameterCount:N0} parameters on {data.Count:N0} examples",
-            "use a smaller --batch (examples per shard), fewer --threads, less data (--n) or a smaller model");
+            "use a smaller {batch} (examples per shard), fewer {threads}, less data ({n}) or a smaller model");
         features = typeof(T) == typeof(float) ? (T[])(object)data.Features : Convert(data.Features);
         targets = new Targets<T>(data.Labels, data.Targets is null ? null : Convert(data.Targets), data.TargetSize);
         workspaces = new Workspace<T>[Threads];

@@ -30,7 +30,7 @@ public static class Initialization
             "gaussian" => parts.Length == 2 && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out std) && std >= 0,
             _ => false,
         };
-        if (!known) throw new BasinException("--init", $"cannot read '{how}'", "use " + Choices);
+        if (!known) throw new BasinException("{init}", $"cannot read '{how}'", "use " + Choices);
         var rng = new Rng(seed, 0x1417);
         var theta = new double[layout.Count];
         foreach (var t in layout.Tensors)

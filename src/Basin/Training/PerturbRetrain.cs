@@ -20,8 +20,8 @@ public static class PerturbRetrain
         int seeds, int epochs, string optimizer, double? learningRate, string root, int threads, Action<int>? seedStarted = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (seeds < 1 || epochs < 1) throw new BasinException("--seeds/--epochs", "need at least one seed and one epoch");
-        if (scale < 0) throw new BasinException("--scale", $"{scale} is negative");
+        if (seeds < 1 || epochs < 1) throw new BasinException("{seeds}/{epochs}", "need at least one seed and one epoch");
+        if (scale < 0) throw new BasinException("{scale}", $"{scale} is negative");
         double sigma = scale * minimum.Average(w => Math.Abs(double.CreateTruncating(w)));
         var results = new List<RetrainedMinimum<T>>();
         for (int k = 0; k < seeds; k++)

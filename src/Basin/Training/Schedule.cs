@@ -11,22 +11,22 @@ public sealed record Schedule(string Kind, double BaseRate, int StepEpochs = 0, 
 {
     public static Schedule Parse(string text, double baseRate, long totalSteps, int warmupSteps)
     {
-        if (baseRate <= 0 || !double.IsFinite(baseRate)) throw new BasinException("--lr", $"{baseRate} is not a positive learning rate");
-        if (warmupSteps < 0) throw new BasinException("--warmup", "must be 0 or more steps");
+        if (baseRate <= 0 || !double.IsFinite(baseRate)) throw new BasinException("{lr}", $"{baseRate} is not a positive learning rate");
+        if (warmupSteps < 0) throw new BasinException("{warmup}", "must be 0 or more steps");
         var parts = text.ToLowerInvariant().Split(':');
         switch (parts[0])
         {
             case "constant" when parts.Length == 1:
                 return new Schedule("constant", baseRate, WarmupSteps: warmupSteps);
             case "cosine" when parts.Length == 1:
-                if (totalSteps <= 0) throw new BasinException("--schedule", "cosine needs a planned length", "give --epochs or --steps");
+                if (totalSteps <= 0) throw new BasinException("{schedule}", "cosine needs a planned length", "give {epochs} or {steps}");
                 return new Schedule("cosine", baseRate, TotalSteps: totalSteps, WarmupSteps: warmupSteps);
             case "step" when parts.Length == 3
                 && int.TryParse(parts[1], out int epochs) && epochs > 0
                 && double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double gamma) && gamma > 0:
                 return new Schedule("step", baseRate, epochs, gamma, WarmupSteps: warmupSteps);
         }
-        throw new BasinException("--schedule", $"cannot read '{text}'", "use constant, cosine or step:EPOCHS:GAMMA (e.g. step:30:0.1)");
+        throw new BasinException("{schedule}", $"cannot read '{text}'", "use constant, cosine or step:EPOCHS:GAMMA (e.g. step:30:0.1)");
     }
 
     /// <summary>The rate for the update after <paramref name="step"/> earlier updates, in epoch <paramref name="epoch"/>.</summary>

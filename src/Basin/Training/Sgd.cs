@@ -21,8 +21,8 @@ internal sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointI
 
     public Sgd(double momentum = 0, bool nesterov = false, double weightDecay = 0)
     {
-        if (momentum < 0) throw new BasinException("--momentum", $"{momentum} is negative");
-        if (nesterov && momentum == 0) throw new BasinException("--nesterov", "needs --momentum above 0");
+        if (momentum < 0) throw new BasinException("{momentum}", $"{momentum} is negative");
+        if (nesterov && momentum == 0) throw new BasinException("{nesterov}", "needs {momentum} above 0");
         Momentum = momentum;
         Nesterov = nesterov;
         WeightDecay = weightDecay;
@@ -77,7 +77,7 @@ internal sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointI
     public override IReadOnlyList<(string Name, T[] Values)> State => buffer is null ? [] : [("momentum_buffer", buffer)];
 
     /// <summary>
-    /// As PyTorch's SGD with a param group's momentum changed on resume (--allow-change): a run saved without momentum has
+    /// As PyTorch's SGD with a param group's momentum changed when a run resumes: a run saved without momentum has
     /// no buffer, and the next step starts one from the gradient; a buffer saved with momentum is dropped without it.
     /// </summary>
     public override void Restore(IReadOnlyDictionary<string, T[]> state, long steps)

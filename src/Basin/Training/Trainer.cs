@@ -36,18 +36,18 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         this.run = run;
         network = ModelSpec.Build<T>(config.Model, train.InputShape);
         batch = config.Optimizer == "gd" ? train.Count : config.Batch;
-        if (batch <= 0) throw new BasinException("--batch", $"{batch} is not a positive batch size");
+        if (batch <= 0) throw new BasinException("{batch}", $"{batch} is not a positive batch size");
         batch = Math.Min(batch, train.Count);
         batchesPerEpoch = (train.Count + batch - 1) / batch;
         if (config.Epochs is null && config.Steps is null)
-            throw new BasinException("train", "no stopping rule", "give --epochs N or --steps N (with --target-loss or --until-zero-error to stop earlier)");
+            throw new BasinException("train", "no stopping rule", "give {epochs} N or {steps} N (with {target-loss} or {until-zero-error} to stop earlier)");
         schedule = Schedule.Parse(config.Schedule, config.LearningRate, PlannedSteps, config.Warmup);
         int shard = Math.Min(config.Shard, batch);
         // theta, the gradient, up to two optimizer state vectors and a checkpoint's copies of theta and its bytes.
         double vectors = 7.0 * network.ParameterCount * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         MemoryBudget.Require(vectors + EmpiricalRisk<T>.EstimateBytes(network, train, shard, threads) + EmpiricalRisk<T>.EstimateBytes(network, train, 500, threads)
             + (test is null ? 0 : EmpiricalRisk<T>.EstimateBytes(network, test, 500, threads)), $"training {network.ParameterCount:N0} parameters",
-            "use a smaller --batch or --shard, fewer --threads, less data (--n) or a smaller model");
+            "use a smaller {batch} or {shard}, fewer {threads}, less data ({n}) or a smaller model");
         minibatch = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, shard, threads);
         trainEval = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, 500, threads);
         testEval = test is null ? null : new EmpiricalRisk<T>(network, test, config.Loss, config.L2, 500, threads);
@@ -64,7 +64,7 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             "sgd" or "gd" => new Sgd<T>(config.Momentum, config.Nesterov, config.WeightDecay),
             "adam" => new Adam<T>(config.Beta1, config.Beta2, config.Eps, config.WeightDecay),
-            _ => throw new BasinException("--optimizer", $"unknown optimizer '{config.Optimizer}'", "use sgd, gd (full batch) or adam"),
+            _ => throw new BasinException("{optimizer}", $"unknown optimizer '{config.Optimizer}'", "use sgd, gd (full batch) or adam"),
         };
         optimizer.Threads = minibatch.Threads;
         return optimizer;

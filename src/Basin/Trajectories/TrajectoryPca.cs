@@ -13,7 +13,7 @@ public sealed record TrajectoryPca(double[] DirectionX, double[] DirectionY, dou
     public static TrajectoryPca Fit(IReadOnlyList<double[]> points, ReadOnlySpan<double> reference)
     {
         int t = points.Count, p = reference.Length;
-        if (t < 2) throw new BasinException("trajectory", "PCA needs at least two checkpoints", "train with --save-every 1 or --save-every-steps");
+        if (t < 2) throw new BasinException("trajectory", "PCA needs at least two checkpoints", "train with {save-every} 1 or {save-every-steps}");
         var offsets = new double[t][];
         for (int i = 0; i < t; i++)
         {

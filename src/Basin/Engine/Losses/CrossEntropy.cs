@@ -46,7 +46,7 @@ internal sealed class CrossEntropy<T> : Loss<T> where T : unmanaged, IFloatingPo
 
     public override double Forward(ReadOnlySpan<T> z, Targets<T> targets, int start, int batch, int width, Span<T> dz)
     {
-        var labels = targets.Labels ?? throw new BasinException("loss", "ce needs class labels", "use --loss mse for regression targets");
+        var labels = targets.Labels ?? throw new BasinException("loss", "ce needs class labels", "use {loss} mse for regression targets");
         var max = batch <= 512 ? stackalloc T[batch] : new T[batch];
         var e = Exponentials(z, batch, width, max);
         double total = 0;
