@@ -61,7 +61,7 @@ internal static class DemoCommand
                 "--threads", r.GetValue(threads).ToString(System.Globalization.CultureInfo.InvariantCulture)], stdout, stderr);
             if (code != Cli.Ok) return code;
             stdout.WriteLine();
-            string report = ReportCommand.Write(r.GetValue(outDir)!);
+            string report = Basin.Reports.DirectoryReport.Write(r.GetValue(outDir)!);
             stdout.WriteLine($"report: {report} (everything below in one page that opens offline)");
             stdout.WriteLine($"open {Path.ChangeExtension(surface, ".html")} for the interactive 3D surface, {Path.ChangeExtension(surface, ".png")} for the contour map,");
             stdout.WriteLine($"{trajectory}.png for the trajectory, {density}.png for the Hessian spectral density");

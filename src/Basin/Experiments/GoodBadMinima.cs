@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Basin.Curvature;
 using Basin.Data;
 using Basin.Landscape;
@@ -7,7 +8,7 @@ using Basin.Training;
 namespace Basin.Experiments;
 
 /// <summary>One minimum's measures, all on the clean training set.</summary>
-public sealed record MinimumMeasures(string Name, double TrainAccuracy, double TestAccuracy, double[] TopEigenvalues, double Trace, double TraceStandardError,
+internal sealed record MinimumMeasures(string Name, double TrainAccuracy, double TestAccuracy, double[] TopEigenvalues, double Trace, double TraceStandardError,
     double Frobenius, double LogBasinVolume, double[] LineLoss, Surface Plane);
 
 /// <summary>
@@ -15,9 +16,50 @@ public sealed record MinimumMeasures(string Name, double TrainAccuracy, double T
 /// with random labels; trained to the same small training loss it fits the clean set as perfectly as the "good" minimum, but
 /// generalizes worse and sits in a sharper, smaller basin (larger Hessian trace and top eigenvalues).
 /// </summary>
-public static class GoodBadMinima
+internal sealed class GoodBadMinima : Experiment
 {
-    public static (MinimumMeasures Good, MinimumMeasures Bad) Run(string model, int cleanCount, int attackCount, int maxEpochs, string workDir, ulong seed)
+    public override string Name => "good-bad-minima";
+    public override string Paper => "Wu, Zhu and E (2017), Towards Understanding Generalization of Deep Learning: Perspective of Loss Landscapes";
+    public override IReadOnlyList<(string Name, string Description, double Quick, double Full, bool Integer)> Parameters => [];
+
+    protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)
+    {
+        string model = quick ? "linear(784,32),relu,linear(32,10)" : "mlp:784-100-10";
+        int clean = quick ? 300 : 1000, attack = quick ? 300 : 1000;
+        var (good, bad) = Run(model, clean, attack, quick ? 300 : 3000, directory, seed);
+        Claim[] claims =
+        [
+            new("Both minima fit the clean training set perfectly", $"training accuracy {F(100 * good.TrainAccuracy)} % and {F(100 * bad.TrainAccuracy)} %",
+                good.TrainAccuracy == 1 && bad.TrainAccuracy == 1),
+            new("The attack-set minimum generalizes worse", $"test accuracy {F(100 * good.TestAccuracy)} % vs {F(100 * bad.TestAccuracy)} %", bad.TestAccuracy < good.TestAccuracy),
+            new("The attack-set minimum is sharper: larger Hessian trace", $"trace {F(good.Trace)} +- {F(good.TraceStandardError)} vs {F(bad.Trace)} +- {F(bad.TraceStandardError)}", bad.Trace > good.Trace),
+            new("... and a smaller basin (log volume from the top eigenvalues)", $"{F(good.LogBasinVolume)} vs {F(bad.LogBasinVolume)}", bad.LogBasinVolume < good.LogBasinVolume),
+        ];
+        static JsonObject Measures(MinimumMeasures m) => new()
+        {
+            ["train_accuracy"] = m.TrainAccuracy, ["test_accuracy"] = m.TestAccuracy, ["trace"] = m.Trace, ["trace_stderr"] = m.TraceStandardError,
+            ["frobenius"] = m.Frobenius, ["log_basin_volume"] = m.LogBasinVolume,
+            ["top_eigenvalues"] = new JsonArray(m.TopEigenvalues.Select(v => (JsonNode)v).ToArray()),
+        };
+        var json = new JsonObject
+        {
+            ["title"] = "Good and bad minima: an attack set of random labels",
+            ["paper"] = Paper,
+            ["settings"] = new JsonObject { ["model"] = model, ["clean"] = clean, ["attack"] = attack, ["seed"] = seed, ["quick"] = quick },
+            ["claims"] = ExperimentResult.ClaimsJson(claims),
+            ["good"] = Measures(good), ["bad"] = Measures(bad),
+        };
+        Figure[] figures =
+        [
+            new("line", "Clean training loss along a filter-normalized direction", "x", "loss")
+                { Curves = [(good.Name, good.LineLoss), (bad.Name, bad.LineLoss)], X = Enumerable.Range(0, 21).Select(i => -1 + i / 10.0).ToArray() },
+            new("good-2d", "") { Surface = good.Plane },
+            new("bad-2d", "") { Surface = bad.Plane },
+        ];
+        return new ExperimentResult(claims, json, figures);
+    }
+
+    internal static (MinimumMeasures Good, MinimumMeasures Bad) Run(string model, int cleanCount, int attackCount, int maxEpochs, string workDir, ulong seed)
     {
         var clean = DataCatalog.Load(DataCatalog.Embedded, "train", n: cleanCount);
         var pool = DataCatalog.Load(DataCatalog.Embedded, "train");

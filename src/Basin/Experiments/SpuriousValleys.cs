@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Basin.Data;
 using Basin.Models;
 using Basin.Tensors;
@@ -6,7 +7,7 @@ using Basin.Training;
 namespace Basin.Experiments;
 
 /// <summary>One width of the sweep: how many seeds reached the global minimum (zero loss on a realizable target).</summary>
-public sealed record WidthResult(string Activation, int Width, int Reached, int Seeds, double[] FinalLosses, double[][] Minima, double LineBarrier,
+internal sealed record WidthResult(string Activation, int Width, int Reached, int Seeds, double[] FinalLosses, double[][] Minima, double LineBarrier,
     double CurveBarrier);
 
 /// <summary>
@@ -15,10 +16,74 @@ public sealed record WidthResult(string Activation, int Width, int Reached, int 
 /// the degrees sigma uses; above it there are no spurious valleys. For sigma(z) = z^2 and one output, width
 /// p &gt;= 2n + 1 suffices (their Theorem 5): gradient descent from any start reaches the global minimum.
 /// </summary>
-public static class SpuriousValleys
+internal sealed class SpuriousValleys : Experiment
 {
+    public override string Name => "spurious-valleys";
+    public override string Paper => "Venturi, Bandeira and Bruna (2019), Spurious Valleys in Two-layer Neural Network Optimization Landscapes";
+
+    public override IReadOnlyList<(string Name, string Description, double Quick, double Full, bool Integer)> Parameters { get; } =
+    [
+        ("inputs", "input dimension n", 3, 3, true),
+        ("seeds", "random starts per width", 5, 20, true),
+        ("steps", "Adam steps per run", 3000, 10000, true),
+    ];
+
+    protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)
+    {
+        int n = (int)p["inputs"], k = (int)p["seeds"], t = (int)p["steps"];
+        var activations = new (string Spec, string Name, double[]? Poly)[]
+        {
+            ("identity", "linear", [0, 1]), ("square", "quadratic", [0, 0, 1]), ("poly(0,0,1,0.5)", "cubic polynomial", [0, 0, 1, 0.5]), ("relu", "ReLU", null),
+        };
+        int[] widths = quick ? [1, 2, n, 2 * n + 1] : Enumerable.Range(1, 2 * n + 3).ToArray();
+        var sweeps = activations.Select(a => (a, Sweep(a.Spec, n, teacherWidth: 2, widths, k, t, quick ? 60 : 200, 0.02, seed: seed))).ToList();
+        var quadratic = sweeps.Single(s => s.a.Name == "quadratic").Item2;
+        var wide = quadratic.Where(w => w.Width >= 2 * n + 1).ToList();
+        Claim[] claims =
+        [
+            new($"Quadratic nets with p >= 2n+1 = {2 * n + 1} reach the global minimum from every start",
+                string.Join("; ", wide.Select(w => $"p = {w.Width}: {w.Reached}/{w.Seeds}")), wide.All(w => w.Reached == w.Seeds)),
+            new("Two global minima of such a net are joined inside a low sublevel set (trained Bezier curve vs straight line)",
+                string.Join("; ", wide.Select(w => $"p = {w.Width}: curve barrier {F(w.CurveBarrier)}, line barrier {F(w.LineBarrier)}")),
+                wide.All(w => w.CurveBarrier <= 0.1 * Math.Max(w.LineBarrier, 0) + 1e-6)),
+        ];
+        var table = new JsonArray(sweeps.SelectMany(s => s.Item2).Select(w => (JsonNode)new JsonObject
+        {
+            ["activation"] = w.Activation, ["width"] = w.Width, ["reached"] = w.Reached, ["seeds"] = w.Seeds,
+            ["line_barrier"] = Number(w.LineBarrier), ["curve_barrier"] = Number(w.CurveBarrier),
+        }).ToArray());
+        var dims = new JsonObject(activations.Where(a => a.Poly is not null)
+            .Select(a => new KeyValuePair<string, JsonNode?>(a.Name, IntrinsicDimension(n, a.Poly!))));
+        var json = new JsonObject
+        {
+            ["title"] = "Spurious valleys: width sweeps of two-layer networks",
+            ["paper"] = Paper,
+            ["settings"] = new JsonObject { ["inputs"] = n, ["seeds"] = k, ["steps"] = t, ["widths"] = string.Join(",", widths), ["teacher_width"] = 2, ["quick"] = quick },
+            ["claims"] = ExperimentResult.ClaimsJson(claims),
+            ["intrinsic_dimension"] = dims,
+            ["sweep"] = table,
+        };
+        Figure[] figures =
+        [
+            new("reached", $"Fraction of runs reaching the global minimum (n = {n} inputs)", "width p", "fraction reached")
+            {
+                Curves = sweeps.Select(s => (s.a.Name, s.Item2.Select(w => (double)w.Reached / w.Seeds).ToArray())).ToList(),
+                X = widths.Select(w => (double)w).ToArray(),
+                Marker = (2 * n + 1, "p = 2n+1"),
+            },
+        ];
+        return new ExperimentResult(claims, json, figures)
+        {
+            Summary = [.. dims.Select(kv => $"intrinsic dimension of the {kv.Key} activation on {n} inputs: {kv.Value}"),
+                .. sweeps.Select(s => $"{s.a.Name,-18} " + string.Join("  ", s.Item2.Select(w => $"p={w.Width}: {w.Reached}/{w.Seeds}")))],
+        };
+    }
+
+    /// <summary>A finite number, or JSON's null.</summary>
+    static JsonNode? Number(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
+
     /// <summary>sum over the degrees i with c_i != 0 of C(n + i - 1, i): monomials of degree i in n variables.</summary>
-    public static long IntrinsicDimension(int inputs, IReadOnlyList<double> coefficients)
+    internal static long IntrinsicDimension(int inputs, IReadOnlyList<double> coefficients)
     {
         long total = 0;
         for (int i = 0; i < coefficients.Count; i++)
@@ -34,7 +99,7 @@ public static class SpuriousValleys
     }
 
     /// <summary>Spec of a two-layer net of the given activation (linear, square, poly(...), relu) and width.</summary>
-    public static string Spec(string activation, int inputs, int width) =>
+    internal static string Spec(string activation, int inputs, int width) =>
         $"linear({inputs},{width},bias=false),{activation},linear({width},1,bias=false)";
 
     /// <summary>
@@ -42,7 +107,7 @@ public static class SpuriousValleys
     /// teacher of the same activation and width <paramref name="teacherWidth"/> (so the global minimum is zero);
     /// a run reaches it when its loss falls below <paramref name="tolerance"/> times the loss at the start.
     /// </summary>
-    public static List<WidthResult> Sweep(string activation, int inputs, int teacherWidth, IEnumerable<int> widths, int seeds, int steps,
+    internal static List<WidthResult> Sweep(string activation, int inputs, int teacherWidth, IEnumerable<int> widths, int seeds, int steps,
         int examples, double learningRate = 0.01, double tolerance = 1e-4, ulong seed = 0)
     {
         var rng = new Rng(seed, 0x5FA1);

@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace Basin.Experiments;
+
+/// <summary>
+/// One of the papers' studies (DESIGN.md section 1): it trains what it needs under a directory, measures, and returns
+/// its claims beside the measurements, with the data and figures of a report. <see cref="All"/> is the catalog.
+/// </summary>
+public abstract class Experiment
+{
+    /// <summary>The name on the command line: theory2, deep-linear, ...</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The paper (or papers) whose claims it tests.</summary>
+    public abstract string Paper { get; }
+
+    /// <summary>
+    /// Its own parameters besides the seed: name, meaning, the value the quick and the full run take, and whether it is a
+    /// whole number.
+    /// </summary>
+    public abstract IReadOnlyList<(string Name, string Description, double Quick, double Full, bool Integer)> Parameters { get; }
+
+    /// <summary>
+    /// Runs it, its training runs under <paramref name="directory"/> (reused when their settings and inputs match);
+    /// <paramref name="quick"/> takes the small sizes the tests run, <paramref name="parameters"/> overrides any of
+    /// <see cref="Parameters"/> by name.
+    /// </summary>
+    public ExperimentResult Run(string directory, bool quick = false, ulong seed = 0, IReadOnlyDictionary<string, double>? parameters = null)
+    {
+        foreach (var name in parameters?.Keys ?? [])
+            if (!Parameters.Any(p => p.Name == name))
+                throw new BasinException(Name, $"no parameter '{name}'", "parameters: " + string.Join(", ", Parameters.Select(p => p.Name)));
+        var values = Parameters.ToDictionary(p => p.Name, p => parameters?.GetValueOrDefault(p.Name, double.NaN) is double v && !double.IsNaN(v)
+            ? v : quick ? p.Quick : p.Full);
+        foreach (var p in Parameters)
+            if (p.Integer && values[p.Name] != Math.Floor(values[p.Name]))
+                throw new BasinException($"{{{p.Name}}}", $"{values[p.Name].ToString(CultureInfo.InvariantCulture)} is not a whole number");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = Measure(directory, quick, seed, values);
+        result.Json["seconds"] = clock.Elapsed.TotalSeconds;
+        return result;
+    }
+
+    /// <summary>The study itself, with every parameter's value.</summary>
+    protected abstract ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> parameters);
+
+    public static IReadOnlyList<Experiment> All { get; } = [new TheoryTwo(), new DeepLinear(), new SpuriousValleys(), new GoodBadMinima(), new FlatnessReparam()];
+
+    public static Experiment Find(string name) => All.FirstOrDefault(e => e.Name == name)
+        ?? throw new BasinException("experiment", $"unknown experiment '{name}'", "known: " + string.Join(", ", All.Select(e => e.Name)));
+
+    /// <summary>A measurement as the claims print it: four significant digits.</summary>
+    protected static string F(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+using Basin.Experiments;
+
+namespace Basin.Tests.Experiments;
+
+/// <summary>Every experiment run through the library at its quick size: each claim holds, with the measurement behind it.</summary>
+public class ExperimentTests
+{
+    static ExperimentResult Quick(string name) => Experiment.Find(name).Run(TestPaths.NewDirectory(name), quick: true);
+
+    [Fact]
+    public void Spurious_valleys_quick_run_holds_its_claims()
+    {
+        var result = Quick("spurious-valleys");
+        Assert.All(result.Claims, c => Assert.True(c.Holds, c.Measured));
+        Assert.Equal(6, result.Json["intrinsic_dimension"]!["quadratic"]!.GetValue<long>());
+        Assert.Contains("intrinsic dimension of the quadratic activation on 3 inputs: 6", result.Summary);
+    }
+
+    [Fact]
+    public void Good_bad_minima_quick_run_holds_its_claims()
+    {
+        var result = Quick("good-bad-minima");
+        Assert.All(result.Claims, c => Assert.True(c.Holds, c.Measured));
+        var json = result.Json;
+        Assert.True(json["bad"]!["test_accuracy"]!.GetValue<double>() < json["good"]!["test_accuracy"]!.GetValue<double>());
+        Assert.True(json["bad"]!["trace"]!.GetValue<double>() > json["good"]!["trace"]!.GetValue<double>());
+        Assert.Equal(1.0, json["bad"]!["train_accuracy"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void Flatness_reparam_quick_run_holds_its_claims()
+    {
+        var result = Quick("flatness-reparam");
+        Assert.All(result.Claims, c => Assert.True(c.Holds, c.Measured));
+        Assert.Equal(2, result.Json["minima"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public void Theory2_quick_run_holds_its_claims()
+    {
+        var result = Quick("theory2");
+        Assert.All(result.Claims, c => Assert.True(c.Holds, c.Measured));
+        Assert.Contains(result.Figures, f => f.File == "mds" && f.Paths.Count == 2);
+    }
+
+    [Fact]
+    public void Deep_linear_quick_run_holds_its_claims_and_takes_its_parameters()
+    {
+        var result = Experiment.Find("deep-linear").Run(TestPaths.NewDirectory("deep"), quick: true, parameters: new Dictionary<string, double> { ["depth"] = 2 });
+        Assert.Equal(2, result.Json["settings"]!["depth"]!.GetValue<int>());
+        Assert.Equal(301, result.Json["loss"]!["balanced"]!.AsArray().Count);
+        Assert.Throws<BasinException>(() => Experiment.Find("deep-linear").Run(TestPaths.NewDirectory("deep"), quick: true,
+            parameters: new Dictionary<string, double> { ["depth"] = 2.5 }));
+        Assert.Throws<BasinException>(() => Experiment.Find("deep-linear").Run(TestPaths.NewDirectory("deep"), quick: true,
+            parameters: new Dictionary<string, double> { ["breadth"] = 2 }));
+        Assert.All(Quick("deep-linear").Claims, c => Assert.True(c.Holds, c.Measured));
+    }
+}
