@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Numerics;
 using Basin.Data;
-using Basin.Engine;
 using Basin.Models;
 
 namespace Basin.Cli;
@@ -37,37 +35,6 @@ internal sealed class CommonOptions
             command.Options.Add(o);
     }
 
-    /// <summary>
-    /// The model spec and weights files of two positional weights arguments: a run directory on either side names
-    /// the model for both unless --model does.
-    /// </summary>
-    public static (string Spec, string First, string Second) ResolvePair(string? spec, string first, string second)
-    {
-        spec ??= new[] { first, second }.Where(RunDirectory.IsRun).Select(d => new RunDirectory(d).ReadConfig().Model).FirstOrDefault();
-        var (resolved, a) = ResolveWeights(spec, first);
-        var (_, b) = ResolveWeights(resolved, second);
-        return (resolved, a, b);
-    }
-
-    /// <summary>Names a weights path that is neither a file nor a directory before anything asks for the model.</summary>
-    public static void RequireWeights(string weights)
-    {
-        if (!File.Exists(weights) && !Directory.Exists(weights))
-            throw new BasinException(weights, "file not found", "pass a .safetensors file or a run directory made by basin train");
-    }
-
-    /// <summary>Model spec and weights file of a positional weights argument (a file or a run directory).</summary>
-    public static (string Spec, string WeightsPath) ResolveWeights(string? spec, string weights)
-    {
-        RequireWeights(weights);
-        if (RunDirectory.IsRun(weights))
-        {
-            var run = new RunDirectory(weights);
-            return (spec ?? run.ReadConfig().Model, run.Weights());
-        }
-        return (spec ?? throw new BasinException("--model", "missing", $"{weights} is not a run directory; give the model spec with --model"), weights);
-    }
-
     public static bool IsDouble(string dtype) => dtype.ToLowerInvariant() switch
     {
         "float32" or "f32" or "float" => false,
@@ -78,29 +45,17 @@ internal sealed class CommonOptions
     public DataSet LoadData(ParseResult r) =>
         DataCatalog.Load(r.GetValue(Data)!, r.GetValue(Split)!, r.GetValue(DataDir), r.GetValue(N));
 
-    /// <summary>The model spec and weights file named by --model/--weights, resolving a run directory.</summary>
-    public (string Spec, string WeightsPath) ResolveModel(ParseResult r)
-    {
-        string weights = r.GetValue(Weights)!;
-        string? spec = r.GetValue(Model);
-        RequireWeights(weights);
-        if (RunDirectory.IsRun(weights))
-        {
-            var run = new RunDirectory(weights);
-            return (spec ?? run.ReadConfig().Model, run.Weights(r.GetValue(Checkpoint)));
-        }
-        if (Directory.Exists(weights))
-            throw new BasinException(weights, "is a directory but not a run (no model.json)", "pass a .safetensors file or a directory made by basin train");
-        if (r.GetValue(Checkpoint) is not null)
-            throw new BasinException("--checkpoint", "only applies when --weights is a run directory");
-        return (spec ?? throw new BasinException("--model", "missing", "give the model spec, e.g. --model mlp:784-100-10"), weights);
-    }
+    /// <summary>The weights --weights names (a file or a run directory) on the data, with the loss and numeric options given.</summary>
+    public LossLandscape Landscape(ParseResult r, DataSet data) =>
+        LossLandscape.Load(r.GetValue(Weights)!, data, r.GetValue(Model), r.GetValue(Checkpoint), r.GetValue(Loss)!, r.GetValue(L2),
+            IsDouble(r.GetValue(DType)!), r.GetValue(Batch), r.GetValue(Threads));
 
-    /// <summary>Builds the network for the data and reads its weights (non-finite values are refused).</summary>
-    public (Network<T> Network, T[] Theta) LoadModel<T>(ParseResult r, DataSet data) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Two weights arguments (files or run directories) on the data: a run names the model for both unless --model does.</summary>
+    public (LossLandscape A, LossLandscape B) Pair(ParseResult r, DataSet data, string first, string second, string? model = null)
     {
-        var (spec, path) = ResolveModel(r);
-        var network = ModelSpec.Build<T>(spec, data.InputShape);
-        return (network, SafeTensors.ReadTheta<T>(path, network.Layout));
+        var (spec, a, b) = RunDirectory.ResolvePair(first, second, model ?? r.GetValue(Model));
+        return (Load(a), Load(b));
+        LossLandscape Load(string weights) => LossLandscape.Load(weights, data, spec, null, r.GetValue(Loss)!, r.GetValue(L2), IsDouble(r.GetValue(DType)!),
+            r.GetValue(Batch), r.GetValue(Threads));
     }
 }

@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Numerics;
 using System.Text.Json.Nodes;
 using Basin.Curvature;
 using Basin.Models;
 using Basin.Tensors;
-using Basin.Objective;
 using Spectre.Console;
 
 namespace Basin.Cli.Commands;
@@ -49,14 +47,11 @@ internal static class HessianCommand
         var o = new Options();
         var command = new Command("hessian", "Hessian (or Gauss-Newton, Fisher) spectrum: top/bottom eigenvalues, trace, Frobenius norm, density.");
         o.AddTo(command);
-        command.SetAction(r => Progress.Status(stderr, "computing curvature...", () => CommonOptions.IsDouble(r.GetValue(o.Common.DType)!) ? Run<double>(r, o, stdout) : Run<float>(r, o, stdout)));
+        command.SetAction(r => Progress.Status(stderr, "computing curvature...", () => Run(r, o, stdout)));
         return command;
     }
 
-    static (string Kind, ILinearOperator Op, Func<long> Products) Counted<TOp>(string kind, TOp op, Func<TOp, long> products) where TOp : ILinearOperator =>
-        (kind, op, () => products(op));
-
-    static int Run<T>(ParseResult r, Options o, TextWriter stdout) where T : unmanaged, IFloatingPointIeee754<T>
+    static int Run(ParseResult r, Options o, TextWriter stdout)
     {
         var c = o.Common;
         int top = r.GetValue(o.Top), bottom = r.GetValue(o.Bottom), power = r.GetValue(o.Power);
@@ -69,42 +64,34 @@ internal static class HessianCommand
             OutputPath.RequireFile(plot + ".svg", "--out");
         }
         var data = c.LoadData(r);
-        var (network, theta) = c.LoadModel<T>(r, data);
+        var landscape = c.Landscape(r, data);
+        int parameters = landscape.ParameterCount;
         foreach (var (option, k) in new[] { (o.Top, top), (o.Bottom, bottom), (o.Power, power) })
-            if (k > network.ParameterCount)
-                throw new BasinException(option.Name, $"{k} eigenvalues asked of a model with {network.ParameterCount} parameters",
-                    $"a {network.ParameterCount} x {network.ParameterCount} matrix has {network.ParameterCount} eigenvalues; --exact gives them all on small models");
-        var objective = new EmpiricalRisk<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch), r.GetValue(c.Threads));
-        var (kind, op, products) = r.GetValue(o.Operator)!.ToLowerInvariant() switch
+            if (k > parameters)
+                throw new BasinException(option.Name, $"{k} eigenvalues asked of a model with {parameters} parameters",
+                    $"a {parameters} x {parameters} matrix has {parameters} eigenvalues; --exact gives them all on small models");
+        var (kind, op) = r.GetValue(o.Operator)!.ToLowerInvariant() switch
         {
-            "hessian" => Counted("Hessian", new HessianOperator<T>(objective, theta), h => h.Products),
-            "ggn" or "gauss-newton" => Counted("GaussNewton", new GaussNewtonOperator<T>(objective, theta), g => g.Products),
-            "fisher" => Counted("Fisher", new FisherOperator<T>(objective, theta), f => f.Products),
+            "hessian" => ("Hessian", landscape.Hessian()),
+            "ggn" or "gauss-newton" => ("GaussNewton", landscape.GaussNewton()),
+            "fisher" => ("Fisher", landscape.Fisher()),
             var other => throw new BasinException("--operator", $"unknown operator '{other}'", "use hessian, ggn or fisher"),
         };
         int threads = r.GetValue(c.Threads);
         ulong seed = r.GetValue(o.Seed);
-        var json = new JsonObject { ["operator"] = kind.ToLowerInvariant(), ["n"] = data.Count, ["parameters"] = network.ParameterCount };
+        var json = new JsonObject { ["operator"] = kind.ToLowerInvariant(), ["n"] = data.Count, ["parameters"] = parameters };
         var table = new Table().AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned()).AddColumn("detail");
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         if (r.GetValue(o.Exact))
         {
-            if (network.ParameterCount > 5000)
-                throw new BasinException("--exact", $"{network.ParameterCount} parameters: the matrix would take {network.ParameterCount} products and {8.0 * network.ParameterCount * network.ParameterCount / 1e9:F1} GB",
-                    "use --top/--trace on nets this large; --exact is for up to 5,000 parameters");
-            MemoryBudget.Require(3 * 8.0 * network.ParameterCount * network.ParameterCount, $"the explicit {network.ParameterCount} x {network.ParameterCount} matrix",
-                "use --top/--trace instead of --exact");
-            var matrix = DenseOperator.Materialize(op);
-            var all = Spectrum.Dense(matrix);
-            double trace = 0, frob = 0;
-            for (int i = 0; i < all.Length; i++) { trace += matrix[i, i]; for (int j = 0; j < all.Length; j++) frob += matrix[i, j] * matrix[i, j]; }
+            var (all, trace, frobenius) = Spectrum.Exact(op);
             json["all_eigenvalues"] = new JsonArray(all.Select(v => (JsonNode)v).ToArray());
             json["exact_trace"] = trace;
-            json["exact_frobenius"] = Math.Sqrt(frob);
+            json["exact_frobenius"] = frobenius;
             json["negative_eigenvalues"] = all.Count(v => v < -1e-10 * Math.Abs(all[0]));
             table.AddRow("exact trace", $"{trace:G8}", $"{all.Length} eigenvalues from the explicit matrix");
-            table.AddRow("exact Frobenius norm", $"{Math.Sqrt(frob):G8}", "");
+            table.AddRow("exact Frobenius norm", $"{frobenius:G8}", "");
             table.AddRow("negative eigenvalues", $"{json["negative_eigenvalues"]}", "saddle index");
         }
         if (top > 0)
@@ -156,7 +143,7 @@ internal static class HessianCommand
         }
         if (r.GetValue(o.FisherTrace))
         {
-            double f = new FisherOperator<T>(objective, theta).Trace();
+            double f = landscape.FisherTrace();
             json["fisher_trace"] = f;
             table.AddRow("empirical Fisher trace", $"{f:G8}", "(1/N) sum_i ||grad l_i||^2, exact");
         }
@@ -177,11 +164,11 @@ internal static class HessianCommand
                 table.AddRow("plot", Markup.Escape(stem + ".png"), Markup.Escape(stem + ".svg"));
             }
         }
-        json["products"] = products();
+        json["products"] = op.Products;
         json["seconds"] = clock.Elapsed.TotalSeconds;
         if (r.GetValue(c.Json)) { stdout.WriteLine(json.ToJsonString()); return Cli.Ok; }
         var console = Output.Console(stdout);
-        console.WriteLine($"{kind} of {network.Describe()} on {data.Name} (n = {data.Count}, {network.ParameterCount:N0} parameters): {products()} products, {clock.Elapsed.TotalSeconds:F2} s");
+        console.WriteLine($"{kind} of {landscape.Spec} on {data.Name} (n = {data.Count}, {parameters:N0} parameters): {op.Products} products, {clock.Elapsed.TotalSeconds:F2} s");
         console.Write(table);
         return Cli.Ok;
     }

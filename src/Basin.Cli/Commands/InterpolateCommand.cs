@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Numerics;
 using System.Text.Json.Nodes;
 using Basin.Data;
 using Basin.Landscape;
@@ -46,47 +44,23 @@ internal static class InterpolateCommand
                 first = r.GetValue(a) ?? throw new BasinException("interpolate", "missing the weights A and B", "basin interpolate A B, or --run RUN");
                 second = r.GetValue(b) ?? throw new BasinException("interpolate", "missing the weights B", "basin interpolate A B");
             }
-            return CommonOptions.IsDouble(r.GetValue(common.DType)!)
-                ? Run<double>(r, common, spec, first, second, r.GetValue(range)!, r.GetValue(test), r.GetValue(outPath), stdout)
-                : Run<float>(r, common, spec, first, second, r.GetValue(range)!, r.GetValue(test), r.GetValue(outPath), stdout);
+            if (r.GetValue(outPath) is { } file) OutputPath.RequireFile(file, "--out");
+            var data = common.LoadData(r);
+            var (from, to) = common.Pair(r, data, first, second, spec);
+            bool withTest = r.GetValue(test);
+            var (surface, atA, atB, barrier, highest, at) = from.Interpolate(to, Axis.Parse(r.GetValue(range)!, "--range"),
+                withTest ? DataCatalog.Load(r.GetValue(common.Data)!, "test", r.GetValue(common.DataDir)) : null);
+            if (r.GetValue(outPath) is { } h5) SurfaceFile.Write(h5, surface);
+            return Print(r, common, surface, atA, atB, barrier, highest, at, withTest, r.GetValue(outPath), stdout);
         });
         return command;
     }
 
-    static int Run<T>(ParseResult r, CommonOptions c, string? spec, string first, string second, string range, bool test, string? outPath,
-        TextWriter stdout) where T : unmanaged, IFloatingPointIeee754<T>
+    static int Print(ParseResult r, CommonOptions c, Surface surface, Evaluation a, Evaluation b, double barrier, double highest, double at, bool test,
+        string? outPath, TextWriter stdout)
     {
-        if (outPath is not null) OutputPath.RequireFile(outPath, "--out");
-        var data = c.LoadData(r);
-        var (specA, pathA, pathB) = CommonOptions.ResolvePair(spec, first, second);
-        var network = ModelSpec.Build<T>(specA, data.InputShape);
-        var wa = SafeTensors.ReadTheta<T>(pathA, network.Layout);
-        var wb = SafeTensors.ReadTheta<T>(pathB, network.Layout);
-        var direction = Directions.Difference<T>(wa, wb);
-        var axis = Axis.Parse(range, "--range");
-        var settings = new Dictionary<string, string>
-        {
-            ["model"] = network.Describe(), ["a_sha256"] = ContentHash.Of<T>(wa), ["b_sha256"] = ContentHash.Of<T>(wb), ["data"] = data.Name,
-            ["data_sha256"] = data.ContentHash,
-            ["split"] = r.GetValue(c.Split)!, ["n"] = data.Count.ToString(CultureInfo.InvariantCulture), ["loss"] = r.GetValue(c.Loss)!,
-            ["dtype"] = typeof(T) == typeof(float) ? "float32" : "float64", ["norm"] = "none", ["dir_x"] = "b - a",
-        };
-        var surface = new Surface(axis, null, test, settings);
-        int batch = r.GetValue(c.Batch), threads = r.GetValue(c.Threads);
-        var train = new EmpiricalRisk<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads);
-        EmpiricalRisk<T>? testObjective = test
-            ? new EmpiricalRisk<T>(network, DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir)), r.GetValue(c.Loss)!, r.GetValue(c.L2), batch, threads)
-            : null;
-        SurfaceComputation.Complete(surface, train, testObjective, wa, direction, null, chunk: axis.Count);
-        if (outPath is not null) SurfaceFile.Write(outPath, surface);
-
-        var ends = new Evaluation[2];
-        train.EvaluatePlane(wa, direction, [], [0.0, 1.0], [0.0, 0.0], ends);
-        double top = Math.Max(ends[0].Loss, ends[1].Loss), highest = top, at = ends[0].Loss >= ends[1].Loss ? 0 : 1;
-        for (int i = 0; i < axis.Count; i++)
-            if (axis[i] >= 0 && axis[i] <= 1 && !(surface.TrainLoss[i] <= highest)) { highest = surface.TrainLoss[i]; at = axis[i]; }
-        double barrier = highest - top;
-
+        var axis = surface.X;
+        var ends = new[] { a, b };
         if (r.GetValue(c.Json))
         {
             var json = SurfaceCommand.Json(surface);

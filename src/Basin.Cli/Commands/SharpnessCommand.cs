@@ -1,9 +1,6 @@
 using System.CommandLine;
-using System.Numerics;
 using System.Text.Json.Nodes;
 using Basin.Curvature;
-using Basin.Engine;
-using Basin.Objective;
 using Spectre.Console;
 
 namespace Basin.Cli.Commands;
@@ -11,12 +8,10 @@ namespace Basin.Cli.Commands;
 /// <summary><c>basin sharpness</c>: flatness measures of a minimum, and which of them survive Dinh's alpha-rescaling.</summary>
 internal static class SharpnessCommand
 {
-    static readonly string[] All = ["epsilon", "sam", "asam", "pac-bayes", "fisher-trace", "hessian-trace", "top-eigenvalue", "log-basin-volume", "disagreement"];
-
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var common = new CommonOptions();
-        var measures = new Option<string>("--measures") { Description = "comma-separated: " + string.Join(", ", All) + ", or all", DefaultValueFactory = _ => "all" };
+        var measures = new Option<string>("--measures") { Description = "comma-separated: " + string.Join(", ", SharpnessOptions.AllMeasures) + ", or all", DefaultValueFactory = _ => "all" };
         var eps = new Option<string>("--eps") { Description = "Keskar et al. box sizes", DefaultValueFactory = _ => "1e-3,5e-4" };
         var rho = new Option<double>("--rho") { Description = "SAM radius", DefaultValueFactory = _ => 0.05 };
         var asamRho = new Option<double>("--asam-rho") { Description = "ASAM radius", DefaultValueFactory = _ => 0.5 };
@@ -31,74 +26,35 @@ internal static class SharpnessCommand
         foreach (var o in new Option[] { measures, eps, rho, asamRho, asamEta, deviation, disagreementBatch, pairs, reparam, seed }) command.Options.Add(o);
         command.SetAction(r =>
         {
-            var chosen = r.GetValue(measures)!.ToLowerInvariant() == "all" ? All : r.GetValue(measures)!.ToLowerInvariant().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            foreach (var m in chosen)
-                if (!All.Contains(m)) throw new BasinException("--measures", $"unknown measure '{m}'", "known: " + string.Join(", ", All));
+            var chosen = r.GetValue(measures)!.ToLowerInvariant() == "all" ? SharpnessOptions.AllMeasures
+                : r.GetValue(measures)!.ToLowerInvariant().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             var epsilons = r.GetValue(eps)!.Split(',').Select(x => double.TryParse(x, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0
                 ? v : throw new BasinException("--eps", $"'{x}' is not a positive number")).ToArray();
             foreach (var option in new[] { rho, asamRho, deviation })
                 if (r.GetValue(option) is var value && !(value > 0 && double.IsFinite(value)))
                     throw new BasinException(option.Name, $"{value} is not a positive number", "basin sharpness --help shows the defaults");
             if (!(r.GetValue(asamEta) >= 0)) throw new BasinException("--asam-eta", $"{r.GetValue(asamEta)} is not 0 or more", "0 makes ASAM rescaling-invariant");
-            var settings = new Settings(chosen, epsilons, r.GetValue(rho), r.GetValue(asamRho), r.GetValue(asamEta), r.GetValue(deviation),
-                r.GetValue(disagreementBatch), r.GetValue(pairs), r.GetValue(seed));
-            return Progress.Status(stderr, "measuring sharpness...", () => CommonOptions.IsDouble(r.GetValue(common.DType)!)
-                ? Run<double>(r, common, settings, r.GetValue(reparam), stdout)
-                : Run<float>(r, common, settings, r.GetValue(reparam), stdout));
+            var options = new SharpnessOptions
+            {
+                Measures = chosen, Epsilons = epsilons, Rho = r.GetValue(rho), AsamRho = r.GetValue(asamRho), AsamEta = r.GetValue(asamEta),
+                PacDeviation = r.GetValue(deviation), DisagreementBatch = r.GetValue(disagreementBatch), Pairs = r.GetValue(pairs), Seed = r.GetValue(seed),
+            };
+            return Progress.Status(stderr, "measuring sharpness...", () => Run(r, common, options, r.GetValue(reparam), stdout));
         });
         return command;
     }
 
-    sealed record Settings(string[] Measures, double[] Epsilons, double Rho, double AsamRho, double AsamEta, double Deviation, int Batch, int Pairs, ulong Seed);
-
-    static List<(string Name, double Value)> Measure<T>(EmpiricalRisk<T> f, T[] theta, Settings s) where T : unmanaged, IFloatingPointIeee754<T>
+    static int Run(ParseResult r, CommonOptions c, SharpnessOptions options, double? alpha, TextWriter stdout)
     {
-        var values = new List<(string, double)>();
-        var hessian = new HessianOperator<T>(f, theta);
-        Eigenpairs? top = null;
-        foreach (var m in s.Measures)
-            switch (m)
-            {
-                case "epsilon":
-                    foreach (var e in s.Epsilons) values.Add(($"epsilon-sharpness (eps {e:G3})", Sharpness.EpsilonSharpness(f, theta, e)));
-                    break;
-                case "sam": values.Add(($"SAM rho-sharpness (rho {s.Rho:G3})", Sharpness.RhoSharpness(f, theta, s.Rho))); break;
-                case "asam": values.Add(($"ASAM adaptive sharpness (rho {s.AsamRho:G3}, eta {s.AsamEta:G3})", Sharpness.AdaptiveSharpness(f, theta, s.AsamRho, s.AsamEta))); break;
-                case "pac-bayes":
-                    double sigma = Sharpness.PacBayesSigma(f, theta, s.Seed, s.Deviation);
-                    values.Add(($"PAC-Bayes sigma (error +{s.Deviation:G2})", sigma));
-                    values.Add(("PAC-Bayes 1/sigma^2", 1 / (sigma * sigma)));
-                    break;
-                case "fisher-trace": values.Add(("empirical Fisher trace", new FisherOperator<T>(f, theta).Trace())); break;
-                case "hessian-trace": values.Add(("Hessian trace (Hutchinson, 50 probes)", Trace.Hutchinson(hessian, new ProbeOptions { MaxProbes = 50, RelativeTolerance = 0 }, s.Seed).Value)); break;
-                case "top-eigenvalue":
-                    top ??= Spectrum.Top(hessian, new LanczosOptions(5), s.Seed);
-                    values.Add(("top Hessian eigenvalue", top.Values[0]));
-                    break;
-                case "log-basin-volume":
-                    top ??= Spectrum.Top(hessian, new LanczosOptions(5), s.Seed);
-                    values.Add(("log basin volume (top 5)", Sharpness.LogBasinVolume(top.Values)));
-                    break;
-                case "disagreement":
-                    values.Add(($"gradient disagreement (batch {s.Batch})", Sharpness.GradientDisagreement(f, theta, Math.Min(s.Batch, f.Count / 2), s.Pairs, s.Seed)));
-                    break;
-            }
-        return values;
-    }
-
-    static int Run<T>(ParseResult r, CommonOptions c, Settings s, double? alpha, TextWriter stdout) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var data = c.LoadData(r);
-        var (network, theta) = c.LoadModel<T>(r, data);
-        var f = new EmpiricalRisk<T>(network, data, r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch), r.GetValue(c.Threads));
-        var before = Measure(f, theta, s);
-        List<(string Name, double Value)>? after = null;
+        var landscape = c.Landscape(r, c.LoadData(r));
+        var before = landscape.Sharpness(options);
+        IReadOnlyList<(string Name, double Value)>? after = null;
         if (alpha is { } a)
         {
             if (a <= 0) throw new BasinException("--reparam-check", $"alpha must be positive, got {a}");
-            var pair = Reparametrization.FindPair(network)
+            var rescaled = landscape.Rescaled(a)
                 ?? throw new BasinException("--reparam-check", "the model has no linear/conv layer followed through ReLU by another", "alpha-rescaling needs a positively homogeneous activation between two layers");
-            after = Measure(f, Reparametrization.Rescale<T>(network, theta, pair, a), s);
+            after = rescaled.Sharpness(options);
         }
         if (r.GetValue(c.Json))
         {

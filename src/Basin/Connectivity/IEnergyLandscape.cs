@@ -14,7 +14,7 @@ public interface IEnergyLandscape
 }
 
 /// <summary>The full-data loss of an objective as a landscape in float64 coordinates.</summary>
-public sealed class LossLandscape<T>(EmpiricalRisk<T> objective) : IEnergyLandscape where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class RiskEnergy<T>(EmpiricalRisk<T> objective) : IEnergyLandscape where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly T[] point = new T[objective.Dimension], gradient = new T[objective.Dimension];
 

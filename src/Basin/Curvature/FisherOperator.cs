@@ -9,7 +9,7 @@ namespace Basin.Curvature;
 /// The empirical Fisher F = (1/N) sum_i g_i g_i^T of an empirical risk at theta, from the per-example gradients g_i of the
 /// mean-reduced loss (every example weighted alike), computed once and kept for the products.
 /// </summary>
-public sealed class FisherOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta) : ILinearOperator where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class FisherOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta) : ICurvatureOperator where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly T[] theta = theta.ToArray();
     T[]? perExample, x, y;

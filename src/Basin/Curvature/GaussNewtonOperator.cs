@@ -7,7 +7,7 @@ namespace Basin.Curvature;
 /// The generalized Gauss-Newton matrix G = J^T H_loss J (+ l2 I) of an empirical risk at theta (Schraudolph 2002), by an
 /// R-forward and a backward pass per product; x^T G x from the R-forward alone.
 /// </summary>
-public sealed class GaussNewtonOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta) : ILinearOperator, IQuadraticForm
+internal sealed class GaussNewtonOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta) : ICurvatureOperator, IQuadraticForm
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly T[] theta = theta.ToArray();

@@ -7,7 +7,7 @@ namespace Basin.Curvature;
 /// The Hessian of an empirical risk at theta, by exact R-operator products (Pearlmutter 1994) in T, returned in float64;
 /// x^T H x comes from a second-order forward pass without a backward pass.
 /// </summary>
-public sealed class HessianOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta) : ILinearOperator, IQuadraticForm
+internal sealed class HessianOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta) : ICurvatureOperator, IQuadraticForm
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     // A copy the risk may keep its linearization for: the caller cannot change it between products.

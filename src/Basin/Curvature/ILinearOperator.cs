@@ -26,3 +26,9 @@ internal static class LinearOperators
         return Vectors.Dot(x, y);
     }
 }
+
+/// <summary>A curvature matrix of a loss at a point, as an operator that counts the products it has computed.</summary>
+public interface ICurvatureOperator : ILinearOperator
+{
+    long Products { get; }
+}

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Basin.Objective;
 using Basin.Tensors;
 
 namespace Basin.Curvature;
@@ -7,8 +8,49 @@ namespace Basin.Curvature;
 /// Sharpness and flatness measures of a minimum, each as its paper defines it. Convention for every per-example
 /// statistic here: the loss is the mean over examples (as PyTorch's reduction="mean"), variances divide by N.
 /// </summary>
-public static class Sharpness
+internal static class Sharpness
 {
+    /// <summary>
+    /// The measures <paramref name="options"/> names at theta, each with the label it is reported under, in the order
+    /// named (epsilon gives one per box size, pac-bayes both sigma and 1/sigma^2).
+    /// </summary>
+    public static List<(string Name, double Value)> Measure<T>(EmpiricalRisk<T> f, T[] theta, SharpnessOptions s) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach (var m in s.Measures)
+            if (!SharpnessOptions.AllMeasures.Contains(m)) throw new BasinException("{measures}", $"unknown measure '{m}'", "known: " + string.Join(", ", SharpnessOptions.AllMeasures));
+        var values = new List<(string, double)>();
+        var hessian = new HessianOperator<T>(f, theta);
+        Eigenpairs? top = null;
+        foreach (var m in s.Measures)
+            switch (m)
+            {
+                case "epsilon":
+                    foreach (var e in s.Epsilons) values.Add(($"epsilon-sharpness (eps {e:G3})", EpsilonSharpness(f, theta, e)));
+                    break;
+                case "sam": values.Add(($"SAM rho-sharpness (rho {s.Rho:G3})", RhoSharpness(f, theta, s.Rho))); break;
+                case "asam": values.Add(($"ASAM adaptive sharpness (rho {s.AsamRho:G3}, eta {s.AsamEta:G3})", AdaptiveSharpness(f, theta, s.AsamRho, s.AsamEta))); break;
+                case "pac-bayes":
+                    double sigma = PacBayesSigma(f, theta, s.Seed, s.PacDeviation);
+                    values.Add(($"PAC-Bayes sigma (error +{s.PacDeviation:G2})", sigma));
+                    values.Add(("PAC-Bayes 1/sigma^2", 1 / (sigma * sigma)));
+                    break;
+                case "fisher-trace": values.Add(("empirical Fisher trace", new FisherOperator<T>(f, theta).Trace())); break;
+                case "hessian-trace": values.Add(("Hessian trace (Hutchinson, 50 probes)", Trace.Hutchinson(hessian, new ProbeOptions { MaxProbes = 50, RelativeTolerance = 0 }, s.Seed).Value)); break;
+                case "top-eigenvalue":
+                    top ??= Spectrum.Top(hessian, new LanczosOptions(5), s.Seed);
+                    values.Add(("top Hessian eigenvalue", top.Values[0]));
+                    break;
+                case "log-basin-volume":
+                    top ??= Spectrum.Top(hessian, new LanczosOptions(5), s.Seed);
+                    values.Add(("log basin volume (top 5)", LogBasinVolume(top.Values)));
+                    break;
+                case "disagreement":
+                    values.Add(($"gradient disagreement (batch {s.DisagreementBatch})", GradientDisagreement(f, theta, Math.Min(s.DisagreementBatch, f.Count / 2), s.Pairs, s.Seed)));
+                    break;
+            }
+        return values;
+    }
+
     /// <summary>
     /// Keskar et al. (2017), metric 2.1 with A = I: 100 (max over y in C_eps of L(theta + y) - L(theta)) / (1 + L(theta)),
     /// C_eps = { |y_i| &lt;= eps (|theta_i| + 1) }. They maximize with L-BFGS-B; here projected gradient ascent with

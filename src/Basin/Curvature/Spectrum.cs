@@ -109,6 +109,28 @@ public static class Spectrum
         foreach (var (value, u) in found) Vectors.Axpy(-value * Vectors.Dot(u.AsSpan(0, v.Length), v), u.AsSpan(0, v.Length), w);
     }
 
+    /// <summary>
+    /// Every eigenvalue of the operator's explicit matrix (built column by column: one product per dimension), descending,
+    /// with its exact trace and Frobenius norm; for small models (up to 5,000 parameters).
+    /// </summary>
+    public static (double[] Eigenvalues, double Trace, double Frobenius) Exact(ILinearOperator op)
+    {
+        int n = op.Dimension;
+        if (n > 5000)
+            throw new BasinException("{exact}", $"{n} parameters: the matrix would take {n} products and {8.0 * n * n / 1e9:F1} GB",
+                "use {top}/{trace} on nets this large; {exact} is for up to 5,000 parameters");
+        MemoryBudget.Require(3 * 8.0 * n * n, $"the explicit {n} x {n} matrix", "use {top}/{trace} instead of {exact}");
+        var matrix = DenseOperator.Materialize(op);
+        var all = Dense(matrix);
+        double trace = 0, frobenius = 0;
+        for (int i = 0; i < n; i++)
+        {
+            trace += matrix[i, i];
+            for (int j = 0; j < n; j++) frobenius += matrix[i, j] * matrix[i, j];
+        }
+        return (all, trace, Math.Sqrt(frobenius));
+    }
+
     /// <summary>All eigenvalues of an explicit symmetric matrix, descending (dense solver; small nets).</summary>
     public static double[] Dense(double[,] matrix)
     {

@@ -29,6 +29,7 @@ public static class DataCatalog
             _ when Synthetic.Names.Contains(kind.ToLowerInvariant()) => Synthetic.Create(kind.ToLowerInvariant(), options, split, n ?? 1000),
             _ => throw new BasinException("{data}", $"unknown data set '{name}'", "known: " + string.Join(", ", Names)),
         };
+        data = data.OfSplit(split);
         return n is { } count ? data.Take(count) : data;
     }
 

@@ -15,6 +15,19 @@ public sealed class DataSet
     public float[]? Targets { get; }
     public int TargetSize { get; }
     public int Classes { get; }
+    /// <summary>train or test: the split the examples were loaded from.</summary>
+    public string Split { get; init; } = "train";
+
+    /// <summary>
+    /// A data set by name: fashion-mnist, mnist or cifar10 from their files (<paramref name="dataDir"/> alone when given,
+    /// else $BASIN_DATA/NAME, then /usr/share/datasets/NAME), the embedded fashion-mnist-mini, FILE.csv[:LABEL], or a
+    /// seeded synthetic set (spirals(noise=0.2), teacher-student(d=10,width=4), ...); the first <paramref name="n"/>
+    /// examples when given.
+    /// </summary>
+    public static DataSet Load(string name, string split = "train", string? dataDir = null, int? n = null) => DataCatalog.Load(name, split, dataDir, n);
+
+    /// <summary>The same examples, marked as loaded from <paramref name="split"/>.</summary>
+    internal DataSet OfSplit(string split) => new(Name, InputShape, Features, Labels, Classes, Targets, TargetSize) { Split = split };
 
     public DataSet(string name, int[] inputShape, float[] features, int[]? labels, int classes, float[]? targets = null, int targetSize = 0)
     {
@@ -39,7 +52,7 @@ public sealed class DataSet
             throw new BasinException("{n}", $"{n} examples asked but {Name} has only {Count}", $"use {{n}} {Count} or less");
         if (n == Count) return this;
         return new DataSet(Name, InputShape, Features[..(n * InputSize)], Labels?[..n], Classes,
-            Targets?[..(n * TargetSize)], TargetSize);
+            Targets?[..(n * TargetSize)], TargetSize) { Split = Split };
     }
 
     public string ShapeText => "[" + string.Join(",", InputShape) + "]";
@@ -77,6 +90,6 @@ public sealed class DataSet
         var labels = (int[])Labels.Clone();
         int corrupt = (int)Math.Round(fraction * Count);
         for (int i = 0; i < corrupt; i++) labels[order[i]] = rng.NextInt(Classes);
-        return new DataSet(Name, InputShape, Features, labels, Classes, Targets, TargetSize);
+        return new DataSet(Name, InputShape, Features, labels, Classes, Targets, TargetSize) { Split = Split };
     }
 }

@@ -19,6 +19,55 @@ public sealed partial class RunDirectory(string path)
     public string FinalPath => System.IO.Path.Combine(Path, "final.safetensors");
     public string MetricsPath => System.IO.Path.Combine(Path, "metrics.csv");
 
+    /// <summary>
+    /// The model spec and weights file that <paramref name="weights"/> names: a safetensors file (its spec given), or a run
+    /// directory (its spec unless given, and the weights of <paramref name="checkpoint"/>: final, latest or a step).
+    /// </summary>
+    public static (string Spec, string Path) Resolve(string weights, string? spec = null, string? checkpoint = null)
+    {
+        RequireWeights(weights);
+        if (IsRun(weights))
+        {
+            var run = new RunDirectory(weights);
+            return (spec ?? run.ReadConfig().Model, run.Weights(checkpoint));
+        }
+        if (Directory.Exists(weights))
+            throw new BasinException(weights, "is a directory but not a run (no model.json)", "pass a .safetensors file or a directory made by basin train");
+        if (checkpoint is not null)
+            throw new BasinException("{checkpoint}", "only applies when {weights} is a run directory");
+        return (spec ?? throw new BasinException("{model}", "missing", "give the model spec, e.g. {model} mlp:784-100-10"), weights);
+    }
+
+    /// <summary>
+    /// The spec and weights files of two weights (files or run directories): a run directory on either side names the model
+    /// for both unless a spec is given.
+    /// </summary>
+    public static (string Spec, string First, string Second) ResolvePair(string first, string second, string? spec = null)
+    {
+        spec ??= new[] { first, second }.Where(IsRun).Select(d => new RunDirectory(d).ReadConfig().Model).FirstOrDefault();
+        var (resolved, a) = ResolveEither(first, spec);
+        var (_, b) = ResolveEither(second, resolved);
+        return (resolved, a, b);
+    }
+
+    static (string Spec, string Path) ResolveEither(string weights, string? spec)
+    {
+        RequireWeights(weights);
+        if (IsRun(weights))
+        {
+            var run = new RunDirectory(weights);
+            return (spec ?? run.ReadConfig().Model, run.Weights());
+        }
+        return (spec ?? throw new BasinException("{model}", "missing", $"{weights} is not a run directory; give the model spec with {{model}}"), weights);
+    }
+
+    /// <summary>Names a weights path that is neither a file nor a directory before anything asks for the model.</summary>
+    public static void RequireWeights(string weights)
+    {
+        if (!File.Exists(weights) && !Directory.Exists(weights))
+            throw new BasinException(weights, "file not found", "pass a .safetensors file or a run directory made by basin train");
+    }
+
     public static bool IsRun(string path) => Directory.Exists(path) && File.Exists(System.IO.Path.Combine(path, "model.json"));
 
     public string CheckpointPath(long step) => System.IO.Path.Combine(CheckpointsPath, $"step-{step:D7}.safetensors");
