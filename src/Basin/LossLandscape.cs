@@ -95,6 +95,23 @@ public sealed class LossLandscape
     public double FisherTrace() => point.FisherTrace();
 
     /// <summary>
+    /// Eigenvalues, trace, Frobenius norm and spectral density of the curvature matrix <paramref name="options"/> name, in
+    /// one call (what PyHessian reports, and more).
+    /// </summary>
+    public CurvatureReport Curvature(CurvatureOptions options)
+    {
+        CurvatureReport.Check(options, ParameterCount);
+        var (name, op) = options.Operator.ToLowerInvariant() switch
+        {
+            "hessian" => ("Hessian", Hessian()),
+            "ggn" or "gauss-newton" => ("GaussNewton", GaussNewton()),
+            "fisher" => ("Fisher", Fisher()),
+            var other => throw new BasinException("{operator}", $"unknown operator '{other}'", "use hessian, ggn or fisher"),
+        };
+        return CurvatureReport.Measure(name, op, Data.Count, options, FisherTrace);
+    }
+
+    /// <summary>
     /// The loss surface around theta as <paramref name="options"/> describe it; Resumed says a file holding it was continued.
     /// <paramref name="progress"/> hears the cells done so far; a cancellation stops after the chunk in progress, saved.
     /// </summary>

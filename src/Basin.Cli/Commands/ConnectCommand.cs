@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
 using Basin.Connectivity;
 using Basin.Data;
 using Basin.Landscape;
@@ -40,10 +39,8 @@ internal static class ConnectCommand
         command.SetAction(r =>
         {
             if (r.GetValue(outStem) is { } target) OutputPath.RequireFile(target + ".json", "--out");
-            string first = r.GetValue(a)!, second = r.GetValue(b)!;
-            var (spec, pathA, pathB) = RunDirectory.ResolvePair(first, second, r.GetValue(common.Model));
             var data = common.LoadData(r);
-            var (from, to) = common.Pair(r, data, first, second);
+            var (from, to) = common.Pair(r, data, r.GetValue(a)!, r.GetValue(b)!);
             string kind = r.GetValue(curveOption)!.ToLowerInvariant();
             var options = new PathOptions(kind switch
             {
@@ -64,42 +61,24 @@ internal static class ConnectCommand
             else if (curved) Progress.Run(stderr, $"training the {kind} curve", options.Epochs, 0, report => path = from.Connect(to, options, test, report));
             else path = from.Connect(to, options, test);
             var train = path.Train;
-            var json = new JsonObject
-            {
-                ["curve"] = kind, ["a"] = pathA, ["b"] = pathB,
-                ["t"] = new JsonArray(path.T.Select(t => (JsonNode)t).ToArray()),
-                ["loss"] = new JsonArray(train.Select(e => Output.Number(e.Loss)).ToArray()),
-                ["accuracy"] = new JsonArray(train.Select(e => Output.Number(e.Accuracy)).ToArray()),
-                ["barrier"] = path.Barrier, ["length"] = path.Length,
-            };
-            if (path.Test is { } testEval)
-            {
-                json["test_loss"] = new JsonArray(testEval.Select(e => Output.Number(e.Loss)).ToArray());
-                json["test_accuracy"] = new JsonArray(testEval.Select(e => Output.Number(e.Accuracy)).ToArray());
-            }
-            int count = path.T.Length;
+            var json = path.ToJson(from.WeightsPath, to.WeightsPath);
             if (r.GetValue(outStem) is { } stem)
             {
                 AtomicFile.Write(stem + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString())));
-                var along = new Surface(new Axis(0, 1, count), null, path.Test is not null, new Dictionary<string, string>());
-                for (int i = 0; i < count; i++)
-                {
-                    (along.TrainLoss[i], along.TrainAccuracy[i]) = (train[i].Loss, train[i].Accuracy);
-                    if (path.Test is { } te) (along.TestLoss![i], along.TestAccuracy![i]) = (te[i].Loss, te[i].Accuracy);
-                }
-                Basin.Reports.Plots.SurfacePlots.Save(along, stem + "-path");
+                Basin.Reports.Plots.SurfacePlots.Save(path.Along(), stem + "-path");
                 if (curved && options.Bends == 1)
                 {
-                    (Surface Plane, double[][] Curve) p = default;
-                    Progress.Run(stderr, "surface of the plane", 29 * 25, 0, report => p = from.PlaneThroughBend(path, report)!.Value);
-                    SurfaceFile.Write(stem + ".h5", p.Plane);
-                    Basin.Reports.Plots.TrajectoryPlot.Save([("curve", p.Curve), ("line", [[0, 0], [1, 0]])], stem,
-                        "Curve between minima on its plane", "along B - A", "towards the bend", p.Plane);
+                    (Surface Plane, double[][] Curve)? p = null;
+                    Progress.Run(stderr, "surface of the plane", 29 * 25, 0, report => p = from.PlaneThroughBend(path, report));
+                    var (plane, curve) = p!.Value;
+                    SurfaceFile.Write(stem + ".h5", plane);
+                    Basin.Reports.Plots.TrajectoryPlot.Save([("curve", curve), ("line", [[0, 0], [1, 0]])], stem,
+                        "Curve between minima on its plane", "along B - A", "towards the bend", plane);
                 }
             }
             if (r.GetValue(common.Json)) { stdout.WriteLine(json.ToJsonString()); return Cli.Ok; }
             var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
-            for (int i = 0; i < count; i += Math.Max(1, count / 10))
+            for (int i = 0; i < path.T.Length; i += Math.Max(1, path.T.Length / 10))
                 table.AddRow($"{path.T[i]:F2}", $"{train[i].Loss:G6}", $"{100 * train[i].Accuracy:F2} %");
             var console = Output.Console(stdout);
             console.Write(table);

@@ -1,6 +1,10 @@
 using System.CommandLine;
+using Basin.Curvature;
 using Basin.Data;
+using Basin.Landscape;
 using Basin.Models;
+using Basin.Training;
+using Basin.Trajectories;
 
 namespace Basin.Cli.Commands;
 
@@ -30,44 +34,44 @@ internal static class DemoCommand
         var threads = new Option<int>("--threads") { Description = "worker threads" };
         var command = new Command("demo", "Train a small MLP on the embedded Fashion-MNIST subset, evaluate it, draw its loss surface and measure its curvature (the main job).");
         foreach (var o in new Option[] { outDir, force, threads }) command.Options.Add(o);
-        command.SetAction(r =>
-        {
-            OutputPath.RequireDirectory(r.GetValue(outDir)!, "--out");
-            var run = new RunDirectory(Path.Combine(r.GetValue(outDir)!, "run"));
-            var (config, train, test) = TrainRunner.Load(Config);
-            bool resume = !r.GetValue(force) && run.StateFor(config) is RunState.Finished or RunState.Interrupted;
-            stdout.WriteLine($"basin demo: {config.Model} on {config.Data} (2,000 train / 500 test Fashion-MNIST images), " +
-                             $"SGD lr {config.LearningRate} momentum {config.Momentum}, batch {config.Batch}, {config.Epochs} epochs" +
-                             (resume ? " (continuing the run already in " + run.Path + ")" : ""));
-            TrainRunner.Run(config, train, test, run, resume, r.GetValue(threads),
-                () => { if (!resume && Directory.Exists(run.Path)) Directory.Delete(run.Path, true); }, stdout, stderr, json: false);
-            stdout.WriteLine();
-            string surface = Path.Combine(r.GetValue(outDir)!, "surface.h5");
-            stdout.WriteLine("the loss surface around the trained weights, along two filter-normalized random directions (Li et al. 2018):");
-            // A surface is resumed only around the weights it was computed for: a run trained afresh replaces it.
-            int code = Cli.Run(["surface", "--weights", run.Path, "--xrange", "-1:1:21", "--yrange", "-1:1:21", "--test", "--out", surface,
-                "--threads", r.GetValue(threads).ToString(System.Globalization.CultureInfo.InvariantCulture), .. resume ? Array.Empty<string>() : ["--force"]], stdout, stderr);
-            if (code != Cli.Ok) return code;
-            stdout.WriteLine();
-            string trajectory = Path.Combine(r.GetValue(outDir)!, "trajectory");
-            stdout.WriteLine("the training trajectory on its PCA plane, over the loss surface of that plane (Li et al. 2018):");
-            code = Cli.Run(["trajectory", run.Path, "--surface", "--out", trajectory], stdout, stderr);
-            if (code != Cli.Ok) return code;
-            stdout.WriteLine();
-            string density = Path.Combine(r.GetValue(outDir)!, "hessian-density");
-            stdout.WriteLine("the curvature at the trained weights: top Hessian eigenvalues (Lanczos), trace (Hutchinson), spectral density (SLQ):");
-            code = Cli.Run(["hessian", "--weights", run.Path, "--top", "3", "--trace", "--probes", "100", "--trace-tol", "0.02",
-                "--density", "--runs", "5", "--density-steps", "40", "--out", density,
-                "--threads", r.GetValue(threads).ToString(System.Globalization.CultureInfo.InvariantCulture)], stdout, stderr);
-            if (code != Cli.Ok) return code;
-            stdout.WriteLine();
-            string report = Basin.Reports.DirectoryReport.Write(r.GetValue(outDir)!);
-            stdout.WriteLine($"report: {report} (everything below in one page that opens offline)");
-            stdout.WriteLine($"open {Path.ChangeExtension(surface, ".html")} for the interactive 3D surface, {Path.ChangeExtension(surface, ".png")} for the contour map,");
-            stdout.WriteLine($"{trajectory}.png for the trajectory, {density}.png for the Hessian spectral density");
-            stdout.WriteLine($"next: basin eval --weights {run.Path} --split test   (--checkpoint STEP picks any saved step)");
-            return Cli.Ok;
-        });
+        command.SetAction(r => Run(r.GetValue(outDir)!, r.GetValue(force), r.GetValue(threads), stdout, stderr));
         return command;
+    }
+
+    static int Run(string dir, bool force, int threads, TextWriter stdout, TextWriter stderr)
+    {
+        OutputPath.RequireDirectory(dir, "--out");
+        var (train, test) = TrainingRun.LoadData(Config);
+        var run = TrainingRun.Reuse(Config, train, test, Path.Combine(dir, "run"), restart: force);
+        var config = run.Config;
+        stdout.WriteLine($"basin demo: {config.Model} on {config.Data} (2,000 train / 500 test Fashion-MNIST images), " +
+                         $"SGD lr {config.LearningRate} momentum {config.Momentum}, batch {config.Batch}, {config.Epochs} epochs" +
+                         (run.Resumes ? " (continuing the run already in " + run.Directory.Path + ")" : ""));
+        TrainRunner.Run(run, threads, stdout, stderr, json: false);
+        stdout.WriteLine();
+        string surface = Path.Combine(dir, "surface.h5");
+        stdout.WriteLine("the loss surface around the trained weights, along two filter-normalized random directions (Li et al. 2018):");
+        var minimum = LossLandscape.Load(run.Directory.Path, train, threads: threads);
+        // A surface is resumed only around the weights it was computed for: a run trained afresh replaces it.
+        SurfaceCommand.Run(minimum, new SurfaceOptions { X = new Axis(-1, 1, 21), Y = new Axis(-1, 1, 21), Test = test, File = surface, Force = !run.Resumes },
+            plots: true, log: false, json: false, stdout, stderr);
+        stdout.WriteLine();
+        string trajectory = Path.Combine(dir, "trajectory");
+        stdout.WriteLine("the training trajectory on its PCA plane, over the loss surface of that plane (Li et al. 2018):");
+        TrajectoryCommand.Run([run.Directory.Path], new TrajectoryOptions { SurfaceGrid = 21 }, trajectory, json: false, stdout, stderr);
+        stdout.WriteLine();
+        string density = Path.Combine(dir, "hessian-density");
+        stdout.WriteLine("the curvature at the trained weights: top Hessian eigenvalues (Lanczos), trace (Hutchinson), spectral density (SLQ):");
+        HessianCommand.Run(minimum, new CurvatureOptions
+        {
+            Top = 3, Trace = true, Probes = 100, TraceTolerance = 0.02, Density = true, DensityOptions = new DensityOptions { Runs = 5, Steps = 40 }, Threads = threads,
+        }, density, json: false, stdout);
+        stdout.WriteLine();
+        string report = Basin.Reports.DirectoryReport.Write(dir);
+        stdout.WriteLine($"report: {report} (everything below in one page that opens offline)");
+        stdout.WriteLine($"open {Path.ChangeExtension(surface, ".html")} for the interactive 3D surface, {Path.ChangeExtension(surface, ".png")} for the contour map,");
+        stdout.WriteLine($"{trajectory}.png for the trajectory, {density}.png for the Hessian spectral density");
+        stdout.WriteLine($"next: basin eval --weights {run.Directory.Path} --split test   (--checkpoint STEP picks any saved step)");
+        return Cli.Ok;
     }
 }

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Text.Json.Nodes;
 using Basin.Curvature;
 using Basin.Models;
-using Basin.Tensors;
 using Spectre.Console;
 
 namespace Basin.Cli.Commands;
@@ -40,6 +38,15 @@ internal static class HessianCommand
             foreach (var o in new Option[] { Top, Bottom, Steps, Power, PowerIterations, PowerTol, TraceOption, Probes, Tol, HutchPP, Frobenius, Density, Runs, DensitySteps, Sigma, FisherTrace, Exact, Operator, Seed, Out })
                 c.Options.Add(o);
         }
+
+        public CurvatureOptions Parse(ParseResult r) => new()
+        {
+            Operator = r.GetValue(Operator)!, Top = r.GetValue(Top), Bottom = r.GetValue(Bottom), LanczosSteps = r.GetValue(Steps), Power = r.GetValue(Power),
+            PowerIterations = r.GetValue(PowerIterations), PowerTolerance = r.GetValue(PowerTol), Trace = r.GetValue(TraceOption), Probes = r.GetValue(Probes),
+            TraceTolerance = r.GetValue(Tol), HutchPlusPlus = r.GetValue(HutchPP), Frobenius = r.GetValue(Frobenius), FisherTrace = r.GetValue(FisherTrace),
+            Density = r.GetValue(Density), DensityOptions = new DensityOptions { Runs = r.GetValue(Runs), Steps = r.GetValue(DensitySteps), Sigma = r.GetValue(Sigma) },
+            Exact = r.GetValue(Exact), Seed = r.GetValue(Seed), Threads = r.GetValue(Common.Threads),
+        };
     }
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -47,128 +54,52 @@ internal static class HessianCommand
         var o = new Options();
         var command = new Command("hessian", "Hessian (or Gauss-Newton, Fisher) spectrum: top/bottom eigenvalues, trace, Frobenius norm, density.");
         o.AddTo(command);
-        command.SetAction(r => Progress.Status(stderr, "computing curvature...", () => Run(r, o, stdout)));
+        command.SetAction(r =>
+        {
+            var options = o.Parse(r);
+            CurvatureReport.Check(options);
+            if (r.GetValue(o.Out) is { } plot)
+            {
+                OutputPath.RequireFile(plot + ".png", "--out");
+                OutputPath.RequireFile(plot + ".svg", "--out");
+            }
+            return Progress.Status(stderr, "computing curvature...", () => Run(o.Common.Landscape(r, o.Common.LoadData(r)), options, r.GetValue(o.Out), r.GetValue(o.Common.Json), stdout));
+        });
         return command;
     }
 
-    static int Run(ParseResult r, Options o, TextWriter stdout)
+    /// <summary>Measures and prints (a table, or one JSON object); a density is also drawn to <paramref name="plot"/>.png/.svg.</summary>
+    public static int Run(LossLandscape landscape, CurvatureOptions options, string? plot, bool json, TextWriter stdout)
     {
-        var c = o.Common;
-        int top = r.GetValue(o.Top), bottom = r.GetValue(o.Bottom), power = r.GetValue(o.Power);
-        if (top == 0 && bottom == 0 && power == 0 && !r.GetValue(o.Exact) && !r.GetValue(o.TraceOption) && r.GetValue(o.HutchPP) <= 0
-            && !r.GetValue(o.Frobenius) && !r.GetValue(o.FisherTrace) && !r.GetValue(o.Density))
-            throw new BasinException("hessian", "nothing to compute with --top 0", "ask for at least one of --top K, --bottom K, --power K, --trace, --hutchpp N, --frobenius, --fisher-trace, --density, --exact");
-        if (r.GetValue(o.Out) is { } plot)
-        {
-            OutputPath.RequireFile(plot + ".png", "--out");
-            OutputPath.RequireFile(plot + ".svg", "--out");
-        }
-        var data = c.LoadData(r);
-        var landscape = c.Landscape(r, data);
-        int parameters = landscape.ParameterCount;
-        foreach (var (option, k) in new[] { (o.Top, top), (o.Bottom, bottom), (o.Power, power) })
-            if (k > parameters)
-                throw new BasinException(option.Name, $"{k} eigenvalues asked of a model with {parameters} parameters",
-                    $"a {parameters} x {parameters} matrix has {parameters} eigenvalues; --exact gives them all on small models");
-        var (kind, op) = r.GetValue(o.Operator)!.ToLowerInvariant() switch
-        {
-            "hessian" => ("Hessian", landscape.Hessian()),
-            "ggn" or "gauss-newton" => ("GaussNewton", landscape.GaussNewton()),
-            "fisher" => ("Fisher", landscape.Fisher()),
-            var other => throw new BasinException("--operator", $"unknown operator '{other}'", "use hessian, ggn or fisher"),
-        };
-        int threads = r.GetValue(c.Threads);
-        ulong seed = r.GetValue(o.Seed);
-        var json = new JsonObject { ["operator"] = kind.ToLowerInvariant(), ["n"] = data.Count, ["parameters"] = parameters };
+        var report = landscape.Curvature(options);
+        if (report.Density is { } density && plot is not null) Basin.Reports.Plots.DensityPlot.Save(density, plot, $"{report.Matrix} spectral density");
+        if (json) { stdout.WriteLine(report.ToJson().ToJsonString()); return Cli.Ok; }
         var table = new Table().AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned()).AddColumn("detail");
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-
-        if (r.GetValue(o.Exact))
+        if (report.Exact is var (all, trace, frobenius))
         {
-            var (all, trace, frobenius) = Spectrum.Exact(op);
-            json["all_eigenvalues"] = new JsonArray(all.Select(v => (JsonNode)v).ToArray());
-            json["exact_trace"] = trace;
-            json["exact_frobenius"] = frobenius;
-            json["negative_eigenvalues"] = all.Count(v => v < -1e-10 * Math.Abs(all[0]));
             table.AddRow("exact trace", $"{trace:G8}", $"{all.Length} eigenvalues from the explicit matrix");
             table.AddRow("exact Frobenius norm", $"{frobenius:G8}", "");
-            table.AddRow("negative eigenvalues", $"{json["negative_eigenvalues"]}", "saddle index");
+            table.AddRow("negative eigenvalues", $"{report.NegativeEigenvalues}", "saddle index");
         }
-        if (top > 0)
+        void Pairs(Eigenpairs? pairs, Func<int, string> name, Func<int, string> more)
         {
-            var pairs = Spectrum.Top(op, new LanczosOptions(top) { Steps = r.GetValue(o.Steps), Threads = threads }, seed);
-            json["eigenvalues"] = new JsonArray(pairs.Values.Select(v => (JsonNode)v).ToArray());
-            json["residuals"] = new JsonArray(pairs.Residuals.Select(v => (JsonNode)v).ToArray());
-            for (int i = 0; i < pairs.Values.Length; i++)
-                table.AddRow($"lambda_{i + 1}", $"{pairs.Values[i]:G8}", $"residual {pairs.Residuals[i]:G2}");
+            for (int i = 0; i < (pairs?.Values.Length ?? 0); i++)
+                table.AddRow(name(i), $"{pairs!.Values[i]:G8}", $"residual {pairs.Residuals[i]:G2}{more(i)}");
         }
-        if (bottom > 0)
+        Pairs(report.Top, i => $"lambda_{i + 1}", _ => "");
+        Pairs(report.Bottom, i => $"lambda_min{(i > 0 ? $"+{i}" : "")}", _ => "");
+        Pairs(report.Power, i => $"power lambda_{i + 1}", i => i == 0 ? $", {report.Power!.Products} products in all" : "");
+        if (report.Trace is { } t) table.AddRow("trace (Hutchinson)", $"{t.Value:G6}", $"+- {t.StandardError:G2} (1 s.e.), {t.Products} probes");
+        if (report.HutchPlusPlus is { } h) table.AddRow("trace (Hutch++)", $"{h.Value:G6}", $"+- {h.StandardError:G2}, {h.Products} products");
+        if (report.FrobeniusSquared is { } f) table.AddRow("Frobenius norm", $"{Math.Sqrt(Math.Max(0, f.Value)):G6}", $"||H||_F^2 = {f.Value:G4} +- {f.StandardError:G2}");
+        if (report.FisherTrace is { } fisher) table.AddRow("empirical Fisher trace", $"{fisher:G8}", "(1/N) sum_i ||grad l_i||^2, exact");
+        if (report.Density is { } d)
         {
-            var pairs = Spectrum.Bottom(op, new LanczosOptions(bottom) { Steps = r.GetValue(o.Steps), Threads = threads }, seed);
-            json["bottom_eigenvalues"] = new JsonArray(pairs.Values.Select(v => (JsonNode)v).ToArray());
-            json["bottom_residuals"] = new JsonArray(pairs.Residuals.Select(v => (JsonNode)v).ToArray());
-            for (int i = 0; i < pairs.Values.Length; i++)
-                table.AddRow($"lambda_min{(i > 0 ? $"+{i}" : "")}", $"{pairs.Values[i]:G8}", $"residual {pairs.Residuals[i]:G2}");
-        }
-        if (power > 0)
-        {
-            var pairs = Spectrum.Power(op, new PowerOptions(power) { MaxIterations = r.GetValue(o.PowerIterations), Tolerance = r.GetValue(o.PowerTol), Threads = threads }, seed);
-            json["power_eigenvalues"] = new JsonArray(pairs.Values.Select(v => (JsonNode)v).ToArray());
-            json["power_residuals"] = new JsonArray(pairs.Residuals.Select(v => (JsonNode)v).ToArray());
-            json["power_products"] = pairs.Products;
-            for (int i = 0; i < pairs.Values.Length; i++)
-                table.AddRow($"power lambda_{i + 1}", $"{pairs.Values[i]:G8}", $"residual {pairs.Residuals[i]:G2}{(i == 0 ? $", {pairs.Products} products in all" : "")}");
-        }
-        if (r.GetValue(o.TraceOption))
-        {
-            var t = Trace.Hutchinson(op, new ProbeOptions { MaxProbes = r.GetValue(o.Probes), RelativeTolerance = r.GetValue(o.Tol) }, seed);
-            json["trace"] = t.Value;
-            json["trace_stderr"] = t.StandardError;
-            json["trace_probes"] = t.Products;
-            table.AddRow("trace (Hutchinson)", $"{t.Value:G6}", $"+- {t.StandardError:G2} (1 s.e.), {t.Products} probes");
-        }
-        if (r.GetValue(o.HutchPP) is > 0 and var budget)
-        {
-            var t = Trace.HutchPlusPlus(op, new ProbeOptions { MaxProbes = budget }, seed);
-            json["trace_hutchpp"] = t.Value;
-            json["trace_hutchpp_stderr"] = t.StandardError;
-            table.AddRow("trace (Hutch++)", $"{t.Value:G6}", $"+- {t.StandardError:G2}, {t.Products} products");
-        }
-        if (r.GetValue(o.Frobenius))
-        {
-            var f = Trace.FrobeniusSquared(op, new ProbeOptions { MaxProbes = r.GetValue(o.Probes) }, seed);
-            json["frobenius"] = Math.Sqrt(Math.Max(0, f.Value));
-            json["frobenius_squared_stderr"] = f.StandardError;
-            table.AddRow("Frobenius norm", $"{Math.Sqrt(Math.Max(0, f.Value)):G6}", $"||H||_F^2 = {f.Value:G4} +- {f.StandardError:G2}");
-        }
-        if (r.GetValue(o.FisherTrace))
-        {
-            double f = landscape.FisherTrace();
-            json["fisher_trace"] = f;
-            table.AddRow("empirical Fisher trace", $"{f:G8}", "(1/N) sum_i ||grad l_i||^2, exact");
-        }
-        if (r.GetValue(o.Density))
-        {
-            var d = StochasticLanczosQuadrature.Run(op, new DensityOptions { Runs = r.GetValue(o.Runs), Steps = r.GetValue(o.DensitySteps), Sigma = r.GetValue(o.Sigma) }, seed);
-            var (grid, values) = d.Sample(200);
-            json["density"] = new JsonObject
-            {
-                ["sigma"] = d.Sigma,
-                ["grid"] = new JsonArray(grid.Select(v => (JsonNode)v).ToArray()),
-                ["values"] = new JsonArray(values.Select(v => (JsonNode)v).ToArray()),
-            };
             table.AddRow("density", $"{d.Nodes.Length} runs", $"sigma {d.Sigma:G3}; first moment {d.Moment(1):G4} = tr/P estimate");
-            if (r.GetValue(o.Out) is { } stem)
-            {
-                Basin.Reports.Plots.DensityPlot.Save(d, stem, $"{kind} spectral density");
-                table.AddRow("plot", Markup.Escape(stem + ".png"), Markup.Escape(stem + ".svg"));
-            }
+            if (plot is not null) table.AddRow("plot", Markup.Escape(plot + ".png"), Markup.Escape(plot + ".svg"));
         }
-        json["products"] = op.Products;
-        json["seconds"] = clock.Elapsed.TotalSeconds;
-        if (r.GetValue(c.Json)) { stdout.WriteLine(json.ToJsonString()); return Cli.Ok; }
         var console = Output.Console(stdout);
-        console.WriteLine($"{kind} of {landscape.Spec} on {data.Name} (n = {data.Count}, {parameters:N0} parameters): {op.Products} products, {clock.Elapsed.TotalSeconds:F2} s");
+        console.WriteLine($"{report.Matrix} of {landscape.Spec} on {landscape.Data.Name} (n = {report.N}, {report.Parameters:N0} parameters): {report.Products} products, {report.Seconds:F2} s");
         console.Write(table);
         return Cli.Ok;
     }

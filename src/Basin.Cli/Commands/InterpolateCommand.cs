@@ -63,7 +63,7 @@ internal static class InterpolateCommand
         var ends = new[] { a, b };
         if (r.GetValue(c.Json))
         {
-            var json = SurfaceCommand.Json(surface);
+            var json = surface.ToJson();
             json["t"] = json["x"]!.DeepClone();
             json.Remove("x");
             json["loss_a"] = Output.Number(ends[0].Loss);

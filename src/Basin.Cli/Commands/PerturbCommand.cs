@@ -1,8 +1,4 @@
 using System.CommandLine;
-using System.Numerics;
-using System.Text.Json.Nodes;
-using Basin.Models;
-using Basin.Objective;
 using Basin.Training;
 using Spectre.Console;
 
@@ -31,63 +27,24 @@ internal static class PerturbCommand
         foreach (var o in new Option[] { scale, seeds, epochs, optimizer, lr, outDir, threads, json }) command.Options.Add(o);
         command.SetAction(r =>
         {
-            var run = RunDirectory.IsRun(r.GetValue(runArg)!) ? new RunDirectory(r.GetValue(runArg)!)
-                : throw new BasinException(r.GetValue(runArg)!, "is not a run directory (no model.json)", "train one with basin train --out DIR");
-            var config = run.ReadConfig();
-            return CommonOptions.IsDouble(config.DType)
-                ? Run<double>(run, config, r.GetValue(scale), r.GetValue(seeds), r.GetValue(epochs), r.GetValue(optimizer)!, r.GetValue(lr), r.GetValue(outDir), r.GetValue(threads), r.GetValue(json), stdout, stderr)
-                : Run<float>(run, config, r.GetValue(scale), r.GetValue(seeds), r.GetValue(epochs), r.GetValue(optimizer)!, r.GetValue(lr), r.GetValue(outDir), r.GetValue(threads), r.GetValue(json), stdout, stderr);
+            var study = Progress.Status(stderr, "retraining from the perturbations...", () => PerturbStudy.Run(r.GetValue(runArg)!, r.GetValue(scale), r.GetValue(seeds),
+                r.GetValue(epochs), r.GetValue(optimizer)!, r.GetValue(lr), r.GetValue(outDir), r.GetValue(threads)));
+            Basin.Reports.Plots.TrajectoryPlot.SaveCurves(study.Runs.Select(x => ($"seed {x.Seed}", x.Rows.Select(row => 100 * (1 - row.TrainAccuracy)).ToArray())).ToList(),
+                Path.Combine(study.Root, "train-error"), "Training error after the perturbation", "epoch", "training error (%)");
+            if (r.GetValue(json)) { stdout.WriteLine(study.ToJson().ToJsonString()); return Cli.Ok; }
+            var console = Output.Console(stdout);
+            console.WriteLine($"noise N(0, sigma^2), sigma = {study.Scale:G3} x mean|w| = {study.Sigma:G4}; retrained {study.Epochs} epochs by {study.Optimizer}");
+            var errors = new Table().AddColumn("seed").AddColumn(new TableColumn("train error: start").RightAligned()).AddColumn(new TableColumn("max").RightAligned()).AddColumn(new TableColumn("end").RightAligned());
+            foreach (var (seed, rows) in study.Runs)
+                errors.AddRow($"{seed}", $"{100 * (1 - rows[0].TrainAccuracy):F2} %", $"{100 * rows.Max(x => 1 - x.TrainAccuracy):F2} %", $"{100 * (1 - rows[^1].TrainAccuracy):F2} %");
+            console.Write(errors);
+            var pairs = new Table().AddColumn("pair").AddColumn(new TableColumn("distance").RightAligned()).AddColumn(new TableColumn("straight-line barrier").RightAligned());
+            var names = study.Names;
+            for (int i = 0; i < names.Length; i++) for (int j = 0; j < i; j++) pairs.AddRow($"{names[j]} - {names[i]}", $"{study.Distance[i, j]:G4}", $"{study.Barrier[i, j]:G4}");
+            console.Write(pairs);
+            console.WriteLine($"retrained runs in {study.Root}; training error curves in {Path.Combine(study.Root, "train-error.png")}");
+            return Cli.Ok;
         });
         return command;
     }
-
-    static int Run<T>(RunDirectory run, RunConfig config, double scale, int seeds, int epochs, string optimizer, double? lr, string? outDir,
-        int threads, bool asJson, TextWriter stdout, TextWriter stderr) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        string root = outDir ?? Path.Combine(run.Path, "perturb");
-        OutputPath.RequireDirectory(root, "--out");
-        var (_, train, test) = TrainRunner.Load(config);
-        var network = ModelSpec.Build<T>(config.Model, train.InputShape);
-        var minimum = SafeTensors.ReadTheta<T>(run.Weights(), network.Layout);
-        double meanAbs = minimum.Average(w => Math.Abs(double.CreateTruncating(w))), sigma = scale * meanAbs;
-        var results = Progress.Status(stderr, "retraining from the perturbations...", () =>
-            PerturbRetrain.Run(config, train, test, minimum, network.Layout, scale, seeds, epochs, optimizer, lr, root, threads));
-        var objective = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, 500, threads);
-        var (distance, barrier) = PerturbRetrain.Pairwise(objective, [minimum, .. results.Select(x => x.Weights)]);
-        int m = results.Count + 1;
-        string[] names = ["minimum", .. results.Select(x => $"seed {x.Seed}")];
-        Basin.Reports.Plots.TrajectoryPlot.SaveCurves(results.Select(x => ($"seed {x.Seed}", x.Rows.Select(row => 100 * (1 - row.TrainAccuracy)).ToArray())).ToList(),
-            Path.Combine(root, "train-error"), "Training error after the perturbation", "epoch", "training error (%)");
-        if (asJson)
-        {
-            var json = new JsonObject
-            {
-                ["sigma"] = sigma, ["mean_abs_weight"] = meanAbs,
-                ["runs"] = new JsonArray(results.Select(x => (JsonNode)new JsonObject
-                {
-                    ["seed"] = x.Seed,
-                    ["train_error"] = new JsonArray(x.Rows.Select(row => Output.Number(1 - row.TrainAccuracy)).ToArray()),
-                    ["train_loss"] = new JsonArray(x.Rows.Select(row => Output.Number(row.TrainLoss)).ToArray()),
-                }).ToArray()),
-                ["names"] = new JsonArray(names.Select(nm => (JsonNode)nm).ToArray()),
-                ["distances"] = Matrix(distance), ["barriers"] = Matrix(barrier),
-            };
-            stdout.WriteLine(json.ToJsonString());
-            return Cli.Ok;
-        }
-        var console = Output.Console(stdout);
-        console.WriteLine($"noise N(0, sigma^2), sigma = {scale:G3} x mean|w| = {sigma:G4}; retrained {epochs} epochs by {optimizer}");
-        var errors = new Table().AddColumn("seed").AddColumn(new TableColumn("train error: start").RightAligned()).AddColumn(new TableColumn("max").RightAligned()).AddColumn(new TableColumn("end").RightAligned());
-        foreach (var (seed, _, rows) in results)
-            errors.AddRow($"{seed}", $"{100 * (1 - rows[0].TrainAccuracy):F2} %", $"{100 * rows.Max(x => 1 - x.TrainAccuracy):F2} %", $"{100 * (1 - rows[^1].TrainAccuracy):F2} %");
-        console.Write(errors);
-        var pairs = new Table().AddColumn("pair").AddColumn(new TableColumn("distance").RightAligned()).AddColumn(new TableColumn("straight-line barrier").RightAligned());
-        for (int i = 0; i < m; i++) for (int j = 0; j < i; j++) pairs.AddRow($"{names[j]} - {names[i]}", $"{distance[i, j]:G4}", $"{barrier[i, j]:G4}");
-        console.Write(pairs);
-        console.WriteLine($"retrained runs in {root}; training error curves in {Path.Combine(root, "train-error.png")}");
-        return Cli.Ok;
-    }
-
-    static JsonArray Matrix(double[,] a) => new(Enumerable.Range(0, a.GetLength(0))
-        .Select(i => (JsonNode)new JsonArray(Enumerable.Range(0, a.GetLength(1)).Select(j => Output.Number(a[i, j])).ToArray())).ToArray());
 }

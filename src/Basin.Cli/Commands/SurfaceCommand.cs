@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Basin.Data;
 using Basin.Landscape;
 using Basin.Models;
@@ -67,56 +66,43 @@ internal static class SurfaceCommand
             OutputPath.RequireFile(options.File, "--out");
             var data = c.LoadData(r);
             var test = r.GetValue(o.Test) ? DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir), r.GetValue(o.TestN)) : null;
-            var landscape = c.Landscape(r, data);
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            (Surface Surface, bool Resumed) result = default;
-            try
-            {
-                Progress.Run(stderr, "surface", options.X.Count * (options.Y?.Count ?? 1), 0, report =>
-                    result = landscape.Surface(options with { Test = test }, report, Interruption.Token));
-            }
-            catch (OperationCanceledException e)
-            {
-                stderr.WriteLine($"stopped: {e.Message}; the same command continues it");
-                throw;
-            }
-            clock.Stop();
-            var surface = result.Surface;
-            string stem = SurfaceStudy.Stem(options.File);
-            var written = new List<string> { options.File, stem + ".dir_x.safetensors" };
-            if (surface.Y is not null) written.Add(stem + ".dir_y.safetensors");
-            if (!r.GetValue(o.NoPlots))
-            {
-                Basin.Reports.Plots.SurfacePlots.Save(surface, stem, r.GetValue(o.Log));
-                written.AddRange([stem + ".png", stem + ".svg"]);
-                if (surface.Y is not null)
-                {
-                    Basin.Reports.Plots.SurfaceHtml.Write(surface, stem + ".html", $"{landscape.Spec} on {data.Name}: training loss");
-                    written.Add(stem + ".html");
-                }
-            }
-            if (r.GetValue(c.Json)) stdout.WriteLine(Json(surface).ToJsonString());
-            else Summary(stdout, surface, written, clock.Elapsed.TotalSeconds, result.Resumed);
-            return Cli.Ok;
+            return Run(c.Landscape(r, data), options with { Test = test }, !r.GetValue(o.NoPlots), r.GetValue(o.Log), r.GetValue(c.Json), stdout, stderr);
         });
         return command;
     }
 
-    public static JsonObject Json(Surface s)
+    /// <summary>Computes (or resumes) the surface into its file, draws it unless told not to, and prints a summary or the JSON.</summary>
+    public static int Run(LossLandscape landscape, SurfaceOptions options, bool plots, bool log, bool json, TextWriter stdout, TextWriter stderr)
     {
-        JsonNode Grid(double[] v) => s.Y is null
-            ? new JsonArray(v.Select(Output.Number).ToArray())
-            : new JsonArray(Enumerable.Range(0, s.X.Count).Select(i => (JsonNode)new JsonArray(v.Skip(i * s.Columns).Take(s.Columns).Select(Output.Number).ToArray())).ToArray());
-        var json = new JsonObject { ["x"] = new JsonArray(s.X.Values().Select(v => (JsonNode)v).ToArray()) };
-        if (s.Y is not null) json["y"] = new JsonArray(s.Y.Values().Select(v => (JsonNode)v).ToArray());
-        json["loss"] = Grid(s.TrainLoss);
-        json["accuracy"] = Grid(s.TrainAccuracy);
-        if (s.HasTest)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        (Surface Surface, bool Resumed) result = default;
+        try
         {
-            json["test_loss"] = Grid(s.TestLoss!);
-            json["test_accuracy"] = Grid(s.TestAccuracy!);
+            Progress.Run(stderr, "surface", options.X.Count * (options.Y?.Count ?? 1), 0, report => result = landscape.Surface(options, report, Interruption.Token));
         }
-        return json;
+        catch (OperationCanceledException e)
+        {
+            stderr.WriteLine($"stopped: {e.Message}; the same command continues it");
+            throw;
+        }
+        clock.Stop();
+        var surface = result.Surface!;
+        string stem = SurfaceStudy.Stem(options.File!);
+        var written = new List<string> { options.File!, stem + ".dir_x.safetensors" };
+        if (surface.Y is not null) written.Add(stem + ".dir_y.safetensors");
+        if (plots)
+        {
+            Basin.Reports.Plots.SurfacePlots.Save(surface, stem, log);
+            written.AddRange([stem + ".png", stem + ".svg"]);
+            if (surface.Y is not null)
+            {
+                Basin.Reports.Plots.SurfaceHtml.Write(surface, stem + ".html", $"{landscape.Spec} on {landscape.Data.Name}: training loss");
+                written.Add(stem + ".html");
+            }
+        }
+        if (json) stdout.WriteLine(surface.ToJson().ToJsonString());
+        else Summary(stdout, surface, written, clock.Elapsed.TotalSeconds, result.Resumed);
+        return Cli.Ok;
     }
 
     static void Summary(TextWriter stdout, Surface s, IReadOnlyList<string> written, double seconds, bool resumed)

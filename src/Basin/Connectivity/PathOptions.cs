@@ -1,3 +1,6 @@
+using System.Text.Json.Nodes;
+using Basin.Models;
+
 namespace Basin.Connectivity;
 
 /// <summary>
@@ -32,4 +35,35 @@ public sealed record PathResult(PathKind Kind, double[] T, Objective.Evaluation[
 {
     /// <summary>The trained curve, for a Bezier or polygonal path.</summary>
     internal Curve? Curve { get; init; }
+
+    /// <summary>Loss and accuracy along the path as a 1D surface over t in [0, 1].</summary>
+    public Landscape.Surface Along()
+    {
+        var along = new Landscape.Surface(new Landscape.Axis(0, 1, T.Length), null, Test is not null, new Dictionary<string, string>());
+        for (int i = 0; i < T.Length; i++)
+        {
+            (along.TrainLoss[i], along.TrainAccuracy[i]) = (Train[i].Loss, Train[i].Accuracy);
+            if (Test is { } te) (along.TestLoss![i], along.TestAccuracy![i]) = (te[i].Loss, te[i].Accuracy);
+        }
+        return along;
+    }
+
+    /// <summary>The JSON document of basin connect, naming the ends' weights files.</summary>
+    public JsonObject ToJson(string a, string b)
+    {
+        var json = new JsonObject
+        {
+            ["curve"] = Kind.ToString().ToLowerInvariant(), ["a"] = a, ["b"] = b,
+            ["t"] = JsonValues.Exact(T),
+            ["loss"] = JsonValues.Numbers(Train.Select(e => e.Loss)),
+            ["accuracy"] = JsonValues.Numbers(Train.Select(e => e.Accuracy)),
+            ["barrier"] = Barrier, ["length"] = Length,
+        };
+        if (Test is { } test)
+        {
+            json["test_loss"] = JsonValues.Numbers(test.Select(e => e.Loss));
+            json["test_accuracy"] = JsonValues.Numbers(test.Select(e => e.Accuracy));
+        }
+        return json;
+    }
 }

@@ -76,7 +76,7 @@ internal sealed class FlatnessReparam : Experiment
         foreach (int batch in batches)
         {
             var config = new RunConfig { Model = model, Data = train.Name, DType = "float64", Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = batch, Epochs = epochs, Seed = seed, SaveEvery = 0, Test = false };
-            var run = Trainer<double>.EnsureTrained(config, train, null, Path.Combine(workDir, $"batch-{batch}"), 0);
+            var run = TrainingRun.Ensure<double>(config, train, null, Path.Combine(workDir, $"batch-{batch}"), 0);
             var network = ModelSpec.Build<double>(model, train.InputShape);
             var theta = SafeTensors.ReadTheta<double>(run.FinalPath, network.Layout);
             var f = new Objective.EmpiricalRisk<double>(network, train, "ce", 0, 500, 0);

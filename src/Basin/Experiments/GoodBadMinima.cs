@@ -86,7 +86,7 @@ internal sealed class GoodBadMinima : Experiment
             Model = model, Data = data.Name, Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = 64, Epochs = maxEpochs,
             TargetLoss = targetLoss, Seed = seed, SaveEvery = 0, Test = false,
         };
-        var run = Trainer<float>.EnsureTrained(config, data, null, dir, 0);
+        var run = TrainingRun.Ensure<float>(config, data, null, dir, 0);
         var network = ModelSpec.Build<float>(model, data.InputShape);
         return SafeTensors.ReadTheta<float>(run.FinalPath, network.Layout);
     }

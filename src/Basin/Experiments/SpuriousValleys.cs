@@ -50,7 +50,7 @@ internal sealed class SpuriousValleys : Experiment
         var table = new JsonArray(sweeps.SelectMany(s => s.Item2).Select(w => (JsonNode)new JsonObject
         {
             ["activation"] = w.Activation, ["width"] = w.Width, ["reached"] = w.Reached, ["seeds"] = w.Seeds,
-            ["line_barrier"] = Number(w.LineBarrier), ["curve_barrier"] = Number(w.CurveBarrier),
+            ["line_barrier"] = JsonValues.Number(w.LineBarrier), ["curve_barrier"] = JsonValues.Number(w.CurveBarrier),
         }).ToArray());
         var dims = new JsonObject(activations.Where(a => a.Poly is not null)
             .Select(a => new KeyValuePair<string, JsonNode?>(a.Name, IntrinsicDimension(n, a.Poly!))));
@@ -78,9 +78,6 @@ internal sealed class SpuriousValleys : Experiment
                 .. sweeps.Select(s => $"{s.a.Name,-18} " + string.Join("  ", s.Item2.Select(w => $"p={w.Width}: {w.Reached}/{w.Seeds}")))],
         };
     }
-
-    /// <summary>A finite number, or JSON's null.</summary>
-    static JsonNode? Number(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
 
     /// <summary>sum over the degrees i with c_i != 0 of C(n + i - 1, i): monomials of degree i in n variables.</summary>
     internal static long IntrinsicDimension(int inputs, IReadOnlyList<double> coefficients)

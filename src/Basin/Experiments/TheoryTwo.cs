@@ -76,7 +76,7 @@ internal sealed class TheoryTwo : Experiment
             Momentum = optimizer == "gd" ? 0 : 0.9, Batch = 32, Epochs = optimizer == "gd" ? 10 * epochs : epochs, UntilZeroError = true, Seed = s,
             SaveEvery = optimizer == "gd" ? 10 : 1, Test = false,
         };
-        RunDirectory Train(string name, RunConfig config) => Trainer<float>.EnsureTrained(config, train, null, Path.Combine(workDir, name), 0);
+        RunDirectory Train(string name, RunConfig config) => TrainingRun.Ensure<float>(config, train, null, Path.Combine(workDir, name), 0);
         var sgd = Train("sgd", Config("relu", "sgd", seed));
         var gd = Train("gd", Config("relu", "gd", seed));
         var other = Train("sgd-other-seed", Config("relu", "sgd", seed + 1));

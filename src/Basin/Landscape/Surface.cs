@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Basin.Models;
 using Basin.Tensors;
 
 namespace Basin.Landscape;
@@ -52,5 +54,23 @@ public sealed class Surface
             int i = Nearest(X), j = Y is null ? 0 : Nearest(Y);
             return i >= 0 && i < X.Count && j >= 0 && j < Columns ? i * Columns + j : null;
         }
+    }
+
+    /// <summary>The JSON document of basin surface: x (and y), then loss and accuracy (and the test's) as rows per x.</summary>
+    public JsonObject ToJson()
+    {
+        JsonNode Grid(double[] v) => Y is null
+            ? JsonValues.Numbers(v)
+            : new JsonArray(Enumerable.Range(0, X.Count).Select(i => (JsonNode)JsonValues.Numbers(v.Skip(i * Columns).Take(Columns))).ToArray());
+        var json = new JsonObject { ["x"] = JsonValues.Exact(X.Values()) };
+        if (Y is not null) json["y"] = JsonValues.Exact(Y.Values());
+        json["loss"] = Grid(TrainLoss);
+        json["accuracy"] = Grid(TrainAccuracy);
+        if (HasTest)
+        {
+            json["test_loss"] = Grid(TestLoss!);
+            json["test_accuracy"] = Grid(TestAccuracy!);
+        }
+        return json;
     }
 }

@@ -39,7 +39,7 @@ public static class PerturbRetrain
                 SaveEvery = 1, SaveEverySteps = 0, LogEvery = 0,
             };
             seedStarted?.Invoke(k);
-            var dir = Trainer<T>.EnsureTrained(retrain, train, test, Path.Combine(root, $"seed-{k}"), threads);
+            var dir = TrainingRun.Ensure<T>(retrain, train, test, Path.Combine(root, $"seed-{k}"), threads);
             results.Add(new RetrainedMinimum<T>(k, SafeTensors.ReadTheta<T>(dir.FinalPath, layout), new MetricsLog(dir.MetricsPath, long.MaxValue).Rows));
         }
         return results;

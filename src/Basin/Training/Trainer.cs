@@ -15,7 +15,7 @@ namespace Basin.Training;
 /// count), checkpoints with optimizer state, metrics after every epoch, and resume from the last checkpoint
 /// that reproduces an uninterrupted run bit for bit.
 /// </summary>
-public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly RunConfig config;
     readonly DataSet train;
@@ -210,31 +210,6 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             ["spec"] = config.Model,
         });
         return new TrainResult(step, epoch, stop!, trainEval.Evaluate(theta), testEval?.Evaluate(theta), run.FinalPath,
-            secondsBefore + clock.Elapsed.TotalSeconds, resume);
-    }
-
-    /// <summary>
-    /// The run trained as configured, doing only what is missing: a finished run with these settings and inputs (the data's
-    /// and an initialization file's bytes) is reused, an interrupted one resumes, anything else is trained again from the
-    /// start. Experiments build on this to be resumable run by run.
-    /// </summary>
-    public static RunDirectory EnsureTrained(RunConfig config, DataSet train, DataSet? test, string path, int threads)
-    {
-        var run = new RunDirectory(path);
-        config = config.WithInputs(train, test);
-        switch (run.StateFor(config))
-        {
-            case RunState.Finished:
-                run.RemoveStaleTemporaries();
-                return run;
-            case RunState.Interrupted:
-                new Trainer<T>(config, train, test, run, threads).Run(resume: true);
-                return run;
-            default:
-                var trainer = new Trainer<T>(config, train, test, run, threads);
-                if (Directory.Exists(path)) Directory.Delete(path, true);
-                trainer.Run(resume: false);
-                return run;
-        }
+            secondsBefore + clock.Elapsed.TotalSeconds, resume, network.ParameterCount);
     }
 }

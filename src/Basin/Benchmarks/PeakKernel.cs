@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Basin.Cli.Commands;
+namespace Basin.Benchmarks;
 
 /// <summary>Sixteen independent FMA chains: enough to cover FMA latency on every x86 core, so it runs at peak.</summary>
 internal static class PeakKernel

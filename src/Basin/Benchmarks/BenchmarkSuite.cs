@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using Basin.Curvature;
+using Basin.Data;
+using Basin.Models;
+using Basin.Objective;
+using Basin.Tensors;
+using Basin.Training;
+
+namespace Basin.Benchmarks;
+
+/// <summary>
+/// Throughput of the kernels and the objective on the cases bench/pytorch_reference.py times in PyTorch: GEMM, an MLP's
+/// loss, gradient and Hessian-vector product, the curvature loops PyHessian users run, an SGD epoch and a small CNN.
+/// Each case is the median of timed repetitions after three warm-ups.
+/// </summary>
+internal static class BenchmarkSuite
+{
+    const string Mlp = "linear(784,100),relu,linear(100,10)";
+    const string Cnn = "conv2d(1,8,3,padding=1),relu,maxpool2d(2),conv2d(8,16,3,padding=1),relu,maxpool2d(2),flatten,linear(784,10)";
+    const int Shard = 500;
+
+    /// <summary>Runs every case on <paramref name="threads"/> threads; Fashion-MNIST from <paramref name="dataDir"/>, random images when none is found.</summary>
+    public static BenchmarkReport Run(int threads, int repeat, string? dataDir)
+    {
+        var cases = new List<BenchmarkCase>();
+        double peak = MeasurePeak(threads);
+        {
+            int size = 2048;
+            var rng = new Rng(1);
+            var a = new float[size * size]; var b = new float[size * size]; var c = new float[size * size];
+            for (int i = 0; i < a.Length; i++) { a[i] = (float)rng.NextGaussian(); b[i] = (float)rng.NextGaussian(); }
+            double s = Median(repeat, () => Gemm.Multiply<float>(false, false, size, size, size, a, size, b, size, c, size, false, threads));
+            cases.Add(new BenchmarkCase($"sgemm_{size}", s, 2.0 * size * size * size, $"{size}x{size}x{size} float32"));
+        }
+        {
+            int size = 1024;
+            var rng = new Rng(2);
+            var a = new double[size * size]; var b = new double[size * size]; var c = new double[size * size];
+            for (int i = 0; i < a.Length; i++) { a[i] = rng.NextGaussian(); b[i] = rng.NextGaussian(); }
+            double s = Median(repeat, () => Gemm.Multiply<double>(false, false, size, size, size, a, size, b, size, c, size, false, threads));
+            cases.Add(new BenchmarkCase($"dgemm_{size}", s, 2.0 * size * size * size, $"{size}x{size}x{size} float64"));
+        }
+
+        var data10k = Images(dataDir, 10000);
+        var data2k = data10k.Take(2000);
+        var net = ModelSpec.Build<float>(Mlp, data10k.InputShape);
+        var theta = Initialization.Create<float>(net.Layout, "pytorch", 3);
+        var v = new float[theta.Length];
+        var rngV = new Rng(4);
+        for (int i = 0; i < v.Length; i++) v[i] = (float)rngV.NextGaussian();
+        var output = new float[theta.Length];
+        double mlpFlops = 2.0 * (784 * 100 + 100 * 10);
+        var loss10k = new EmpiricalRisk<float>(net, data10k, "ce", 0, Shard, threads);
+        cases.Add(new BenchmarkCase("mlp_loss_10k", Median(repeat, () => loss10k.Evaluate(theta)), mlpFlops * 10000, $"{Mlp}, {data10k.Name}, n=10000"));
+        var obj2k = new EmpiricalRisk<float>(net, data2k, "ce", 0, Shard, threads);
+        cases.Add(new BenchmarkCase("mlp_grad_2k", Median(repeat, () => obj2k.Gradient(theta, output)), 2 * mlpFlops * 2000, "n=2000"));
+        // Every timed call starts at a theta other than the previous call's, so none reuses the forward pass and
+        // deltas an objective keeps for products at one theta: a cold H v costs a forward, a backward, an R-forward and
+        // an R-backward, as PyTorch's double backprop; a power iteration or trace pays for its forward pass once.
+        var thetas = new[] { theta, Initialization.Create<float>(net.Layout, "pytorch", 33) };
+        int call = 0;
+        float[] NextTheta() => thetas[call++ % 2];
+        cases.Add(new BenchmarkCase("mlp_hvp_2k", Median(repeat, () => obj2k.HessianVectorProduct(NextTheta(), v, output)), 4 * mlpFlops * 2000, "n=2000, a new theta each call"));
+        {
+            // The curvature cases PyHessian users run: 20 power iterations and a 100-probe Hutchinson trace.
+            HessianOperator<float> Hessian() => new(obj2k, NextTheta());
+            cases.Add(new BenchmarkCase("mlp_power20_2k", Median(repeat, () => Spectrum.Power(Hessian(), new PowerOptions(1) { MaxIterations = 20, Tolerance = 0, Threads = threads }, 1)),
+                (2 + 20 * 2) * mlpFlops * 2000, "20 power iterations, n=2000"));
+            cases.Add(new BenchmarkCase("mlp_hutchinson100_2k", Median(3, () => Curvature.Trace.Hutchinson(Hessian(), new ProbeOptions { MaxProbes = 100, RelativeTolerance = 0, MinProbes = 100 }, 2)),
+                (2 + 100) * mlpFlops * 2000, "100 Rademacher probes, n=2000, z^T H z by an R-forward each"));
+        }
+        {
+            // One epoch of minibatch SGD as the trainer runs it: seeded permutation, batch 128, shards of 64.
+            var trainNet = ModelSpec.Build<float>(Mlp, data10k.InputShape);
+            var sgdObjective = new EmpiricalRisk<float>(trainNet, data10k, "ce", 0, 64, threads);
+            var w = (float[])theta.Clone();
+            var g = new float[w.Length];
+            var order = new Rng(9).Permutation(data10k.Count);
+            cases.Add(new BenchmarkCase("mlp_sgd_epoch_10k", Median(repeat, () =>
+            {
+                var sgd = new Sgd<float>(0.9);
+                for (int b = 0; b < order.Length; b += 128)
+                {
+                    sgdObjective.MinibatchGradient(w, order.AsSpan(b, Math.Min(128, order.Length - b)), g);
+                    sgd.Step(w, g, 0.01);
+                }
+            }), 2 * mlpFlops * 10000, "one epoch, batch 128, momentum 0.9"));
+        }
+
+        var cnnNet = ModelSpec.Build<float>(Cnn, data2k.InputShape);
+        var cnnTheta = Initialization.Create<float>(cnnNet.Layout, "pytorch", 5);
+        var cnnObj = new EmpiricalRisk<float>(cnnNet, data2k, "ce", 0, Shard, threads);
+        double cnnFlops = 2.0 * (8 * 9 * 784 + 16 * 72 * 196 + 784 * 10);
+        cases.Add(new BenchmarkCase("cnn_loss_2k", Median(repeat, () => cnnObj.Evaluate(cnnTheta)), cnnFlops * 2000, "engine-core CNN, n=2000"));
+        cases.Add(new BenchmarkCase("cnn_grad_2k", Median(repeat, () => cnnObj.Gradient(cnnTheta, new float[cnnTheta.Length])), 3 * cnnFlops * 2000, "n=2000"));
+        return new BenchmarkReport(threads, peak, cases);
+    }
+
+    static double Median(int repeat, Action action)
+    {
+        for (int i = 0; i < 3; i++) action();
+        var times = new double[repeat];
+        for (int i = 0; i < repeat; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            action();
+            times[i] = sw.Elapsed.TotalSeconds;
+        }
+        Array.Sort(times);
+        return times[repeat / 2];
+    }
+
+    static DataSet Images(string? dataDir, int n)
+    {
+        try { return DataCatalog.Load("fashion-mnist", "train", dataDir, n); }
+        catch (BasinException)
+        {
+            var rng = new Rng(5);
+            var x = new float[n * 784];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextDouble();
+            var y = new int[n];
+            for (int i = 0; i < n; i++) y[i] = rng.NextInt(10);
+            return new DataSet("random-images", [1, 28, 28], x, y, 10);
+        }
+    }
+
+    /// <summary>float32 FLOP/s of independent FMA chains on every thread: the practical peak of this machine.</summary>
+    static double MeasurePeak(int threads)
+    {
+        const long iterations = 20_000_000;
+        var sw = Stopwatch.StartNew();
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => PeakKernel.Run(iterations / 10));
+        sw.Restart();
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => PeakKernel.Run(iterations));
+        double seconds = sw.Elapsed.TotalSeconds;
+        return threads * iterations * PeakKernel.FlopsPerIteration / seconds;
+    }
+}
