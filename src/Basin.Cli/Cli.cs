@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Basin.Cli.Commands;
 
 namespace Basin.Cli;
@@ -11,19 +10,14 @@ internal static class Cli
     public static RootCommand Build(TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("Basin: loss landscapes of neural networks (surfaces, curvature, trajectories, connectivity).");
-        root.Subcommands.Add(DemoCommand.Create(stdout, stderr));
-        root.Subcommands.Add(TrainCommand.Create(stdout, stderr));
-        root.Subcommands.Add(EvalCommand.Create(stdout));
-        root.Subcommands.Add(SurfaceCommand.Create(stdout, stderr));
-        root.Subcommands.Add(InterpolateCommand.Create(stdout, stderr));
-        root.Subcommands.Add(HessianCommand.Create(stdout, stderr));
-        root.Subcommands.Add(TrajectoryCommand.Create(stdout, stderr));
-        root.Subcommands.Add(ConnectCommand.Create(stdout, stderr));
-        root.Subcommands.Add(PerturbCommand.Create(stdout, stderr));
-        root.Subcommands.Add(ExperimentCommand.Create(stdout));
-        root.Subcommands.Add(ReportCommand.Create(stdout));
-        root.Subcommands.Add(SharpnessCommand.Create(stdout, stderr));
-        root.Subcommands.Add(BenchCommand.Create(stdout));
+        foreach (var command in new[]
+        {
+            DemoCommand.Create(stdout, stderr), TrainCommand.Create(stdout, stderr), EvalCommand.Create(stdout), SurfaceCommand.Create(stdout, stderr),
+            InterpolateCommand.Create(stdout, stderr), HessianCommand.Create(stdout, stderr), TrajectoryCommand.Create(stdout, stderr),
+            ConnectCommand.Create(stdout, stderr), PerturbCommand.Create(stdout, stderr), ExperimentCommand.Create(stdout), ReportCommand.Create(stdout),
+            SharpnessCommand.Create(stdout, stderr), BenchCommand.Create(stdout),
+        })
+            root.Subcommands.Add(command);
         OptionRules.Apply(root);
         return root;
     }

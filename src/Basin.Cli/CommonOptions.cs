@@ -1,7 +1,3 @@
-using System.CommandLine;
-using Basin.Data;
-using Basin.Models;
-
 namespace Basin.Cli;
 
 /// <summary>The options shared by the commands that evaluate a model on data (DESIGN.md section 3).</summary>

@@ -1,9 +1,6 @@
-using System.Text.Json.Nodes;
-using Spectre.Console;
-
 namespace Basin.Cli;
 
-/// <summary>Small helpers for tables on a given writer and JSON numbers (NaN/inf become null).</summary>
+/// <summary>Tables on a given writer: colours on a terminal, plain text 160 columns wide otherwise.</summary>
 internal static class Output
 {
     public static IAnsiConsole Console(TextWriter writer)
@@ -19,5 +16,6 @@ internal static class Output
         return console;
     }
 
-    public static JsonNode? Number(double x) => double.IsFinite(x) ? JsonValue.Create(x) : null;
+    /// <summary>A fraction as a percentage, "n/a" when there are no labels to score.</summary>
+    public static string Percent(double x) => double.IsNaN(x) ? "n/a" : $"{100 * x:F2} %";
 }

@@ -1,5 +1,3 @@
-using Spectre.Console;
-
 namespace Basin.Cli;
 
 /// <summary>Progress of a long computation on stderr: a bar on a terminal, nothing otherwise.</summary>
@@ -7,19 +5,24 @@ internal static class Progress
 {
     public static void Run(TextWriter stderr, string what, int total, int done, Action<Action<int>> work)
     {
-        if (stderr != Console.Error || Console.IsErrorRedirected)
+        if (stderr != Console.Error || Console.IsErrorRedirected) work(_ => { });
+        else Bar(what, total, (task, _) =>
         {
-            work(_ => { });
-            return;
-        }
+            task.Value = done;
+            work(n => task.Value = n);
+        });
+    }
+
+    /// <summary>A bar on the terminal's stderr while <paramref name="work"/> runs, which may also print lines above it.</summary>
+    public static void Bar(string what, double total, Action<ProgressTask, IAnsiConsole> work)
+    {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask(what, maxValue: Math.Max(1, total));
-                task.Value = done;
-                work(n => task.Value = n);
+                work(task, console);
                 task.Value = task.MaxValue;
             });
     }

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using Basin.Benchmarks;
-using Spectre.Console;
 
 namespace Basin.Cli.Commands;
 

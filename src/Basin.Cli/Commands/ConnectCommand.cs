@@ -1,9 +1,4 @@
-using System.CommandLine;
 using Basin.Connectivity;
-using Basin.Data;
-using Basin.Landscape;
-using Basin.Models;
-using Spectre.Console;
 
 namespace Basin.Cli.Commands;
 
@@ -42,14 +37,8 @@ internal static class ConnectCommand
             var data = common.LoadData(r);
             var (from, to) = common.Pair(r, data, r.GetValue(a)!, r.GetValue(b)!);
             string kind = r.GetValue(curveOption)!.ToLowerInvariant();
-            var options = new PathOptions(kind switch
-            {
-                "line" => PathKind.Line,
-                "bezier" => PathKind.Bezier,
-                "polychain" => PathKind.Polychain,
-                "neb" => PathKind.Neb,
-                _ => throw new BasinException("--curve", $"unknown curve '{kind}'", "use line, bezier, polychain or neb"),
-            })
+            var options = new PathOptions(Enum.GetValues<PathKind>().Where(k => k.ToString().ToLowerInvariant() == kind).Select(k => (PathKind?)k).FirstOrDefault()
+                ?? throw new BasinException("--curve", $"unknown curve '{kind}'", "use line, bezier, polychain or neb"))
             {
                 Bends = r.GetValue(bends), Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr), Momentum = r.GetValue(momentum),
                 Images = r.GetValue(images), Iterations = r.GetValue(iterations), Cycles = r.GetValue(cycles), Points = r.GetValue(points), Seed = r.GetValue(seed),

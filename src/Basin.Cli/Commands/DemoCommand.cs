@@ -1,9 +1,3 @@
-using System.CommandLine;
-using Basin.Curvature;
-using Basin.Data;
-using Basin.Landscape;
-using Basin.Models;
-using Basin.Training;
 using Basin.Trajectories;
 
 namespace Basin.Cli.Commands;
@@ -17,14 +11,7 @@ internal static class DemoCommand
 {
     public static RunConfig Config => new()
     {
-        Model = "mlp:784-100-10",
-        Data = DataCatalog.Embedded,
-        Optimizer = "sgd",
-        LearningRate = 0.05,
-        Momentum = 0.9,
-        Batch = 64,
-        Epochs = 20,
-        Seed = 0,
+        Model = "mlp:784-100-10", Data = DataCatalog.Embedded, Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = 64, Epochs = 20, Seed = 0,
     };
 
     public static Command Create(TextWriter stdout, TextWriter stderr)

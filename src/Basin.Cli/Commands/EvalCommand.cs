@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
-using Spectre.Console;
 
 namespace Basin.Cli.Commands;
 
@@ -23,7 +21,7 @@ internal static class EvalCommand
             {
                 stdout.WriteLine(new JsonObject
                 {
-                    ["loss"] = Output.Number(e.Loss), ["accuracy"] = Output.Number(e.Accuracy), ["n"] = e.Count, ["parameters"] = landscape.ParameterCount,
+                    ["loss"] = JsonValues.Number(e.Loss), ["accuracy"] = JsonValues.Number(e.Accuracy), ["n"] = e.Count, ["parameters"] = landscape.ParameterCount,
                 }.ToJsonString());
                 return Cli.Ok;
             }

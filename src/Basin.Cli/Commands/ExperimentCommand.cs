@@ -1,7 +1,5 @@
-using System.CommandLine;
 using System.Globalization;
 using Basin.Experiments;
-using Basin.Models;
 using Basin.Reports;
 using Basin.Reports.Plots;
 

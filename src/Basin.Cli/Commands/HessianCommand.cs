@@ -1,69 +1,52 @@
-using System.CommandLine;
-using Basin.Curvature;
-using Basin.Models;
-using Spectre.Console;
-
 namespace Basin.Cli.Commands;
 
 /// <summary><c>basin hessian</c>: extreme eigenvalues, trace, Frobenius norm and spectral density of the curvature.</summary>
 internal static class HessianCommand
 {
-    sealed class Options
-    {
-        public readonly CommonOptions Common = new();
-        public readonly Option<int> Top = new("--top") { Description = "the K largest eigenvalues (Lanczos)", DefaultValueFactory = _ => 5 };
-        public readonly Option<int> Bottom = new("--bottom") { Description = "the K smallest eigenvalues (negative ones: saddle directions)" };
-        public readonly Option<int?> Steps = new("--lanczos-steps") { Description = "Lanczos steps for --top/--bottom (default 3K+40, at least 60)" };
-        public readonly Option<int> Power = new("--power") { Description = "also the K eigenvalues of largest magnitude by power iteration with deflation (PyHessian's method, for comparison)" };
-        public readonly Option<int> PowerIterations = new("--power-iterations") { Description = "most products per --power eigenvalue", DefaultValueFactory = _ => 100 };
-        public readonly Option<double> PowerTol = new("--power-tol") { Description = "stop a --power eigenvalue once its Rayleigh quotient changes by less than this fraction", DefaultValueFactory = _ => 1e-3 };
-        public readonly Option<bool> TraceOption = new("--trace") { Description = "Hutchinson trace with its standard error" };
-        public readonly Option<int> Probes = new("--probes") { Description = "most Rademacher probes for --trace and --frobenius", DefaultValueFactory = _ => 200 };
-        public readonly Option<double> Tol = new("--trace-tol") { Description = "stop --trace once its standard error is below this fraction of it", DefaultValueFactory = _ => 0.01 };
-        public readonly Option<int> HutchPP = new("--hutchpp") { Description = "also Hutch++ with this many products" };
-        public readonly Option<bool> Frobenius = new("--frobenius") { Description = "Frobenius norm from E||H z||^2" };
-        public readonly Option<bool> Density = new("--density") { Description = "spectral density by stochastic Lanczos quadrature" };
-        public readonly Option<int> Runs = new("--runs") { Description = "SLQ runs", DefaultValueFactory = _ => 10 };
-        public readonly Option<int> DensitySteps = new("--density-steps") { Description = "Lanczos steps per SLQ run", DefaultValueFactory = _ => 80 };
-        public readonly Option<double?> Sigma = new("--sigma") { Description = "standard deviation of the Gaussian broadening (default: 1% of the spectral range)" };
-        public readonly Option<bool> FisherTrace = new("--fisher-trace") { Description = "exact empirical-Fisher trace (1/N) sum ||grad l_i||^2 from per-example gradients" };
-        public readonly Option<bool> Exact = new("--exact") { Description = "build the whole matrix (small nets): every eigenvalue, exact trace and Frobenius norm" };
-        public readonly Option<string> Operator = new("--operator") { Description = "hessian, ggn (Gauss-Newton) or fisher (empirical)", DefaultValueFactory = _ => "hessian" };
-        public readonly Option<ulong> Seed = new("--seed") { Description = "seed of the random starts and probes" };
-        public readonly Option<string?> Out = new("--out") { Description = "with --density: write STEM.png and STEM.svg" };
-
-        public void AddTo(Command c)
-        {
-            Common.AddTo(c);
-            foreach (var o in new Option[] { Top, Bottom, Steps, Power, PowerIterations, PowerTol, TraceOption, Probes, Tol, HutchPP, Frobenius, Density, Runs, DensitySteps, Sigma, FisherTrace, Exact, Operator, Seed, Out })
-                c.Options.Add(o);
-        }
-
-        public CurvatureOptions Parse(ParseResult r) => new()
-        {
-            Operator = r.GetValue(Operator)!, Top = r.GetValue(Top), Bottom = r.GetValue(Bottom), LanczosSteps = r.GetValue(Steps), Power = r.GetValue(Power),
-            PowerIterations = r.GetValue(PowerIterations), PowerTolerance = r.GetValue(PowerTol), Trace = r.GetValue(TraceOption), Probes = r.GetValue(Probes),
-            TraceTolerance = r.GetValue(Tol), HutchPlusPlus = r.GetValue(HutchPP), Frobenius = r.GetValue(Frobenius), FisherTrace = r.GetValue(FisherTrace),
-            Density = r.GetValue(Density), DensityOptions = new DensityOptions { Runs = r.GetValue(Runs), Steps = r.GetValue(DensitySteps), Sigma = r.GetValue(Sigma) },
-            Exact = r.GetValue(Exact), Seed = r.GetValue(Seed), Threads = r.GetValue(Common.Threads),
-        };
-    }
-
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var o = new Options();
+        var common = new CommonOptions();
+        var top = new Option<int>("--top") { Description = "the K largest eigenvalues (Lanczos)", DefaultValueFactory = _ => 5 };
+        var bottom = new Option<int>("--bottom") { Description = "the K smallest eigenvalues (negative ones: saddle directions)" };
+        var steps = new Option<int?>("--lanczos-steps") { Description = "Lanczos steps for --top/--bottom (default 3K+40, at least 60)" };
+        var power = new Option<int>("--power") { Description = "also the K eigenvalues of largest magnitude by power iteration with deflation (PyHessian's method, for comparison)" };
+        var powerIterations = new Option<int>("--power-iterations") { Description = "most products per --power eigenvalue", DefaultValueFactory = _ => 100 };
+        var powerTol = new Option<double>("--power-tol") { Description = "stop a --power eigenvalue once its Rayleigh quotient changes by less than this fraction", DefaultValueFactory = _ => 1e-3 };
+        var trace = new Option<bool>("--trace") { Description = "Hutchinson trace with its standard error" };
+        var probes = new Option<int>("--probes") { Description = "most Rademacher probes for --trace and --frobenius", DefaultValueFactory = _ => 200 };
+        var tol = new Option<double>("--trace-tol") { Description = "stop --trace once its standard error is below this fraction of it", DefaultValueFactory = _ => 0.01 };
+        var hutchpp = new Option<int>("--hutchpp") { Description = "also Hutch++ with this many products" };
+        var frobenius = new Option<bool>("--frobenius") { Description = "Frobenius norm from E||H z||^2" };
+        var density = new Option<bool>("--density") { Description = "spectral density by stochastic Lanczos quadrature" };
+        var runs = new Option<int>("--runs") { Description = "SLQ runs", DefaultValueFactory = _ => 10 };
+        var densitySteps = new Option<int>("--density-steps") { Description = "Lanczos steps per SLQ run", DefaultValueFactory = _ => 80 };
+        var sigma = new Option<double?>("--sigma") { Description = "standard deviation of the Gaussian broadening (default: 1% of the spectral range)" };
+        var fisherTrace = new Option<bool>("--fisher-trace") { Description = "exact empirical-Fisher trace (1/N) sum ||grad l_i||^2 from per-example gradients" };
+        var exact = new Option<bool>("--exact") { Description = "build the whole matrix (small nets): every eigenvalue, exact trace and Frobenius norm" };
+        var op = new Option<string>("--operator") { Description = "hessian, ggn (Gauss-Newton) or fisher (empirical)", DefaultValueFactory = _ => "hessian" };
+        var seed = new Option<ulong>("--seed") { Description = "seed of the random starts and probes" };
+        var outStem = new Option<string?>("--out") { Description = "with --density: write STEM.png and STEM.svg" };
         var command = new Command("hessian", "Hessian (or Gauss-Newton, Fisher) spectrum: top/bottom eigenvalues, trace, Frobenius norm, density.");
-        o.AddTo(command);
+        common.AddTo(command);
+        foreach (var o in new Option[] { top, bottom, steps, power, powerIterations, powerTol, trace, probes, tol, hutchpp, frobenius, density, runs, densitySteps, sigma, fisherTrace, exact, op, seed, outStem })
+            command.Options.Add(o);
         command.SetAction(r =>
         {
-            var options = o.Parse(r);
+            var options = new CurvatureOptions
+            {
+                Operator = r.GetValue(op)!, Top = r.GetValue(top), Bottom = r.GetValue(bottom), LanczosSteps = r.GetValue(steps), Power = r.GetValue(power),
+                PowerIterations = r.GetValue(powerIterations), PowerTolerance = r.GetValue(powerTol), Trace = r.GetValue(trace), Probes = r.GetValue(probes),
+                TraceTolerance = r.GetValue(tol), HutchPlusPlus = r.GetValue(hutchpp), Frobenius = r.GetValue(frobenius), FisherTrace = r.GetValue(fisherTrace),
+                Density = r.GetValue(density), DensityOptions = new DensityOptions { Runs = r.GetValue(runs), Steps = r.GetValue(densitySteps), Sigma = r.GetValue(sigma) },
+                Exact = r.GetValue(exact), Seed = r.GetValue(seed), Threads = r.GetValue(common.Threads),
+            };
             CurvatureReport.Check(options);
-            if (r.GetValue(o.Out) is { } plot)
+            if (r.GetValue(outStem) is { } plot)
             {
                 OutputPath.RequireFile(plot + ".png", "--out");
                 OutputPath.RequireFile(plot + ".svg", "--out");
             }
-            return Progress.Status(stderr, "computing curvature...", () => Run(o.Common.Landscape(r, o.Common.LoadData(r)), options, r.GetValue(o.Out), r.GetValue(o.Common.Json), stdout));
+            return Progress.Status(stderr, "computing curvature...", () => Run(common.Landscape(r, common.LoadData(r)), options, r.GetValue(outStem), r.GetValue(common.Json), stdout));
         });
         return command;
     }

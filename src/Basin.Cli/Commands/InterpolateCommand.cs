@@ -1,10 +1,4 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
-using Basin.Data;
-using Basin.Landscape;
-using Basin.Models;
-using Basin.Objective;
-using Spectre.Console;
 
 namespace Basin.Cli.Commands;
 
@@ -51,43 +45,26 @@ internal static class InterpolateCommand
             var (surface, atA, atB, barrier, highest, at) = from.Interpolate(to, Axis.Parse(r.GetValue(range)!, "--range"),
                 withTest ? DataCatalog.Load(r.GetValue(common.Data)!, "test", r.GetValue(common.DataDir)) : null);
             if (r.GetValue(outPath) is { } h5) SurfaceFile.Write(h5, surface);
-            return Print(r, common, surface, atA, atB, barrier, highest, at, withTest, r.GetValue(outPath), stdout);
+            if (r.GetValue(common.Json))
+            {
+                var json = surface.ToJson();
+                json["t"] = json["x"]!.DeepClone();
+                json.Remove("x");
+                (json["loss_a"], json["loss_b"], json["barrier"], json["barrier_t"]) = (JsonValues.Number(atA.Loss), JsonValues.Number(atB.Loss), JsonValues.Number(barrier), at);
+                stdout.WriteLine(json.ToJsonString());
+                return Cli.Ok;
+            }
+            var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
+            if (withTest) table.AddColumn(new TableColumn("test loss").RightAligned()).AddColumn(new TableColumn("test accuracy").RightAligned());
+            for (int i = 0; i < surface.X.Count; i += Math.Max(1, surface.X.Count / 12))
+                table.AddRow([$"{surface.X[i]:G4}", $"{surface.TrainLoss[i]:G6}", Output.Percent(surface.TrainAccuracy[i]),
+                    .. withTest ? [$"{surface.TestLoss![i]:G6}", Output.Percent(surface.TestAccuracy![i])] : Array.Empty<string>()]);
+            var console = Output.Console(stdout);
+            console.Write(table);
+            console.WriteLine($"loss at A {atA.Loss:G6}, at B {atB.Loss:G6}; barrier {barrier:G6} (highest loss {highest:G6} at t = {at:G4})");
+            if (r.GetValue(outPath) is { } written) console.WriteLine($"wrote {written}");
+            return Cli.Ok;
         });
         return command;
     }
-
-    static int Print(ParseResult r, CommonOptions c, Surface surface, Evaluation a, Evaluation b, double barrier, double highest, double at, bool test,
-        string? outPath, TextWriter stdout)
-    {
-        var axis = surface.X;
-        var ends = new[] { a, b };
-        if (r.GetValue(c.Json))
-        {
-            var json = surface.ToJson();
-            json["t"] = json["x"]!.DeepClone();
-            json.Remove("x");
-            json["loss_a"] = Output.Number(ends[0].Loss);
-            json["loss_b"] = Output.Number(ends[1].Loss);
-            json["barrier"] = Output.Number(barrier);
-            json["barrier_t"] = at;
-            stdout.WriteLine(json.ToJsonString());
-            return Cli.Ok;
-        }
-        var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
-        if (test) table.AddColumn(new TableColumn("test loss").RightAligned()).AddColumn(new TableColumn("test accuracy").RightAligned());
-        int step = Math.Max(1, axis.Count / 12);
-        for (int i = 0; i < axis.Count; i += step)
-        {
-            var row = new List<string> { $"{axis[i]:G4}", $"{surface.TrainLoss[i]:G6}", Percent(surface.TrainAccuracy[i]) };
-            if (test) { row.Add($"{surface.TestLoss![i]:G6}"); row.Add(Percent(surface.TestAccuracy![i])); }
-            table.AddRow(row.ToArray());
-        }
-        var console = Output.Console(stdout);
-        console.Write(table);
-        console.WriteLine($"loss at A {ends[0].Loss:G6}, at B {ends[1].Loss:G6}; barrier {barrier:G6} (highest loss {highest:G6} at t = {at:G4})");
-        if (outPath is not null) console.WriteLine($"wrote {outPath}");
-        return Cli.Ok;
-    }
-
-    static string Percent(double x) => double.IsNaN(x) ? "n/a" : $"{100 * x:F2} %";
 }

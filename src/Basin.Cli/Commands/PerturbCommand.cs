@@ -1,7 +1,3 @@
-using System.CommandLine;
-using Basin.Training;
-using Spectre.Console;
-
 namespace Basin.Cli.Commands;
 
 /// <summary>

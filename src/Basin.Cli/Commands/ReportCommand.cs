@@ -1,7 +1,4 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
-using Basin.Landscape;
-using Basin.Models;
 using Basin.Reports;
 
 namespace Basin.Cli.Commands;

@@ -1,7 +1,4 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
-using Basin.Curvature;
-using Spectre.Console;
 
 namespace Basin.Cli.Commands;
 
@@ -26,55 +23,44 @@ internal static class SharpnessCommand
         foreach (var o in new Option[] { measures, eps, rho, asamRho, asamEta, deviation, disagreementBatch, pairs, reparam, seed }) command.Options.Add(o);
         command.SetAction(r =>
         {
-            var chosen = r.GetValue(measures)!.ToLowerInvariant() == "all" ? SharpnessOptions.AllMeasures
-                : r.GetValue(measures)!.ToLowerInvariant().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var epsilons = r.GetValue(eps)!.Split(',').Select(x => double.TryParse(x, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0
-                ? v : throw new BasinException("--eps", $"'{x}' is not a positive number")).ToArray();
-            foreach (var option in new[] { rho, asamRho, deviation })
-                if (r.GetValue(option) is var value && !(value > 0 && double.IsFinite(value)))
-                    throw new BasinException(option.Name, $"{value} is not a positive number", "basin sharpness --help shows the defaults");
-            if (!(r.GetValue(asamEta) >= 0)) throw new BasinException("--asam-eta", $"{r.GetValue(asamEta)} is not 0 or more", "0 makes ASAM rescaling-invariant");
+            string list = r.GetValue(measures)!.ToLowerInvariant();
             var options = new SharpnessOptions
             {
-                Measures = chosen, Epsilons = epsilons, Rho = r.GetValue(rho), AsamRho = r.GetValue(asamRho), AsamEta = r.GetValue(asamEta),
+                Measures = list == "all" ? SharpnessOptions.AllMeasures : list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                Epsilons = r.GetValue(eps)!.Split(',').Select(x => double.TryParse(x, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v)
+                    ? v : throw new BasinException("--eps", $"'{x}' is not a positive number")).ToArray(),
+                Rho = r.GetValue(rho), AsamRho = r.GetValue(asamRho), AsamEta = r.GetValue(asamEta),
                 PacDeviation = r.GetValue(deviation), DisagreementBatch = r.GetValue(disagreementBatch), Pairs = r.GetValue(pairs), Seed = r.GetValue(seed),
             };
-            return Progress.Status(stderr, "measuring sharpness...", () => Run(r, common, options, r.GetValue(reparam), stdout));
+            options.Validate();
+            if (r.GetValue(reparam) is <= 0 and var a) throw new BasinException("--reparam-check", $"alpha must be positive, got {a}");
+            var (before, after) = Progress.Status(stderr, "measuring sharpness...", () =>
+            {
+                var landscape = common.Landscape(r, common.LoadData(r));
+                var rescaled = r.GetValue(reparam) is { } alpha ? landscape.Rescaled(alpha) ?? throw new BasinException("--reparam-check",
+                    "the model has no linear/conv layer followed through ReLU by another", "alpha-rescaling needs a positively homogeneous activation between two layers") : null;
+                return (landscape.Sharpness(options), rescaled?.Sharpness(options));
+            });
+            if (r.GetValue(common.Json))
+            {
+                var json = new JsonObject();
+                for (int i = 0; i < before.Count; i++)
+                    json[before[i].Name] = after is null ? JsonValues.Number(before[i].Value) : new JsonObject
+                    {
+                        ["before"] = JsonValues.Number(before[i].Value), ["after"] = JsonValues.Number(after[i].Value), ["changed"] = Changed(before[i].Value, after[i].Value),
+                    };
+                stdout.WriteLine(json.ToJsonString());
+                return Cli.Ok;
+            }
+            var table = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
+            if (after is not null) table.AddColumn(new TableColumn($"after alpha = {r.GetValue(reparam):G3}").RightAligned()).AddColumn("changes?");
+            for (int i = 0; i < before.Count; i++)
+                table.AddRow([Markup.Escape(before[i].Name), $"{before[i].Value:G6}", .. after is null ? Array.Empty<string>()
+                    : [$"{after[i].Value:G6}", Changed(before[i].Value, after[i].Value) ? "yes" : "no"]]);
+            Output.Console(stdout).Write(table);
+            return Cli.Ok;
         });
         return command;
-    }
-
-    static int Run(ParseResult r, CommonOptions c, SharpnessOptions options, double? alpha, TextWriter stdout)
-    {
-        var landscape = c.Landscape(r, c.LoadData(r));
-        var before = landscape.Sharpness(options);
-        IReadOnlyList<(string Name, double Value)>? after = null;
-        if (alpha is { } a)
-        {
-            if (a <= 0) throw new BasinException("--reparam-check", $"alpha must be positive, got {a}");
-            var rescaled = landscape.Rescaled(a)
-                ?? throw new BasinException("--reparam-check", "the model has no linear/conv layer followed through ReLU by another", "alpha-rescaling needs a positively homogeneous activation between two layers");
-            after = rescaled.Sharpness(options);
-        }
-        if (r.GetValue(c.Json))
-        {
-            var json = new JsonObject();
-            for (int i = 0; i < before.Count; i++)
-                json[before[i].Name] = after is null ? Output.Number(before[i].Value)
-                    : new JsonObject { ["before"] = Output.Number(before[i].Value), ["after"] = Output.Number(after[i].Value), ["changed"] = Changed(before[i].Value, after[i].Value) };
-            stdout.WriteLine(json.ToJsonString());
-            return Cli.Ok;
-        }
-        var table = new Table().AddColumn("measure").AddColumn(new TableColumn("value").RightAligned());
-        if (after is not null) table.AddColumn(new TableColumn($"after alpha = {alpha:G3}").RightAligned()).AddColumn("changes?");
-        for (int i = 0; i < before.Count; i++)
-        {
-            var row = new List<string> { Markup.Escape(before[i].Name), $"{before[i].Value:G6}" };
-            if (after is not null) { row.Add($"{after[i].Value:G6}"); row.Add(Changed(before[i].Value, after[i].Value) ? "yes" : "no"); }
-            table.AddRow(row.ToArray());
-        }
-        Output.Console(stdout).Write(table);
-        return Cli.Ok;
     }
 
     static bool Changed(double a, double b) => Math.Abs(a - b) > 1e-3 * Math.Max(Math.Abs(a), Math.Abs(b)) + 1e-12;

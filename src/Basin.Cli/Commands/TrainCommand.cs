@@ -1,8 +1,3 @@
-using System.CommandLine;
-using Basin.Data;
-using Basin.Models;
-using Basin.Training;
-
 namespace Basin.Cli.Commands;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Basin.Models;
-using Basin.Training;
-using Spectre.Console;
-
 namespace Basin.Cli.Commands;
 
 /// <summary>Trains for the train and demo commands: progress on stderr, a summary table or JSON on stdout.</summary>
@@ -23,7 +18,7 @@ internal static class TrainRunner
             stderr.WriteLine($"stopped: finished work up to the last checkpoint is kept; continue with: basin train --resume {run.Directory.Path}");
             throw;
         }
-        if (json) stdout.WriteLine(ToJson(result, run.Directory).ToJsonString());
+        if (json) stdout.WriteLine(result.ToJson(run.Directory.Path).ToJsonString());
         else Summary(stdout, run.Config, result, run.Directory);
         return result;
     }
@@ -37,40 +32,20 @@ internal static class TrainRunner
     static TrainResult WithProgressBar(TrainingRun run, int threads, CancellationToken cancel)
     {
         TrainResult? result = null;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        console.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
+        Progress.Bar("training", 1, (task, console) =>
+        {
+            var started = DateTime.UtcNow;
+            result = run.Run(threads, p =>
             {
-                var task = ctx.AddTask("training");
-                var started = DateTime.UtcNow;
-                result = run.Run(threads, p =>
-                {
-                    task.MaxValue = Math.Max(1, p.PlannedSteps);
-                    task.Value = p.Step;
-                    double rate = p.Step / Math.Max(1e-9, (DateTime.UtcNow - started).TotalSeconds);
-                    task.Description = Markup.Escape($"epoch {p.Epoch} loss {p.BatchLoss:F4} {rate:F0} steps/s");
-                    if (p.Row is { } row) console.MarkupLine(Markup.Escape(Line(p, row)));
-                }, cancel);
-                task.Value = task.MaxValue;
-            });
+                task.MaxValue = Math.Max(1, p.PlannedSteps);
+                task.Value = p.Step;
+                double rate = p.Step / Math.Max(1e-9, (DateTime.UtcNow - started).TotalSeconds);
+                task.Description = Markup.Escape($"epoch {p.Epoch} loss {p.BatchLoss:F4} {rate:F0} steps/s");
+                if (p.Row is { } row) console.MarkupLine(Markup.Escape(Line(p, row)));
+            }, cancel);
+        });
         return result!;
     }
-
-    static JsonObject ToJson(TrainResult r, RunDirectory run) => new()
-    {
-        ["run"] = run.Path,
-        ["final"] = r.FinalPath,
-        ["steps"] = r.Steps,
-        ["epochs"] = r.Epochs,
-        ["stop"] = r.StopReason,
-        ["parameters"] = r.Parameters,
-        ["train_loss"] = Output.Number(r.Train.Loss),
-        ["train_accuracy"] = Output.Number(r.Train.Accuracy),
-        ["test_loss"] = r.Test is { } t ? Output.Number(t.Loss) : null,
-        ["test_accuracy"] = r.Test is { } t2 ? Output.Number(t2.Accuracy) : null,
-        ["seconds"] = r.Seconds,
-    };
 
     static void Summary(TextWriter stdout, RunConfig c, TrainResult r, RunDirectory run)
     {

@@ -1,8 +1,4 @@
-using System.CommandLine;
-using Basin.Landscape;
-using Basin.Models;
 using Basin.Trajectories;
-using Spectre.Console;
 
 namespace Basin.Cli.Commands;
 

@@ -16,8 +16,7 @@ internal static class Sharpness
     /// </summary>
     public static List<(string Name, double Value)> Measure<T>(EmpiricalRisk<T> f, T[] theta, SharpnessOptions s) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        foreach (var m in s.Measures)
-            if (!SharpnessOptions.AllMeasures.Contains(m)) throw new BasinException("{measures}", $"unknown measure '{m}'", "known: " + string.Join(", ", SharpnessOptions.AllMeasures));
+        s.Validate();
         var values = new List<(string, double)>();
         var hessian = new HessianOperator<T>(f, theta);
         Eigenpairs? top = null;

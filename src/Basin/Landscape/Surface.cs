@@ -56,6 +56,18 @@ public sealed class Surface
         }
     }
 
+    /// <summary>The cell of the lowest finite training loss (the first of equals), if any.</summary>
+    public int? Lowest
+    {
+        get
+        {
+            int? best = null;
+            for (int i = 0; i < Cells; i++)
+                if (double.IsFinite(TrainLoss[i]) && (best is null || TrainLoss[i] < TrainLoss[best.Value])) best = i;
+            return best;
+        }
+    }
+
     /// <summary>The JSON document of basin surface: x (and y), then loss and accuracy (and the test's) as rows per x.</summary>
     public JsonObject ToJson()
     {
