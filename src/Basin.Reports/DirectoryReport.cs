@@ -8,7 +8,7 @@ namespace Basin.Reports;
 /// One self-contained report.html from what a directory holds: an experiment's settings and claims (experiment.json),
 /// the runs in it (model.json, metrics.csv), its figures (PNG) and 2D surfaces (3D views).
 /// </summary>
-public static class DirectoryReport
+internal static class DirectoryReport
 {
     /// <summary>Writes DIR/report.html; returns its path.</summary>
     public static string Write(string dir)

@@ -8,7 +8,7 @@ namespace Basin.Reports;
 /// One self-contained HTML page: settings, claims next to measurements, tables, PNG figures (inlined as data
 /// URIs) and interactive 3D surfaces (plotly.js inlined once). It opens offline.
 /// </summary>
-public sealed class HtmlReport(string title)
+internal sealed class HtmlReport(string title)
 {
     readonly StringBuilder body = new();
     bool plotly;

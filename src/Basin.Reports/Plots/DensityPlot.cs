@@ -3,7 +3,7 @@ using Basin.Curvature;
 namespace Basin.Reports.Plots;
 
 /// <summary>The Hessian spectral density on a log scale, as Ghorbani et al. (2019) draw it.</summary>
-public static class DensityPlot
+internal static class DensityPlot
 {
     public static void Save(SpectralDensityResult density, string stem, string title)
     {

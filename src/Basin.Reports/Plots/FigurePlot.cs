@@ -3,7 +3,7 @@ using Basin.Experiments;
 namespace Basin.Reports.Plots;
 
 /// <summary>Draws an experiment's <see cref="Figure"/> as File.png and File.svg in a directory.</summary>
-public static class FigurePlot
+internal static class FigurePlot
 {
     public static void Save(Figure figure, string directory)
     {

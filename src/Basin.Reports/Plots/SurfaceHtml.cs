@@ -9,7 +9,7 @@ namespace Basin.Reports.Plots;
 /// An interactive 3D surface as one self-contained HTML file: plotly.js (the gl3d bundle, MIT) is inlined, so
 /// the page opens offline; non-finite cells are gaps.
 /// </summary>
-public static class SurfaceHtml
+internal static class SurfaceHtml
 {
     static readonly Lazy<string> Plotly = new(() =>
     {

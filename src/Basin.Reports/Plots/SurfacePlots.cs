@@ -4,7 +4,7 @@ using ScottPlot;
 namespace Basin.Reports.Plots;
 
 /// <summary>Figures of a loss surface: curves for 1D, a filled contour map with labelled contours for 2D.</summary>
-public static class SurfacePlots
+internal static class SurfacePlots
 {
     /// <summary>Writes STEM.png and STEM.svg: the curve (1D) or contour map (2D) of the surface.</summary>
     public static void Save(Surface s, string stem, bool logScale = false)

@@ -4,7 +4,7 @@ using ScottPlot;
 namespace Basin.Reports.Plots;
 
 /// <summary>Trajectories as paths in a plane (PCA coordinates or an MDS embedding), over the loss contours when given.</summary>
-public static class TrajectoryPlot
+internal static class TrajectoryPlot
 {
     public static void Save(IReadOnlyList<(string Run, double[][] Points)> paths, string stem, string title, string xLabel, string yLabel, Surface? surface = null)
     {

@@ -1,14 +1,14 @@
 namespace Basin.Connectivity;
 
 /// <summary>The shape of a parametric path between two fixed endpoints through trainable bends.</summary>
-public enum CurveKind { Bezier, Polychain }
+internal enum CurveKind { Bezier, Polychain }
 
 /// <summary>
 /// A curve phi(t), t in [0, 1], from A (t = 0) to B (t = 1) through k bends (Garipov et al. 2018): a Bezier curve
 /// of degree k + 1 with the bends as inner control points, or a polygonal chain through the bends at t = i/(k+1).
 /// phi is linear in the control points, so d phi(t) / d P_i is the scalar weight <see cref="Weights"/> gives.
 /// </summary>
-public sealed class Curve
+internal sealed class Curve
 {
     public CurveKind Kind { get; }
     public double[] A { get; }

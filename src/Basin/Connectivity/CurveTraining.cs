@@ -10,7 +10,7 @@ namespace Basin.Connectivity;
 /// minibatch draw t ~ U(0, 1), take the gradient g of the minibatch loss at phi(t), and move every bend P_i by
 /// SGD with momentum along w_i(t) g (the gradient of E_t L(phi(t)), Garipov et al. 2018, eq. 3).
 /// </summary>
-public static class CurveTraining
+internal static class CurveTraining
 {
     public static void Train<T>(Curve curve, EmpiricalRisk<T> objective, int epochs, int batch, double learningRate, double momentum, ulong seed,
         Action<int, double>? progress = null) where T : unmanaged, IFloatingPointIeee754<T>

@@ -5,7 +5,7 @@ using Basin.Objective;
 namespace Basin.Connectivity;
 
 /// <summary>A differentiable function of a point: the full-data loss of a network, or an analytic test surface.</summary>
-public interface IEnergyLandscape
+internal interface IEnergyLandscape
 {
     int Dimension { get; }
 

@@ -1,7 +1,7 @@
 namespace Basin.Connectivity;
 
 /// <summary>A relaxed chain of images from A to B and the energy of each; the saddle estimate is the highest image.</summary>
-public sealed record NebResult(double[][] Images, double[] Energies, int Iterations)
+internal sealed record NebResult(double[][] Images, double[] Energies, int Iterations)
 {
     public double Saddle => Energies.Max();
     public double Barrier => Saddle - Math.Max(Energies[0], Energies[^1]);
@@ -25,7 +25,7 @@ public sealed record NebResult(double[][] Images, double[] Energies, int Iterati
 /// AutoNEB's pivot insertion adds an image wherever the energy at a segment's midpoint rises above the straight
 /// interpolation of its ends, then relaxes again.
 /// </summary>
-public static class NudgedElasticBand
+internal static class NudgedElasticBand
 {
     public static NebResult Run(IEnergyLandscape f, double[] a, double[] b, int images = 8, int iterations = 500, double step = 0.01,
         double spring = 1, int cycles = 1, double insertThreshold = 0.1)

@@ -4,7 +4,7 @@ using MathNet.Numerics.LinearAlgebra;
 namespace Basin.Curvature;
 
 /// <summary>A Lanczos run: the tridiagonal T = tridiag(beta, alpha, beta), its Ritz pairs and their residual norms.</summary>
-public sealed record LanczosResult(double[] Alpha, double[] Beta, double[] RitzValues, double[] Residuals, double[] FirstComponents)
+internal sealed record LanczosResult(double[] Alpha, double[] Beta, double[] RitzValues, double[] Residuals, double[] FirstComponents)
 {
     public int Steps => Alpha.Length;
 }
@@ -14,7 +14,7 @@ public sealed record LanczosResult(double[] Alpha, double[] Beta, double[] RitzV
 /// eigenvalues). Ritz values come sorted descending; the residual ||A y - theta y|| of each Ritz pair is
 /// |beta_m s_m| (Parlett), reported so a caller can see which values have converged.
 /// </summary>
-public static class Lanczos
+internal static class Lanczos
 {
     public static LanczosResult Run(ILinearOperator op, int steps, double[] start)
     {

@@ -9,7 +9,7 @@ namespace Basin.Curvature;
 /// positively homogeneous) by another linear/conv layer, W1, b1 -> alpha W1, alpha b1 and W2 -> W2 / alpha leave
 /// the network's function unchanged, while the Hessian's W1 block scales by 1/alpha^2 and its W2 block by alpha^2.
 /// </summary>
-public static class Reparametrization
+internal static class Reparametrization
 {
     /// <summary>The first rescalable pair of layers (first, second), or null when the net has none.</summary>
     public static (int First, int Second)? FindPair<T>(Network<T> network) where T : unmanaged, IFloatingPointIeee754<T>

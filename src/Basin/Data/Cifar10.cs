@@ -4,7 +4,7 @@ namespace Basin.Data;
 /// CIFAR-10's binary version: records of one label byte and 3,072 pixel bytes (3 x 32 x 32, channel-major);
 /// train is data_batch_1.bin ... data_batch_5.bin, test is test_batch.bin.
 /// </summary>
-public static class Cifar10
+internal static class Cifar10
 {
     public const int RecordSize = 1 + 3 * 32 * 32;
 

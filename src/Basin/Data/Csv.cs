@@ -6,7 +6,7 @@ namespace Basin.Data;
 /// A CSV file of numeric features and one label column (the last, unless named). A first row that is not all
 /// numbers is a header. Labels that are all non-negative integers are classes; otherwise they are real targets.
 /// </summary>
-public static class Csv
+internal static class Csv
 {
     public static DataSet Load(string path, string? labelColumn = null)
     {

@@ -5,7 +5,7 @@ namespace Basin.Data;
 /// is given, else in $BASIN_DATA/NAME, then /usr/share/datasets/NAME), the embedded <c>fashion-mnist-mini</c> subset,
 /// and the seeded synthetic sets.
 /// </summary>
-public static class DataCatalog
+internal static class DataCatalog
 {
     public const string Embedded = "fashion-mnist-mini";
 

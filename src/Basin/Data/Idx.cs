@@ -4,7 +4,7 @@ using System.IO.Compression;
 namespace Basin.Data;
 
 /// <summary>The IDX format of MNIST and Fashion-MNIST (unsigned-byte tensors), gzipped or raw.</summary>
-public static class Idx
+internal static class Idx
 {
     /// <summary>
     /// Reads an IDX file (gzipped or raw; a seekable stream) as a stream: the header, then exactly the bytes it promises.

@@ -8,7 +8,7 @@ namespace Basin.Data;
 /// <c>gaussian-mixture(d=2,classes=3,separation=3)</c>, <c>random-labels(d=20,classes=10)</c>,
 /// <c>spirals(turns=2,noise=0.1)</c>. Train and test are independent draws from the same distribution.
 /// </summary>
-public static class Synthetic
+internal static class Synthetic
 {
     public static readonly string[] Names = ["teacher-student", "gaussian-mixture", "random-labels", "spirals"];
 

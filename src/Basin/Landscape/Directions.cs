@@ -11,7 +11,7 @@ public enum Normalization { Filter, Layer, Weight, None }
 /// Directions in parameter space: seeded Gaussian directions (one tensor per parameter tensor, in key order), their
 /// normalization to the weights, Gram-Schmidt against another direction, and differences of weight vectors.
 /// </summary>
-public static class Directions
+internal static class Directions
 {
     public static Normalization ParseNormalization(string text) => text.ToLowerInvariant() switch
     {

@@ -8,7 +8,7 @@ namespace Basin.Landscape;
 /// chunk. With a fixed chunk every pass has that many cells; otherwise chunks are sized from the measured time
 /// per cell so that a save happens about every <paramref name="saveSeconds"/> (a kill loses at most that much work).
 /// </summary>
-public static class SurfaceComputation
+internal static class SurfaceComputation
 {
     const int FirstChunk = 16, MaxChunk = 4096;
 

@@ -7,7 +7,7 @@ namespace Basin.Models;
 /// killed while writing leaves its temporary behind (<c>.NAME.PID.tmp</c>); later writers remove those whose process
 /// is gone.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write, bool overwrite = true)
     {

@@ -7,7 +7,7 @@ namespace Basin.Models;
 /// SHA-256 of the bytes a result was computed from (weights, directions, data, an initialization file): stored results
 /// are reused only when these match, whatever path or name the inputs were given by.
 /// </summary>
-public static class ContentHash
+internal static class ContentHash
 {
     /// <summary>The hash of values' bytes as they lie in memory (little-endian), as lowercase hex.</summary>
     public static string Of<T>(ReadOnlySpan<T> values) where T : unmanaged =>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Basin.Models;
 
 /// <summary>One parsed layer of a model spec: its name, positional and named arguments, and where it starts.</summary>
-public sealed record LayerSpec(string Kind, IReadOnlyList<string> Args, IReadOnlyDictionary<string, string> Named, int Position)
+internal sealed record LayerSpec(string Kind, IReadOnlyList<string> Args, IReadOnlyDictionary<string, string> Named, int Position)
 {
     public override string ToString()
     {

@@ -44,7 +44,7 @@ public static class ModelSpec
         return s;
     }
 
-    public static IReadOnlyList<LayerSpec> Parse(string spec)
+    internal static IReadOnlyList<LayerSpec> Parse(string spec)
     {
         string s = Expand(spec);
         var layers = new List<LayerSpec>();

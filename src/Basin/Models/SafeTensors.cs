@@ -9,7 +9,7 @@ using Basin.Engine;
 namespace Basin.Models;
 
 /// <summary>One tensor read from a safetensors file, widened to float64.</summary>
-public sealed record NamedTensor(string Name, string DType, int[] Shape, double[] Values)
+internal sealed record NamedTensor(string Name, string DType, int[] Shape, double[] Values)
 {
     public string ShapeText => "[" + string.Join(",", Shape) + "]";
 }
@@ -25,7 +25,7 @@ public static class SafeTensors
     /// <summary>A repeated key is an error when parsed (a JsonObject would otherwise throw on first use of the object).</summary>
     internal static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
 
-    public static (IReadOnlyDictionary<string, NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
+    internal static (IReadOnlyDictionary<string, NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
@@ -37,7 +37,7 @@ public static class SafeTensors
         return Parse(bytes, path);
     }
 
-    public static (IReadOnlyDictionary<string, NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Parse(byte[] bytes, string what)
+    internal static (IReadOnlyDictionary<string, NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Parse(byte[] bytes, string what)
     {
         const string hint = "expected a safetensors file (e.g. from safetensors.torch.save_file(model.state_dict(), ...))";
         if (bytes.Length < 8) throw new BasinException(what, $"not a safetensors file: only {bytes.Length} bytes", hint);

@@ -4,7 +4,7 @@ namespace Basin.Tensors;
 /// Seeded xoshiro256** generator with Box-Muller normals: the same seed gives the same stream on every
 /// platform and .NET version (System.Random makes no such promise).
 /// </summary>
-public sealed class Rng
+internal sealed class Rng
 {
     ulong s0, s1, s2, s3;
     double spare;

@@ -12,7 +12,7 @@ namespace Basin.Training;
 /// (orthonormal rows or columns of the flattened weight, zero bias), <c>zero</c>, or a safetensors file.
 /// The generator is Basin's own, so a seed gives a PyTorch-like start, not PyTorch's numbers.
 /// </summary>
-public static class Initialization
+internal static class Initialization
 {
     public const string Choices = "pytorch, xavier, gaussian:STD, orthogonal, zero, or a .safetensors file";
 

@@ -9,7 +9,7 @@ public sealed record MetricsRow(long Step, int Epoch, double LearningRate, doubl
     double TestLoss, double TestAccuracy, double Seconds);
 
 /// <summary>metrics.csv of a run, rewritten whole (atomically) on every row so a kill never leaves half a line.</summary>
-public sealed class MetricsLog
+internal sealed class MetricsLog
 {
     public const string Header = "step,epoch,lr,train_loss,train_acc,test_loss,test_acc,seconds";
     readonly string path;

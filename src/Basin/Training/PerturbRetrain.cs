@@ -7,14 +7,14 @@ using Basin.Tensors;
 namespace Basin.Training;
 
 /// <summary>A minimum reached again after a perturbation, with the metrics of its retraining.</summary>
-public sealed record RetrainedMinimum<T>(int Seed, T[] Weights, IReadOnlyList<MetricsRow> Rows) where T : unmanaged, IFloatingPointIeee754<T>;
+internal sealed record RetrainedMinimum<T>(int Seed, T[] Weights, IReadOnlyList<MetricsRow> Rows) where T : unmanaged, IFloatingPointIeee754<T>;
 
 /// <summary>
 /// Liao and Poggio's perturb-and-retrain (Theory II): w* + N(0, (scale mean|w*|)^2) noise per seed, then the run's
 /// training (by default full-batch GD) for the given epochs, each seed in its own run directory under root (a seed
 /// already retrained with the same settings is reused).
 /// </summary>
-public static class PerturbRetrain
+internal static class PerturbRetrain
 {
     public static List<RetrainedMinimum<T>> Run<T>(RunConfig config, DataSet train, DataSet? test, T[] minimum, ParameterLayout layout, double scale,
         int seeds, int epochs, string optimizer, double? learningRate, string root, int threads, Action<int>? seedStarted = null)

@@ -7,7 +7,7 @@ namespace Basin.Training;
 /// every EPOCHS epochs, PyTorch StepLR), <c>cosine</c> (to 0 over the planned steps, CosineAnnealingLR),
 /// each optionally times a linear warm-up over the first W steps.
 /// </summary>
-public sealed record Schedule(string Kind, double BaseRate, int StepEpochs = 0, double Gamma = 1, long TotalSteps = 0, int WarmupSteps = 0)
+internal sealed record Schedule(string Kind, double BaseRate, int StepEpochs = 0, double Gamma = 1, long TotalSteps = 0, int WarmupSteps = 0)
 {
     public static Schedule Parse(string text, double baseRate, long totalSteps, int warmupSteps)
     {

@@ -3,7 +3,7 @@ using MathNet.Numerics.LinearAlgebra;
 namespace Basin.Trajectories;
 
 /// <summary>A 2D embedding of points with its stress sum_{i&lt;j} (||x_i - x_j|| - delta_ij)^2 after every iteration.</summary>
-public sealed record Embedding(double[][] Points, double[] StressHistory)
+internal sealed record Embedding(double[][] Points, double[] StressHistory)
 {
     public double Stress => StressHistory[^1];
 }
@@ -12,7 +12,7 @@ public sealed record Embedding(double[][] Points, double[] StressHistory)
 /// Multidimensional scaling of checkpoints (Liao and Poggio's Theory II figures): classical (Torgerson) MDS from
 /// double-centred squared distances, and SMACOF (de Leeuw), which lowers the raw stress monotonically from there.
 /// </summary>
-public static class Mds
+internal static class Mds
 {
     /// <summary>Pairwise Euclidean distances of parameter vectors.</summary>
     public static double[,] Distances(IReadOnlyList<double[]> points)

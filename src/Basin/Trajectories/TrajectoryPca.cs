@@ -7,7 +7,7 @@ namespace Basin.Trajectories;
 /// point (usually the final weights, not the mean), their top two principal directions from the small T x T Gram
 /// matrix, each checkpoint's coordinates in that plane, and its distance off the plane (what the plane cannot show).
 /// </summary>
-public sealed record TrajectoryPca(double[] DirectionX, double[] DirectionY, double[] ExplainedVariance, double[][] Coordinates, double[] OffPlane)
+internal sealed record TrajectoryPca(double[] DirectionX, double[] DirectionY, double[] ExplainedVariance, double[][] Coordinates, double[] OffPlane)
 {
     /// <summary>Principal directions of the offsets of <paramref name="points"/> from <paramref name="reference"/>.</summary>
     public static TrajectoryPca Fit(IReadOnlyList<double[]> points, ReadOnlySpan<double> reference)
