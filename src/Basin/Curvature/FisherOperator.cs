@@ -9,28 +9,22 @@ namespace Basin.Curvature;
 /// The empirical Fisher F = (1/N) sum_i g_i g_i^T of an empirical risk at theta, from the per-example gradients g_i of the
 /// mean-reduced loss (every example weighted alike), computed once and kept for the products.
 /// </summary>
-internal sealed class FisherOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta) : ICurvatureOperator where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed class FisherOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta) : RiskCurvature<T>(risk, theta)
+    where T : unmanaged, IFloatingPointIeee754<T>
 {
-    readonly T[] theta = theta.ToArray();
     T[]? perExample, x, y;
 
-    public int Dimension => risk.Dimension;
-
-    /// <summary>Products computed so far.</summary>
-    public long Products { get; private set; }
-
-    public void Apply(ReadOnlySpan<double> v, Span<double> result)
+    protected override void Product(ReadOnlySpan<double> v, Span<double> result)
     {
         TensorPrimitives.ConvertTruncating(v, (x ??= new T[Dimension]).AsSpan());
         Product(y ??= new T[Dimension]);
         TensorPrimitives.ConvertTruncating<T, double>(y, result);
-        Products++;
     }
 
     /// <summary>F x = (1/N) sum_i g_i (g_i . x).</summary>
     void Product(Span<T> result)
     {
-        int n = risk.Count, p = Dimension;
+        int n = Risk.Count, p = Dimension;
         if (perExample is null)
         {
             string what = $"{n} per-example gradients of {p} parameters";
@@ -38,7 +32,7 @@ internal sealed class FisherOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> t
             if ((long)n * p > Array.MaxLength) throw new BasinException("fisher", $"{what} are past one array's size", hint);
             MemoryBudget.Require((double)n * p * System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), $"fisher: {what}", hint);
             perExample = new T[n * p];
-            risk.PerExampleGradients(theta, 0, n, perExample);
+            Risk.PerExampleGradients(Theta, 0, n, perExample);
         }
         var sum = new double[p];
         for (int i = 0; i < n; i++)
@@ -54,13 +48,13 @@ internal sealed class FisherOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> t
     /// <summary>tr F = (1/N) sum_i ||g_i||^2, exactly, the per-example gradients streamed in chunks (no N x P matrix kept).</summary>
     public double Trace()
     {
-        int n = risk.Count, p = Dimension, chunk = Math.Max(1, Math.Min(n, 16_000_000 / Math.Max(1, p)));
+        int n = Risk.Count, p = Dimension, chunk = Math.Max(1, Math.Min(n, 16_000_000 / Math.Max(1, p)));
         var g = new T[chunk * p];
         double sum = 0;
         for (int start = 0; start < n; start += chunk)
         {
             int count = Math.Min(chunk, n - start);
-            risk.PerExampleGradients(theta, start, count, g);
+            Risk.PerExampleGradients(Theta, start, count, g);
             foreach (var v in g.AsSpan(0, count * p)) sum += double.CreateTruncating(v) * double.CreateTruncating(v);
         }
         return sum / n;

@@ -7,26 +7,14 @@ namespace Basin.Curvature;
 /// The Hessian of an empirical risk at theta, by exact R-operator products (Pearlmutter 1994) in T, returned in float64;
 /// x^T H x comes from a second-order forward pass without a backward pass.
 /// </summary>
-internal sealed class HessianOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta) : ICurvatureOperator, IQuadraticForm
+internal sealed class HessianOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta) : RiskCurvature<T>(risk, theta), IQuadraticForm
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // A copy the risk may keep its linearization for: the caller cannot change it between products.
-    readonly T[] theta = theta.ToArray();
-
-    public int Dimension => risk.Dimension;
-
-    /// <summary>Products (and quadratic forms) computed so far.</summary>
-    public long Products { get; private set; }
-
-    public void Apply(ReadOnlySpan<double> x, Span<double> y)
-    {
-        risk.HessianVectorProduct(theta, x, y);
-        Products++;
-    }
+    protected override void Product(ReadOnlySpan<double> x, Span<double> y) => Risk.HessianVectorProduct(Theta, x, y);
 
     public double Quadratic(ReadOnlySpan<double> x)
     {
         Products++;
-        return risk.HessianQuadraticForm(theta, x);
+        return Risk.HessianQuadraticForm(Theta, x);
     }
 }
