@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Basin.Landscape;
 using Basin.Models;
+using Basin.Training;
 
 namespace Basin.Reports;
 

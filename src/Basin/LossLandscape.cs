@@ -5,6 +5,7 @@ using Basin.Engine;
 using Basin.Landscape;
 using Basin.Models;
 using Basin.Objective;
+using Basin.Training;
 
 namespace Basin;
 

@@ -40,4 +40,48 @@ public partial class ArchitectureTests
         Assert.Equal(File.ReadAllLines(ApiSnapshot), types);
         Assert.InRange(types.Count, 1, 50);
     }
+
+    /// <summary>
+    /// The library's rooms in data-flow order and what each may use (docs/ARCHITECTURE.md): a room uses only rooms before
+    /// it, and not every one of them. BasinException, at the root, is everyone's; the facade at the root may use them all.
+    /// </summary>
+    static readonly Dictionary<string, string[]> MayUse = new()
+    {
+        ["Tensors"] = [],
+        ["Engine"] = ["Tensors"],
+        ["Data"] = ["Tensors"],
+        ["Models"] = ["Tensors", "Engine", "Data"],
+        ["Objective"] = ["Tensors", "Engine", "Data"],
+        ["Training"] = ["Tensors", "Engine", "Data", "Models", "Objective"],
+        ["Landscape"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training"],
+        ["Curvature"] = ["Tensors", "Engine", "Data", "Models", "Objective"],
+        ["Trajectories"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape"],
+        ["Connectivity"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape"],
+        ["Experiments"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape", "Curvature", "Trajectories", "Connectivity"],
+        ["Benchmarks"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Curvature"],
+    };
+
+    [GeneratedRegex(@"//.*|""(?:[^""\\]|\\.)*""")]
+    private static partial Regex CommentOrString();
+
+    [Fact]
+    public void Each_room_uses_only_the_rooms_before_it_that_it_may()
+    {
+        var rooms = string.Join("|", MayUse.Keys);
+        var reference = new Regex(@"using\s+Basin\.(\w+)\s*;|(?<![\w.])(?:Basin\.)?(" + rooms + @")\.[A-Z]");
+        var folders = Directory.EnumerateDirectories(Path.Combine(Source(), "Basin")).Select(Path.GetFileName).Where(d => d is not ("obj" or "bin")).ToList();
+        Assert.Equal(MayUse.Keys.Order(), folders.Order());
+        var offenders = new List<string>();
+        foreach (var room in MayUse.Keys)
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Source(), "Basin", room), "*.cs", SearchOption.AllDirectories))
+        {
+            string code = CommentOrString().Replace(File.ReadAllText(file), "");
+            foreach (Match m in reference.Matches(code))
+            {
+                string used = m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value;
+                if (used != room && !MayUse[room].Contains(used)) offenders.Add($"{room}/{Path.GetFileName(file)} uses {used} ({m.Value})");
+            }
+        }
+        Assert.Empty(offenders);
+    }
 }

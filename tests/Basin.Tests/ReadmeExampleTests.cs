@@ -1,7 +1,6 @@
 using Basin.Curvature;
 using Basin.Data;
 using Basin.Landscape;
-using Basin.Models;
 using Basin.Training;
 
 namespace Basin.Tests;

@@ -1,3 +1,5 @@
+using Basin.Connectivity;
+
 namespace Basin.Cli.Commands;
 
 /// <summary>

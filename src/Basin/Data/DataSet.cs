@@ -68,10 +68,10 @@ public sealed class DataSet
     string HashContent()
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        Models.ContentHash.Append<int>(hash, [.. InputShape, Classes, TargetSize]);
-        Models.ContentHash.Append<float>(hash, Features);
-        Models.ContentHash.Append<int>(hash, Labels ?? []);
-        Models.ContentHash.Append<float>(hash, Targets ?? []);
+        Basin.Data.ContentHash.Append<int>(hash, [.. InputShape, Classes, TargetSize]);
+        Basin.Data.ContentHash.Append<float>(hash, Features);
+        Basin.Data.ContentHash.Append<int>(hash, Labels ?? []);
+        Basin.Data.ContentHash.Append<float>(hash, Targets ?? []);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 

@@ -3,6 +3,7 @@ using Basin.Data;
 using Basin.Models;
 using Basin.Trajectories;
 using Basin.Training;
+using Basin.Connectivity;
 
 namespace Basin.Experiments;
 

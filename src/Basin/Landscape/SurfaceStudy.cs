@@ -3,6 +3,8 @@ using System.Numerics;
 using Basin.Engine;
 using Basin.Models;
 using Basin.Objective;
+using Basin.Training;
+using Basin.Data;
 
 namespace Basin.Landscape;
 

@@ -4,6 +4,7 @@ using Basin.Landscape;
 using Basin.Models;
 using Basin.Objective;
 using Basin.Tensors;
+using Basin.Training;
 
 namespace Basin.Trajectories;
 

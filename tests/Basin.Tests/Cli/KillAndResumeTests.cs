@@ -1,6 +1,7 @@
 using Basin.Landscape;
 using Basin.Models;
 using PureHDF;
+using Basin.Training;
 
 namespace Basin.Tests.Cli;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Basin.Landscape;
 using Basin.Models;
 using PureHDF;
+using Basin.Training;
 
 namespace Basin.Tests.Cli;
 

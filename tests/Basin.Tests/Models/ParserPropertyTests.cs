@@ -5,6 +5,7 @@ using Basin.Data;
 using Basin.Landscape;
 using Basin.Models;
 using CsCheck;
+using Basin.Training;
 
 namespace Basin.Tests.Models;
 

@@ -2,8 +2,9 @@ using System.Numerics;
 using System.Text.Json.Nodes;
 using Basin.Models;
 using Basin.Objective;
+using Basin.Training;
 
-namespace Basin.Training;
+namespace Basin.Connectivity;
 
 /// <summary>
 /// Liao and Poggio's perturb-and-retrain study of a trained run: the noise, each seed's training metrics after the

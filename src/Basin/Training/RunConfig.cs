@@ -1,8 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Basin.Data;
+using Basin.Models;
 
-namespace Basin.Models;
+namespace Basin.Training;
 
 /// <summary>Everything that defines a training run: written to model.json so the run can be resumed and reused.</summary>
 public sealed record RunConfig

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Basin.Landscape;
 using Basin.Tests.Cli;
 
-namespace Basin.Tests.Landscape;
+namespace Basin.Tests.Cli;
 
 public class SurfaceCommandTests
 {

@@ -4,7 +4,7 @@ using Basin.Data;
 using Basin.Models;
 using Basin.Tests.Cli;
 
-namespace Basin.Tests.Curvature;
+namespace Basin.Tests.Cli;
 
 public class HessianCommandTests
 {

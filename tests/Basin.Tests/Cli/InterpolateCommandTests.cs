@@ -3,7 +3,7 @@ using Basin.Data;
 using Basin.Models;
 using Basin.Tests.Cli;
 
-namespace Basin.Tests.Landscape;
+namespace Basin.Tests.Cli;
 
 public class InterpolateCommandTests
 {

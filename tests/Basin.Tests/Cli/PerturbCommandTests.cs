@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Basin.Tests.Cli;
 
-namespace Basin.Tests.Connectivity;
+namespace Basin.Tests.Cli;
 
 public class PerturbCommandTests
 {

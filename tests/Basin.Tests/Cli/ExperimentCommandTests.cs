@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Basin.Tests.Cli;
 
-namespace Basin.Tests.Experiments;
+namespace Basin.Tests.Cli;
 
 public class ExperimentCommandTests
 {

@@ -3,8 +3,9 @@ using Basin.Data;
 using Basin.Engine;
 using Basin.Models;
 using Basin.Tensors;
+using Basin.Training;
 
-namespace Basin.Training;
+namespace Basin.Connectivity;
 
 /// <summary>A minimum reached again after a perturbation, with the metrics of its retraining.</summary>
 internal sealed record RetrainedMinimum<T>(int Seed, T[] Weights, IReadOnlyList<MetricsRow> Rows) where T : unmanaged, IFloatingPointIeee754<T>;

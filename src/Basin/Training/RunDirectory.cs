@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Basin.Models;
 
-namespace Basin.Models;
+namespace Basin.Training;
 
 /// <summary>What a run directory holds for a given configuration.</summary>
 public enum RunState { Missing, Different, Interrupted, Finished }

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace Basin.Models;
+namespace Basin.Data;
 
 /// <summary>
 /// SHA-256 of the bytes a result was computed from (weights, directions, data, an initialization file): stored results
