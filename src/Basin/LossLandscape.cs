@@ -14,6 +14,8 @@ namespace Basin;
 /// run directory or a weights file, then ask for what the landscape around it looks like: its loss, curvature operators
 /// (for <see cref="Spectrum"/> and <see cref="Trace"/>), surfaces along directions, the straight line or a low-loss path
 /// to another point, and flatness measures. Every result is an immutable record; float32 unless loaded as float64.
+/// Beside it: <see cref="TrainingRun"/> trains the runs it loads, <see cref="Trajectories.Trajectory.Of"/> draws runs'
+/// checkpoints in one frame, and <see cref="Experiments.Experiment.All"/> holds the papers' experiments.
 /// </summary>
 /// <example>
 /// <code>
