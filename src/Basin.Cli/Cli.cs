@@ -3,7 +3,7 @@ using Basin.Cli.Commands;
 namespace Basin.Cli;
 
 /// <summary>The <c>basin</c> command: parses, runs, and turns user errors into one line and exit code 2.</summary>
-internal static class Cli
+internal static partial class Cli
 {
     public const int Ok = 0, Failure = 1, BadInput = 2;
 
@@ -22,6 +22,9 @@ internal static class Cli
         return root;
     }
 
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Cannot parse argument '(.*)' for option '(--[\w-]+)' as expected type 'System\.(?:Nullable`1\[)?(\w+).*$")]
+    private static partial System.Text.RegularExpressions.Regex ParseFailure();
+
     /// <summary>The library's parameter names, {lr}, as this command line's flags, --lr.</summary>
     static string Flags(string text) => BasinException.Render(text, name => "--" + name);
 
@@ -34,8 +37,9 @@ internal static class Cli
             string command = parsed.CommandResult.Command is { } c && c != root ? $"basin {c.Name}" : "basin";
             // A stray token explains more than the "required command" complaint it causes.
             var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
-            // OptionRules' messages name their option first.
-            stderr.WriteLine(error.Message.StartsWith("--", StringComparison.Ordinal) ? $"error: {error.Message}" : $"error: {command}: {error.Message}");
+            // System.CommandLine names the .NET type an option takes; say it in words, option first as OptionRules' messages do.
+            string message = ParseFailure().Replace(error.Message, m => $"{m.Groups[2].Value}: '{m.Groups[1].Value}' is not {(m.Groups[3].Value == "Double" ? "a number" : "a whole number")}");
+            stderr.WriteLine(message.StartsWith("--", StringComparison.Ordinal) ? $"error: {message}" : $"error: {command}: {message}");
             stderr.WriteLine($"hint: run '{command} --help' for the options");
             return BadInput;
         }

@@ -19,8 +19,7 @@ internal sealed class CommonOptions
 
     public void AddTo(Command command)
     {
-        command.Options.Add(Weights);
-        command.Options.Add(Checkpoint);
+        foreach (var o in new Option[] { Weights, Checkpoint }) command.Options.Add(o);
         AddDataOptions(command);
     }
 

@@ -15,11 +15,7 @@ internal static class ExperimentCommand
     {
         var command = new Command("experiment", "The papers' experiments: basin experiment list, basin experiment NAME [--quick].");
         var list = new Command("list", "List the experiments.");
-        list.SetAction(_ =>
-        {
-            foreach (var e in Experiment.All) stdout.WriteLine($"{e.Name,-18} {e.Paper}");
-            return Cli.Ok;
-        });
+        list.SetAction(_ => { foreach (var e in Experiment.All) stdout.WriteLine($"{e.Name,-18} {e.Paper}"); });
         command.Subcommands.Add(list);
         foreach (var e in Experiment.All) command.Subcommands.Add(For(e, stdout));
         return command;

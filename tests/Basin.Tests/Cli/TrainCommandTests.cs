@@ -58,6 +58,9 @@ public class TrainCommandTests
     [InlineData("--momentum", "1.5", "--momentum: 1.5 is not in [0, 1)")]
     [InlineData("--steps", "0", "--steps: 0 is not 1 or more")]
     [InlineData("--beta2", "1", "are not both in [0, 1)")]
+    [InlineData("--threads", "1.5", "error: --threads: '1.5' is not a whole number\n")]
+    [InlineData("--lr", "fast", "error: --lr: 'fast' is not a number\n")]
+    [InlineData("--seed", "-1", "error: --seed: '-1' is not a whole number\n")]
     public void Bad_training_options_are_user_errors(string option, string value, string message)
     {
         var (code, _, err) = CliRunner.Run("train", "--model", "linear(2,8),relu,linear(8,2)", "--data", "spirals", "--n", "50",
