@@ -49,10 +49,11 @@ internal static class DemoCommand
         stdout.WriteLine();
         string density = Path.Combine(dir, "hessian-density");
         stdout.WriteLine("the curvature at the trained weights: top Hessian eigenvalues (Lanczos), trace (Hutchinson), spectral density (SLQ):");
-        HessianCommand.Run(minimum, new CurvatureOptions
+        var curvature = new CurvatureOptions
         {
             Top = 3, Trace = true, Probes = 100, TraceTolerance = 0.02, Density = true, DensityOptions = new DensityOptions { Runs = 5, Steps = 40 }, Threads = threads,
-        }, density, json: false, stdout);
+        };
+        Progress.Status(stderr, "computing curvature...", () => HessianCommand.Run(minimum, curvature, density, json: false, stdout));
         stdout.WriteLine();
         string report = Basin.Reports.DirectoryReport.Write(dir);
         stdout.WriteLine($"report: {report} (everything below in one page that opens offline)");
