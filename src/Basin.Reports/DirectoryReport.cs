@@ -27,8 +27,11 @@ internal static class DirectoryReport
                 report = new HtmlReport(experiment["title"]!.GetValue<string>());
                 if (experiment["paper"] is { } paper) report.Paragraph(paper.GetValue<string>());
                 report.Heading("Settings").Settings(experiment["settings"]!.AsObject().Select(kv => new KeyValuePair<string, string>(kv.Key, kv.Value?.ToString() ?? "")));
-                report.Heading("Claims and measurements").Claims(experiment["claims"]!.AsArray().Select(c =>
-                    (c!["claim"]!.GetValue<string>(), c["measured"]!.GetValue<string>(), c["holds"]!.GetValue<bool>())).ToList());
+                foreach (var (section, key) in new[] { ("Claims and measurements", "claims"), ("Checks (identities that hold by construction)", "checks") })
+                    if (experiment[key] is JsonArray claims && claims.Count > 0)
+                        report.Heading(section).Claims(claims.Select(c => (c!["claim"]!.GetValue<string>(), c["measured"]!.GetValue<string>(),
+                            c["control"] is JsonObject control ? $"{control["condition"]}: {control["outcome"]}" : "",
+                            c["verdict"]!.GetValue<string>() + (c["rule"]?.GetValue<string>() is { Length: > 0 } rule ? $" ({rule})" : ""))).ToList());
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException or FormatException)
             {

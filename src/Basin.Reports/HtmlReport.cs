@@ -21,9 +21,9 @@ internal sealed class HtmlReport(string title)
     public HtmlReport Settings(IEnumerable<KeyValuePair<string, string>> settings) =>
         Table(["setting", "value"], settings.Select(kv => new[] { kv.Key, kv.Value }));
 
-    /// <summary>The paper's claim beside what this run measured, and whether it held.</summary>
-    public HtmlReport Claims(IEnumerable<(string Claim, string Measured, bool Holds)> claims) =>
-        Table(["the paper's claim", "measured here", "holds"], claims.Select(c => new[] { c.Claim, c.Measured, c.Holds ? "yes" : "NO" }));
+    /// <summary>The paper's claim beside what this run measured, its control, and the verdict with its rule.</summary>
+    public HtmlReport Claims(IEnumerable<(string Claim, string Measured, string Control, string Verdict)> claims) =>
+        Table(["the paper's claim", "measured here", "control (the opposite predicted)", "verdict"], claims.Select(c => new[] { c.Claim, c.Measured, c.Control, c.Verdict }));
 
     public HtmlReport Table(IReadOnlyList<string> headers, IEnumerable<string[]> rows)
     {

@@ -37,6 +37,8 @@ public abstract class Experiment
                 throw new BasinException($"{{{p.Name}}}", $"{values[p.Name].ToString(CultureInfo.InvariantCulture)} is not a whole number");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = Measure(directory, quick, seed, values);
+        result.Json["claims"] = ExperimentResult.ClaimsJson(result.Claims);
+        result.Json["checks"] = ExperimentResult.ClaimsJson(result.Checks);
         result.Json["seconds"] = clock.Elapsed.TotalSeconds;
         return result;
     }

@@ -5,23 +5,27 @@ using Basin.Models;
 
 namespace Basin.Experiments;
 
-/// <summary>A claim of the paper, what the run measured for it, and whether the measurement meets the claim's threshold.</summary>
-public sealed record Claim(string Statement, string Measured, bool Holds);
-
 /// <summary>
-/// What an experiment found: its claims, the lines it reports before and after them, its figures, and the document
-/// written as experiment.json (title, paper, settings, claims, measurements, seconds).
+/// What an experiment found: its claims, its checks (identities that hold by construction, reported apart), the lines it
+/// reports before and after them, its figures, and the document written as experiment.json (title, paper, settings,
+/// claims, checks, measurements, seconds).
 /// </summary>
 public sealed record ExperimentResult(IReadOnlyList<Claim> Claims, JsonObject Json, IReadOnlyList<Figure> Figures)
 {
+    public IReadOnlyList<Claim> Checks { get; init; } = [];
     public IReadOnlyList<string> Summary { get; init; } = [];
     public IReadOnlyList<string> Notes { get; init; } = [];
 
-    public bool AllHold => Claims.All(c => c.Holds);
+    /// <summary>No claim or check failed (an inconclusive claim is not a failure of the run).</summary>
+    public bool NoneFails => Claims.Concat(Checks).All(c => c.Verdict != Verdict.Fails);
 
-    /// <summary>The document's claims section.</summary>
-    internal static JsonArray ClaimsJson(IEnumerable<Claim> claims) =>
-        new(claims.Select(c => (JsonNode)new JsonObject { ["claim"] = c.Statement, ["measured"] = c.Measured, ["holds"] = c.Holds }).ToArray());
+    /// <summary>The document's claims (or checks) section: each with its verdict, rule, control and per-seed measurements.</summary>
+    internal static JsonArray ClaimsJson(IEnumerable<Claim> claims) => new(claims.Select(c => (JsonNode)new JsonObject
+    {
+        ["claim"] = c.Statement, ["measured"] = c.Measured, ["verdict"] = c.Verdict.ToString().ToLowerInvariant(), ["holds"] = c.Holds, ["rule"] = c.Rule,
+        ["control"] = c.Control is var (condition, outcome) ? new JsonObject { ["condition"] = condition, ["outcome"] = outcome } : null,
+        ["seeds"] = JsonValues.Numbers(c.Seeds), ["control_seeds"] = JsonValues.Numbers(c.ControlSeeds),
+    }).ToArray());
 
     /// <summary>Writes experiment.json, and the HDF5 file of every figure drawn from a surface, into the directory.</summary>
     public void Save(string directory)

@@ -9,29 +9,50 @@ public class DeepLinearTests
     public void Procedure_one_is_balanced_and_multiplies_back_to_the_target()
     {
         var a = Matrix<double>.Build.Dense(4, 4, (i, j) => Math.Sin(3 * i + j) + (i == j ? 2 : 0));
-        var w = DeepLinear.Balanced(a, 4);
-        Assert.True(DeepLinear.Balancedness(w) < 1e-12);
-        var product = w.Skip(1).Aggregate(w[0], (acc, next) => next * acc);
-        Assert.True((product - a).FrobeniusNorm() < 1e-12);
+        var w = DeepLinearProblem.Balanced(a, 4);
+        Assert.True(DeepLinearProblem.Balancedness(w) < 1e-12);
+        Assert.True((DeepLinearProblem.EndToEnd(w) - a).FrobeniusNorm() < 1e-12);
     }
 
     [Fact]
-    public void Quick_run_shows_the_papers_claims()
+    public void On_whitened_data_the_loss_is_half_the_squared_distance_of_the_end_to_end_matrix_to_phi()
     {
-        var r = DeepLinear.Run(depth: 3, width: 4, examples: 200, steps: 300, learningRate: 0.3, seed: 1);
-        var balanced = r.Runs.Single(x => x.Start == "balanced");
-        var random = r.Runs.Single(x => x.Start == "random");
-        // Balancedness stays near its (zero) start along GD; from a random start it is of order one.
-        Assert.True(balanced.Balancedness[0] < 1e-10);
-        Assert.True(balanced.Balancedness.Max() < 1e-2, $"max balancedness {balanced.Balancedness.Max()}");
-        Assert.True(random.Balancedness[0] > 0.1);
-        // Positive deficiency margin and a linear rate: the log-loss falls along a straight line to the floor.
-        Assert.True(balanced.DeficiencyMargin > 0);
-        Assert.True(balanced.Loss[^1] < 1e-8 * balanced.Loss[0], $"{balanced.Loss[0]} -> {balanced.Loss[^1]}");
-        double early = Math.Log(balanced.Loss[10] / balanced.Loss[0]) / 10, late = Math.Log(balanced.Loss[30] / balanced.Loss[20]) / 10;
-        Assert.True(early < 0 && late < 0 && Math.Abs(late / early - 1) < 0.5, $"rates {early} and {late}");
-        // W = 0: a strict saddle at depth 2 (negative curvature), a non-strict one from depth 3 (zero Hessian).
-        Assert.True(r.StrictSaddleBottom[0] < -1e-3);
-        Assert.All(r.NonStrictSaddleBottom, l => Assert.True(Math.Abs(l) < 1e-12));
+        var problem = DeepLinearProblem.Create(3, 4, 7);
+        Assert.True(problem.Whitening < 1e-6, $"whitening {problem.Whitening}");
+        Assert.Equal(0.5, problem.SigmaMin, 1e-12);
+        var rng = new Basin.Tensors.Rng(3);
+        var layers = Enumerable.Range(0, 3).Select(_ => Matrix<double>.Build.Dense(4, 4, (_, _) => rng.NextGaussian())).ToArray();
+        double expected = 0.5 * Math.Pow((DeepLinearProblem.EndToEnd(layers) - problem.Phi).FrobeniusNorm(), 2);
+        Assert.Equal(expected, problem.Descend(layers, 0, 0).Loss[0], 1e-5 * expected);
+    }
+
+    [Fact]
+    public void Quick_run_holds_its_claims_and_checks_and_takes_its_parameters()
+    {
+        var result = Experiment.Find("deep-linear").Run(TestPaths.NewDirectory("deep"), quick: true);
+        Assert.All(result.Claims.Concat(result.Checks), c => Assert.True(c.Holds, $"{c.Statement}: {c.Measured}; control {c.Control}"));
+        Assert.Equal(2, result.Claims[0].Seeds.Count);
+        Assert.NotNull(result.Claims[0].Control);
+        Assert.Throws<BasinException>(() => Experiment.Find("deep-linear").Run(TestPaths.NewDirectory("deep"), quick: true,
+            parameters: new Dictionary<string, double> { ["depth"] = 2.5 }));
+        Assert.Throws<BasinException>(() => Experiment.Find("deep-linear").Run(TestPaths.NewDirectory("deep"), quick: true,
+            parameters: new Dictionary<string, double> { ["breadth"] = 2 }));
+    }
+
+    [Fact]
+    public void A_step_size_far_beyond_the_theorems_bound_breaks_its_guarantee_and_the_claim_fails()
+    {
+        var problems = new[] { DeepLinearProblem.Create(3, 3, 0), DeepLinearProblem.Create(3, 3, 1) };
+        var broken = problems.Select((p, k) => DeepLinear.Theorem(p, 300, 300, 0.05, (ulong)k, etaFactor: 2e7)).ToArray();
+        var claim = DeepLinear.TheoremClaim(broken, problems, 0.05);
+        Assert.Equal(Verdict.Fails, claim.Verdict);
+    }
+
+    [Fact]
+    public void Unbalanced_starts_labelled_balanced_give_no_difference_and_the_figure_claim_does_not_hold()
+    {
+        var problems = new[] { DeepLinearProblem.Create(3, 3, 0), DeepLinearProblem.Create(3, 3, 1) };
+        var scales = new[] { 0.01, 0.3, 3.0 }.Select(s => DeepLinear.Sweep(problems, s, 1500, 0.05, 0, balance: false)).ToArray();
+        Assert.NotEqual(Verdict.Holds, DeepLinear.ScalesClaim(scales, 1500, 2).Verdict);
     }
 }

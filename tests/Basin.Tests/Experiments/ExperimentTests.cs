@@ -43,17 +43,4 @@ public class ExperimentTests
         Assert.All(result.Claims, c => Assert.True(c.Holds, c.Measured));
         Assert.Contains(result.Figures, f => f.File == "mds" && f.Paths.Count == 2);
     }
-
-    [Fact]
-    public void Deep_linear_quick_run_holds_its_claims_and_takes_its_parameters()
-    {
-        var result = Experiment.Find("deep-linear").Run(TestPaths.NewDirectory("deep"), quick: true, parameters: new Dictionary<string, double> { ["depth"] = 2 });
-        Assert.Equal(2, result.Json["settings"]!["depth"]!.GetValue<int>());
-        Assert.Equal(301, result.Json["loss"]!["balanced"]!.AsArray().Count);
-        Assert.Throws<BasinException>(() => Experiment.Find("deep-linear").Run(TestPaths.NewDirectory("deep"), quick: true,
-            parameters: new Dictionary<string, double> { ["depth"] = 2.5 }));
-        Assert.Throws<BasinException>(() => Experiment.Find("deep-linear").Run(TestPaths.NewDirectory("deep"), quick: true,
-            parameters: new Dictionary<string, double> { ["breadth"] = 2 }));
-        Assert.All(Quick("deep-linear").Claims, c => Assert.True(c.Holds, c.Measured));
-    }
 }
