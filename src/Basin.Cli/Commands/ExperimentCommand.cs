@@ -49,13 +49,7 @@ internal static class ExperimentCommand
             result.Save(dir);
             foreach (var figure in result.Figures) FigurePlot.Save(figure, dir);
             string report = DirectoryReport.Write(dir);
-            foreach (var line in result.Summary) stdout.WriteLine(line);
-            foreach (var (c, kind) in result.Claims.Select(c => (c, "")).Concat(result.Checks.Select(c => (c, "check: "))))
-            {
-                stdout.WriteLine($"[{c.Verdict switch { Verdict.Holds => "holds", Verdict.Fails => "FAILS", _ => "inconclusive" }}] {kind}{c.Statement}: {c.Measured}");
-                if (c.Control is var (condition, outcome)) stdout.WriteLine($"    control, {condition}: {outcome}");
-            }
-            foreach (var line in result.Notes) stdout.WriteLine(line);
+            foreach (var line in result.Lines()) stdout.WriteLine(line);
             stdout.WriteLine($"wrote {report} ({clock.Elapsed.TotalSeconds:F1} s)");
             return result.NoneFails ? Cli.Ok : Cli.Failure;
         });

@@ -34,7 +34,7 @@ internal static class TrainCommand
         var warmup = new Option<int>("--warmup") { Description = "linear learning-rate warm-up over this many steps" };
         var epochs = new Option<int?>("--epochs") { Description = "stop after this many epochs" };
         var steps = new Option<long?>("--steps") { Description = "stop after this many updates" };
-        var targetLoss = new Option<double?>("--target-loss") { Description = "stop once the training loss is at most this" };
+        var targetLoss = new Option<double?>("--target-loss") { Description = "stop once the training loss (checked at epoch ends and --log-every rows) is at most this" };
         var zeroError = new Option<bool>("--until-zero-error") { Description = "stop once every training example is classified correctly" };
         var saveEvery = new Option<int>("--save-every") { Description = "checkpoint every N epochs (0: only at the end)", DefaultValueFactory = _ => 1 };
         var saveEverySteps = new Option<int>("--save-every-steps") { Description = "also checkpoint every N steps" };

@@ -13,12 +13,12 @@ internal sealed record RetrainedMinimum<T>(int Seed, T[] Weights, IReadOnlyList<
 /// <summary>
 /// Liao and Poggio's perturb-and-retrain (Theory II): w* + N(0, (scale mean|w*|)^2) noise per seed, then the run's
 /// training (by default full-batch GD) for the given epochs, each seed in its own run directory under root (a seed
-/// already retrained with the same settings is reused).
+/// already retrained with the same settings is reused). The noise of seed k is drawn from stream <c>noise</c> of seed k.
 /// </summary>
 internal static class PerturbRetrain
 {
     public static List<RetrainedMinimum<T>> Run<T>(RunConfig config, DataSet train, DataSet? test, T[] minimum, ParameterLayout layout, double scale,
-        int seeds, int epochs, string optimizer, double? learningRate, string root, int threads, Action<int>? seedStarted = null)
+        int seeds, int epochs, string optimizer, double? learningRate, string root, int threads, Action<int>? seedStarted = null, ulong noise = 0x9E27)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (seeds < 1 || epochs < 1) throw new BasinException("{seeds}/{epochs}", "need at least one seed and one epoch");
@@ -27,7 +27,7 @@ internal static class PerturbRetrain
         var results = new List<RetrainedMinimum<T>>();
         for (int k = 0; k < seeds; k++)
         {
-            var rng = new Rng((ulong)k, 0x9E27);
+            var rng = new Rng((ulong)k, noise);
             var start = minimum.Select(w => w + T.CreateTruncating(sigma * rng.NextGaussian())).ToArray();
             Directory.CreateDirectory(root);
             string init = Path.Combine(root, $"seed-{k}.perturbed.safetensors");

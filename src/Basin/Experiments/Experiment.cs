@@ -39,6 +39,8 @@ public abstract class Experiment
         var result = Measure(directory, quick, seed, values);
         result.Json["claims"] = ExperimentResult.ClaimsJson(result.Claims);
         result.Json["checks"] = ExperimentResult.ClaimsJson(result.Checks);
+        result.Json["summary"] = new System.Text.Json.Nodes.JsonArray(result.Summary.Select(l => (System.Text.Json.Nodes.JsonNode)l).ToArray());
+        result.Json["notes"] = new System.Text.Json.Nodes.JsonArray(result.Notes.Select(l => (System.Text.Json.Nodes.JsonNode)l).ToArray());
         result.Json["seconds"] = clock.Elapsed.TotalSeconds;
         return result;
     }

@@ -19,6 +19,18 @@ public sealed record ExperimentResult(IReadOnlyList<Claim> Claims, JsonObject Js
     /// <summary>No claim or check failed (an inconclusive claim is not a failure of the run).</summary>
     public bool NoneFails => Claims.Concat(Checks).All(c => c.Verdict != Verdict.Fails);
 
+    /// <summary>The run as text: the summary, each claim and then each check with its verdict and control, the notes.</summary>
+    public IEnumerable<string> Lines()
+    {
+        foreach (var line in Summary) yield return line;
+        foreach (var (c, kind) in Claims.Select(c => (c, "")).Concat(Checks.Select(c => (c, "check: "))))
+        {
+            yield return $"[{(c.Verdict == Verdict.Fails ? "FAILS" : c.Verdict.ToString().ToLowerInvariant())}] {kind}{c.Statement}: {c.Measured}";
+            if (c.Control is var (condition, outcome)) yield return $"    control, {condition}: {outcome}";
+        }
+        foreach (var line in Notes) yield return line;
+    }
+
     /// <summary>The document's claims (or checks) section: each with its verdict, rule, control and per-seed measurements.</summary>
     internal static JsonArray ClaimsJson(IEnumerable<Claim> claims) => new(claims.Select(c => (JsonNode)new JsonObject
     {

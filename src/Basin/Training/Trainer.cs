@@ -144,6 +144,10 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             return row;
         }
 
+        string? Reached(MetricsRow row) =>
+            config.UntilZeroError && row.TrainAccuracy == 1.0 ? "zero training error"
+            : config.TargetLoss is { } target && row.TrainLoss <= target ? $"training loss {row.TrainLoss:G4} <= {target:G4}" : null;
+
         if (config.Epochs is { } doneEpochs && epoch >= doneEpochs) stop = $"already at {doneEpochs} epochs";
         if (config.Steps is { } doneSteps && step >= doneSteps) stop = $"already at {doneSteps} steps";
         if (!resume)
@@ -171,7 +175,12 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 optimizer.Step(theta, gradient, lr);
                 step++;
                 MetricsRow? row = null;
-                if (config.LogEvery > 0 && step % config.LogEvery == 0 && b + 1 < batchesPerEpoch) row = Log(lr);
+                if (config.LogEvery > 0 && step % config.LogEvery == 0 && b + 1 < batchesPerEpoch)
+                {
+                    // A logged row measures the whole training set, so the stopping rules apply to it as at an epoch's end.
+                    row = Log(lr);
+                    stop ??= Reached(row);
+                }
                 if (config.SaveEverySteps > 0 && step % config.SaveEverySteps == 0 && b + 1 < batchesPerEpoch)
                 {
                     SaveCheckpoint(theta, optimizer, step, epoch, b + 1);
@@ -192,8 +201,7 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 epoch++;
                 var end = Log(lr);
                 if (config.Epochs is { } maxEpochs && epoch >= maxEpochs) stop = $"reached {maxEpochs} epochs";
-                if (config.TargetLoss is { } target && end.TrainLoss <= target) stop = $"training loss {end.TrainLoss:G4} <= {target:G4}";
-                if (config.UntilZeroError && end.TrainAccuracy == 1.0) stop = "zero training error";
+                stop = Reached(end) ?? stop;
                 if (stop is not null || (config.SaveEvery > 0 && epoch % config.SaveEvery == 0))
                 {
                     SaveCheckpoint(theta, optimizer, step, epoch, 0);

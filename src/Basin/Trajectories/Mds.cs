@@ -47,7 +47,7 @@ internal static class Mds
     }
 
     /// <summary>
-    /// SMACOF from the classical solution: Guttman transforms x_i     /// <summary>SMACOF from the classical solution: Guttman transforms until the stress stops falling.</summary>lt;- (1/n) sum_{j != i} (delta_ij / d_ij)(x_i - x_j)
+    /// SMACOF from the classical solution: Guttman transforms x_i &lt;- (1/n) sum_{j != i} (delta_ij / d_ij)(x_i - x_j)
     /// (unit weights, centred configurations) until the stress stops falling; each transform never raises it.
     /// </summary>
     public static Embedding Smacof(double[,] delta, int iterations = 300, double tolerance = 1e-9)
@@ -82,6 +82,15 @@ internal static class Mds
         double s = 0;
         for (int k = 0; k < a.Length; k++) s += (a[k] - b[k]) * (a[k] - b[k]);
         return Math.Sqrt(s);
+    }
+
+    /// <summary>Kruskal's stress-1, sqrt(stress / sum_{i&lt;j} delta_ij^2): 0 is a perfect embedding, above about 0.2 a poor one.</summary>
+    public static double KruskalStress(double stress, double[,] delta)
+    {
+        double s = 0;
+        for (int i = 0; i < delta.GetLength(0); i++)
+        for (int j = 0; j < i; j++) s += delta[i, j] * delta[i, j];
+        return Math.Sqrt(stress / s);
     }
 
     public static double Stress(double[][] x, double[,] delta)

@@ -29,7 +29,7 @@ public class DeepLinearTests
     [Fact]
     public void Quick_run_holds_its_claims_and_checks_and_takes_its_parameters()
     {
-        var result = Experiment.Find("deep-linear").Run(TestPaths.NewDirectory("deep"), quick: true);
+        var result = QuickRuns.Of("deep-linear");
         Assert.All(result.Claims.Concat(result.Checks), c => Assert.True(c.Holds, $"{c.Statement}: {c.Measured}; control {c.Control}"));
         Assert.Equal(2, result.Claims[0].Seeds.Count);
         Assert.NotNull(result.Claims[0].Control);

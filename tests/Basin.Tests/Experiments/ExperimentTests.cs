@@ -6,7 +6,7 @@ namespace Basin.Tests.Experiments;
 /// <summary>Every experiment run through the library at its quick size: each claim holds, with the measurement behind it.</summary>
 public class ExperimentTests
 {
-    static ExperimentResult Quick(string name) => Experiment.Find(name).Run(TestPaths.NewDirectory(name), quick: true);
+    static ExperimentResult Quick(string name) => QuickRuns.Of(name);
 
     [Fact]
     public void Spurious_valleys_quick_run_holds_its_claims()
@@ -18,29 +18,10 @@ public class ExperimentTests
     }
 
     [Fact]
-    public void Good_bad_minima_quick_run_holds_its_claims()
-    {
-        var result = Quick("good-bad-minima");
-        Assert.All(result.Claims, c => Assert.True(c.Holds, c.Measured));
-        var json = result.Json;
-        Assert.True(json["bad"]!["test_accuracy"]!.GetValue<double>() < json["good"]!["test_accuracy"]!.GetValue<double>());
-        Assert.True(json["bad"]!["trace"]!.GetValue<double>() > json["good"]!["trace"]!.GetValue<double>());
-        Assert.Equal(1.0, json["bad"]!["train_accuracy"]!.GetValue<double>());
-    }
-
-    [Fact]
     public void Flatness_reparam_quick_run_holds_its_claims()
     {
         var result = Quick("flatness-reparam");
         Assert.All(result.Claims, c => Assert.True(c.Holds, c.Measured));
         Assert.Equal(2, result.Json["minima"]!.AsArray().Count);
-    }
-
-    [Fact]
-    public void Theory2_quick_run_holds_its_claims()
-    {
-        var result = Quick("theory2");
-        Assert.All(result.Claims, c => Assert.True(c.Holds, c.Measured));
-        Assert.Contains(result.Figures, f => f.File == "mds" && f.Paths.Count == 2);
     }
 }

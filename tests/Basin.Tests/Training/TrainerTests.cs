@@ -119,4 +119,17 @@ public class TrainerTests
         Assert.Equal(1.0, result.Train.Accuracy);
         Assert.True(result.Epochs < 200);
     }
+
+    [Fact]
+    public void A_target_loss_stops_at_the_first_logged_row_that_reaches_it_even_mid_epoch()
+    {
+        var run = new RunDirectory(TestPaths.NewDirectory("run"));
+        var result = new Trainer<float>(Config() with { TargetLoss = 0.3, LogEvery = 1, Epochs = 100 }, Train, null, run, 1).Run(false);
+        var rows = new MetricsLog(run.MetricsPath, long.MaxValue).Rows;
+        // Every step logs the whole training set: the run stops at the first row at or below the target, not at the epoch's end.
+        Assert.Equal(rows.Count - 1, rows.ToList().FindIndex(r => r.TrainLoss <= 0.3));
+        Assert.True(rows[^2].TrainLoss > 0.3 && rows[^1].TrainLoss <= 0.3);
+        Assert.Equal(rows[^1].Step, result.Steps);
+        Assert.StartsWith("training loss", result.StopReason);
+    }
 }

@@ -60,4 +60,14 @@ public class TrajectoryTests
             Assert.True(smacof.StressHistory[i] <= smacof.StressHistory[i - 1] * (1 + 1e-12), $"iteration {i}");
         Assert.True(smacof.Stress < Mds.Classical(delta).Stress);
     }
+
+    [Fact]
+    public void Kruskal_stress_of_collapsing_every_point_to_one_is_one()
+    {
+        // All points at the origin: every embedded distance is 0, so stress = sum delta^2 and stress-1 = 1 exactly.
+        var delta = Mds.Distances(RandomPoints(6, 4, 5));
+        var collapsed = Enumerable.Range(0, 6).Select(_ => new double[2]).ToArray();
+        Assert.Equal(1, Mds.KruskalStress(Mds.Stress(collapsed, delta), delta), 12);
+        Assert.Equal(0, Mds.KruskalStress(0, delta));
+    }
 }

@@ -1,0 +1,62 @@
+using Basin.Curvature;
+using Basin.Data;
+using Basin.Models;
+using Basin.Objective;
+using Basin.Training;
+using MathNet.Numerics.LinearAlgebra;
+
+namespace Basin.Experiments;
+
+/// <summary>A trained minimum's explicit Hessian spectrum, and how many of its eigenvalues are zero to the stated tolerance.</summary>
+internal sealed record DegeneracyRun(string Spec, int Parameters, int Equations, double Loss, double GradientNorm, bool Converged, double[] Eigenvalues, int NearZero)
+{
+    /// <summary>Bezout's count: the dimension of the zero-loss set, P - N x C, when the net can interpolate.</summary>
+    public int Bezout => Parameters - Equations;
+}
+
+/// <summary>
+/// Liao and Poggio's degeneracy count on a small problem where the Hessian can be written out: a tanh net fitted to
+/// one-hot targets by squared loss (so a zero-error minimum is a zero-loss one, where the Hessian equals the Gauss-Newton
+/// matrix, of rank at most N x C) in float64 until the loss or the gradient vanishes; then
+/// every Hessian eigenvalue, counting those below a tolerance relative to the largest.
+/// </summary>
+internal static class Degeneracy
+{
+    public const double Tolerance = 1e-6, LossTolerance = 1e-20, GradientTolerance = 1e-10;
+
+    public static DegeneracyRun Measure(int hidden, int examples, int dimension, int classes, ulong seed, int steps, string activation = "tanh")
+    {
+        var data = DataCatalog.Load($"gaussian-mixture(d={dimension},classes={classes},separation=2,seed={seed})", "train", n: examples);
+        string spec = $"linear({dimension},{hidden}),{activation},linear({hidden},{classes})";
+        var network = ModelSpec.Build<double>(spec, data.InputShape);
+        var risk = new EmpiricalRisk<double>(network, data, "mse", 0, examples, 1);
+        var theta = Initialization.Create<double>(network.Layout, "pytorch", seed);
+        var gradient = new double[theta.Length];
+        double loss = risk.Gradient(theta, gradient);
+        // Levenberg-Marquardt on the explicit Gauss-Newton matrix: a squared loss's own method, which reaches a zero residual
+        // (or a stationary point) to round-off in tens of steps where gradient descent crawls along the flat directions.
+        double damping = 1e-3;
+        var trial = new double[theta.Length];
+        var trialGradient = new double[theta.Length];
+        for (int t = 0; t < steps && loss > LossTolerance && Norm(gradient) > GradientTolerance; t++)
+        {
+            var g = Matrix<double>.Build.DenseOfArray(DenseOperator.Materialize(new GaussNewtonOperator<double>(risk, theta)));
+            double scale = g.Diagonal().Maximum();
+            var step = (g + Matrix<double>.Build.DenseIdentity(theta.Length) * (damping * scale)).Solve(Vector<double>.Build.DenseOfArray(gradient));
+            for (int i = 0; i < theta.Length; i++) trial[i] = theta[i] - step[i];
+            double next = risk.Gradient(trial, trialGradient);
+            if (next < loss)
+            {
+                (theta, trial, gradient, trialGradient, loss) = (trial, theta, trialGradient, gradient, next);
+                damping = Math.Max(damping / 3, 1e-15);
+            }
+            else damping *= 4;
+        }
+        var eigenvalues = Spectrum.Dense(DenseOperator.Materialize(new HessianOperator<double>(risk, theta)));
+        double top = eigenvalues.Max(Math.Abs);
+        return new DegeneracyRun(spec, theta.Length, examples * classes, loss, Norm(gradient), loss <= LossTolerance || Norm(gradient) <= GradientTolerance, eigenvalues,
+            eigenvalues.Count(l => Math.Abs(l) <= Tolerance * top));
+    }
+
+    static double Norm(double[] v) => Math.Sqrt(v.Sum(x => x * x));
+}

@@ -1,0 +1,154 @@
+using Basin.Curvature;
+using Basin.Data;
+using Basin.Engine;
+using Basin.Landscape;
+using Basin.Models;
+using Basin.Objective;
+using Basin.Tensors;
+using Basin.Training;
+
+namespace Basin.Experiments;
+
+/// <summary>One minimum measured on the clean training set: its loss, accuracies, curvature and basin size by two measures.</summary>
+internal sealed record MinimumMeasures(double CleanLoss, double TrainError, double TestAccuracy, bool Converged, double[] TopEigenvalues, double Trace,
+    double TraceStandardError, double NearZeroFraction, double SamplingRadius, double[] LineLoss, SpectralDensityResult Density)
+{
+    /// <summary>Wu, Zhu and E's log-volume -1/2 sum_{i &lt;= k} log lambda_i from the k leading eigenvalues.</summary>
+    public double LogVolume(int k) => Sharpness.LogBasinVolume(TopEigenvalues.Take(k));
+}
+
+/// <summary>A good minimum (clean set) and a bad one (clean plus an attack set of random labels) of one seed, at equal clean loss.</summary>
+internal sealed record MinimumPair(int Attack, MinimumMeasures Good, MinimumMeasures Bad, float[] BadTheta)
+{
+    /// <summary>
+    /// Whether the two clean losses are equal as stated: the good one within 15 % below the bad one's (the good run stops at
+    /// the first SGD step that reaches the bad one's loss, so it overshoots by at most one step).
+    /// </summary>
+    public bool EqualLoss => Good.CleanLoss <= Bad.CleanLoss * (1 + 1e-9) && Good.CleanLoss >= 0.85 * Bad.CleanLoss;
+}
+
+/// <summary>
+/// The trainings of Wu, Zhu and E's experiment on the embedded Fashion-MNIST subset: the clean set is its first images, the
+/// attack set the next ones with labels drawn at random (seeded); every minimum is measured on the clean set.
+/// </summary>
+internal sealed class GoodBadMinimaRuns(string model, int clean, string directory)
+{
+    public const int Leading = 5;
+    /// <summary>The loss increase that defines the sampling radius.</summary>
+    public const double RadiusLoss = 0.1;
+
+    public readonly DataSet Clean = DataCatalog.Load(DataCatalog.Embedded, "train", n: clean);
+    public readonly DataSet Test = DataCatalog.Load(DataCatalog.Embedded, "test");
+    readonly DataSet pool = DataCatalog.Load(DataCatalog.Embedded, "train");
+
+    public string Model => model;
+
+    Network<float> Net() => ModelSpec.Build<float>(model, Clean.InputShape);
+
+    /// <summary>The clean set plus <paramref name="attack"/> further images with random labels (their own ones without <paramref name="randomLabels"/>).</summary>
+    public DataSet Poisoned(int attack, ulong seed, bool randomLabels = true)
+    {
+        if (clean + attack > pool.Count)
+            throw new BasinException("attack set", $"{clean} clean + {attack} attack examples exceed the {pool.Count} embedded images");
+        var images = pool.Features.AsSpan(clean * pool.InputSize, attack * pool.InputSize).ToArray();
+        var rng = new Rng(seed, 0xA77A);
+        var labels = randomLabels ? Enumerable.Range(0, attack).Select(_ => rng.NextInt(pool.Classes)).ToArray() : pool.Labels!.AsSpan(clean, attack).ToArray();
+        return new DataSet($"clean+attack-{attack}", Clean.InputShape, [.. Clean.Features, .. images], [.. Clean.Labels!, .. labels], Clean.Classes);
+    }
+
+    /// <summary>SGD until the training loss (measured on the whole set after every step) is at most <paramref name="target"/>, or, without one, until every training example is classified correctly (checked at epoch ends).</summary>
+    RunConfig Config(DataSet data, ulong seed, double? target, string init) => new()
+    {
+        Model = model, Data = data.Name, Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = 64, Epochs = 2000,
+        TargetLoss = target, UntilZeroError = target is null, Seed = seed, SaveEvery = 0, Test = false, Init = init, LogEvery = target is null ? 0 : 1,
+    };
+
+    float[] Train(DataSet data, string name, ulong seed, double? target, string init = "pytorch")
+    {
+        var run = TrainingRun.Ensure<float>(Config(data, seed, target, init), data, null, Path.Combine(directory, name), 0);
+        return SafeTensors.ReadTheta<float>(run.FinalPath, Net().Layout);
+    }
+
+    /// <summary>
+    /// Seed k's pair: the bad minimum trained on the clean and attack sets until every example of them is classified
+    /// correctly (verified), then the good one trained on the clean set alone from another initialization until its loss is
+    /// at most the bad one's clean loss (equal loss, verified by <see cref="MinimumPair.EqualLoss"/>).
+    /// </summary>
+    public MinimumPair Pair(int attack, ulong seed, bool randomLabels = true)
+    {
+        var poisoned = Poisoned(attack, seed, randomLabels);
+        var bad = Train(poisoned, $"bad-{attack}-{seed}{(randomLabels ? "" : "-true-labels")}", seed, null);
+        var badMeasures = Measure(bad, seed, converged: new EmpiricalRisk<float>(Net(), poisoned, "ce", 0, 500, 0).Evaluate(bad).Accuracy == 1);
+        var good = Train(Clean, $"good-{attack}-{seed}{(randomLabels ? "" : "-true-labels")}", seed + 1000, badMeasures.CleanLoss);
+        return new MinimumPair(attack, Measure(good, seed, converged: true), badMeasures, bad);
+    }
+
+    /// <summary>
+    /// Trains on the clean set from <paramref name="init"/> (a safetensors file) or a seeded initialization, to the clean
+    /// loss given, and returns the test accuracy reached.
+    /// </summary>
+    public double TestAccuracyFrom(string name, ulong seed, double target, float[]? start)
+    {
+        string init = "pytorch";
+        if (start is not null)
+        {
+            Directory.CreateDirectory(directory);
+            init = Path.Combine(directory, name + ".init.safetensors");
+            SafeTensors.Write<float>(init, Net().Layout, start);
+        }
+        var theta = Train(Clean, name, seed, target, init);
+        return new EmpiricalRisk<float>(Net(), Test, "ce", 0, 500, 0).Evaluate(theta).Accuracy;
+    }
+
+    /// <summary>The minimum's measures on the clean set (curvature, the sampling radius, a 1D filter-normalized profile).</summary>
+    MinimumMeasures Measure(float[] theta, ulong seed, bool converged)
+    {
+        var network = Net();
+        var train = new EmpiricalRisk<float>(network, Clean, "ce", 0, 500, 0);
+        var at = train.Evaluate(theta);
+        var hessian = new HessianOperator<float>(train, theta);
+        var top = Spectrum.Top(hessian, new LanczosOptions(10), seed);
+        var trace = Curvature.Trace.Hutchinson(hessian, new ProbeOptions { MaxProbes = 100, RelativeTolerance = 0.02 }, seed);
+        var density = StochasticLanczosQuadrature.Run(hessian, new DensityOptions { Runs = 5, Steps = 40 }, seed);
+        double lambda = top.Values[0];
+        // The SLQ estimate of the share of eigenvalues within 1e-3 of the largest from zero.
+        double nearZero = density.Nodes.Select((nodes, r) => nodes.Select((x, i) => Math.Abs(x) <= 1e-3 * lambda ? density.Weights[r][i] : 0).Sum()).Average();
+        var direction = Directions.Random<float>(network.Layout, seed, 1);
+        Directions.Normalize<float>(direction, theta, network.Layout, Normalization.Filter, ignoreBias: true);
+        var line = new Surface(new Axis(-1, 1, 21), null, false, new Dictionary<string, string>());
+        SurfaceComputation.Complete(line, train, null, theta, direction, null);
+        return new MinimumMeasures(at.Loss, 1 - at.Accuracy, new EmpiricalRisk<float>(network, Test, "ce", 0, 500, 0).Evaluate(theta).Accuracy, converged,
+            top.Values, trace.Value, trace.StandardError, nearZero, SamplingRadius(train, theta, at.Loss, seed), line.TrainLoss, density);
+    }
+
+    /// <summary>
+    /// The basin's size by sampling: along each of 10 random unit directions u, the radius r where L(theta + r u) first
+    /// exceeds L(theta) + <see cref="RadiusLoss"/> (bisection after doubling); the median over the directions.
+    /// </summary>
+    static double SamplingRadius(EmpiricalRisk<float> risk, float[] theta, double loss, ulong seed)
+    {
+        var rng = new Rng(seed, 0x5AD1);
+        var radii = new double[10];
+        var point = new float[theta.Length];
+        for (int k = 0; k < radii.Length; k++)
+        {
+            var u = Enumerable.Range(0, theta.Length).Select(_ => rng.NextGaussian()).ToArray();
+            double norm = Math.Sqrt(u.Sum(x => x * x));
+            bool Above(double r)
+            {
+                for (int i = 0; i < theta.Length; i++) point[i] = theta[i] + (float)(r * u[i] / norm);
+                return !(risk.Evaluate(point).Loss <= loss + RadiusLoss);
+            }
+            double lo = 0, hi = 1;
+            while (!Above(hi) && hi < 1e4) (lo, hi) = (hi, 2 * hi);
+            for (int step = 0; step < 30; step++)
+            {
+                double mid = 0.5 * (lo + hi);
+                if (Above(mid)) hi = mid;
+                else lo = mid;
+            }
+            radii[k] = 0.5 * (lo + hi);
+        }
+        return Statistics.Median(radii);
+    }
+}
