@@ -7,7 +7,7 @@ namespace Basin.Reports;
 
 /// <summary>
 /// One self-contained report.html from what a directory holds: an experiment's settings and claims (experiment.json),
-/// the runs in it (model.json, metrics.csv), its figures (PNG) and 2D surfaces (3D views).
+/// its figures (PNG) and 2D surfaces (3D views), then the runs in it (model.json, metrics.csv).
 /// </summary>
 internal static class DirectoryReport
 {
@@ -32,11 +32,21 @@ internal static class DirectoryReport
                         report.Heading(section).Claims(claims.Select(c => (c!["claim"]!.GetValue<string>(), c["measured"]!.GetValue<string>(),
                             c["control"] is JsonObject control ? $"{control["condition"]}: {control["outcome"]}" : "",
                             c["verdict"]!.GetValue<string>() + (c["rule"]?.GetValue<string>() is { Length: > 0 } rule ? $" ({rule})" : ""))).ToList());
+                var besides = new[] { "summary", "notes" }.SelectMany(key => experiment[key]?.AsArray() ?? []).Select(line => line!.GetValue<string>()).ToList();
+                if (besides.Count > 0) report.Heading("Also measured");
+                foreach (var line in besides) report.Paragraph(line);
             }
             catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException or FormatException)
             {
                 throw new BasinException(experimentPath, $"is not an experiment.json written by basin experiment ({e.Message})", "run the experiment again");
             }
+        }
+        foreach (var png in Directory.GetFiles(dir, "*.png").OrderBy(p => p, StringComparer.Ordinal))
+            report.Heading(Path.GetFileNameWithoutExtension(png)).Figure(png, Path.GetFileName(png));
+        foreach (var h5 in Directory.GetFiles(dir, "*.h5").OrderBy(p => p, StringComparer.Ordinal))
+        {
+            var surface = SurfaceFile.Read(h5);
+            if (surface.Y is not null) report.Heading($"{Path.GetFileName(h5)} in 3D").Surface3D(surface, $"training loss, {Path.GetFileName(h5)}");
         }
         var runs = new[] { dir }.Concat(Directory.GetDirectories(dir).OrderBy(d => d, StringComparer.Ordinal)).Where(RunDirectory.IsRun).ToList();
         foreach (var runPath in runs)
@@ -51,13 +61,6 @@ internal static class DirectoryReport
                 var shown = rows.Count <= 12 ? rows : rows.Take(3).Concat(rows.Skip(rows.Count - 8)).ToList();
                 report.Table(lines[0].Split(','), shown.Select(r => r.ToArray()));
             }
-        }
-        foreach (var png in Directory.GetFiles(dir, "*.png").OrderBy(p => p, StringComparer.Ordinal))
-            report.Heading(Path.GetFileNameWithoutExtension(png)).Figure(png, Path.GetFileName(png));
-        foreach (var h5 in Directory.GetFiles(dir, "*.h5").OrderBy(p => p, StringComparer.Ordinal))
-        {
-            var surface = SurfaceFile.Read(h5);
-            if (surface.Y is not null) report.Heading($"{Path.GetFileName(h5)} in 3D").Surface3D(surface, $"training loss, {Path.GetFileName(h5)}");
         }
         report.Write(output);
         return output;

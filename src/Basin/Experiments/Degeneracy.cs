@@ -7,18 +7,19 @@ using MathNet.Numerics.LinearAlgebra;
 
 namespace Basin.Experiments;
 
-/// <summary>A trained minimum's explicit Hessian spectrum, and how many of its eigenvalues are zero to the stated tolerance.</summary>
-internal sealed record DegeneracyRun(string Spec, int Parameters, int Equations, double Loss, double GradientNorm, bool Converged, double[] Eigenvalues, int NearZero)
+/// <summary>A trained minimum's explicit Hessian spectrum, and how many of its (and its Gauss-Newton matrix's) eigenvalues are zero to the stated tolerance.</summary>
+internal sealed record DegeneracyRun(string Spec, int Parameters, int Equations, double Loss, double GradientNorm, bool Converged, double[] Eigenvalues, int NearZero,
+    int NearZeroGaussNewton)
 {
     /// <summary>Bezout's count: the dimension of the zero-loss set, P - N x C, when the net can interpolate.</summary>
     public int Bezout => Parameters - Equations;
 }
 
 /// <summary>
-/// Liao and Poggio's degeneracy count on a small problem where the Hessian can be written out: a tanh net fitted to
-/// one-hot targets by squared loss (so a zero-error minimum is a zero-loss one, where the Hessian equals the Gauss-Newton
-/// matrix, of rank at most N x C) in float64 until the loss or the gradient vanishes; then
-/// every Hessian eigenvalue, counting those below a tolerance relative to the largest.
+/// Liao and Poggio's degeneracy count on a small problem where the Hessian can be written out: a one-hidden-layer net
+/// (tanh, or the given activation) fitted to one-hot targets by squared loss (so at a zero-loss minimum the Hessian equals
+/// the Gauss-Newton matrix, of rank at most N x C) in float64 until the loss or the gradient vanishes; then every
+/// eigenvalue of both matrices, counting those below a tolerance relative to the largest.
 /// </summary>
 internal static class Degeneracy
 {
@@ -53,9 +54,15 @@ internal static class Degeneracy
             else damping *= 4;
         }
         var eigenvalues = Spectrum.Dense(DenseOperator.Materialize(new HessianOperator<double>(risk, theta)));
-        double top = eigenvalues.Max(Math.Abs);
+        var gaussNewton = Spectrum.Dense(DenseOperator.Materialize(new GaussNewtonOperator<double>(risk, theta)));
         return new DegeneracyRun(spec, theta.Length, examples * classes, loss, Norm(gradient), loss <= LossTolerance || Norm(gradient) <= GradientTolerance, eigenvalues,
-            eigenvalues.Count(l => Math.Abs(l) <= Tolerance * top));
+            NearZero(eigenvalues), NearZero(gaussNewton));
+    }
+
+    static int NearZero(double[] eigenvalues)
+    {
+        double top = eigenvalues.Max(Math.Abs);
+        return eigenvalues.Count(l => Math.Abs(l) <= Tolerance * top);
     }
 
     static double Norm(double[] v) => Math.Sqrt(v.Sum(x => x * x));

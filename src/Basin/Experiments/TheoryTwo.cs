@@ -140,7 +140,7 @@ internal sealed class TheoryTwo : Experiment
             : excess.Any(e => e < 0) ? Verdict.Fails : Statistics.Positive(gap);
         return new Claim("At a zero-loss minimum the Hessian has at least P - N x C zero eigenvalues (the dimension of the zero-loss set, Bezout's count)",
             $"{over.Spec} on {over.Equations / 3} points, 3 classes: P = {over.Parameters}, P - N x C = {over.Bezout}; eigenvalues below {F(Degeneracy.Tolerance)} x the largest: " +
-            $"{string.Join(", ", runs.Select(r => r.Over.NearZero))} at losses up to {F(runs.Max(r => r.Over.Loss))}", verdict)
+            $"{string.Join(", ", runs.Select(r => r.Over.NearZero))} (Gauss-Newton matrix: {string.Join(", ", runs.Select(r => r.Over.NearZeroGaussNewton))}) at losses up to {F(runs.Max(r => r.Over.Loss))}", verdict)
         {
             Rule = "holds if every seed reaches a zero loss (below 1e-12) and counts at least P - N x C zero eigenvalues, and the 95 % interval of the difference in zero fraction (this - control) lies above 0",
             Control = ($"the same net 4 wide, P = {runs[0].Under.Parameters} < N x C = {runs[0].Under.Equations}, which cannot fit every equation",
@@ -247,7 +247,7 @@ internal sealed class TheoryTwo : Experiment
     static JsonObject DegeneracyJson(DegeneracyRun d) => new()
     {
         ["model"] = d.Spec, ["parameters"] = d.Parameters, ["equations"] = d.Equations, ["loss"] = d.Loss, ["gradient_norm"] = d.GradientNorm,
-        ["converged"] = d.Converged, ["near_zero"] = d.NearZero, ["bezout"] = d.Bezout,
+        ["converged"] = d.Converged, ["near_zero"] = d.NearZero, ["near_zero_gauss_newton"] = d.NearZeroGaussNewton, ["bezout"] = d.Bezout,
     };
 
     /// <summary>Least-squares polynomial of the given degree to max(z, 0) on [-range, range] (201 points).</summary>

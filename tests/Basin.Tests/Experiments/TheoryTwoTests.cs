@@ -41,6 +41,7 @@ public class TheoryTwoTests
         var over = Degeneracy.Measure(16, 20, 5, 3, 4, 2000, "poly(0.28,0.5,0.155)");
         Assert.True(over.Converged && over.Loss < 1e-12, $"loss {over.Loss}");
         Assert.InRange(over.NearZero, over.Bezout, over.Parameters);
+        Assert.InRange(over.NearZeroGaussNewton, over.Bezout, over.Parameters);
         // A rank argument: the Gauss-Newton matrix J^T J (2/C) has rank at most N x C, so at least P - N x C zeros.
         Assert.True(over.Eigenvalues.Count(l => Math.Abs(l) > 1e-6 * over.Eigenvalues.Max()) <= over.Equations);
     }
