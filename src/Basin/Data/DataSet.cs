@@ -50,10 +50,13 @@ public sealed class DataSet
     {
         if (n > Count)
             throw new BasinException("{n}", $"{n} examples asked but {Name} has only {Count}", $"use {{n}} {Count} or less");
-        if (n == Count) return this;
-        return new DataSet(Name, InputShape, Features[..(n * InputSize)], Labels?[..n], Classes,
-            Targets?[..(n * TargetSize)], TargetSize) { Split = Split };
+        return n == Count ? this : Slice(0, n);
     }
+
+    /// <summary>Examples start .. start + count - 1, in file order (a fixed minibatch).</summary>
+    internal DataSet Slice(int start, int count) =>
+        new(Name, InputShape, Features[(start * InputSize)..((start + count) * InputSize)], Labels?[start..(start + count)], Classes,
+            Targets?[(start * TargetSize)..((start + count) * TargetSize)], TargetSize) { Split = Split };
 
     public string ShapeText => "[" + string.Join(",", InputShape) + "]";
 

@@ -3,7 +3,6 @@ using Basin.Data;
 using Basin.Models;
 using Basin.Objective;
 using Basin.Training;
-using MathNet.Numerics.LinearAlgebra;
 
 namespace Basin.Experiments;
 
@@ -23,7 +22,7 @@ internal sealed record DegeneracyRun(string Spec, int Parameters, int Equations,
 /// </summary>
 internal static class Degeneracy
 {
-    public const double Tolerance = 1e-6, LossTolerance = 1e-20, GradientTolerance = 1e-10;
+    public const double Tolerance = 1e-6;
 
     public static DegeneracyRun Measure(int hidden, int examples, int dimension, int classes, ulong seed, int steps, string activation = "tanh")
     {
@@ -32,30 +31,10 @@ internal static class Degeneracy
         var network = ModelSpec.Build<double>(spec, data.InputShape);
         var risk = new EmpiricalRisk<double>(network, data, "mse", 0, examples, 1);
         var theta = Initialization.Create<double>(network.Layout, "pytorch", seed);
-        var gradient = new double[theta.Length];
-        double loss = risk.Gradient(theta, gradient);
-        // Levenberg-Marquardt on the explicit Gauss-Newton matrix: a squared loss's own method, which reaches a zero residual
-        // (or a stationary point) to round-off in tens of steps where gradient descent crawls along the flat directions.
-        double damping = 1e-3;
-        var trial = new double[theta.Length];
-        var trialGradient = new double[theta.Length];
-        for (int t = 0; t < steps && loss > LossTolerance && Norm(gradient) > GradientTolerance; t++)
-        {
-            var g = Matrix<double>.Build.DenseOfArray(DenseOperator.Materialize(new GaussNewtonOperator<double>(risk, theta)));
-            double scale = g.Diagonal().Maximum();
-            var step = (g + Matrix<double>.Build.DenseIdentity(theta.Length) * (damping * scale)).Solve(Vector<double>.Build.DenseOfArray(gradient));
-            for (int i = 0; i < theta.Length; i++) trial[i] = theta[i] - step[i];
-            double next = risk.Gradient(trial, trialGradient);
-            if (next < loss)
-            {
-                (theta, trial, gradient, trialGradient, loss) = (trial, theta, trialGradient, gradient, next);
-                damping = Math.Max(damping / 3, 1e-15);
-            }
-            else damping *= 4;
-        }
+        var (loss, gradientNorm) = LevenbergMarquardt.Minimize(risk, theta, steps);
         var eigenvalues = Spectrum.Dense(DenseOperator.Materialize(new HessianOperator<double>(risk, theta)));
         var gaussNewton = Spectrum.Dense(DenseOperator.Materialize(new GaussNewtonOperator<double>(risk, theta)));
-        return new DegeneracyRun(spec, theta.Length, examples * classes, loss, Norm(gradient), loss <= LossTolerance || Norm(gradient) <= GradientTolerance, eigenvalues,
+        return new DegeneracyRun(spec, theta.Length, examples * classes, loss, gradientNorm, loss <= LevenbergMarquardt.LossTolerance || gradientNorm <= LevenbergMarquardt.GradientTolerance, eigenvalues,
             NearZero(eigenvalues), NearZero(gaussNewton));
     }
 
@@ -65,5 +44,4 @@ internal static class Degeneracy
         return eigenvalues.Count(l => Math.Abs(l) <= Tolerance * top);
     }
 
-    static double Norm(double[] v) => Math.Sqrt(v.Sum(x => x * x));
 }

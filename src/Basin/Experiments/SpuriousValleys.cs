@@ -1,20 +1,15 @@
 using System.Text.Json.Nodes;
-using Basin.Data;
 using Basin.Models;
-using Basin.Tensors;
-using Basin.Training;
 
 namespace Basin.Experiments;
 
-/// <summary>One width of the sweep: how many seeds reached the global minimum (zero loss on a realizable target).</summary>
-internal sealed record WidthResult(string Activation, int Width, int Reached, int Seeds, double[] FinalLosses, double[][] Minima, double LineBarrier,
-    double CurveBarrier);
-
 /// <summary>
-/// Venturi, Bandeira and Bruna: two-layer nets f(x) = sum_j a_j sigma(w_j . x). For a polynomial activation the
-/// functions x -> sigma(w . x) span a space whose dimension (the intrinsic dimension) is the number of monomials of
-/// the degrees sigma uses; above it there are no spurious valleys. For sigma(z) = z^2 and one output, width
-/// p &gt;= 2n + 1 suffices (their Theorem 5): gradient descent from any start reaches the global minimum.
+/// Venturi, Bandeira and Bruna: two-layer nets f(x) = sum_j a_j sigma(w_j . x). For a polynomial activation the functions
+/// x -> sigma(w . x) span a space of finite (intrinsic) dimension dim*, and from width p &gt;= dim* there are no spurious
+/// valleys; for sigma(z) = z^2 the bound improves to p &gt;= 2n + 1, below dim* = n(n+1)/2 from n = 5. Each claim sweeps
+/// widths on both sides of its bound (the widths below are its control), and every run ends at a classified point: a global
+/// minimum, a saddle (a negative Hessian eigenvalue) or a spurious local minimum. The negative result: ReLU nets on data
+/// where a unit can be inactive on every example trap gradient descent at spurious minima at small widths, not at large.
 /// </summary>
 internal sealed class SpuriousValleys : Experiment
 {
@@ -23,61 +18,150 @@ internal sealed class SpuriousValleys : Experiment
 
     public override IReadOnlyList<(string Name, string Description, double Quick, double Full, bool Integer)> Parameters { get; } =
     [
-        ("inputs", "input dimension n", 3, 3, true),
-        ("seeds", "random starts per width", 5, 20, true),
-        ("steps", "Adam steps per run", 3000, 10000, true),
+        ("teachers", "teachers (data sets) per width: one-sign, mixed-sign and random output weights", 2, 3, true),
+        ("starts", "random starts per teacher and width (twice as many for ReLU)", 2, 5, true),
+        ("steps", "Adam steps before Levenberg-Marquardt finishes each run", 2000, 20000, true),
     ];
+
+    const string Quadratic = "square", Cubic = "poly(0,0,1,0.5)";
 
     protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)
     {
-        int n = (int)p["inputs"], k = (int)p["seeds"], t = (int)p["steps"];
-        var activations = new (string Spec, string Name, double[]? Poly)[]
-        {
-            ("identity", "linear", [0, 1]), ("square", "quadratic", [0, 0, 1]), ("poly(0,0,1,0.5)", "cubic polynomial", [0, 0, 1, 0.5]), ("relu", "ReLU", null),
-        };
-        int[] widths = quick ? [1, 2, n, 2 * n + 1] : Enumerable.Range(1, 2 * n + 3).ToArray();
-        var sweeps = activations.Select(a => (a, Sweep(a.Spec, n, teacherWidth: 2, widths, k, t, quick ? 60 : 200, 0.02, seed: seed))).ToList();
-        var quadratic = sweeps.Single(s => s.a.Name == "quadratic").Item2;
-        var wide = quadratic.Where(w => w.Width >= 2 * n + 1).ToList();
+        int teachers = (int)p["teachers"], starts = (int)p["starts"], steps = (int)p["steps"];
+        const int n = 5, cubicInputs = 3;
+        long quadraticDim = IntrinsicDimension(n, [0, 0, 1]), cubicDim = IntrinsicDimension(cubicInputs, [0, 0, 1, 0.5]);
+        var quadratic = new SpuriousValleysRuns(Quadratic, n, 100, steps);
+        var cubic = new SpuriousValleysRuns(Cubic, cubicInputs, 100, steps);
+        var relu = new SpuriousValleysRuns("relu", 2, 40, steps, hinges: true);
+        int[] quadraticWidths = quick ? [3, 2 * n + 1] : [2, 3, 5, 8, 2 * n + 1, 13, (int)quadraticDim, (int)quadraticDim + 1];
+        int[] cubicWidths = quick ? [4, (int)cubicDim] : [2, 4, 8, 12, (int)cubicDim, (int)cubicDim + 2];
+        int[] reluWidths = quick ? [2, 16] : [2, 3, 4, 6, 8, 16];
+        var q = quadratic.Sweep(quadraticWidths, teachers, starts, seed);
+        var c = cubic.Sweep(cubicWidths, teachers, starts, seed);
+        var r = relu.Sweep(reluWidths, teachers, 2 * starts, seed);
+        var wide = q.Where(row => row[0].Width >= 2 * n + 1).ToArray();
+        var pairs = Pairs(quadratic, wide, quick ? 1 : 3, seed);
+
         Claim[] claims =
         [
-            new($"Quadratic nets with p >= 2n+1 = {2 * n + 1} reach the global minimum from every start",
-                string.Join("; ", wide.Select(w => $"p = {w.Width}: {w.Reached}/{w.Seeds}")), wide.All(w => w.Reached == w.Seeds)),
-            new("Two global minima of such a net are joined inside a low sublevel set (trained Bezier curve vs straight line)",
-                string.Join("; ", wide.Select(w => $"p = {w.Width}: curve barrier {F(w.CurveBarrier)}, line barrier {F(w.LineBarrier)}")),
-                wide.All(w => w.CurveBarrier <= 0.1 * Math.Max(w.LineBarrier, 0) + 1e-6)),
+            BoundClaim($"Quadratic nets (n = {n}) of width p >= 2n+1 = {2 * n + 1}, below dim* = {quadraticDim}, have no spurious minimum: every run reaches the global minimum", q, 2 * n + 1),
+            BoundClaim($"Cubic nets (n = {cubicInputs}) of width p >= dim* = {cubicDim} have no spurious minimum: every run reaches the global minimum", c, (int)cubicDim),
+            ReluClaim(r),
+            ConnectivityClaim(pairs),
         ];
-        var table = new JsonArray(sweeps.SelectMany(s => s.Item2).Select(w => (JsonNode)new JsonObject
-        {
-            ["activation"] = w.Activation, ["width"] = w.Width, ["reached"] = w.Reached, ["seeds"] = w.Seeds,
-            ["line_barrier"] = JsonValues.Number(w.LineBarrier), ["curve_barrier"] = JsonValues.Number(w.CurveBarrier),
-        }).ToArray());
-        var dims = new JsonObject(activations.Where(a => a.Poly is not null)
-            .Select(a => new KeyValuePair<string, JsonNode?>(a.Name, IntrinsicDimension(n, a.Poly!))));
         var json = new JsonObject
         {
-            ["title"] = "Spurious valleys: width sweeps of two-layer networks",
+            ["title"] = "Spurious valleys: width sweeps of two-layer networks on both sides of the bounds",
             ["paper"] = Paper,
-            ["settings"] = new JsonObject { ["inputs"] = n, ["seeds"] = k, ["steps"] = t, ["widths"] = string.Join(",", widths), ["teacher_width"] = 2, ["quick"] = quick },
-            ["claims"] = ExperimentResult.ClaimsJson(claims),
-            ["intrinsic_dimension"] = dims,
-            ["sweep"] = table,
+            ["settings"] = new JsonObject
+            {
+                ["teachers"] = teachers, ["starts"] = starts, ["steps"] = steps, ["quadratic"] = $"n = {n}, widths {string.Join(",", quadraticWidths)}",
+                ["cubic"] = $"n = {cubicInputs}, widths {string.Join(",", cubicWidths)}", ["relu"] = $"x = (t, 1), widths {string.Join(",", reluWidths)}",
+                ["global_loss"] = SpuriousValleysRuns.GlobalLoss, ["stationary_gradient"] = SpuriousValleysRuns.StationaryGradient, ["seed"] = seed, ["quick"] = quick,
+            },
+            ["intrinsic_dimension"] = new JsonObject { ["quadratic"] = quadraticDim, ["cubic"] = cubicDim },
+            ["runs"] = new JsonArray(new[] { ("quadratic", q), ("cubic", c), ("relu", r) }.SelectMany(s => s.Item2.SelectMany(row => row).Select(x => (JsonNode)new JsonObject
+            {
+                ["activation"] = s.Item1, ["width"] = x.Width, ["teacher"] = x.Teacher, ["ending"] = Label(x.Ending), ["loss"] = x.Loss,
+                ["gradient_norm"] = x.GradientNorm, ["smallest_eigenvalue"] = JsonValues.Number(x.SmallestEigenvalue),
+            })).ToArray()),
+            ["connectivity"] = new JsonArray(pairs.Select(x => (JsonNode)new JsonObject { ["width"] = x.Width, ["line_barrier"] = x.Line, ["curve_barrier"] = x.Curve }).ToArray()),
         };
         Figure[] figures =
         [
-            new("reached", $"Fraction of runs reaching the global minimum (n = {n} inputs)", "width p", "fraction reached")
-            {
-                Curves = sweeps.Select(s => (s.a.Name, s.Item2.Select(w => (double)w.Reached / w.Seeds).ToArray())).ToList(),
-                X = widths.Select(w => (double)w).ToArray(),
-                Marker = (2 * n + 1, "p = 2n+1"),
-            },
+            Endings("quadratic", $"Quadratic nets, n = {n}: where runs end, by width (dim* = {quadraticDim})", q, (2 * n + 1, "p = 2n+1")),
+            Endings("cubic", $"Cubic nets, n = {cubicInputs}: where runs end, by width", c, ((int)cubicDim, "p = dim*")),
+            Endings("relu", "ReLU nets on x = (t, 1): where runs end, by width", r, null),
         ];
         return new ExperimentResult(claims, json, figures)
         {
-            Summary = [.. dims.Select(kv => $"intrinsic dimension of the {kv.Key} activation on {n} inputs: {kv.Value}"),
-                .. sweeps.Select(s => $"{s.a.Name,-18} " + string.Join("  ", s.Item2.Select(w => $"p={w.Width}: {w.Reached}/{w.Seeds}")))],
+            Summary = [$"intrinsic dimension dim* of the quadratic activation on {n} inputs: {quadraticDim}; of the cubic on {cubicInputs} inputs: {cubicDim}",
+                .. new[] { ("quadratic", q), ("cubic", c), ("ReLU", r) }.Select(s => $"{s.Item1,-9} " + string.Join("  ", s.Item2.Select(row => $"p={row[0].Width}: {Counts(row)}")))],
         };
     }
+
+    /// <summary>Claim: at every width from the bound up, every run reaches the global minimum; the widths below are the control.</summary>
+    internal static Claim BoundClaim(string statement, ValleyRun[][] sweep, int bound)
+    {
+        var above = sweep.Where(row => row[0].Width >= bound).ToArray();
+        var below = sweep.Where(row => row[0].Width < bound).ToArray();
+        var all = above.SelectMany(row => row).ToArray();
+        var verdict = all.Any(x => x.Ending == Ending.SpuriousMinimum) ? Verdict.Fails
+            : all.Any(x => x.Ending == Ending.NotConverged) ? Verdict.Inconclusive : Verdict.Holds;
+        int spuriousBelow = below.Sum(row => row.Count(x => x.Ending == Ending.SpuriousMinimum));
+        return new Claim(statement, string.Join("; ", above.Select(row => $"p = {row[0].Width}: {Counts(row)}")), verdict)
+        {
+            Rule = "fails if a run at a width from the bound up ends at a spurious local minimum (gradient norm below 1e-7, no negative Hessian eigenvalue, loss above 1e-12); " +
+                "inconclusive if one ends at no stationary point; else holds",
+            Control = ($"widths below the bound, where the theorem promises nothing",
+                string.Join("; ", below.Select(row => $"p = {row[0].Width}: {Counts(row)}")) +
+                (spuriousBelow == 0 ? " (no spurious minimum below the bound either: the control does not differ here, so the bound's necessity is not shown)" : "")),
+            Seeds = all.Select(x => x.Ending == Ending.Global ? 1.0 : 0).ToArray(),
+            ControlSeeds = below.SelectMany(row => row).Select(x => x.Ending == Ending.Global ? 1.0 : 0).ToArray(),
+        };
+    }
+
+    /// <summary>The negative result: at the smallest width runs end at spurious minima; at the largest (the control) they do not.</summary>
+    internal static Claim ReluClaim(ValleyRun[][] sweep)
+    {
+        double[] Trapped(ValleyRun[] row) => row.Select(x => x.Ending == Ending.SpuriousMinimum ? 1.0 : 0).ToArray();
+        var interval = Statistics.Interval(Statistics.Differences(Trapped(sweep[0]), Trapped(sweep[^1])));
+        return new Claim("ReLU nets, unlike polynomial ones past their bounds, trap gradient descent at small widths: on data where a unit can be inactive on every example, runs end at stationary points of positive loss with no negative curvature",
+            string.Join("; ", sweep.Select(row => $"p = {row[0].Width}: {Counts(row)}")), Statistics.Positive(interval))
+        {
+            Rule = $"holds if the 95 % interval of the difference in the share ending at a spurious minimum (p = {sweep[0][0].Width} - p = {sweep[^1][0].Width}, paired by teacher and start) lies above 0",
+            Control = ($"width {sweep[^1][0].Width}", $"{Counts(sweep[^1])}; difference interval {Statistics.Text(interval)}"),
+            Seeds = Trapped(sweep[0]), ControlSeeds = Trapped(sweep[^1]),
+        };
+    }
+
+    /// <summary>Claim: global minima of a wide quadratic net are joined by a trained curve inside a low sublevel set; the straight line is the control.</summary>
+    internal static Claim ConnectivityClaim(IReadOnlyList<(int Width, double Line, double Curve)> pairs)
+    {
+        const double low = 1e-2;
+        var verdict = pairs.Count == 0 ? Verdict.Inconclusive : pairs.All(x => x.Curve <= low) ? Verdict.Holds : Verdict.Fails;
+        return new Claim("Two global minima of a net of width p >= 2n+1 are joined inside a low sublevel set (a trained Bezier curve)",
+            string.Join("; ", pairs.Select(x => $"p = {x.Width}: curve barrier {F(x.Curve)}")), verdict)
+        {
+            Rule = $"holds if every pair's curve barrier is at most {F(low)} (1 % of the targets' variance); inconclusive if no pair of global minima was found",
+            Control = ("the straight line between the same minima", string.Join("; ", pairs.Select(x => $"p = {x.Width}: {F(x.Line)}"))),
+            Seeds = pairs.Select(x => x.Curve).ToArray(), ControlSeeds = pairs.Select(x => x.Line).ToArray(),
+        };
+    }
+
+    /// <summary>Up to <paramref name="count"/> pairs of global minima of teacher 0 at each width, with their line and curve barriers.</summary>
+    static List<(int Width, double Line, double Curve)> Pairs(SpuriousValleysRuns runs, ValleyRun[][] sweep, int count, ulong seed)
+    {
+        var data = runs.Data(0, seed);
+        var pairs = new List<(int, double, double)>();
+        foreach (var row in sweep)
+        {
+            var minima = row.Where(x => x.Teacher == 0 && x.Ending == Ending.Global).ToArray();
+            for (int i = 0; i < Math.Min(count, minima.Length - 1); i++)
+            {
+                var (line, curve) = runs.Barriers(data, minima[i], minima[(i + 1) % minima.Length]);
+                pairs.Add((row[0].Width, line, curve));
+            }
+        }
+        return pairs;
+    }
+
+    static Figure Endings(string file, string title, ValleyRun[][] sweep, (double, string)? marker) =>
+        new($"endings-{file}", title, "width p", "share of runs")
+        {
+            X = sweep.Select(row => (double)row[0].Width).ToArray(),
+            Curves = Enum.GetValues<Ending>().Select(e => (Label(e), sweep.Select(row => row.Count(x => x.Ending == e) / (double)row.Length).ToArray())).ToList(),
+            Marker = marker,
+        };
+
+    static string Counts(ValleyRun[] row) =>
+        $"{row.Count(x => x.Ending == Ending.Global)}/{row.Length} global" +
+        string.Concat(new[] { Ending.Saddle, Ending.SpuriousMinimum, Ending.NotConverged }.Select(e => row.Count(x => x.Ending == e) is > 0 and var k ? $", {k} {Label(e)}" : ""));
+
+    static string Label(Ending e) => e switch
+    {
+        Ending.Global => "global minimum", Ending.Saddle => "saddle", Ending.SpuriousMinimum => "spurious minimum", _ => "not converged",
+    };
 
     /// <summary>sum over the degrees i with c_i != 0 of C(n + i - 1, i): monomials of degree i in n variables.</summary>
     internal static long IntrinsicDimension(int inputs, IReadOnlyList<double> coefficients)
@@ -93,72 +177,5 @@ internal sealed class SpuriousValleys : Experiment
         long r = 1;
         for (int i = 1; i <= k; i++) r = r * (n - k + i) / i;
         return r;
-    }
-
-    /// <summary>Spec of a two-layer net of the given activation (linear, square, poly(...), relu) and width.</summary>
-    internal static string Spec(string activation, int inputs, int width) =>
-        $"linear({inputs},{width},bias=false),{activation},linear({width},1,bias=false)";
-
-    /// <summary>
-    /// Trains width-p nets from <paramref name="seeds"/> random starts with Adam on a target produced by a random
-    /// teacher of the same activation and width <paramref name="teacherWidth"/> (so the global minimum is zero);
-    /// a run reaches it when its loss falls below <paramref name="tolerance"/> times the loss at the start.
-    /// </summary>
-    internal static List<WidthResult> Sweep(string activation, int inputs, int teacherWidth, IEnumerable<int> widths, int seeds, int steps,
-        int examples, double learningRate = 0.01, double tolerance = 1e-4, ulong seed = 0)
-    {
-        var rng = new Rng(seed, 0x5FA1);
-        var x = new float[examples * inputs];
-        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
-        var teacher = ModelSpec.Build<double>(Spec(activation, inputs, teacherWidth), [inputs]);
-        var teacherTheta = Initialization.Create<double>(teacher.Layout, "gaussian:0.7", seed + 1000);
-        var ws = teacher.CreateWorkspace(examples);
-        teacher.Forward(teacherTheta, x.Select(v => (double)v).ToArray(), examples, ws);
-        var y = ws.Output(examples).ToArray().Select(v => (float)v).ToArray();
-        var data = new DataSet("teacher", [inputs], x, null, 0, y, 1);
-        var results = new List<WidthResult>();
-        foreach (int width in widths)
-        {
-            var network = ModelSpec.Build<double>(Spec(activation, inputs, width), [inputs]);
-            var f = new Objective.EmpiricalRisk<double>(network, data, "mse", 0, examples, 1);
-            var finals = new double[seeds];
-            var minima = new double[seeds][];
-            int reached = 0;
-            var gradient = new double[network.ParameterCount];
-            for (int s = 0; s < seeds; s++)
-            {
-                var theta = Initialization.Create<double>(network.Layout, "gaussian:0.5", (ulong)(s + 1) * 7919 + (ulong)width);
-                var adam = new Adam<double>();
-                double start = f.Gradient(theta, gradient), loss = start;
-                for (int t = 0; t < steps && loss > tolerance * start; t++)
-                {
-                    adam.Step(theta, gradient, learningRate);
-                    loss = f.Gradient(theta, gradient);
-                }
-                finals[s] = loss / start;
-                minima[s] = theta;
-                if (loss <= tolerance * start) reached++;
-            }
-            results.Add(new WidthResult(activation, width, reached, seeds, finals, minima,
-                seeds > 1 ? LineBarrier(f, minima[0], minima[1]) : double.NaN, seeds > 1 ? CurveBarrier(f, minima[0], minima[1]) : double.NaN));
-        }
-        return results;
-    }
-
-    /// <summary>Highest loss on the straight segment between two solutions minus the larger end (a connectivity check).</summary>
-    static double LineBarrier(Objective.EmpiricalRisk<double> f, double[] a, double[] b)
-    {
-        double[] t = Enumerable.Range(0, 21).Select(i => i / 20.0).ToArray();
-        var results = new Objective.Evaluation[t.Length];
-        f.EvaluatePlane(a, b.Select((v, i) => v - a[i]).ToArray(), [], t, new double[t.Length], results);
-        return Connectivity.Barrier.Of(results.Select(e => e.Loss).ToArray());
-    }
-
-    /// <summary>The barrier left on a one-bend Bezier curve trained between two solutions (a low-loss path if near 0).</summary>
-    static double CurveBarrier(Objective.EmpiricalRisk<double> f, double[] a, double[] b)
-    {
-        var curve = new Connectivity.Curve(Connectivity.CurveKind.Bezier, a, b, 1);
-        Connectivity.CurveTraining.Train(curve, f, epochs: 400, batch: f.Count, learningRate: 0.01, momentum: 0.9, seed: 1);
-        return Connectivity.Barrier.Of(Enumerable.Range(0, 21).Select(i => f.Evaluate(curve.At(i / 20.0)).Loss).ToArray());
     }
 }
