@@ -10,6 +10,7 @@ namespace Basin.Experiments;
 /// widths on both sides of its bound (the widths below are its control), and every run ends at a classified point: a global
 /// minimum, a saddle (a negative Hessian eigenvalue) or a spurious local minimum. The negative result: ReLU nets on data
 /// where a unit can be inactive on every example trap gradient descent at spurious minima at small widths, not at large.
+/// Linear nets, whose every local minimum is global, are swept and reported beside them.
 /// </summary>
 internal sealed class SpuriousValleys : Experiment
 {
@@ -33,12 +34,15 @@ internal sealed class SpuriousValleys : Experiment
         var quadratic = new SpuriousValleysRuns(Quadratic, n, 100, steps);
         var cubic = new SpuriousValleysRuns(Cubic, cubicInputs, 100, steps);
         var relu = new SpuriousValleysRuns("relu", 2, 40, steps, hinges: true);
+        var linear = new SpuriousValleysRuns("identity", n, 100, steps);
         int[] quadraticWidths = quick ? [3, 2 * n + 1] : [2, 3, 5, 8, 2 * n + 1, 13, (int)quadraticDim, (int)quadraticDim + 1];
         int[] cubicWidths = quick ? [4, (int)cubicDim] : [2, 4, 8, 12, (int)cubicDim, (int)cubicDim + 2];
         int[] reluWidths = quick ? [2, 16] : [2, 3, 4, 6, 8, 16];
         var q = quadratic.Sweep(quadraticWidths, teachers, starts, seed);
         var c = cubic.Sweep(cubicWidths, teachers, starts, seed);
         var r = relu.Sweep(reluWidths, teachers, 2 * starts, seed);
+        // Linear nets (dim* = n, every width fits a one-output teacher): no spurious minimum at any width, as for deep linear nets.
+        var l = linear.Sweep(quick ? [1] : [1, 2, n], teachers, starts, seed);
         var wide = q.Where(row => row[0].Width >= 2 * n + 1).ToArray();
         var pairs = Pairs(quadratic, wide, quick ? 1 : 3, seed);
 
@@ -56,11 +60,11 @@ internal sealed class SpuriousValleys : Experiment
             ["settings"] = new JsonObject
             {
                 ["teachers"] = teachers, ["starts"] = starts, ["steps"] = steps, ["quadratic"] = $"n = {n}, widths {string.Join(",", quadraticWidths)}",
-                ["cubic"] = $"n = {cubicInputs}, widths {string.Join(",", cubicWidths)}", ["relu"] = $"x = (t, 1), widths {string.Join(",", reluWidths)}",
+                ["cubic"] = $"n = {cubicInputs}, widths {string.Join(",", cubicWidths)}", ["relu"] = $"x = (t, 1), widths {string.Join(",", reluWidths)}", ["linear"] = $"n = {n}",
                 ["global_loss"] = SpuriousValleysRuns.GlobalLoss, ["stationary_gradient"] = SpuriousValleysRuns.StationaryGradient, ["seed"] = seed, ["quick"] = quick,
             },
             ["intrinsic_dimension"] = new JsonObject { ["quadratic"] = quadraticDim, ["cubic"] = cubicDim },
-            ["runs"] = new JsonArray(new[] { ("quadratic", q), ("cubic", c), ("relu", r) }.SelectMany(s => s.Item2.SelectMany(row => row).Select(x => (JsonNode)new JsonObject
+            ["runs"] = new JsonArray(new[] { ("quadratic", q), ("cubic", c), ("relu", r), ("linear", l) }.SelectMany(s => s.Item2.SelectMany(row => row).Select(x => (JsonNode)new JsonObject
             {
                 ["activation"] = s.Item1, ["width"] = x.Width, ["teacher"] = x.Teacher, ["ending"] = Label(x.Ending), ["loss"] = x.Loss,
                 ["gradient_norm"] = x.GradientNorm, ["smallest_eigenvalue"] = JsonValues.Number(x.SmallestEigenvalue),
@@ -76,7 +80,7 @@ internal sealed class SpuriousValleys : Experiment
         return new ExperimentResult(claims, json, figures)
         {
             Summary = [$"intrinsic dimension dim* of the quadratic activation on {n} inputs: {quadraticDim}; of the cubic on {cubicInputs} inputs: {cubicDim}",
-                .. new[] { ("quadratic", q), ("cubic", c), ("ReLU", r) }.Select(s => $"{s.Item1,-9} " + string.Join("  ", s.Item2.Select(row => $"p={row[0].Width}: {Counts(row)}")))],
+                .. new[] { ("quadratic", q), ("cubic", c), ("ReLU", r), ("linear", l) }.Select(s => $"{s.Item1,-9} " + string.Join("  ", s.Item2.Select(row => $"p={row[0].Width}: {Counts(row)}")))],
         };
     }
 
