@@ -46,6 +46,9 @@ internal sealed class DeepLinear : Experiment
         ("lr", "the practical step size (loss 1/2 ||W - Phi||^2)", 0.05, 0.05, false),
     ];
 
+    /// <summary>Theorem 1 is about depth N >= 2 (a product of at least two matrices).</summary>
+    protected override double Smallest(string parameter) => parameter == "depth" ? 2 : base.Smallest(parameter);
+
     static readonly double[] QuickScales = [0.01, 0.3, 3], FullScales = [0.01, 0.03, 0.1, 0.3, 1, 2, 3];
 
     /// <summary>The target of the practical runs, relative to the loss at W = 0 (1/2 ||Phi||_F^2).</summary>

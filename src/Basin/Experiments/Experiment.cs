@@ -33,8 +33,16 @@ public abstract class Experiment
         var values = Parameters.ToDictionary(p => p.Name, p => parameters?.GetValueOrDefault(p.Name, double.NaN) is double v && !double.IsNaN(v)
             ? v : quick ? p.Quick : p.Full);
         foreach (var p in Parameters)
+        {
+            string value = values[p.Name].ToString(CultureInfo.InvariantCulture);
             if (p.Integer && values[p.Name] != Math.Floor(values[p.Name]))
-                throw new BasinException($"{{{p.Name}}}", $"{values[p.Name].ToString(CultureInfo.InvariantCulture)} is not a whole number");
+                throw new BasinException($"{{{p.Name}}}", $"{value} is not a whole number");
+            if (!(values[p.Name] >= Smallest(p.Name)) || (!p.Integer && !(values[p.Name] > 0)))
+                throw new BasinException($"{{{p.Name}}}", $"{value} is too small for {Name}",
+                    p.Integer || Smallest(p.Name) > 0
+                        ? $"use at least {Smallest(p.Name).ToString(CultureInfo.InvariantCulture)}{(p.Name == "seeds" ? " (the claims compare over seeds with intervals)" : "")}"
+                        : "use a value above 0");
+        }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = Measure(directory, quick, seed, values);
         result.Json["claims"] = ExperimentResult.ClaimsJson(result.Claims);
@@ -44,6 +52,9 @@ public abstract class Experiment
         result.Json["seconds"] = clock.Elapsed.TotalSeconds;
         return result;
     }
+
+    /// <summary>The smallest value a parameter may take: 2 seeds, else 1 for whole numbers and anything above 0 for the others.</summary>
+    protected virtual double Smallest(string parameter) => parameter == "seeds" ? 2 : Parameters.Single(p => p.Name == parameter).Integer ? 1 : 0;
 
     /// <summary>The study itself, with every parameter's value.</summary>
     protected abstract ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> parameters);

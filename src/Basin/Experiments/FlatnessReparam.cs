@@ -25,6 +25,9 @@ internal sealed class FlatnessReparam : Experiment
         ("alpha", "the rescaling factor of the checks and the measures table", 5, 5, false),
     ];
 
+    /// <summary>Eight 32-example minibatches, gradient disagreement's pairs and a large batch of a tenth need 500 images.</summary>
+    protected override double Smallest(string parameter) => parameter == "examples" ? 500 : base.Smallest(parameter);
+
     static readonly double[] Alphas = [0.1, 0.3, 1, 3, 10];
 
     protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)

@@ -25,6 +25,9 @@ internal sealed class GoodBadMinima : Experiment
         ("starts", "initializations of the basin-of-attraction test (each arm)", 2, 8, true),
     ];
 
+    /// <summary>The basins-of-attraction comparison needs two starts for its interval.</summary>
+    protected override double Smallest(string parameter) => parameter == "starts" ? 2 : base.Smallest(parameter);
+
     static readonly int[] QuickAttacks = [0, 200], FullAttacks = [0, 250, 500];
 
     protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)
