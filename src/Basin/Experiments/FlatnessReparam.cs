@@ -40,10 +40,11 @@ internal sealed class FlatnessReparam : Experiment
         bool converged = small.Concat(large).All(m => m.Converged);
         var network = runs.Net();
         var pair = Reparametrization.FindPair(network) ?? throw new BasinException("model", "no pair of layers to rescale");
-        var f = runs.Risk(runs.Train);
+        var f = runs.TrainRisk;
         // The alpha sweep of every small-batch minimum: raw top eigenvalue and filter-normalized curvature of the rescaled weights.
         var sweep = small.Select(m => Alphas.Select(a =>
         {
+            if (a == 1) return (Raw: m.TopEigenvalue, Filter: m.FilterCurvature, Loss: m.TrainLoss); // the minimum itself, measured already
             var scaled = Reparametrization.Rescale<double>(network, m.Theta, pair, a);
             return (Raw: FlatnessReparamRuns.TopEigenvalue(f, scaled, m.Seed), Filter: runs.FilterCurvature(f, scaled, m.Seed), Loss: f.Evaluate(scaled).Loss);
         }).ToArray()).ToArray();
@@ -141,7 +142,7 @@ internal sealed class FlatnessReparam : Experiment
 
     static List<(string Measure, double Before, double After)> Table(FlatnessReparamRuns runs, Engine.Network<double> network, (int, int) pair, FlatMinimum m, double alpha)
     {
-        var f = runs.Risk(runs.Train);
+        var f = runs.TrainRisk;
         var scaled = Reparametrization.Rescale<double>(network, m.Theta, pair, alpha);
         var table = new List<(string, double, double)>();
         void Add(string name, Func<double[], double> measure) => table.Add((name, measure(m.Theta), measure(scaled)));

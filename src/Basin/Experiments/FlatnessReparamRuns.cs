@@ -35,9 +35,16 @@ internal sealed class FlatnessReparamRuns(string model, int examples, string dir
     public int SmallBatch => Math.Min(32, examples / 25);
     public int LargeBatch => examples / 10;
 
-    public Network<double> Net() => ModelSpec.Build<double>(model, Train.InputShape);
+    Network<double>? network;
+    EmpiricalRisk<double>? trainRisk, testRisk;
 
-    public EmpiricalRisk<double> Risk(DataSet data) => new(Net(), data, "ce", 0, 500, 0);
+    public Network<double> Net() => network ??= ModelSpec.Build<double>(model, Train.InputShape);
+
+    /// <summary>The risks on the training and test sets, made once (each holds its float64 copy of the data and its workspaces).</summary>
+    public EmpiricalRisk<double> TrainRisk => trainRisk ??= Risk(Train);
+    public EmpiricalRisk<double> TestRisk => testRisk ??= Risk(Test);
+
+    EmpiricalRisk<double> Risk(DataSet data) => new(Net(), data, "ce", 0, 500, 0);
 
     /// <summary>Trains (or reuses) the minimum of this batch size and seed and measures it.</summary>
     public FlatMinimum Minimum(int batch, ulong seed)
@@ -49,11 +56,12 @@ internal sealed class FlatnessReparamRuns(string model, int examples, string dir
         };
         var run = TrainingRun.Ensure<double>(config, Train, null, Path.Combine(directory, $"batch-{batch}-seed-{seed}"), 0);
         var theta = SafeTensors.ReadTheta<double>(run.FinalPath, Net().Layout);
-        var f = Risk(Train);
+        var f = TrainRisk;
         var e = f.Evaluate(theta);
         var trace = Curvature.Trace.Hutchinson(new HessianOperator<double>(f, theta), new ProbeOptions { MaxProbes = 30, MinProbes = 30, RelativeTolerance = 0 }, seed);
-        return new FlatMinimum(batch, seed, theta, e.Loss, e.Accuracy, Risk(Test).Evaluate(theta).Accuracy, e.Loss <= TargetLoss, TopEigenvalue(f, theta, seed),
-            trace.Value, trace.StandardError, FilterCurvature(f, theta, seed), Sharpness.GradientDisagreement(f, theta, MinibatchSize, 10, seed), HuszarRatio(theta, seed));
+        double top = TopEigenvalue(f, theta, seed);
+        return new FlatMinimum(batch, seed, theta, e.Loss, e.Accuracy, TestRisk.Evaluate(theta).Accuracy, e.Loss <= TargetLoss, top,
+            trace.Value, trace.StandardError, FilterCurvature(f, theta, seed), Sharpness.GradientDisagreement(f, theta, MinibatchSize, 10, seed), HuszarRatio(theta, top, seed));
     }
 
     public static double TopEigenvalue(EmpiricalRisk<double> f, double[] theta, ulong seed) =>
@@ -82,22 +90,13 @@ internal sealed class FlatnessReparamRuns(string model, int examples, string dir
     /// Huszar's flatness ratio: the mean top Hessian eigenvalue of single-minibatch losses over that of the mean loss. The
     /// mean loss is flat where minibatch losses disagree; a ratio well above 1 says its flatness comes from averaging.
     /// </summary>
-    double HuszarRatio(double[] theta, ulong seed)
+    double HuszarRatio(double[] theta, double top, ulong seed)
     {
-        double top = TopEigenvalue(Risk(Train), theta, seed);
         double minibatch = Enumerable.Range(0, Minibatches).Average(b => TopEigenvalue(Risk(Train.Slice(b * MinibatchSize, MinibatchSize)), theta, seed));
         return minibatch / top;
     }
 
     /// <summary>Training and test loss along (1 - t) a + t b (Keskar et al.'s figure 3).</summary>
-    public (double[] Train, double[] Test) Line(double[] a, double[] b, double[] t)
-    {
-        double[] Along(DataSet data)
-        {
-            var results = new Evaluation[t.Length];
-            Risk(data).EvaluatePlane(a, b.Select((v, i) => v - a[i]).ToArray(), [], t, new double[t.Length], results);
-            return results.Select(e => e.Loss).ToArray();
-        }
-        return (Along(Train), Along(Test));
-    }
+    public (double[] Train, double[] Test) Line(double[] a, double[] b, double[] t) =>
+        (StraightLine.Evaluate(TrainRisk, a, b, t).Select(e => e.Loss).ToArray(), StraightLine.Evaluate(TestRisk, a, b, t).Select(e => e.Loss).ToArray());
 }

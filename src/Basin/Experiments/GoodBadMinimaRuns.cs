@@ -43,7 +43,14 @@ internal sealed class GoodBadMinimaRuns(string model, int clean, string director
 
     public string Model => model;
 
-    Network<float> Net() => ModelSpec.Build<float>(model, Clean.InputShape);
+    Network<float>? network;
+    EmpiricalRisk<float>? cleanRisk, testRisk;
+
+    Network<float> Net() => network ??= ModelSpec.Build<float>(model, Clean.InputShape);
+
+    /// <summary>The risks on the clean and test sets, made once (each holds its workspaces).</summary>
+    EmpiricalRisk<float> CleanRisk => cleanRisk ??= new EmpiricalRisk<float>(Net(), Clean, "ce", 0, 500, 0);
+    EmpiricalRisk<float> TestRisk => testRisk ??= new EmpiricalRisk<float>(Net(), Test, "ce", 0, 500, 0);
 
     /// <summary>The clean set plus <paramref name="attack"/> further images with random labels (their own ones without <paramref name="randomLabels"/>).</summary>
     public DataSet Poisoned(int attack, ulong seed, bool randomLabels = true)
@@ -97,14 +104,13 @@ internal sealed class GoodBadMinimaRuns(string model, int clean, string director
             SafeTensors.Write<float>(init, Net().Layout, start);
         }
         var theta = Train(Clean, name, seed, target, init);
-        return new EmpiricalRisk<float>(Net(), Test, "ce", 0, 500, 0).Evaluate(theta).Accuracy;
+        return TestRisk.Evaluate(theta).Accuracy;
     }
 
     /// <summary>The minimum's measures on the clean set (curvature, the sampling radius, a 1D filter-normalized profile).</summary>
     MinimumMeasures Measure(float[] theta, ulong seed, bool converged)
     {
-        var network = Net();
-        var train = new EmpiricalRisk<float>(network, Clean, "ce", 0, 500, 0);
+        var train = CleanRisk;
         var at = train.Evaluate(theta);
         var hessian = new HessianOperator<float>(train, theta);
         var top = Spectrum.Top(hessian, new LanczosOptions(10), seed);
@@ -113,11 +119,11 @@ internal sealed class GoodBadMinimaRuns(string model, int clean, string director
         double lambda = top.Values[0];
         // The SLQ estimate of the share of eigenvalues within 1e-3 of the largest from zero.
         double nearZero = density.Nodes.Select((nodes, r) => nodes.Select((x, i) => Math.Abs(x) <= 1e-3 * lambda ? density.Weights[r][i] : 0).Sum()).Average();
-        var direction = Directions.Random<float>(network.Layout, seed, 1);
-        Directions.Normalize<float>(direction, theta, network.Layout, Normalization.Filter, ignoreBias: true);
+        var direction = Directions.Random<float>(Net().Layout, seed, 1);
+        Directions.Normalize<float>(direction, theta, Net().Layout, Normalization.Filter, ignoreBias: true);
         var line = new Surface(new Axis(-1, 1, 21), null, false, new Dictionary<string, string>());
         SurfaceComputation.Complete(line, train, null, theta, direction, null);
-        return new MinimumMeasures(at.Loss, 1 - at.Accuracy, new EmpiricalRisk<float>(network, Test, "ce", 0, 500, 0).Evaluate(theta).Accuracy, converged,
+        return new MinimumMeasures(at.Loss, 1 - at.Accuracy, TestRisk.Evaluate(theta).Accuracy, converged,
             top.Values, trace.Value, trace.StandardError, nearZero, SamplingRadius(train, theta, at.Loss, seed), line.TrainLoss, density);
     }
 

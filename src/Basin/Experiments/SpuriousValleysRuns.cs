@@ -1,5 +1,6 @@
 using Basin.Curvature;
 using Basin.Data;
+using Basin.Landscape;
 using Basin.Models;
 using Basin.Objective;
 using Basin.Tensors;
@@ -102,9 +103,7 @@ internal sealed class SpuriousValleysRuns(string activation, int inputs, int exa
     {
         var network = ModelSpec.Build<double>(Spec(activation, inputs, a.Width), [inputs]);
         var f = new EmpiricalRisk<double>(network, data, "mse", 0, examples, 1);
-        double[] t = Enumerable.Range(0, 21).Select(i => i / 20.0).ToArray();
-        var line = new Evaluation[t.Length];
-        f.EvaluatePlane(a.Theta, b.Theta.Select((v, i) => v - a.Theta[i]).ToArray(), [], t, new double[t.Length], line);
+        var line = StraightLine.Evaluate(f, a.Theta, b.Theta, Enumerable.Range(0, 21).Select(i => i / 20.0).ToArray());
         var curve = new Connectivity.Curve(Connectivity.CurveKind.Bezier, a.Theta, b.Theta, 1);
         Connectivity.CurveTraining.Train(curve, f, epochs: 5000, batch: f.Count, learningRate: 0.01, momentum: 0.9, seed: 1);
         return (Connectivity.Barrier.Of(line.Select(e => e.Loss).ToArray()),

@@ -18,7 +18,12 @@ internal static class Statistics
     }
 
     /// <summary>The sample standard deviation (n - 1); 0 for a single value.</summary>
-    public static double Spread(IReadOnlyList<double> x) => x.Count < 2 ? 0 : Math.Sqrt(x.Sum(v => (v - Mean(x)) * (v - Mean(x))) / (x.Count - 1));
+    public static double Spread(IReadOnlyList<double> x)
+    {
+        if (x.Count < 2) return 0;
+        double mean = Mean(x);
+        return Math.Sqrt(x.Sum(v => (v - mean) * (v - mean)) / (x.Count - 1));
+    }
 
     /// <summary>The 95 % interval of the mean (Student t with n - 1 degrees of freedom); the value itself for n = 1.</summary>
     public static (double Low, double High) Interval(IReadOnlyList<double> x)

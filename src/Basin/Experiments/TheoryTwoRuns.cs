@@ -2,7 +2,7 @@ using System.Globalization;
 using Basin.Connectivity;
 using Basin.Curvature;
 using Basin.Data;
-using Basin.Engine;
+using Basin.Landscape;
 using Basin.Models;
 using Basin.Objective;
 using Basin.Training;
@@ -28,7 +28,18 @@ internal sealed class TheoryTwoRuns(int examples, int channels, string directory
 
     public string Spec(string activation = "relu") => $"conv2d(1,{channels},3,padding=1),{activation},maxpool2d(2),flatten,linear({channels * 196},10)";
 
-    Network<float> Net(string spec) => ModelSpec.Build<float>(spec, Train.InputShape);
+    readonly Dictionary<string, (EmpiricalRisk<float> Train, EmpiricalRisk<float> Test)> risks = [];
+
+    /// <summary>The training and test risks of a model, made once (each holds its workspaces).</summary>
+    (EmpiricalRisk<float> Train, EmpiricalRisk<float> Test) Risks(string spec)
+    {
+        if (!risks.TryGetValue(spec, out var pair))
+        {
+            var network = ModelSpec.Build<float>(spec, Train.InputShape);
+            risks[spec] = pair = (new EmpiricalRisk<float>(network, Train, "ce", 0, 500, 0), new EmpiricalRisk<float>(network, Test, "ce", 0, 500, 0));
+        }
+        return pair;
+    }
 
     public RunConfig Config(string optimizer, ulong seed, string activation = "relu", int epochs = 300) => new()
     {
@@ -41,13 +52,13 @@ internal sealed class TheoryTwoRuns(int examples, int channels, string directory
     public Minimum Minimum(string name, RunConfig config, bool measureCurvature)
     {
         var run = TrainingRun.Ensure<float>(config, Train, null, Path.Combine(directory, name), 0);
-        var network = Net(config.Model);
+        var (risk, test) = Risks(config.Model);
+        var network = risk.Network;
         var theta = SafeTensors.ReadTheta<float>(run.FinalPath, network.Layout);
-        var risk = new EmpiricalRisk<float>(network, Train, "ce", 0, 500, 0);
         var gradient = new float[theta.Length];
         double loss = risk.Gradient(theta, gradient);
         double error = 1 - risk.Evaluate(theta).Accuracy;
-        double testError = 1 - new EmpiricalRisk<float>(network, Test, "ce", 0, 500, 0).Evaluate(theta).Accuracy;
+        double testError = 1 - test.Evaluate(theta).Accuracy;
         var trace = measureCurvature ? Curvature.Trace.Hutchinson(new HessianOperator<float>(risk, theta), new ProbeOptions { MaxProbes = 30, MinProbes = 30, RelativeTolerance = 0 }, config.Seed)
             : new TraceEstimate(double.NaN, double.NaN, 0);
         var init = Initialization.Create<float>(network.Layout, config.Init, config.Seed);
@@ -61,10 +72,10 @@ internal sealed class TheoryTwoRuns(int examples, int channels, string directory
     /// </summary>
     public Perturbation Perturb(string name, float[] minimum, double scale, int epochs, ulong seed)
     {
-        var network = Net(Spec());
+        var risk = Risks(Spec()).Train;
+        var network = risk.Network;
         string root = Path.Combine(directory, name);
         var retrained = PerturbRetrain.Run(Config("gd", seed), Train, null, minimum, network.Layout, scale, 1, epochs, "gd", 0.1, root, 0, noise: 0x9E27 + seed)[0];
-        var risk = new EmpiricalRisk<float>(network, Train, "ce", 0, 500, 0);
         var (distance, barrier) = PerturbRetrain.Pairwise(risk, [minimum, retrained.Weights]);
         var run = new RunDirectory(Path.Combine(root, "seed-0"));
         return new Perturbation(scale, 1 - retrained.Rows[0].TrainAccuracy, 1 - retrained.Rows[^1].TrainAccuracy, barrier[0, 1], distance[0, 1], retrained.Weights,
@@ -74,30 +85,23 @@ internal sealed class TheoryTwoRuns(int examples, int channels, string directory
     /// <summary>The straight-line barrier and distance between two minima of the ReLU net.</summary>
     public (double Barrier, double Distance) Line(float[] a, float[] b)
     {
-        var (distance, barrier) = PerturbRetrain.Pairwise(new EmpiricalRisk<float>(Net(Spec()), Train, "ce", 0, 500, 0), [a, b]);
+        var (distance, barrier) = PerturbRetrain.Pairwise(Risks(Spec()).Train, [a, b]);
         return (barrier[0, 1], distance[0, 1]);
     }
 
     /// <summary>Training and test error along a + t (b - a), t = 0, 0.05, ..., 1.</summary>
     public (double[] Train, double[] Test) Errors(float[] a, float[] b)
     {
-        var network = Net(Spec());
-        var d = b.Select((x, i) => x - a[i]).ToArray();
         var t = Enumerable.Range(0, 21).Select(i => i / 20.0).ToArray();
-        double[] Along(DataSet data)
-        {
-            var evals = new Evaluation[t.Length];
-            new EmpiricalRisk<float>(network, data, "ce", 0, 500, 0).EvaluatePlane(a, d, [], t, new double[t.Length], evals);
-            return evals.Select(e => 1 - e.Accuracy).ToArray();
-        }
-        return (Along(Train), Along(Test));
+        var (train, test) = Risks(Spec());
+        return (StraightLine.Evaluate(train, a, b, t).Select(e => 1 - e.Accuracy).ToArray(), StraightLine.Evaluate(test, a, b, t).Select(e => 1 - e.Accuracy).ToArray());
     }
 
     /// <summary>The spec with ReLU replaced by its least-squares polynomial of the given degree on [-3, 3].</summary>
     public string PolynomialActivation(int degree) =>
         $"poly({string.Join(",", TheoryTwo.ReluPolynomial(degree, 3).Select(c => c.ToString("R", CultureInfo.InvariantCulture)))})";
 
-    public int Parameters => Net(Spec()).ParameterCount;
+    public int Parameters => Risks(Spec()).Train.Network.ParameterCount;
 
     static double Norm(float[] v) => Math.Sqrt(v.Sum(x => (double)x * x));
 
