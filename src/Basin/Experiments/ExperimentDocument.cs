@@ -70,7 +70,7 @@ internal static class ExperimentDocument
         text.Append('\n');
     }
 
-    static string Verdict(JsonNode claim) => claim["verdict"]?.GetValue<string>() ?? (claim["holds"]!.GetValue<bool>() ? "holds" : "fails");
+    static string Verdict(JsonNode claim) => claim["verdict"]!.GetValue<string>();
 
     static string Measured(JsonNode claim) => claim["measured"]!.GetValue<string>();
 
