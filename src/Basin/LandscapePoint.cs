@@ -57,7 +57,7 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
         return new(network, Numbers.To<T>(theta), data, settings);
     }
 
-    public string Spec => network.Describe();
+    public string Spec => network.Source;
     public ParameterLayout Layout => network.Layout;
     public DataSet Data => data;
     public bool Float64 => typeof(T) == typeof(double);

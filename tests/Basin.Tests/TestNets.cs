@@ -23,7 +23,22 @@ internal static class TestNets
         ("conv2d(2,3,3,stride=2,padding=1),sigmoid,flatten,linear(27,3)", [2, 6, 6]),
         ("conv2d(2,2,3,bias=false),softplus,avgpool2d(2),flatten,linear(8,3)", [2, 6, 6]),
         ("conv2d(2,3,3,padding=1),poly(0,1,0.3),maxpool2d(3,stride=2),conv2d(3,2,2),relu,avgpool2d(1),flatten,linear(8,3)", [2, 7, 7]),
+        ("linear(6,5),batchnorm1d(5),tanh,linear(5,3)", [6]),
+        ("conv2d(2,3,3,padding=1),batchnorm2d(3),tanh,residual(conv2d(3,4,3,stride=2,padding=1,bias=false),batchnorm2d(4),tanh," +
+         "conv2d(4,4,3,padding=1),shortcut=[conv2d(3,4,1,stride=2,bias=false),batchnorm2d(4)],after=softplus),globalavgpool,flatten,linear(4,3)", [2, 6, 6]),
+        ("conv1:conv2d(2,3,3,padding=1),layer1:[residual(conv1:conv2d(3,3,3,padding=1),bn1:batchnorm2d(3,affine=false),tanh,conv2:conv2d(3,3,3,padding=1,bias=false))," +
+         "residual(conv2d(3,3,1),sigmoid)],maxpool2d(2,ceil_mode=true),avgpool2d(2,ceil_mode=true),flatten,fc:linear(12,3)", [2, 7, 7]),
     ];
+
+    /// <summary>Running statistics away from BatchNorm's start (mean 0, variance 1), so eval mode's affine map is not the identity.</summary>
+    public static void RandomStatistics(ModelBuffers buffers, ulong seed = 3)
+    {
+        var rng = new Rng(seed, 5);
+        foreach (var b in buffers.Tensors)
+            if (!b.IsCount)
+                for (int i = 0; i < b.Length; i++)
+                    buffers.Values[b.Offset + i] = b.Name.EndsWith("running_var", StringComparison.Ordinal) ? 0.5 + rng.NextDouble() : 0.3 * rng.NextGaussian();
+    }
 
     public static DataSet Classification(int[] shape, int n, int classes, ulong seed = 7)
     {
@@ -58,6 +73,7 @@ internal static class TestNets
     {
         var data = loss == "mse" && shape.Length == 1 && spec.EndsWith(",3)") ? Regression(shape, n, 3) : Classification(shape, n, 3);
         var net = ModelSpec.Build<double>(spec, shape);
+        RandomStatistics(net.Buffers);
         return new EmpiricalRisk<double>(net, data, loss, l2, batch, threads);
     }
 

@@ -13,7 +13,7 @@ internal static class SurfaceCommand
         var towardX = new Option<string?>("--dir-x-toward") { Description = "x direction = these weights (file or run) minus the model's, not normalized" };
         var towardY = new Option<string?>("--dir-y-toward") { Description = "y direction = these weights (file or run) minus the model's, not normalized" };
         var norm = new Option<string>("--norm") { Description = "filter (Li et al.), layer, weight or none", DefaultValueFactory = _ => "filter" };
-        var ignore = new Option<string>("--ignore") { Description = "bias (zero bias directions) or none", DefaultValueFactory = _ => "bias" };
+        var ignore = new Option<string?>("--ignore") { Description = "bias (zero bias directions), biasbn (every 1-D tensor: biases, BatchNorm; the default with BatchNorm) or none" };
         var orthogonalize = new Option<bool>("--orthogonalize") { Description = "make the y direction orthogonal to x before normalizing" };
         var seed = new Option<ulong>("--seed") { Description = "seed of the random directions" };
         var xRange = new Option<string>("--xrange") { Description = "MIN:MAX:COUNT along x", DefaultValueFactory = _ => "-1:1:21" };
@@ -36,10 +36,7 @@ internal static class SurfaceCommand
             {
                 X = Axis.Parse(r.GetValue(xRange)!, "--xrange"), Y = r.GetValue(yRange) is { } yr ? Axis.Parse(yr, "--yrange") : null,
                 Norm = Directions.ParseNormalization(r.GetValue(norm)!),
-                IgnoreBias = r.GetValue(ignore)!.ToLowerInvariant() switch
-                {
-                    "bias" => true, "none" => false, var other => throw new BasinException("--ignore", $"unknown value '{other}'", "use bias or none"),
-                },
+                Ignore = r.GetValue(ignore) is { } i ? Directions.ParseIgnore(i) : null,
                 Orthogonalize = r.GetValue(orthogonalize), Seed = r.GetValue(seed),
                 DirectionX = r.GetValue(dirX), DirectionY = r.GetValue(dirY), TowardX = r.GetValue(towardX), TowardY = r.GetValue(towardY),
                 File = r.GetValue(outFile)!, Force = r.GetValue(force), FlushEvery = r.GetValue(chunk), FlushSeconds = r.GetValue(flushSeconds),

@@ -1,7 +1,7 @@
 namespace Basin.Curvature;
 
 /// <summary>An explicit symmetric matrix as an operator, so every estimator can be checked on known matrices.</summary>
-public sealed class DenseOperator(double[,] matrix) : ILinearOperator
+internal sealed class DenseOperator(double[,] matrix) : ILinearOperator
 {
     public double[,] Matrix { get; } = matrix;
     public int Dimension => Matrix.GetLength(0);

@@ -3,8 +3,8 @@ using System.Numerics;
 namespace Basin.Engine;
 
 /// <summary>
-/// One layer of a sequential network. Layers hold no weights: every pass receives this layer's slice of
-/// theta. Buffers are batch-major (<c>batch x size</c>). Each layer keeps its three passes side by side:
+/// One module of a network: a leaf layer or a container of layers (<see cref="Layers.Residual{T}"/>). Layers hold no
+/// weights: every pass receives this layer's slice of theta. Activations are batch-major (<c>batch x size</c>). Each layer keeps its three passes side by side:
 /// forward, backward (vector-Jacobian product) and the R-operator (Pearlmutter 1994) that differentiates
 /// both along a direction v to give exact Hessian-vector products, and a second-order forward pass for the
 /// quadratic form v^T H v without a backward pass.
@@ -23,12 +23,30 @@ internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
         OutputShape = inputShape;
     }
 
-    /// <summary>The layer's tensors in PyTorch order: (suffix, shape), e.g. ("weight", [out,in]).</summary>
-    public virtual IReadOnlyList<(string Suffix, int[] Shape)> Parameters => [];
+    /// <summary>The module's name in its container: its index in a sequence, or the name the spec gave it (<c>conv1</c>).</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The layer's tensors in PyTorch order, e.g. weight [out,in] then bias [out]; a container's are dotted paths.</summary>
+    public virtual IReadOnlyList<TensorSpec> Parameters => [];
     public int ParameterCount { get { int n = 0; foreach (var p in Parameters) n += Product(p.Shape); return n; } }
+
+    /// <summary>Model state beside theta (BatchNorm's running statistics), in state_dict order; see <see cref="ModelBuffers"/>.</summary>
+    public virtual IReadOnlyList<BufferSpec> Buffers => [];
+
+    /// <summary>Tells the layer where its buffers live (their first index in <paramref name="buffers"/>' values and counts).</summary>
+    public virtual void Bind(ModelBuffers buffers, int valueOffset, int countOffset) { }
+
+    /// <summary>Whether the output is linear in theta's slice (what the surface evaluator's shortcut needs of the first parametric layer).</summary>
+    public virtual bool LinearInParameters => true;
 
     /// <summary>Scratch elements one pass needs for a batch of this size.</summary>
     public virtual int ScratchSize(int batch) => 0;
+
+    /// <summary>
+    /// Elements of state a layer keeps from one pass to the next in the same workspace (a container's inner
+    /// activations, train-mode batch statistics): handed to every pass in front of the scratch.
+    /// </summary>
+    public virtual int StateSize(int batch) => 0;
 
     public abstract void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch);
 
@@ -52,6 +70,10 @@ internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
         ReadOnlySpan<T> r2x, Span<T> r2y, int batch, Span<T> scratch);
 
     public abstract string Describe();
+
+    /// <summary>Child <paramref name="index"/> of a sequence as the spec writes it: name:layer unless its name is its index.</summary>
+    internal static string Named(Layer<T> child, int index) =>
+        child.Name.Length == 0 || child.Name == index.ToString(System.Globalization.CultureInfo.InvariantCulture) ? child.Describe() : $"{child.Name}:{child.Describe()}";
 
     /// <summary>Elements of a shape; past int's range it throws an OverflowException (the model spec reports it).</summary>
     public static int Product(int[] shape)

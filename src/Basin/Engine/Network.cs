@@ -27,20 +27,46 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         OutputSize = layers.Length == 0 ? InputSize : layers[^1].OutputSize;
         offsets = new int[layers.Length + 1];
         var tensors = new List<ParameterTensor>();
+        var buffers = new List<BufferTensor>();
+        int values = 0, counts = 0;
         for (int i = 0; i < layers.Length; i++)
         {
+            string name = layers[i].Name.Length > 0 ? layers[i].Name : i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             offsets[i + 1] = offsets[i];
-            foreach (var (suffix, shape) in layers[i].Parameters)
+            foreach (var p in layers[i].Parameters)
             {
-                int length = Layer<T>.Product(shape);
-                tensors.Add(new ParameterTensor($"{i}.{suffix}", shape, offsets[i + 1], length, i, suffix == "bias"));
+                int length = Layer<T>.Product(p.Shape);
+                bool bias = p.Suffix == "bias" || p.Suffix.EndsWith(".bias", StringComparison.Ordinal);
+                tensors.Add(new ParameterTensor($"{name}.{p.Suffix}", p.Shape, offsets[i + 1], length, i, bias && !p.Normalization, p.Normalization));
                 offsets[i + 1] = checked(offsets[i + 1] + length);
             }
+            foreach (var b in layers[i].Buffers)
+            {
+                int length = Layer<T>.Product(b.Shape);
+                buffers.Add(new BufferTensor($"{name}.{b.Suffix}", b.Shape, b.IsCount ? counts : values, length, b.IsCount));
+                if (b.IsCount) counts++;
+                else values += length;
+            }
         }
-        Layout = new ParameterLayout(tensors);
+        Buffers = new ModelBuffers(buffers);
+        Layout = new ParameterLayout(tensors, Buffers);
+        values = 0; counts = 0;
+        foreach (var layer in layers)
+        {
+            layer.Bind(Buffers, values, counts);
+            foreach (var b in layer.Buffers)
+                if (b.IsCount) counts++;
+                else values += Layer<T>.Product(b.Shape);
+        }
     }
 
-    public string Describe() => string.Join(",", Layers.Select(l => l.Describe()));
+    /// <summary>BatchNorm's running statistics and the mode of the next pass (empty for a network without normalization).</summary>
+    internal ModelBuffers Buffers { get; }
+
+    /// <summary>The spec as the user wrote it (a preset's name stays a name), for display; <see cref="Describe"/> spells it out.</summary>
+    public string Source { get; internal set; } = "";
+
+    public string Describe() => string.Join(",", Layers.Select(Layer<T>.Named));
 
     ReadOnlySpan<T> Slice(ReadOnlySpan<T> theta, int i) => theta[offsets[i]..offsets[i + 1]];
     Span<T> Slice(Span<T> theta, int i) => theta.IsEmpty ? theta : theta[offsets[i]..offsets[i + 1]];
@@ -54,7 +80,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         foreach (var layer in Layers)
         {
             outputs += (double)batch * layer.OutputSize;
-            scratch = Math.Max(scratch, layer.ScratchSize(batch));
+            scratch = layer.StateSize(batch) > 0 ? scratch + layer.StateSize(batch) + layer.ScratchSize(batch) : Math.Max(scratch, layer.ScratchSize(batch));
         }
         return (4 * outputs + scratch) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
     }
@@ -84,7 +110,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = first; i < last; i++)
             if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(theta, 0), ws.In(0, batch), ws.InputPattern!, ws.InputPacked.Span, ws.Out(0, batch), batch, ws.WeightPanels.Span);
-            else Layers[i].Forward(Slice(theta, i), ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
+            else Layers[i].Forward(Slice(theta, i), ws.In(i, batch), ws.Out(i, batch), batch, ws.ScratchOf(i));
     }
 
     /// <summary>Runs layers first.. with <paramref name="tail"/> holding theta from <c>Offset(first)</c> on.</summary>
@@ -92,7 +118,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int origin = offsets[first];
         for (int i = first; i < Layers.Length; i++)
-            Layers[i].Forward(tail[(offsets[i] - origin)..(offsets[i + 1] - origin)], ws.In(i, batch), ws.Out(i, batch), batch, ws.Scratch);
+            Layers[i].Forward(tail[(offsets[i] - origin)..(offsets[i + 1] - origin)], ws.In(i, batch), ws.Out(i, batch), batch, ws.ScratchOf(i));
     }
 
     /// <summary>Back-propagates <c>ws.OutputDelta</c>; grad = J^T delta, overwritten (grad may be empty).</summary>
@@ -106,7 +132,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
                 linear.ParameterGradient(ws.In(0, batch), ws.InputPattern!, ws.InputPacked.Span, ws.Delta(0, batch), Slice(grad, 0), batch);
                 continue;
             }
-            Layers[i].Backward(Slice(theta, i), ws.In(i, batch), ws.Delta(i, batch), dx, Slice(grad, i), batch, ws.Scratch);
+            Layers[i].Backward(Slice(theta, i), ws.In(i, batch), ws.Delta(i, batch), dx, Slice(grad, i), batch, ws.ScratchOf(i));
         }
     }
 
@@ -117,7 +143,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int i = 0; i < Layers.Length; i++)
             if (i == 0 && SparseInputLayer(ws) is { } linear) linear.Forward(Slice(v, 0), ws.In(0, batch), ws.InputPattern!, ws.InputPacked.Span, ws.ROut(0, batch), batch, ws.DirectionPanels.Span);
             else Layers[i].ForwardR(Slice(theta, i), Slice(v, i), ws.In(i, batch), i > 0 ? ws.ROut(i - 1, batch) : default,
-                ws.ROut(i, batch), batch, ws.Scratch);
+                ws.ROut(i, batch), batch, ws.ScratchOf(i));
     }
 
     /// <summary>
@@ -129,7 +155,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         bool nonzero = false;
         for (int i = 0; i < Layers.Length; i++)
             nonzero = Layers[i].ForwardR2(Slice(theta, i), Slice(v, i), ws.In(i, batch), i > 0 ? ws.ROut(i - 1, batch) : default,
-                nonzero ? ws.R2Out(i - 1, batch) : default, ws.R2Out(i, batch), batch, ws.Scratch);
+                nonzero ? ws.R2Out(i - 1, batch) : default, ws.R2Out(i, batch), batch, ws.ScratchOf(i));
         return nonzero;
     }
 
@@ -152,8 +178,8 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var rdx = i > 0 ? ws.RDelta(i - 1, batch) : Span<T>.Empty;
             // The input does not move with v: the first layer's R{gp} is its parameter gradient for R{dy}.
             if (i == 0 && SparseInputLayer(ws) is { } linear) linear.ParameterGradient(x, ws.InputPattern!, ws.InputPacked.Span, rdy, Slice(hv, 0), batch);
-            else layer.BackwardR(p, Slice(v, i), x, rx, dy, rdy, rdx, Slice(hv, i), batch, ws.Scratch);
-            if (!deltasKnown) layer.Backward(p, x, dy, dx, Span<T>.Empty, batch, ws.Scratch);
+            else layer.BackwardR(p, Slice(v, i), x, rx, dy, rdy, rdx, Slice(hv, i), batch, ws.ScratchOf(i));
+            if (!deltasKnown) layer.Backward(p, x, dy, dx, Span<T>.Empty, batch, ws.ScratchOf(i));
         }
     }
 }

@@ -1,8 +1,12 @@
 namespace Basin.Engine;
 
 /// <summary>One named tensor inside the flat parameter vector theta (PyTorch name and shape).</summary>
-public sealed record ParameterTensor(string Name, int[] Shape, int Offset, int Length, int Layer, bool IsBias)
+/// <remarks><paramref name="Layer"/> is the index of the top-level module holding it; <paramref name="IsNormalization"/> marks BatchNorm's weight and bias.</remarks>
+public sealed record ParameterTensor(string Name, int[] Shape, int Offset, int Length, int Layer, bool IsBias, bool IsNormalization = false)
 {
+    /// <summary>A one-dimensional tensor (bias, BatchNorm weight or bias): what loss-landscape's directions treat apart.</summary>
+    public bool IsOneDimensional => Shape.Length <= 1;
+
     public string ShapeText => "[" + string.Join(",", Shape) + "]";
 }
 
@@ -15,9 +19,13 @@ public sealed class ParameterLayout
     public IReadOnlyList<ParameterTensor> Tensors { get; }
     public int Count { get; }
 
-    internal ParameterLayout(IReadOnlyList<ParameterTensor> tensors)
+    /// <summary>The model state stored beside theta in the same files (BatchNorm's running statistics), never part of theta.</summary>
+    internal ModelBuffers Buffers { get; }
+
+    internal ParameterLayout(IReadOnlyList<ParameterTensor> tensors, ModelBuffers? buffers = null)
     {
         Tensors = tensors;
+        Buffers = buffers ?? new ModelBuffers([]);
         Count = tensors.Count == 0 ? 0 : tensors[^1].Offset + tensors[^1].Length;
     }
 

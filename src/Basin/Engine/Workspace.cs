@@ -12,6 +12,8 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     readonly Network<T> network;
     readonly T[][] outputs, routputs, deltas, rdeltas;
     readonly T[] scratch;
+    // A layer that keeps state between passes (a container, BatchNorm) has its own state-and-scratch array.
+    readonly T[]?[] own;
 
     public int Capacity { get; }
     public ReadOnlyMemory<T> Input { get; private set; }
@@ -32,12 +34,15 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         Capacity = batch;
         int n = network.Layers.Length;
         outputs = new T[n][]; routputs = new T[n][]; deltas = new T[n][]; rdeltas = new T[n][];
+        own = new T[]?[n];
         int scratchSize = 0;
         for (int i = 0; i < n; i++)
         {
-            int size = batch * network.Layers[i].OutputSize;
+            var layer = network.Layers[i];
+            int size = batch * layer.OutputSize;
             outputs[i] = new T[size]; routputs[i] = new T[size]; deltas[i] = new T[size]; rdeltas[i] = new T[size];
-            scratchSize = Math.Max(scratchSize, network.Layers[i].ScratchSize(batch));
+            if (layer.StateSize(batch) > 0) own[i] = new T[layer.StateSize(batch) + layer.ScratchSize(batch)];
+            else scratchSize = Math.Max(scratchSize, layer.ScratchSize(batch));
         }
         scratch = new T[scratchSize];
     }
@@ -50,6 +55,9 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     public Span<T> Scratch => scratch;
+
+    /// <summary>Layer i's scratch: its own state-and-scratch array when it keeps state, else the shared one.</summary>
+    public Span<T> ScratchOf(int layer) => own[layer] ?? scratch;
 
     public ReadOnlySpan<T> In(int layer, int batch) =>
         layer == 0 ? Input.Span[..(batch * network.InputSize)] : outputs[layer - 1].AsSpan(0, batch * network.Layers[layer - 1].OutputSize);

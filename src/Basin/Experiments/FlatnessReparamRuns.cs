@@ -78,7 +78,7 @@ internal sealed class FlatnessReparamRuns(string model, int examples, string dir
         for (int k = 0; k < FilterDirections; k++)
         {
             var d = Directions.Random<double>(f.Network.Layout, seed + (ulong)k, 1);
-            Directions.Normalize<double>(d, theta, f.Network.Layout, Normalization.Filter, ignoreBias: true);
+            Directions.Normalize<double>(d, theta, f.Network.Layout, Normalization.Filter, Ignore.Bias);
             var results = new Evaluation[2];
             f.EvaluatePlane(theta, d, [], [-h, h], new double[2], results);
             sum += (results[0].Loss - 2 * centre + results[1].Loss) / (h * h);

@@ -120,7 +120,7 @@ internal sealed class GoodBadMinimaRuns(string model, int clean, string director
         // The SLQ estimate of the share of eigenvalues within 1e-3 of the largest from zero.
         double nearZero = density.Nodes.Select((nodes, r) => nodes.Select((x, i) => Math.Abs(x) <= 1e-3 * lambda ? density.Weights[r][i] : 0).Sum()).Average();
         var direction = Directions.Random<float>(Net().Layout, seed, 1);
-        Directions.Normalize<float>(direction, theta, Net().Layout, Normalization.Filter, ignoreBias: true);
+        Directions.Normalize<float>(direction, theta, Net().Layout, Normalization.Filter, Ignore.Bias);
         var line = new Surface(new Axis(-1, 1, 21), null, false, new Dictionary<string, string>());
         SurfaceComputation.Complete(line, train, null, theta, direction, null);
         return new MinimumMeasures(at.Loss, 1 - at.Accuracy, TestRisk.Evaluate(theta).Accuracy, converged,

@@ -8,6 +8,14 @@ namespace Basin.Landscape;
 public enum Normalization { Filter, Layer, Weight, None }
 
 /// <summary>
+/// Which one-dimensional tensors a direction leaves at zero: <c>Bias</c> the biases of linear and conv layers;
+/// <c>BiasBn</c> every one-dimensional tensor, BatchNorm's weight and bias too (loss-landscape's biasbn, the default for
+/// models with BatchNorm); <c>None</c> none. Under filter normalization a one-dimensional tensor not ignored takes
+/// the weights themselves, as loss-landscape does.
+/// </summary>
+public enum Ignore { Bias, BiasBn, None }
+
+/// <summary>
 /// Directions in parameter space: seeded Gaussian directions (one tensor per parameter tensor, in key order), their
 /// normalization to the weights, Gram-Schmidt against another direction, and differences of weight vectors.
 /// </summary>
@@ -22,6 +30,17 @@ internal static class Directions
         _ => throw new BasinException("{norm}", $"unknown normalization '{text}'", "use filter, layer, weight or none"),
     };
 
+    public static Ignore ParseIgnore(string text) => text.ToLowerInvariant() switch
+    {
+        "bias" => Ignore.Bias,
+        "biasbn" => Ignore.BiasBn,
+        "none" => Ignore.None,
+        _ => throw new BasinException("{ignore}", $"unknown value '{text}'", "use bias, biasbn or none"),
+    };
+
+    /// <summary>The default for a model: biasbn when it has BatchNorm (loss-landscape's choice for such models), else bias.</summary>
+    public static Ignore DefaultIgnore(ParameterLayout layout) => layout.Tensors.Any(t => t.IsNormalization) ? Ignore.BiasBn : Ignore.Bias;
+
     /// <summary>A Gaussian direction N(0, 1) per entry, drawn tensor by tensor in layout order.</summary>
     public static T[] Random<T>(ParameterLayout layout, ulong seed, ulong stream) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -34,20 +53,20 @@ internal static class Directions
     /// <summary>
     /// Scales d to theta in place. Filter: every output row of a linear weight and every output filter of a conv
     /// weight becomes d_i / (||d_i|| + 1e-10) * ||theta_i|| (loss-landscape's normalize_direction); layer: the same
-    /// per tensor; weight: d * |theta| elementwise. With <paramref name="ignoreBias"/> the bias directions are zero;
-    /// otherwise, under filter normalization, a bias direction is the bias itself, as in loss-landscape.
+    /// per tensor; weight: d * |theta| elementwise. Tensors <paramref name="ignore"/> names are zero; under filter
+    /// normalization any other one-dimensional tensor (a bias, BatchNorm's weight) is the weights themselves, as in loss-landscape.
     /// </summary>
-    public static void Normalize<T>(Span<T> d, ReadOnlySpan<T> theta, ParameterLayout layout, Normalization norm, bool ignoreBias)
+    public static void Normalize<T>(Span<T> d, ReadOnlySpan<T> theta, ParameterLayout layout, Normalization norm, Ignore ignore)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         foreach (var t in layout.Tensors)
         {
             var dt = d.Slice(t.Offset, t.Length);
             var wt = theta.Slice(t.Offset, t.Length);
-            if (t.IsBias && ignoreBias) { dt.Clear(); continue; }
+            if ((ignore == Ignore.Bias && t.IsBias) || (ignore == Ignore.BiasBn && t.IsOneDimensional)) { dt.Clear(); continue; }
             switch (norm)
             {
-                case Normalization.Filter when t.IsBias:
+                case Normalization.Filter when t.IsOneDimensional:
                     wt.CopyTo(dt);
                     break;
                 case Normalization.Filter:

@@ -13,8 +13,8 @@ public sealed record SurfaceOptions
     public Axis X { get; init; } = new(-1, 1, 21);
     public Axis? Y { get; init; }
     public Normalization Norm { get; init; } = Normalization.Filter;
-    /// <summary>Bias directions are zero (loss-landscape's default); otherwise filter normalization uses the bias itself.</summary>
-    public bool IgnoreBias { get; init; } = true;
+    /// <summary>Which one-dimensional tensors the directions leave at zero; null: biasbn for a model with BatchNorm, else bias.</summary>
+    public Ignore? Ignore { get; init; }
     /// <summary>Makes the y direction orthogonal to x before both are normalized.</summary>
     public bool Orthogonalize { get; init; }
     public ulong Seed { get; init; }

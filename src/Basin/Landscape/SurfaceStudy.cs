@@ -33,8 +33,9 @@ internal static class SurfaceStudy
             dy = Direction(o.DirectionY, o.TowardY, theta, network.Layout, "y", 2, o.Seed, out ySource, out normY);
             if (o.Orthogonalize) Directions.Orthogonalize<T>(dy, dx);
         }
-        if (normX) Directions.Normalize<T>(dx, theta, network.Layout, o.Norm, o.IgnoreBias);
-        if (dy is not null && normY) Directions.Normalize<T>(dy, theta, network.Layout, o.Norm, o.IgnoreBias);
+        var ignore = o.Ignore ?? Directions.DefaultIgnore(network.Layout);
+        if (normX) Directions.Normalize<T>(dx, theta, network.Layout, o.Norm, ignore);
+        if (dy is not null && normY) Directions.Normalize<T>(dy, theta, network.Layout, o.Norm, ignore);
 
         // What the cells are computed from, by content: a file holding these is resumed, wherever its inputs now lie.
         var settings = new Dictionary<string, string>
@@ -49,7 +50,7 @@ internal static class SurfaceStudy
             ["l2"] = SurfaceFile.Format(risk.L2),
             ["dtype"] = typeof(T) == typeof(float) ? "float32" : "float64",
             ["norm"] = o.Norm.ToString().ToLowerInvariant(),
-            ["ignore"] = o.IgnoreBias ? "bias" : "none",
+            ["ignore"] = ignore.ToString().ToLowerInvariant(),
             ["orthogonalize"] = o.Orthogonalize ? "true" : "false",
             ["dir_x"] = xSource,
             ["dir_x_sha256"] = ContentHash.Of<T>(dx),
@@ -73,8 +74,8 @@ internal static class SurfaceStudy
         if (o.File is { } file)
         {
             string stem = Stem(file);
-            SafeTensors.Write<T>(stem + ".dir_x.safetensors", network.Layout, dx);
-            if (dy is not null) SafeTensors.Write<T>(stem + ".dir_y.safetensors", network.Layout, dy);
+            SafeTensors.Write<T>(stem + ".dir_x.safetensors", network.Layout, dx, buffers: false);
+            if (dy is not null) SafeTensors.Write<T>(stem + ".dir_y.safetensors", network.Layout, dy, buffers: false);
         }
         var test = o.Test is null ? null : riskOn(o.Test);
         try
@@ -103,13 +104,13 @@ internal static class SurfaceStudy
             string weights = RunDirectory.IsRun(toward) ? new RunDirectory(toward).Weights() : toward;
             source = "toward other weights";
             normalize = false;
-            return Directions.Difference<T>(theta, SafeTensors.ReadTheta<T>(weights, layout));
+            return Directions.Difference<T>(theta, SafeTensors.ReadParameters<T>(weights, layout));
         }
         normalize = true;
         if (file is not null)
         {
             source = "file";
-            return SafeTensors.ReadTheta<T>(file, layout);
+            return SafeTensors.ReadParameters<T>(file, layout);
         }
         source = $"random seed {seed} stream {stream}";
         return Directions.Random<T>(layout, seed, stream);

@@ -2,8 +2,21 @@ using System.Globalization;
 
 namespace Basin.Models;
 
-/// <summary>One parsed layer of a model spec: its name, positional and named arguments, and where it starts.</summary>
-internal sealed record LayerSpec(string Kind, IReadOnlyList<string> Args, IReadOnlyDictionary<string, string> Named, int Position)
+/// <summary>One parsed module of a model spec: where it starts (1-based) and the name the spec gave it, if any.</summary>
+internal abstract record ModuleSpec(int Position)
+{
+    public string? Name { get; init; }
+}
+
+/// <summary>A nested sequence <c>[a, b, c]</c>: its children are named under its name, by index unless named.</summary>
+internal sealed record SequenceSpec(IReadOnlyList<ModuleSpec> Items, int Position) : ModuleSpec(Position);
+
+/// <summary>A residual block: main branch, shortcut branch (empty: the identity) and the layers after their sum.</summary>
+internal sealed record ResidualSpec(IReadOnlyList<ModuleSpec> Main, IReadOnlyList<ModuleSpec> Shortcut, IReadOnlyList<ModuleSpec> After, int Position)
+    : ModuleSpec(Position);
+
+/// <summary>One parsed layer of a model spec: its kind, positional and named arguments, and where it starts.</summary>
+internal sealed record LayerSpec(string Kind, IReadOnlyList<string> Args, IReadOnlyDictionary<string, string> Named, int Position) : ModuleSpec(Position)
 {
     public override string ToString()
     {
@@ -28,6 +41,14 @@ internal sealed record LayerSpec(string Kind, IReadOnlyList<string> Args, IReadO
     {
         if (!double.TryParse(Args[index], NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
             throw Error($"expected a number for argument {index + 1}, found '{Args[index]}'");
+        return v;
+    }
+
+    internal double Real(string name, double fallback)
+    {
+        if (!Named.TryGetValue(name, out var text)) return fallback;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+            throw Error($"expected a number for {name}, found '{text}'");
         return v;
     }
 

@@ -1,127 +1,105 @@
 using System.Numerics;
-using System.Text;
+using System.Globalization;
 using Basin.Engine;
 using Basin.Engine.Layers;
 
 namespace Basin.Models;
 
 /// <summary>
-/// Parses the model spec grammar of DESIGN.md (a comma-separated nn.Sequential) and builds networks from it.
+/// Parses the model spec grammar (a tree of layers, sequences and residual blocks; see <see cref="SpecParser"/>) and
+/// builds networks from it. Tensor names are the state_dict names of the equivalent PyTorch module tree.
 /// </summary>
 public static class ModelSpec
 {
     internal const string Grammar =
-        "layers: linear(in,out[,bias=false]), conv2d(in,out,k[,stride=1][,padding=0][,bias=true]), relu, leakyrelu(a), " +
-        "tanh, sigmoid, softplus, identity, square, poly(c0,c1,...), maxpool2d(k[,stride=k]), avgpool2d(k[,stride=k]), flatten; " +
-        "presets: mlp:784-100-10, lenet";
+        "layers: linear(in,out[,bias=false]), conv2d(in,out,k[,stride=1][,padding=0][,bias=true]), batchnorm1d(c), batchnorm2d(c), " +
+        "relu, leakyrelu(a), tanh, sigmoid, softplus, identity, square, poly(c0,c1,...), maxpool2d(k[,stride=k][,ceil_mode=false]), " +
+        "avgpool2d(k[,stride=k][,ceil_mode=false]), globalavgpool, flatten; nesting: name:layer, [a,b,...], " +
+        "residual(main...[,shortcut=[...]][,after=relu]); presets: " + Presets.Names;
 
-    static readonly string[] Known =
-        ["linear", "conv2d", "relu", "leakyrelu", "tanh", "sigmoid", "softplus", "identity", "square", "poly", "maxpool2d", "avgpool2d", "flatten"];
+    internal static readonly string[] Known =
+        ["linear", "conv2d", "batchnorm1d", "batchnorm2d", "relu", "leakyrelu", "tanh", "sigmoid", "softplus", "identity", "square", "poly",
+         "maxpool2d", "avgpool2d", "globalavgpool", "flatten"];
 
-    /// <summary>Expands presets (<c>mlp:784-100-10</c>, <c>lenet</c>) into a plain spec.</summary>
-    public static string Expand(string spec)
-    {
-        string s = spec.Trim();
-        if (s.StartsWith("mlp:", StringComparison.OrdinalIgnoreCase))
-        {
-            var parts = s[4..].Split('-');
-            var widths = new List<int>();
-            foreach (var p in parts)
-                if (int.TryParse(p, out int w) && w > 0) widths.Add(w);
-                else throw new BasinException("model spec", $"preset '{s}': '{p}' is not a positive width", "write mlp:IN-HIDDEN-...-OUT, e.g. mlp:784-100-10");
-            if (widths.Count < 2) throw new BasinException("model spec", $"preset '{s}' needs at least an input and an output width", "e.g. mlp:784-100-10");
-            var sb = new StringBuilder();
-            for (int i = 0; i + 1 < widths.Count; i++)
-            {
-                if (i > 0) sb.Append(",relu,");
-                sb.Append($"linear({widths[i]},{widths[i + 1]})");
-            }
-            return sb.ToString();
-        }
-        if (s.Equals("lenet", StringComparison.OrdinalIgnoreCase))
-            return "conv2d(1,6,5,padding=2),relu,maxpool2d(2),conv2d(6,16,5),relu,maxpool2d(2),flatten," +
-                   "linear(400,120),relu,linear(120,84),relu,linear(84,10)";
-        return s;
-    }
+    /// <summary>Expands presets (<c>mlp:784-100-10</c>, <c>lenet</c>, <c>resnet20</c>, ...) into a plain spec; the zoo takes its channels from the input shape.</summary>
+    public static string Expand(string spec, int[]? inputShape = null) => Presets.Expand(spec.Trim(), inputShape) ?? spec.Trim();
 
-    internal static IReadOnlyList<LayerSpec> Parse(string spec)
-    {
-        string s = Expand(spec);
-        var layers = new List<LayerSpec>();
-        int i = 0;
-        BasinException Fail(int at, string why) => new("model spec", $"at position {at + 1}: {why}", Grammar);
-        string Found(int at) => at >= s.Length ? "end of spec" : $"'{s[at]}'";
-        void SkipSpace() { while (i < s.Length && char.IsWhiteSpace(s[i])) i++; }
-
-        if (s.Length == 0) throw Fail(0, "the spec is empty");
-        while (true)
-        {
-            SkipSpace();
-            int start = i;
-            while (i < s.Length && (char.IsLetterOrDigit(s[i]) || s[i] == '_')) i++;
-            if (i == start) throw Fail(i, $"expected a layer name, found {Found(i)}");
-            string kind = s[start..i].ToLowerInvariant();
-            if (!Known.Contains(kind)) throw Fail(start, $"unknown layer '{s[start..i]}'");
-            var args = new List<string>();
-            var named = new Dictionary<string, string>();
-            SkipSpace();
-            if (i < s.Length && s[i] == '(')
-            {
-                i++;
-                while (true)
-                {
-                    SkipSpace();
-                    int a = i;
-                    while (i < s.Length && s[i] != ',' && s[i] != ')' && s[i] != '(') i++;
-                    if (i >= s.Length) throw Fail(i, $"expected ')' to close {kind}(, found end of spec");
-                    if (s[i] == '(') throw Fail(i, $"expected ',' or ')' in the arguments of {kind}, found '('");
-                    string arg = s[a..i].Trim();
-                    if (arg.Length == 0) throw Fail(a, $"expected an argument of {kind}, found {Found(i)}");
-                    int eq = arg.IndexOf('=');
-                    if (eq >= 0) named[arg[..eq].Trim().ToLowerInvariant()] = arg[(eq + 1)..].Trim();
-                    else if (named.Count > 0) throw Fail(a, $"positional argument '{arg}' after a named one in {kind}");
-                    else args.Add(arg);
-                    if (s[i] == ')') { i++; break; }
-                    i++;
-                }
-            }
-            layers.Add(new LayerSpec(kind, args, named, start + 1));
-            SkipSpace();
-            if (i >= s.Length) break;
-            if (s[i] != ',') throw Fail(i, $"expected ',' between layers, found {Found(i)}");
-            i++;
-        }
-        return layers;
-    }
+    internal static IReadOnlyList<ModuleSpec> Parse(string spec, int[]? inputShape = null) => SpecParser.Parse(Expand(spec, inputShape));
 
     /// <summary>Builds the network for examples of the given shape ([features] or [C,H,W]).</summary>
     public static Network<T> Build<T>(string spec, int[] inputShape) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var layers = new List<Layer<T>>();
         int[] shape = inputShape;
-        foreach (var l in Parse(spec))
-        {
-            Layer<T> layer;
-            try
-            {
-                layer = Create<T>(l, shape, layers.Count == 0);
-                // Both are checked products of the shapes: past int's range they throw.
-                _ = layer.OutputSize + layer.ParameterCount;
-            }
-            catch (OverflowException)
-            {
-                throw l.Error("its parameters or outputs number more than 2^31 - 1, past what Basin indexes");
-            }
-            layers.Add(layer);
-            shape = layer.OutputShape;
-        }
+        var layers = Layers<T>(Parse(spec, inputShape), ref shape, "", 0, top: true);
         try
         {
-            return new Network<T>([.. layers], inputShape);
+            return new Network<T>([.. layers], inputShape) { Source = spec.Trim() };
         }
         catch (OverflowException)
         {
             throw new BasinException("model spec", "the model has more than 2^31 - 1 parameters, past what Basin indexes", "use a smaller model");
+        }
+    }
+
+    /// <summary>
+    /// The layers of a sequence, nested sequences flattened in place with their names as prefixes (<c>layer1.0</c>);
+    /// unnamed items are named by their index in their own sequence, from <paramref name="firstIndex"/>.
+    /// </summary>
+    static List<Layer<T>> Layers<T>(IReadOnlyList<ModuleSpec> items, ref int[] shape, string prefix, int firstIndex, bool top)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var layers = new List<Layer<T>>();
+        for (int k = 0; k < items.Count; k++)
+        {
+            var item = items[k];
+            string name = item.Name ?? (firstIndex + k).ToString(CultureInfo.InvariantCulture);
+            string path = prefix.Length == 0 ? name : prefix + "." + name;
+            switch (item)
+            {
+                case SequenceSpec sequence:
+                    layers.AddRange(Layers<T>(sequence.Items, ref shape, path, 0, top && layers.Count == 0));
+                    continue;
+                case ResidualSpec residual:
+                    layers.Add(Residual<T>(residual, ref shape));
+                    break;
+                case LayerSpec l:
+                    layers.Add(Leaf<T>(l, shape, top && layers.Count == 0));
+                    break;
+            }
+            layers[^1].Name = path;
+            shape = layers[^1].OutputShape;
+        }
+        return layers;
+    }
+
+    static Residual<T> Residual<T>(ResidualSpec r, ref int[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int[] input = shape, mainShape = shape, shortcutShape = shape;
+        var main = new Sequential<T>(input, [.. Layers<T>(r.Main, ref mainShape, "", 0, top: false)]);
+        var shortcut = new Sequential<T>(input, [.. Layers<T>(r.Shortcut, ref shortcutShape, "", 0, top: false)]);
+        if (!mainShape.SequenceEqual(shortcutShape))
+            throw new BasinException("model spec", $"residual at position {r.Position}: the main branch gives {ShapeText(mainShape)} but the shortcut gives " +
+                $"{ShapeText(shortcutShape)}; they are summed", "give the shortcut a conv2d(in,out,1,stride=s) (and a batchnorm2d) where the shape changes");
+        int[] afterShape = mainShape;
+        var after = new Sequential<T>(mainShape, [.. Layers<T>(r.After, ref afterShape, "", r.Main.Count, top: false)]);
+        shape = afterShape;
+        return new Residual<T>(input, main, shortcut, after);
+    }
+
+    static string ShapeText(int[] shape) => "[" + string.Join(",", shape) + "]";
+
+    /// <summary>One leaf layer; its products of shapes are checked (past int's range they throw, reported here).</summary>
+    static Layer<T> Leaf<T>(LayerSpec l, int[] shape, bool first) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        try
+        {
+            var layer = Create<T>(l, shape, first);
+            _ = layer.OutputSize + layer.ParameterCount;
+            return layer;
+        }
+        catch (OverflowException)
+        {
+            throw l.Error("its parameters or outputs number more than 2^31 - 1, past what Basin indexes");
         }
     }
 
@@ -155,13 +133,30 @@ public static class ModelSpec
             }
             case "maxpool2d" or "avgpool2d":
             {
-                l.Expect(2, "stride");
+                l.Expect(2, "stride", "ceil_mode");
                 int k = l.Int(0, "kernel");
                 int stride = l.Int(1, "stride", k);
+                bool ceil = l.Flag("ceil_mode", false);
                 if (k == 0 || stride == 0) throw l.Error("kernel and stride must be positive");
                 if (shape.Length != 3) throw l.Error($"needs a [C,H,W] input, receives {shapeText}");
                 if (shape[1] < k || shape[2] < k) throw l.Error($"kernel {k} is larger than the input {shapeText}");
-                return l.Kind == "maxpool2d" ? new MaxPool2d<T>(shape, k, stride) : new AvgPool2d<T>(shape, k, stride);
+                return l.Kind == "maxpool2d" ? new MaxPool2d<T>(shape, k, stride, ceil) : new AvgPool2d<T>(shape, k, stride, ceil);
+            }
+            case "globalavgpool":
+                l.Expect(0);
+                if (shape.Length != 3) throw l.Error($"needs a [C,H,W] input, receives {shapeText}");
+                return AvgPool2d<T>.Global(shape);
+            case "batchnorm1d" or "batchnorm2d":
+            {
+                l.Expect(1, "eps", "momentum", "affine");
+                int c = l.Int(0, "channels");
+                bool image = l.Kind == "batchnorm2d";
+                if (image ? shape.Length != 3 : shape.Length != 1)
+                    throw l.Error($"needs a {(image ? "[C,H,W]" : "[C]")} input, receives {shapeText}");
+                if (shape[0] != c) throw l.Error($"expects {c} channels but receives {shape[0]} (shape {shapeText})");
+                double eps = l.Real("eps", 1e-5), momentum = l.Real("momentum", 0.1);
+                if (eps <= 0 || momentum < 0 || momentum > 1) throw l.Error("eps must be positive and momentum in [0, 1]");
+                return new BatchNorm<T>(shape, eps, momentum, l.Flag("affine", true));
             }
             case "flatten":
                 l.Expect(0);

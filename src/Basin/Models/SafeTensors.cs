@@ -74,8 +74,8 @@ public static class SafeTensors
                 int size = dtype switch
                 {
                     "F32" => 4,
-                    "F64" => 8,
-                    _ => throw new BasinException(what, $"tensor '{name}' has dtype {dtype}; Basin reads F32 and F64", "save with tensor.float() or tensor.double()"),
+                    "F64" or "I64" => 8,
+                    _ => throw new BasinException(what, $"tensor '{name}' has dtype {dtype}; Basin reads F32 and F64 (and I64 counts)", "save with tensor.float() or tensor.double()"),
                 };
                 long count = 1;
                 foreach (int d in shape)
@@ -93,6 +93,11 @@ public static class SafeTensors
                 {
                     var f = MemoryMarshal.Cast<byte, float>(span);
                     for (int i = 0; i < f.Length; i++) values[i] = f[i];
+                }
+                else if (dtype == "I64")
+                {
+                    var l = MemoryMarshal.Cast<byte, long>(span);
+                    for (int i = 0; i < l.Length; i++) values[i] = l[i];
                 }
                 else MemoryMarshal.Cast<byte, double>(span).CopyTo(values);
                 RequireFinite(values, name, what);
@@ -119,7 +124,15 @@ public static class SafeTensors
     /// Reads theta for a network: every layout key must be present with its exact shape, and no other, and every value
     /// finite in T (an F64 value beyond float's range is refused for a float32 model).
     /// </summary>
-    public static T[] ReadTheta<T>(string path, ParameterLayout layout) where T : unmanaged, IFloatingPointIeee754<T>
+    public static T[] ReadTheta<T>(string path, ParameterLayout layout) where T : unmanaged, IFloatingPointIeee754<T> => ReadTheta<T>(path, layout, buffers: true);
+
+    /// <summary>
+    /// Reads parameter tensors only (a direction, or weights to take a difference with): buffer keys may be there or not,
+    /// and the network's buffers are left as they are.
+    /// </summary>
+    public static T[] ReadParameters<T>(string path, ParameterLayout layout) where T : unmanaged, IFloatingPointIeee754<T> => ReadTheta<T>(path, layout, buffers: false);
+
+    static T[] ReadTheta<T>(string path, ParameterLayout layout, bool buffers) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (tensors, _) = Read(path);
         var theta = new T[layout.Count];
@@ -127,35 +140,79 @@ public static class SafeTensors
         {
             if (!tensors.TryGetValue(t.Name, out var found))
                 throw new BasinException(path, $"missing tensor '{t.Name}' (expected shape {t.ShapeText})",
-                    "keys follow nn.Sequential: layer index, then .weight or .bias; does {model} match these weights?");
+                    "keys are the model's state_dict names (layer index or module path, then .weight or .bias); does {model} match these weights?");
             if (!found.Shape.SequenceEqual(t.Shape))
                 throw new BasinException(path, $"tensor '{t.Name}' has shape {found.ShapeText}, expected {t.ShapeText}", "does {model} match these weights?");
             for (int i = 0; i < t.Length; i++) theta[t.Offset + i] = T.CreateChecked(found.Values[i]);
             RequireFinite<T>(theta.AsSpan(t.Offset, t.Length), t.Name, path);
         }
         foreach (var name in tensors.Keys)
-            if (layout.Find(name) is null)
-                throw new BasinException(path, $"unexpected tensor '{name}': the model has no such parameter",
-                    "model keys: " + string.Join(", ", layout.Tensors.Select(t => t.Name)));
+            if (layout.Find(name) is null && layout.Buffers.Find(name) is null)
+                throw new BasinException(path, $"unexpected tensor '{name}': the model has no such parameter or buffer",
+                    "model keys: " + string.Join(", ", layout.Tensors.Select(t => t.Name).Concat(layout.Buffers.Tensors.Select(b => b.Name))));
+        if (buffers) ReadBuffers(path, tensors, layout.Buffers);
         return theta;
     }
 
-    /// <summary>Writes theta under the layout's names, as F32 or F64 by T, atomically.</summary>
-    public static void Write<T>(string path, ParameterLayout layout, ReadOnlySpan<T> theta,
-        IReadOnlyDictionary<string, string>? metadata = null, bool overwrite = true) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Loads the model's buffers (BatchNorm's running statistics) from the file's tensors into the network's state: every
+    /// buffer must be there with its shape, a count as a whole number.
+    /// </summary>
+    static void ReadBuffers(string path, IReadOnlyDictionary<string, NamedTensor> tensors, ModelBuffers buffers)
     {
-        var tensors = new List<(string, int[], ReadOnlyMemory<T>)>();
-        var copy = theta[..layout.Count].ToArray();
-        foreach (var t in layout.Tensors) tensors.Add((t.Name, t.Shape, copy.AsMemory(t.Offset, t.Length)));
-        WriteTensors(path, tensors, metadata, overwrite);
+        foreach (var b in buffers.Tensors)
+        {
+            if (!tensors.TryGetValue(b.Name, out var found))
+                throw new BasinException(path, $"missing buffer '{b.Name}' (expected shape {b.ShapeText})",
+                    "BatchNorm's running_mean, running_var and num_batches_tracked are saved with the weights (model.state_dict())");
+            if (!found.Shape.SequenceEqual(b.Shape))
+                throw new BasinException(path, $"buffer '{b.Name}' has shape {found.ShapeText}, expected {b.ShapeText}", "does {model} match these weights?");
+            if (b.IsCount)
+            {
+                double v = found.Values[0];
+                if (v < 0 || v != Math.Floor(v)) throw new BasinException(path, $"buffer '{b.Name}' holds {v}, not a count");
+                buffers.Counts[b.Offset] = (long)v;
+            }
+            else found.Values.CopyTo(buffers.Values, b.Offset);
+        }
     }
+
+    /// <summary>Writes theta under the layout's names, and the model's buffers unless told not to (a direction), as F32 or F64 by T, atomically.</summary>
+    public static void Write<T>(string path, ParameterLayout layout, ReadOnlySpan<T> theta,
+        IReadOnlyDictionary<string, string>? metadata = null, bool overwrite = true, bool buffers = true) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var tensors = new List<(string, string, int[], byte[])>();
+        var copy = theta[..layout.Count].ToArray();
+        foreach (var t in layout.Tensors) tensors.Add((t.Name, DType<T>(), t.Shape, MemoryMarshal.AsBytes(copy.AsSpan(t.Offset, t.Length)).ToArray()));
+        if (buffers) AddBuffers<T>(tensors, layout.Buffers);
+        WriteRaw(path, tensors, metadata, overwrite);
+    }
+
+    /// <summary>The buffers as the model's float type (values) and I64 (counts), after the parameters.</summary>
+    static void AddBuffers<T>(List<(string, string, int[], byte[])> tensors, ModelBuffers buffers) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        foreach (var b in buffers.Tensors)
+            if (b.IsCount) tensors.Add((b.Name, "I64", b.Shape, BitConverter.GetBytes(buffers.Counts[b.Offset])));
+            else
+            {
+                var values = buffers.Values.AsSpan(b.Offset, b.Length);
+                var converted = new T[values.Length];
+                for (int i = 0; i < values.Length; i++) converted[i] = T.CreateChecked(values[i]);
+                tensors.Add((b.Name, DType<T>(), b.Shape, MemoryMarshal.AsBytes(converted.AsSpan()).ToArray()));
+            }
+    }
+
+    static string DType<T>() => typeof(T) == typeof(float) ? "F32" : "F64";
 
     /// <summary>Writes named tensors (row-major values with their shapes) as F32 or F64 by T, atomically.</summary>
     public static void WriteTensors<T>(string path, IReadOnlyList<(string Name, int[] Shape, ReadOnlyMemory<T> Values)> tensors,
-        IReadOnlyDictionary<string, string>? metadata = null, bool overwrite = true) where T : unmanaged, IFloatingPointIeee754<T>
+        IReadOnlyDictionary<string, string>? metadata = null, bool overwrite = true) where T : unmanaged, IFloatingPointIeee754<T> =>
+        WriteRaw(path, tensors.Select(t => (t.Name, DType<T>(), t.Shape, MemoryMarshal.AsBytes(t.Values.Span).ToArray())).ToList(), metadata, overwrite);
+
+    /// <summary>Writes tensors given as (name, dtype, shape, little-endian bytes), atomically.</summary>
+    static void WriteRaw(string path, IReadOnlyList<(string Name, string DType, int[] Shape, byte[] Bytes)> tensors,
+        IReadOnlyDictionary<string, string>? metadata, bool overwrite)
     {
-        string dtype = typeof(T) == typeof(float) ? "F32" : "F64";
-        int size = typeof(T) == typeof(float) ? 4 : 8;
         var header = new JsonObject();
         if (metadata is { Count: > 0 })
         {
@@ -164,15 +221,15 @@ public static class SafeTensors
             header["__metadata__"] = meta;
         }
         long offset = 0;
-        foreach (var (name, shape, values) in tensors)
+        foreach (var (name, dtype, shape, data) in tensors)
         {
             header[name] = new JsonObject
             {
                 ["dtype"] = dtype,
                 ["shape"] = new JsonArray(shape.Select(d => (JsonNode)d).ToArray()),
-                ["data_offsets"] = new JsonArray(offset, offset + (long)values.Length * size),
+                ["data_offsets"] = new JsonArray(offset, offset + data.Length),
             };
-            offset += (long)values.Length * size;
+            offset += data.Length;
         }
         var json = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (json.Length + 7) / 8 * 8;
@@ -181,10 +238,10 @@ public static class SafeTensors
         json.CopyTo(bytes, 8);
         for (int i = json.Length; i < padded; i++) bytes[8 + i] = (byte)' ';
         long at = 8 + padded;
-        foreach (var (_, _, values) in tensors)
+        foreach (var (_, _, _, data) in tensors)
         {
-            MemoryMarshal.AsBytes(values.Span).CopyTo(bytes.AsSpan((int)at));
-            at += (long)values.Length * size;
+            data.CopyTo(bytes.AsSpan((int)at));
+            at += data.Length;
         }
         AtomicFile.Write(path, s => s.Write(bytes), overwrite);
     }

@@ -36,9 +36,9 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
             var zx = buffers.AsSpan(width, size);
             var zy = buffers.AsSpan(2 * width, size);
             int p0 = network.Offset(f), p1 = TailStart;
-            layer.Forward(Risk.theta.AsSpan(p0, p1 - p0), ws.In(f, batch), z0, batch, ws.Scratch);
-            layer.Forward(DirX.AsSpan(p0, p1 - p0), ws.In(f, batch), zx, batch, ws.Scratch);
-            if (Plane) layer.Forward(DirY.AsSpan(p0, p1 - p0), ws.In(f, batch), zy, batch, ws.Scratch);
+            layer.Forward(Risk.theta.AsSpan(p0, p1 - p0), ws.In(f, batch), z0, batch, ws.ScratchOf(f));
+            layer.Forward(DirX.AsSpan(p0, p1 - p0), ws.In(f, batch), zx, batch, ws.ScratchOf(f));
+            if (Plane) layer.Forward(DirY.AsSpan(p0, p1 - p0), ws.In(f, batch), zy, batch, ws.ScratchOf(f));
             // The later layers run on blocks of rows small enough that Z0, Zx, Zy and the activations stay in cache.
             int outputs = network.OutputSize, zWidth = layer.OutputSize;
             var labels = Risk.Data.Labels;
@@ -79,6 +79,12 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         if (b.Length != points || results.Length < points) throw new ArgumentException("one a, b and result per point");
         int f = Network.FirstParametric;
         if (f < 0) throw new BasinException("model", "the network has no parameters to move");
+        if (!Network.Layers[f].LinearInParameters)
+        {
+            EvaluateEach(theta, dx, dy, a, b, results);
+            return;
+        }
+        Network.Buffers.Training = false;
         SetTheta(theta);
         var dirX = dx.ToArray();
         var dirY = plane ? dy.ToArray() : new T[Dimension];
@@ -119,6 +125,18 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
                 l += 0.5 * L2 * (tt + ak * ak * xx + bk * bk * yy + 2 * ak * tx + 2 * bk * ty + 2 * ak * bk * xy);
             }
             results[k] = new Evaluation(l, Data.Labels is null ? double.NaN : (double)correct / Count, Count);
+        }
+    }
+
+    /// <summary>The points one full pass each, for a network whose first parametric layer is not linear in its parameters.</summary>
+    void EvaluateEach(ReadOnlySpan<T> theta, ReadOnlySpan<T> dx, ReadOnlySpan<T> dy, ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<Evaluation> results)
+    {
+        var point = new T[Dimension];
+        for (int k = 0; k < a.Length; k++)
+        {
+            T ak = T.CreateChecked(a[k]), bk = T.CreateChecked(b[k]);
+            for (int i = 0; i < point.Length; i++) point[i] = theta[i] + ak * dx[i] + (dy.IsEmpty ? T.Zero : bk * dy[i]);
+            results[k] = Evaluate(point);
         }
     }
 }

@@ -43,6 +43,7 @@ public sealed partial class EmpiricalRisk<T>
         CheckLength(theta, "theta");
         if (start < 0 || count < 0 || start + count > Count) throw new ArgumentOutOfRangeException(nameof(count));
         if (gradients.Length < (long)count * Dimension) throw new ArgumentException("gradients is too short", nameof(gradients));
+        Network.Buffers.Training = false;
         SetTheta(theta);
         var ws = workspaces[0];
         int width = Network.OutputSize;

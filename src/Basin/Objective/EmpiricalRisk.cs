@@ -38,6 +38,9 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     double[] shardSum;
     int[] shardCorrect;
 
+    // A training step's pass: BatchNorm normalizes by the minibatch's statistics and updates its running ones.
+    bool trainMode;
+
     public Network<T> Network { get; }
     public DataSet Data { get; }
     public string LossName => loss.Name;
@@ -136,16 +139,22 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
             if ((uint)e >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), $"example {e} of {Count}");
             batchIndices[i] = e;
         }
+        bool train = !Network.Buffers.IsEmpty;
+        if (train && n > BatchSize)
+            throw new BasinException("model", $"BatchNorm normalizes by the statistics of the whole minibatch, so its {n} examples must be one shard, not shards of {BatchSize}",
+                "give {shard} at least the {batch} size");
         activeFeatures = batchFeatures;
         activeTargets = new Targets<T>(batchLabels, batchValues, targets.Width);
         activeCount = n;
         try
         {
             if (shardSum.Length < Shards) { shardSum = new double[Shards]; shardCorrect = new int[Shards]; }
+            trainMode = train;
             return Run(Pass.Gradient, theta, default, gradient).Loss;
         }
         finally
         {
+            trainMode = false;
             activeFeatures = features;
             activeTargets = targets;
             activeCount = Count;
@@ -203,6 +212,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     (double Loss, long Correct) Run<TV>(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<TV> v, Span<TV> result, T[]? fixedSource = null,
         (int From, int To)? range = null) where TV : unmanaged, INumberBase<TV>
     {
+        Network.Buffers.Training = trainMode;
         SetTheta(theta, fixedSource);
         bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
         bool quadratic = pass is Pass.HessianQuadratic or Pass.GaussNewtonQuadratic;

@@ -9,7 +9,8 @@ namespace Basin.Training;
 /// <summary>
 /// Initial weights: <c>pytorch</c> (nn.Linear / nn.Conv2d defaults: weight and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))),
 /// <c>xavier</c> (Glorot uniform, zero bias), <c>gaussian:STD</c> (N(0, STD^2), zero bias), <c>orthogonal</c>
-/// (orthonormal rows or columns of the flattened weight, zero bias), <c>zero</c>, or a safetensors file.
+/// (orthonormal rows or columns of the flattened weight, zero bias), <c>zero</c>, or a safetensors file. BatchNorm's
+/// weight and bias start at 1 and 0 under every scheme.
 /// The generator is Basin's own, so a seed gives a PyTorch-like start, not PyTorch's numbers.
 /// </summary>
 internal static class Initialization
@@ -35,7 +36,13 @@ internal static class Initialization
         var theta = new double[layout.Count];
         foreach (var t in layout.Tensors)
         {
-            var weight = t.IsBias ? layout.Find($"{t.Layer}.weight")! : t;
+            if (t.IsNormalization)
+            {
+                // BatchNorm starts as PyTorch's does, whatever the scheme: weight 1, bias 0.
+                if (!t.Name.EndsWith("bias", StringComparison.Ordinal)) theta.AsSpan(t.Offset, t.Length).Fill(1);
+                continue;
+            }
+            var weight = t.IsBias ? layout.Find(t.Name[..^"bias".Length] + "weight")! : t;
             int fanOut = weight.Shape[0], fanIn = weight.Length / fanOut;
             int receptive = weight.Shape.Length > 2 ? weight.Length / (weight.Shape[0] * weight.Shape[1]) : 1;
             var values = theta.AsSpan(t.Offset, t.Length);

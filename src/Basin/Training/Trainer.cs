@@ -42,7 +42,8 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (config.Epochs is null && config.Steps is null)
             throw new BasinException("train", "no stopping rule", "give {epochs} N or {steps} N (with {target-loss} or {until-zero-error} to stop earlier)");
         schedule = Schedule.Parse(config.Schedule, config.LearningRate, PlannedSteps, config.Warmup);
-        int shard = Math.Min(config.Shard, batch);
+        // BatchNorm's batch statistics are over the whole minibatch: it runs as one shard.
+        int shard = network.Buffers.IsEmpty ? Math.Min(config.Shard, batch) : batch;
         // theta, the gradient, up to two optimizer state vectors and a checkpoint's copies of theta and its bytes.
         double vectors = 7.0 * network.ParameterCount * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         MemoryBudget.Require(vectors + EmpiricalRisk<T>.EstimateBytes(network, train, shard, threads) + EmpiricalRisk<T>.EstimateBytes(network, train, 500, threads)

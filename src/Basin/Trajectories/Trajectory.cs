@@ -46,7 +46,7 @@ public sealed record Trajectory(string Method, string Reference, IReadOnlyList<R
         MemoryBudget.Require(8.0 * checkpoints * network.ParameterCount + 24.0 * checkpoints * checkpoints,
             $"{checkpoints} checkpoints of {network.ParameterCount:N0} parameters", "pass fewer runs, or runs saved less often ({save-every})");
         var paths = dirs.Select(d => (Run: d.Path, Steps: d.Checkpoints().ToArray(),
-            Points: d.Checkpoints().Select(s => SafeTensors.ReadTheta<double>(d.CheckpointPath(s), network.Layout)).ToArray())).ToList();
+            Points: d.Checkpoints().Select(s => SafeTensors.ReadParameters<double>(d.CheckpointPath(s), network.Layout)).ToArray())).ToList();
         var all = paths.SelectMany(p => p.Points).ToList();
         string reference = options.Reference is { } rp ? (RunDirectory.IsRun(rp) ? new RunDirectory(rp).Weights() : rp) : dirs[0].Weights();
         var center = SafeTensors.ReadTheta<double>(reference, network.Layout);

@@ -26,7 +26,7 @@ public class SurfaceParityTests
         {
             var raw = SafeTensors.ReadTheta<double>(Fixture($"surface/raw.dir_{axis}.safetensors"), f.Network.Layout);
             var theirs = SafeTensors.ReadTheta<double>(Fixture($"surface/torch.dir_{axis}.safetensors"), f.Network.Layout);
-            Directions.Normalize<double>(raw, theta, f.Network.Layout, Normalization.Filter, ignoreBias: true);
+            Directions.Normalize<double>(raw, theta, f.Network.Layout, Normalization.Filter, Ignore.Bias);
             double scale = theirs.Max(Math.Abs);
             for (int i = 0; i < raw.Length; i++) Assert.True(Math.Abs(raw[i] - theirs[i]) <= 1e-6 * scale, $"entry {i}");
         }

@@ -2,15 +2,26 @@ using System.Numerics;
 
 namespace Basin.Engine.Layers;
 
-/// <summary>Mean over each window: a fixed linear map, so its R-passes are its plain passes.</summary>
-internal sealed class AvgPool2d<T>(int[] inputShape, int kernel, int stride) : Pool2d<T>(inputShape, kernel, stride)
-    where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>
+/// Mean over each window (a ceil-mode window clipped at the border averages what it covers, as PyTorch's does without
+/// padding), or over the whole image (global average pooling, [C,H,W] -> [C,1,1]): a fixed linear map, so its R-passes
+/// are its plain passes.
+/// </summary>
+internal sealed class AvgPool2d<T> : Pool2d<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public override string Describe() => $"avgpool2d({Args})";
+    readonly bool global;
+
+    public AvgPool2d(int[] inputShape, int kernel, int stride, bool ceil = false) : base(inputShape, kernel, kernel, stride, ceil) { }
+
+    AvgPool2d(int[] inputShape) : base(inputShape, inputShape[1], inputShape[2], Math.Max(inputShape[1], inputShape[2]), false) => global = true;
+
+    /// <summary>Global average pooling: one window the size of the image.</summary>
+    public static AvgPool2d<T> Global(int[] inputShape) => new(inputShape);
+
+    public override string Describe() => global ? "globalavgpool" : $"avgpool2d({Args})";
 
     void Average(ReadOnlySpan<T> x, Span<T> y, int batch)
     {
-        T scale = T.One / T.CreateChecked(K * K);
         for (int b = 0; b < batch; b++)
         {
             var img = x.Slice(b * InputSize, InputSize);
@@ -20,18 +31,18 @@ internal sealed class AvgPool2d<T>(int[] inputShape, int kernel, int stride) : P
             for (int oh = 0; oh < OH; oh++)
             for (int ow = 0; ow < OW; ow++)
             {
+                var (h0, h1, w0, w1) = Window(oh, ow);
                 T sum = T.Zero;
-                for (int i = 0; i < K; i++)
-                for (int j = 0; j < K; j++)
-                    sum += img[(c * H + oh * S + i) * W + ow * S + j];
-                o[q++] = sum * scale;
+                for (int i = h0; i < h1; i++)
+                for (int j = w0; j < w1; j++)
+                    sum += img[(c * H + i) * W + j];
+                o[q++] = sum / T.CreateChecked((h1 - h0) * (w1 - w0));
             }
         }
     }
 
     void Spread(ReadOnlySpan<T> dy, Span<T> dx, int batch)
     {
-        T scale = T.One / T.CreateChecked(K * K);
         dx[..(batch * InputSize)].Clear();
         for (int b = 0; b < batch; b++)
         {
@@ -42,10 +53,11 @@ internal sealed class AvgPool2d<T>(int[] inputShape, int kernel, int stride) : P
             for (int oh = 0; oh < OH; oh++)
             for (int ow = 0; ow < OW; ow++)
             {
-                T v = g[q++] * scale;
-                for (int i = 0; i < K; i++)
-                for (int j = 0; j < K; j++)
-                    d[(c * H + oh * S + i) * W + ow * S + j] += v;
+                var (h0, h1, w0, w1) = Window(oh, ow);
+                T v = g[q++] / T.CreateChecked((h1 - h0) * (w1 - w0));
+                for (int i = h0; i < h1; i++)
+                for (int j = w0; j < w1; j++)
+                    d[(c * H + i) * W + j] += v;
             }
         }
     }

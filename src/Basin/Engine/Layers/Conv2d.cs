@@ -21,8 +21,8 @@ internal sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         OutputShape = [@out, geometry.OutHeight, geometry.OutWidth];
     }
 
-    public override IReadOnlyList<(string Suffix, int[] Shape)> Parameters =>
-        Bias ? [("weight", [Out, In, Kernel, Kernel]), ("bias", [Out])] : [("weight", [Out, In, Kernel, Kernel])];
+    public override IReadOnlyList<TensorSpec> Parameters =>
+        Bias ? [new("weight", [Out, In, Kernel, Kernel]), new("bias", [Out])] : [new("weight", [Out, In, Kernel, Kernel])];
 
     public override string Describe() =>
         $"conv2d({In},{Out},{Kernel}{(Stride != 1 ? $",stride={Stride}" : "")}{(Padding != 0 ? $",padding={Padding}" : "")}{(Bias ? "" : ",bias=false")})";

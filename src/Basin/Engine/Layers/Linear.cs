@@ -30,8 +30,8 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         return Gemm.PackTransposed(W(p).Slice(q * size, size), In, Gemm.PanelRows<T>(), In, panels.Slice(q * size, size));
     }
 
-    public override IReadOnlyList<(string Suffix, int[] Shape)> Parameters =>
-        Bias ? [("weight", [Out, In]), ("bias", [Out])] : [("weight", [Out, In])];
+    public override IReadOnlyList<TensorSpec> Parameters =>
+        Bias ? [new("weight", [Out, In]), new("bias", [Out])] : [new("weight", [Out, In])];
 
     public override string Describe() => $"linear({In},{Out}{(Bias ? "" : ",bias=false")})";
 

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Basin.Engine.Layers;
 
 /// <summary>Max over each window; gradients flow to the first maximal element (NaN counts as maximal).</summary>
-internal sealed class MaxPool2d<T>(int[] inputShape, int kernel, int stride) : Pool2d<T>(inputShape, kernel, stride)
+internal sealed class MaxPool2d<T>(int[] inputShape, int kernel, int stride, bool ceil = false) : Pool2d<T>(inputShape, kernel, kernel, stride, ceil)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override string Describe() => $"maxpool2d({Args})";
@@ -11,13 +11,14 @@ internal sealed class MaxPool2d<T>(int[] inputShape, int kernel, int stride) : P
     /// <summary>Index within the image of the winning element of output cell (c, oh, ow).</summary>
     int ArgMax(ReadOnlySpan<T> image, int c, int oh, int ow)
     {
-        int best = (c * H + oh * S) * W + ow * S;
+        var (h0, h1, w0, w1) = Window(oh, ow);
+        int best = (c * H + h0) * W + w0;
         T max = image[best];
         if (T.IsNaN(max)) return best;
-        for (int i = 0; i < K; i++)
-        for (int j = 0; j < K; j++)
+        for (int i = h0; i < h1; i++)
+        for (int j = w0; j < w1; j++)
         {
-            int idx = (c * H + oh * S + i) * W + ow * S + j;
+            int idx = (c * H + i) * W + j;
             T v = image[idx];
             if (T.IsNaN(v)) return idx;
             if (v > max) { max = v; best = idx; }
@@ -65,17 +66,14 @@ internal sealed class MaxPool2d<T>(int[] inputShape, int kernel, int stride) : P
             var img = x.Slice(b * InputSize, InputSize);
             for (int c = 0; c < C; c++)
             for (int oh = 0; oh < OH; oh++)
+            for (int ow = 0; ow < OW; ow++)
             {
-                int rowStart = (c * H + oh * S) * W;
-                for (int ow = 0; ow < OW; ow++)
-                {
-                    int origin = rowStart + ow * S;
-                    T max = img[origin];
-                    for (int i = 0; i < K; i++)
-                    for (int j = 0; j < K; j++)
-                        max = T.Max(max, img[origin + i * W + j]);
-                    y[q++] = max;
-                }
+                var (h0, h1, w0, w1) = Window(oh, ow);
+                T max = img[(c * H + h0) * W + w0];
+                for (int i = h0; i < h1; i++)
+                for (int j = w0; j < w1; j++)
+                    max = T.Max(max, img[(c * H + i) * W + j]);
+                y[q++] = max;
             }
         }
     }
