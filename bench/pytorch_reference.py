@@ -73,7 +73,7 @@ def save_safetensors(path, tensors, metadata=None):
         header["__metadata__"] = metadata
     for name, t in tensors.items():
         a = t.detach().cpu().contiguous().numpy()
-        dtype = {np.float32: "F32", np.float64: "F64"}[a.dtype.type]
+        dtype = {np.float32: "F32", np.float64: "F64", np.int64: "I64"}[a.dtype.type]
         b = a.astype(a.dtype.newbyteorder("<")).tobytes()
         header[name] = {"dtype": dtype, "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
         blobs.append(b)

@@ -28,7 +28,7 @@ def read_safetensors(path):
     for k, v in header.items():
         if k == "__metadata__":
             continue
-        dtype = {"F32": torch.float32, "F64": torch.float64}[v["dtype"]]
+        dtype = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}[v["dtype"]]
         b, e = v["data_offsets"]
         out[k] = torch.frombuffer(bytearray(raw[8 + n + b:8 + n + e]), dtype=dtype).reshape(v["shape"]).clone()
     return out

@@ -10,6 +10,7 @@ internal sealed class CommonOptions
     public readonly Option<string?> DataDir = new("--data-dir") { Description = "folder holding the data files, the only place looked in (without it: $BASIN_DATA/NAME, then /usr/share/datasets/NAME)" };
     public readonly Option<string> Split = new("--split") { Description = "train or test", DefaultValueFactory = _ => "train" };
     public readonly Option<int?> N = new("--n") { Description = "use the first N examples" };
+    public readonly Option<string> Normalize = new("--normalize") { Description = "auto (CIFAR-10's per-channel mean and std, as loss-landscape) or none", DefaultValueFactory = _ => "auto" };
     public readonly Option<string> Loss = new("--loss") { Description = "ce (cross-entropy) or mse", DefaultValueFactory = _ => "ce" };
     public readonly Option<double> L2 = new("--l2") { Description = "adds lambda/2 ||theta||^2 to the loss", DefaultValueFactory = _ => 0.0 };
     public readonly Option<string> DType = new("--dtype") { Description = "float32 or float64", DefaultValueFactory = _ => "float32" };
@@ -26,7 +27,7 @@ internal sealed class CommonOptions
     /// <summary>Everything but --weights/--checkpoint, for commands that name their weights otherwise.</summary>
     public void AddDataOptions(Command command)
     {
-        foreach (var o in new Option[] { Model, Data, DataDir, Split, N, Loss, L2, DType, Threads, Batch, Json })
+        foreach (var o in new Option[] { Model, Data, DataDir, Split, N, Normalize, Loss, L2, DType, Threads, Batch, Json })
             command.Options.Add(o);
     }
 
@@ -37,8 +38,18 @@ internal sealed class CommonOptions
         _ => throw new BasinException("--dtype", $"unknown dtype '{dtype}'", "use float32 or float64"),
     };
 
-    public DataSet LoadData(ParseResult r) =>
-        DataCatalog.Load(r.GetValue(Data)!, r.GetValue(Split)!, r.GetValue(DataDir), r.GetValue(N));
+    public DataSet LoadData(ParseResult r) => LoadData(r, r.GetValue(Split)!, r.GetValue(N));
+
+    /// <summary>The data set of --data on a split, with --data-dir and --normalize.</summary>
+    public DataSet LoadData(ParseResult r, string split, int? n) =>
+        DataCatalog.Load(r.GetValue(Data)!, split, r.GetValue(DataDir), n, ParseNormalize(r.GetValue(Normalize)!));
+
+    public static bool ParseNormalize(string text) => text.ToLowerInvariant() switch
+    {
+        "auto" => true,
+        "none" => false,
+        _ => throw new BasinException("--normalize", $"unknown value '{text}'", "use auto or none"),
+    };
 
     /// <summary>The weights --weights names (a file or a run directory) on the data, with the loss and numeric options given.</summary>
     public LossLandscape Landscape(ParseResult r, DataSet data) =>

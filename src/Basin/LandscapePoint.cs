@@ -11,8 +11,11 @@ using Basin.Tensors;
 
 namespace Basin;
 
-/// <summary>How a point's loss is computed: loss name, l2, examples per shard and threads (the last two never change the numbers).</summary>
-internal sealed record RiskSettings(string Loss, double L2, int Batch, int Threads);
+/// <summary>
+/// How a point's loss is computed: loss name, l2, examples per shard and threads (the last two never change the numbers),
+/// and whether each evaluation first recomputes BatchNorm's running statistics at its point (update_bn).
+/// </summary>
+internal sealed record RiskSettings(string Loss, double L2, int Batch, int Threads, bool UpdateBatchNorm = false);
 
 /// <summary>What <see cref="LossLandscape"/> asks of its point, whatever the engine's float type.</summary>
 internal interface ILandscapePoint
@@ -25,6 +28,7 @@ internal interface ILandscapePoint
     ILandscapePoint On(DataSet data);
     ILandscapePoint At(ReadOnlySpan<double> theta);
     ILandscapePoint? Rescaled(double alpha);
+    ILandscapePoint UpdatingBatchNorm();
     Evaluation Evaluate();
     ICurvatureOperator Hessian();
     ICurvatureOperator GaussNewton();
@@ -67,7 +71,21 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
     /// <summary>The risk over the data, whose first linear layer skips the data's zero inputs (every pass after the first pays).</summary>
     EmpiricalRisk<T> Risk => risk ??= RiskOn(data);
 
-    EmpiricalRisk<T> RiskOn(DataSet d) => new(network, d, settings.Loss, settings.L2, settings.Batch, settings.Threads);
+    EmpiricalRisk<T> RiskOn(DataSet d) => new(network, d, settings.Loss, settings.L2, settings.Batch, settings.Threads) { BatchNormSource = BatchNormSource };
+
+    /// <summary>The training data in shards of 128, one train-mode pass each (update_bn's loader), when statistics are recomputed.</summary>
+    EmpiricalRisk<T>? BatchNormSource => settings.UpdateBatchNorm
+        ? batchNormSource ??= new EmpiricalRisk<T>(network, data, settings.Loss, settings.L2, 128, settings.Threads, wholeShards: true)
+        : null;
+
+    EmpiricalRisk<T>? batchNormSource;
+
+    public ILandscapePoint UpdatingBatchNorm()
+    {
+        if (network.Buffers.IsEmpty)
+            throw new BasinException("{update-bn}", "the model has no BatchNorm, so there are no running statistics to recompute", "leave {update-bn} out");
+        return new LandscapePoint<T>(network, theta, data, settings with { UpdateBatchNorm = true });
+    }
 
     static LandscapePoint<T> Same(ILandscapePoint other) =>
         other as LandscapePoint<T> ?? throw new BasinException("landscape", "the two points are of different float types", "load both as float32, or both as float64");

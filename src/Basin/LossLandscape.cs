@@ -58,6 +58,12 @@ public sealed class LossLandscape
         return new LossLandscape(float64 ? LandscapePoint<double>.Of(spec, theta, data, settings) : LandscapePoint<float>.Of(spec, theta, data, settings), "");
     }
 
+    /// <summary>
+    /// The same point, every evaluation of it or of points reached from it (interpolation, paths) first recomputing
+    /// BatchNorm's running statistics there by train-mode passes over the data (dnn-mode-connectivity's update_bn).
+    /// </summary>
+    public LossLandscape UpdatingBatchNorm() => new(point.UpdatingBatchNorm(), WeightsPath);
+
     /// <summary>The model as it describes its layers, e.g. linear(784,100),relu,linear(100,10).</summary>
     public string Spec => point.Spec;
     public ParameterLayout Layout => point.Layout;

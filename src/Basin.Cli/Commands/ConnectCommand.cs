@@ -30,12 +30,14 @@ internal static class ConnectCommand
         command.Arguments.Add(a);
         command.Arguments.Add(b);
         common.AddDataOptions(command);
-        foreach (var o in new Option[] { curveOption, bends, epochs, lr, momentum, images, iterations, cycles, points, testOption, seed, outStem }) command.Options.Add(o);
+        var updateBn = new Option<bool>("--update-bn") { Description = "recompute BatchNorm's running statistics at every evaluated point by train-mode passes over the data (update_bn)" };
+        foreach (var o in new Option[] { curveOption, bends, epochs, lr, momentum, images, iterations, cycles, points, testOption, seed, outStem, updateBn }) command.Options.Add(o);
         command.SetAction(r =>
         {
             if (r.GetValue(outStem) is { } target) OutputPath.RequireFile(target + ".json", "--out");
             var data = common.LoadData(r);
             var (from, to) = common.Pair(r, data, r.GetValue(a)!, r.GetValue(b)!);
+            if (r.GetValue(updateBn)) from = from.UpdatingBatchNorm();
             string kind = r.GetValue(curveOption)!.ToLowerInvariant();
             var options = new PathOptions(Enum.GetValues<PathKind>().Where(k => k.ToString().ToLowerInvariant() == kind).Select(k => (PathKind?)k).FirstOrDefault()
                 ?? throw new BasinException("--curve", $"unknown curve '{kind}'", "use line, bezier, polychain or neb"))
@@ -43,7 +45,7 @@ internal static class ConnectCommand
                 Bends = r.GetValue(bends), Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr), Momentum = r.GetValue(momentum),
                 Images = r.GetValue(images), Iterations = r.GetValue(iterations), Cycles = r.GetValue(cycles), Points = r.GetValue(points), Seed = r.GetValue(seed),
             };
-            var test = r.GetValue(testOption) ? DataCatalog.Load(r.GetValue(common.Data)!, "test", r.GetValue(common.DataDir)) : null;
+            var test = r.GetValue(testOption) ? common.LoadData(r, "test", null) : null;
             PathResult path = null!;
             bool curved = options.Kind is PathKind.Bezier or PathKind.Polychain;
             if (options.Kind == PathKind.Neb) path = Progress.Status(stderr, "relaxing the elastic band...", () => from.Connect(to, options, test));

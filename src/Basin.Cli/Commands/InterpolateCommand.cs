@@ -21,7 +21,8 @@ internal static class InterpolateCommand
         command.Arguments.Add(a);
         command.Arguments.Add(b);
         common.AddDataOptions(command);
-        foreach (var o in new Option[] { run, range, test, outPath }) command.Options.Add(o);
+        var updateBn = new Option<bool>("--update-bn") { Description = "recompute BatchNorm's running statistics at every point by train-mode passes over the data (update_bn)" };
+        foreach (var o in new Option[] { run, range, test, outPath, updateBn }) command.Options.Add(o);
         command.SetAction(r =>
         {
             string first, second;
@@ -41,9 +42,10 @@ internal static class InterpolateCommand
             if (r.GetValue(outPath) is { } file) OutputPath.RequireFile(file, "--out");
             var data = common.LoadData(r);
             var (from, to) = common.Pair(r, data, first, second, spec);
+            if (r.GetValue(updateBn)) from = from.UpdatingBatchNorm();
             bool withTest = r.GetValue(test);
             var (surface, atA, atB, barrier, highest, at) = from.Interpolate(to, Axis.Parse(r.GetValue(range)!, "--range"),
-                withTest ? DataCatalog.Load(r.GetValue(common.Data)!, "test", r.GetValue(common.DataDir)) : null);
+                withTest ? common.LoadData(r, "test", null) : null);
             if (r.GetValue(outPath) is { } h5) SurfaceFile.Write(h5, surface);
             if (r.GetValue(common.Json))
             {

@@ -43,7 +43,7 @@ internal static class SurfaceCommand
             };
             OutputPath.RequireFile(options.File, "--out");
             var data = c.LoadData(r);
-            var testData = r.GetValue(test) ? DataCatalog.Load(r.GetValue(c.Data)!, "test", r.GetValue(c.DataDir), r.GetValue(testN)) : null;
+            var testData = r.GetValue(test) ? c.LoadData(r, "test", r.GetValue(testN)) : null;
             return Run(c.Landscape(r, data), options with { Test = testData }, !r.GetValue(noPlots), r.GetValue(log), r.GetValue(c.Json), stdout, stderr);
         });
         return command;

@@ -15,6 +15,8 @@ internal static class TrainCommand
         var n = new Option<int?>("--n") { Description = "train on the first N examples" };
         var testN = new Option<int?>("--test-n") { Description = "evaluate on the first N test examples" };
         var noTest = new Option<bool>("--no-test") { Description = "do not evaluate the test split" };
+        var normalize = new Option<string>("--normalize") { Description = "auto (CIFAR-10's per-channel mean and std, as loss-landscape) or none", DefaultValueFactory = _ => "auto" };
+        var augment = new Option<bool>("--augment") { Description = "random crop with 4-pixel zero padding and horizontal flip of training images (seeded)" };
         var randomLabels = new Option<double>("--random-labels") { Description = "replace this fraction of training labels by random ones (seeded)" };
         var loss = new Option<string>("--loss") { Description = "ce or mse", DefaultValueFactory = _ => "ce" };
         var l2 = new Option<double>("--l2") { Description = "adds lambda/2 ||theta||^2 to the loss" };
@@ -30,7 +32,7 @@ internal static class TrainCommand
         var beta1 = new Option<double>("--beta1") { Description = "Adam beta1", DefaultValueFactory = _ => 0.9 };
         var beta2 = new Option<double>("--beta2") { Description = "Adam beta2", DefaultValueFactory = _ => 0.999 };
         var eps = new Option<double>("--eps") { Description = "Adam epsilon", DefaultValueFactory = _ => 1e-8 };
-        var schedule = new Option<string>("--schedule") { Description = "constant, cosine or step:EPOCHS:GAMMA", DefaultValueFactory = _ => "constant" };
+        var schedule = new Option<string>("--schedule") { Description = "constant, cosine, step:EPOCHS:GAMMA or step:E1,E2,...:GAMMA (milestones)", DefaultValueFactory = _ => "constant" };
         var warmup = new Option<int>("--warmup") { Description = "linear learning-rate warm-up over this many steps" };
         var epochs = new Option<int?>("--epochs") { Description = "stop after this many epochs" };
         var steps = new Option<long?>("--steps") { Description = "stop after this many updates" };
@@ -48,7 +50,7 @@ internal static class TrainCommand
         var allowChange = new Option<bool>("--allow-change") { Description = "with --resume: continue with the optimizer settings given (--lr, --momentum, --schedule, ...) instead of the run's, recorded in its history.jsonl" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var command = new Command("train", "Train a model and record its trajectory in a run directory.");
-        Option[] settings = [model, data, dataDir, n, testN, noTest, randomLabels, loss, l2, dtype, seed, batch, optimizer, lr, momentum, nesterov,
+        Option[] settings = [model, data, dataDir, n, testN, noTest, normalize, augment, randomLabels, loss, l2, dtype, seed, batch, optimizer, lr, momentum, nesterov,
             weightDecay, beta1, beta2, eps, schedule, warmup, epochs, steps, targetLoss, zeroError, saveEvery, saveEverySteps, logEvery, init, noShuffle, shard];
         foreach (var o in settings.Concat([threads, outDir, force, resume, allowChange, json])) command.Options.Add(o);
         command.SetAction(r =>
@@ -56,7 +58,7 @@ internal static class TrainCommand
             var requested = new RunConfig
             {
                 Model = r.GetValue(model) ?? "", Data = r.GetValue(data)!, DataDir = r.GetValue(dataDir), N = r.GetValue(n), TestN = r.GetValue(testN),
-                Test = !r.GetValue(noTest), RandomLabels = r.GetValue(randomLabels), Loss = r.GetValue(loss)!.ToLowerInvariant(), L2 = r.GetValue(l2),
+                Test = !r.GetValue(noTest), Normalize = CommonOptions.ParseNormalize(r.GetValue(normalize)!), Augment = r.GetValue(augment), RandomLabels = r.GetValue(randomLabels), Loss = r.GetValue(loss)!.ToLowerInvariant(), L2 = r.GetValue(l2),
                 DType = CommonOptions.IsDouble(r.GetValue(dtype)!) ? "float64" : "float32", Seed = r.GetValue(seed), Batch = r.GetValue(batch),
                 Optimizer = r.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = r.GetValue(lr), Momentum = r.GetValue(momentum),
                 Nesterov = r.GetValue(nesterov), WeightDecay = r.GetValue(weightDecay), Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2),

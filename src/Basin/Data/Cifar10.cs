@@ -12,8 +12,26 @@ internal static class Cifar10
         ? ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"]
         : ["test_batch.bin"];
 
-    /// <summary>Reads the split's files from a folder (or its cifar-10-batches-bin subfolder).</summary>
-    public static DataSet Load(string dir, string split)
+    /// <summary>Per-channel mean and standard deviation loss-landscape normalizes CIFAR-10 by (its dataloader.py), as float32.</summary>
+    static readonly float[] Mean = [(float)(125.3 / 255), (float)(123.0 / 255), (float)(113.9 / 255)];
+    static readonly float[] Std = [(float)(63.0 / 255), (float)(62.1 / 255), (float)(66.7 / 255)];
+
+    /// <summary>(byte / 255f - mean[c]) / std[c] in float32 (torchvision's Normalize after ToTensor), in place.</summary>
+    public static void Normalize(Span<float> features)
+    {
+        const int plane = 32 * 32;
+        for (int at = 0; at < features.Length; at += plane)
+        {
+            int c = at / plane % 3;
+            foreach (ref float x in features.Slice(at, plane)) x = (x - Mean[c]) / Std[c];
+        }
+    }
+
+    /// <summary>A zero pixel of channel c after <see cref="Normalize"/>: the value padding takes (torchvision pads before normalizing).</summary>
+    public static float NormalizedZero(int c) => (0f - Mean[c]) / Std[c];
+
+    /// <summary>Reads the split's files from a folder (or its cifar-10-batches-bin subfolder), normalized unless told not to.</summary>
+    public static DataSet Load(string dir, string split, bool normalize = true)
     {
         var features = new List<float>();
         var labels = new List<int>();
@@ -24,7 +42,9 @@ internal static class Cifar10
                 throw new BasinException("cifar10", $"{path} is missing", "the binary version has data_batch_1.bin ... data_batch_5.bin and test_batch.bin");
             Records(File.ReadAllBytes(path), path, features, labels);
         }
-        return new DataSet("cifar10", [3, 32, 32], [.. features], [.. labels], 10);
+        float[] x = [.. features];
+        if (normalize) Normalize(x);
+        return new DataSet("cifar10", [3, 32, 32], x, [.. labels], 10);
     }
 
     /// <summary>Appends the records of one batch file's bytes (pixels as byte / 255f) to the lists.</summary>

@@ -12,7 +12,8 @@ internal static class DataCatalog
     public static readonly string[] Names =
         ["fashion-mnist", "mnist", "cifar10", Embedded, "FILE.csv[:LABEL_COLUMN]", .. Synthetic.Names];
 
-    public static DataSet Load(string name, string split, string? dataDir = null, int? n = null)
+    /// <param name="normalize">Apply the set's standard normalization (CIFAR-10's per-channel mean and std, as loss-landscape trains on it); other sets have none.</param>
+    public static DataSet Load(string name, string split, string? dataDir = null, int? n = null, bool normalize = true)
     {
         if (split is not ("train" or "test"))
             throw new BasinException("{split}", $"unknown split '{split}'", "use train or test");
@@ -24,7 +25,7 @@ internal static class DataCatalog
             "fashion-mnist" or "mnist" => FromIdxDirectory(kind.ToLowerInvariant(), split, dataDir),
             "cifar10" or "cifar-10" => Cifar10.Load(Cifar10.Find(dataDir, split)
                 ?? throw new BasinException("cifar10", $"no {Cifar10.FileNames(split)[0]} in " + string.Join(", ", SearchPath("cifar10", dataDir)),
-                    "pass {data-dir} with the binary version's files (cifar-10-batches-bin)"), split),
+                    "pass {data-dir} with the binary version's files (cifar-10-batches-bin)"), split, normalize),
             Embedded => FromEmbedded(split),
             _ when Synthetic.Names.Contains(kind.ToLowerInvariant()) => Synthetic.Create(kind.ToLowerInvariant(), options, split, n ?? 1000),
             _ => throw new BasinException("{data}", $"unknown data set '{name}'", "known: " + string.Join(", ", Names)),

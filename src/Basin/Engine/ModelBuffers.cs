@@ -23,7 +23,18 @@ internal sealed class ModelBuffers
     /// </summary>
     internal bool Training { get; set; }
 
+    /// <summary>Running statistics average every batch equally (PyTorch's momentum=None), for recomputing them at a point.</summary>
+    internal bool Cumulative { get; set; }
+
     public bool IsEmpty => Tensors.Count == 0;
+
+    /// <summary>BatchNorm's starting state: means 0, variances 1, no batches counted.</summary>
+    public void Reset()
+    {
+        foreach (var t in Tensors)
+            if (!t.IsCount) Values.AsSpan(t.Offset, t.Length).Fill(t.Name.EndsWith("running_var", StringComparison.Ordinal) ? 1 : 0);
+        Array.Clear(Counts);
+    }
 
     internal ModelBuffers(IReadOnlyList<BufferTensor> tensors)
     {

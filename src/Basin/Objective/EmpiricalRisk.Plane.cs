@@ -79,7 +79,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         if (b.Length != points || results.Length < points) throw new ArgumentException("one a, b and result per point");
         int f = Network.FirstParametric;
         if (f < 0) throw new BasinException("model", "the network has no parameters to move");
-        if (!Network.Layers[f].LinearInParameters)
+        if (!Network.Layers[f].LinearInParameters || BatchNormSource is not null)
         {
             EvaluateEach(theta, dx, dy, a, b, results);
             return;
@@ -128,7 +128,10 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         }
     }
 
-    /// <summary>The points one full pass each, for a network whose first parametric layer is not linear in its parameters.</summary>
+    /// <summary>
+    /// The points one full pass each: for a network whose first parametric layer is not linear in its parameters, or when
+    /// each point's BatchNorm statistics are recomputed first.
+    /// </summary>
     void EvaluateEach(ReadOnlySpan<T> theta, ReadOnlySpan<T> dx, ReadOnlySpan<T> dy, ReadOnlySpan<double> a, ReadOnlySpan<double> b, Span<Evaluation> results)
     {
         var point = new T[Dimension];

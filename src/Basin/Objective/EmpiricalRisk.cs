@@ -40,6 +40,8 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
 
     // A training step's pass: BatchNorm normalizes by the minibatch's statistics and updates its running ones.
     bool trainMode;
+    Data.Augmentation? augmentation;
+    long augmentStep;
 
     public Network<T> Network { get; }
     public DataSet Data { get; }
@@ -51,6 +53,10 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     public int Dimension => Network.ParameterCount;
 
     public EmpiricalRisk(Network<T> network, DataSet data, string loss = "ce", double l2 = 0, int batchSize = 256, int threads = 0)
+        : this(network, data, loss, l2, batchSize, threads, wholeShards: false) { }
+
+    /// <param name="wholeShards">Keep shards of <paramref name="batchSize"/> however large (a BatchNorm training step's minibatch).</param>
+    internal EmpiricalRisk(Network<T> network, DataSet data, string loss, double l2, int batchSize, int threads, bool wholeShards)
     {
         if (network.InputSize != data.InputSize)
             throw new BasinException("model", $"the network takes {network.InputSize} inputs per example but {data.Name} examples have shape {data.ShapeText}");
@@ -66,7 +72,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         if (this.loss is MeanSquaredError<T> && data.Targets is null && data.Labels is not null && data.Classes > network.OutputSize)
             throw new BasinException("model", $"mse on {data.Classes} classes needs {data.Classes} outputs (one-hot targets), the network has {network.OutputSize}");
         L2 = l2;
-        BatchSize = Math.Min(batchSize, data.Count);
+        BatchSize = wholeShards ? Math.Min(batchSize, data.Count) : ShardSize(network, data, batchSize);
         Threads = threads <= 0 ? Environment.ProcessorCount : threads;
         MemoryBudget.Require(EstimateBytes(network, data, batchSize, threads), $"{network.ParameterCount:N0} parameters on {data.Count:N0} examples",
             "use a smaller {batch} (examples per shard), fewer {threads}, less data ({n}) or a smaller model");
@@ -81,6 +87,21 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         activeCount = data.Count;
         shardSum = new double[Shards];
         shardCorrect = new int[Shards];
+    }
+
+    /// <summary>Bytes of one thread's workspace above which shards are cut smaller than asked.</summary>
+    const double ShardBytes = 64 << 20;
+
+    /// <summary>
+    /// Examples per shard: as asked, but no more than the data, and for a deep conv net few enough that one thread's
+    /// activations stay within <see cref="ShardBytes"/> (ResNet-20 keeps megabytes per example: 500 would be gigabytes,
+    /// page-faulted in and streamed from memory).
+    /// </summary>
+    static int ShardSize(Network<T> network, DataSet data, int batchSize)
+    {
+        int size = Math.Min(batchSize, data.Count);
+        double perExample = network.WorkspaceBytes(1);
+        return perExample * size <= ShardBytes ? size : Math.Max(1, Math.Min(size, (int)(ShardBytes / perExample)));
     }
 
     /// <summary>
@@ -112,8 +133,15 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
             throw new ArgumentException($"{name} has length {x.Length}, the network has {Dimension} parameters");
     }
 
+    /// <summary>
+    /// With a source set, every evaluation first recomputes BatchNorm's running statistics at its theta by train-mode
+    /// passes over the source's data (dnn-mode-connectivity's update_bn), instead of keeping the model's.
+    /// </summary>
+    internal EmpiricalRisk<T>? BatchNormSource { get; set; }
+
     public Evaluation Evaluate(ReadOnlySpan<T> theta)
     {
+        BatchNormSource?.RecomputeRunningStatistics(theta);
         var (l, correct) = Run(Pass.Loss, theta, default, default);
         return new Evaluation(l, Data.Labels is null ? double.NaN : (double)correct / Count, Count);
     }
@@ -122,8 +150,36 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     /// The gradient of the mean loss over the examples at <paramref name="indices"/> (a minibatch, gathered
     /// into buffers reused from call to call); returns that minibatch's mean loss.
     /// </summary>
-    public double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient)
+    public double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient) => MinibatchGradient(theta, indices, gradient, null, 0);
+
+    /// <summary>The minibatch gradient with every gathered image augmented for training step <paramref name="step"/>.</summary>
+    internal double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient, Data.Augmentation? augment, long step) =>
+        Minibatch(Pass.Gradient, theta, indices, gradient, augment, step);
+
+    /// <summary>
+    /// BatchNorm's running statistics recomputed at theta: reset, then one train-mode pass per shard of the data in file
+    /// order, each batch weighted equally (PyTorch's momentum=None cumulative average, as update_bn does).
+    /// </summary>
+    internal void RecomputeRunningStatistics(ReadOnlySpan<T> theta)
     {
+        var buffers = Network.Buffers;
+        if (buffers.IsEmpty) return;
+        buffers.Reset();
+        buffers.Cumulative = true;
+        try
+        {
+            var order = new int[Count];
+            for (int i = 0; i < order.Length; i++) order[i] = i;
+            for (int start = 0; start < Count; start += BatchSize)
+                Minibatch(Pass.Loss, theta, order.AsSpan(start, Math.Min(BatchSize, Count - start)), Span<T>.Empty, null, 0);
+        }
+        finally { buffers.Cumulative = false; }
+    }
+
+    double Minibatch(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient, Data.Augmentation? augment, long step)
+    {
+        augmentation = augment;
+        augmentStep = step;
         int n = indices.Length, width = Network.InputSize;
         if (n == 0) throw new ArgumentException("empty minibatch", nameof(indices));
         if (batchFeatures.Length < n * width)
@@ -150,11 +206,12 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         {
             if (shardSum.Length < Shards) { shardSum = new double[Shards]; shardCorrect = new int[Shards]; }
             trainMode = train;
-            return Run(Pass.Gradient, theta, default, gradient).Loss;
+            return Run(pass, theta, default, gradient).Loss;
         }
         finally
         {
             trainMode = false;
+            augmentation = null;
             activeFeatures = features;
             activeTargets = targets;
             activeCount = Count;
@@ -421,11 +478,13 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     /// </summary>
     void GatherMinibatch(int start, int batch)
     {
+        T[]? scratch = null;
         int width = Network.InputSize;
         for (int i = start; i < start + batch; i++)
         {
             int e = batchIndices[i];
             features.AsSpan(e * width, width).CopyTo(batchFeatures.AsSpan(i * width, width));
+            augmentation?.Apply(batchFeatures.AsSpan(i * width, width), augmentStep, i, scratch ??= new T[width]);
             if (batchLabels is not null) batchLabels[i] = Data.Labels![e];
             if (batchValues is not null) targets.Values.AsSpan(e * targets.Width, targets.Width).CopyTo(batchValues.AsSpan(i * targets.Width));
         }

@@ -16,6 +16,10 @@ public sealed record RunConfig
     public int? TestN { get; init; }
     public bool Test { get; init; } = true;
     public double RandomLabels { get; init; }
+    /// <summary>The data set's standard normalization (CIFAR-10's per-channel mean and std); off with {normalize} none.</summary>
+    public bool Normalize { get; init; } = true;
+    /// <summary>Random crop with 4-pixel zero padding and horizontal flip of every training image (seeded).</summary>
+    public bool Augment { get; init; }
     public string Loss { get; init; } = "ce";
     public double L2 { get; init; }
     [JsonPropertyName("dtype")] public string DType { get; init; } = "float32";
@@ -103,6 +107,10 @@ public sealed record RunConfig
     static readonly HashSet<string> OptionalBefore02 =
         ["data_dir", "n", "test_n", "epochs", "steps", "target_loss", "data_sha256", "test_data_sha256", "init_sha256"];
 
+    // Keys added later, whose absence in an older run means the behaviour it had: normalized CIFAR-10 (the data hash
+    // tells), no augmentation.
+    static readonly HashSet<string> AddedLater = ["normalize", "augment"];
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Reads model.json, refusing unknown and missing keys (which would otherwise resume a run with other settings).</summary>
@@ -116,7 +124,7 @@ public sealed record RunConfig
                 if (!Keys.Contains(key)) throw new BasinException(what, $"unknown key '{key}' in model.json", hint);
             bool old = keys["version"] is JsonValue v && v.TryGetValue(out string? version) && version.StartsWith("0.1.", StringComparison.Ordinal);
             foreach (var key in Keys)
-                if (!keys.ContainsKey(key) && !(old && OptionalBefore02.Contains(key)))
+                if (!keys.ContainsKey(key) && !(old && OptionalBefore02.Contains(key)) && !AddedLater.Contains(key))
                     throw new BasinException(what, $"model.json has no '{key}'", hint);
             return keys.Deserialize<RunConfig>(Json) ?? throw new BasinException(what, "model.json is empty", hint);
         }

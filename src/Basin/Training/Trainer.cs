@@ -49,11 +49,14 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         MemoryBudget.Require(vectors + EmpiricalRisk<T>.EstimateBytes(network, train, shard, threads) + EmpiricalRisk<T>.EstimateBytes(network, train, 500, threads)
             + (test is null ? 0 : EmpiricalRisk<T>.EstimateBytes(network, test, 500, threads)), $"training {network.ParameterCount:N0} parameters",
             "use a smaller {batch} or {shard}, fewer {threads}, less data ({n}) or a smaller model");
-        minibatch = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, shard, threads);
+        minibatch = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, shard, threads, wholeShards: !network.Buffers.IsEmpty);
         trainEval = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, 500, threads);
         testEval = test is null ? null : new EmpiricalRisk<T>(network, test, config.Loss, config.L2, 500, threads);
+        augmentation = config.Augment ? new Augmentation(train, config.Normalize, config.Seed) : null;
         CreateOptimizer();
     }
+
+    readonly Augmentation? augmentation;
 
     public long PlannedSteps => config.Steps ?? (long)config.Epochs!.Value * batchesPerEpoch;
 
@@ -166,7 +169,7 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             {
                 cancel.ThrowIfCancellationRequested();
                 var indices = order.AsSpan(b * batch, Math.Min(batch, train.Count - b * batch));
-                double loss = minibatch.MinibatchGradient(theta, indices, gradient);
+                double loss = minibatch.MinibatchGradient(theta, indices, gradient, augmentation, step);
                 if (!double.IsFinite(loss))
                 {
                     string kept = lastSaved >= 0 ? run.CheckpointPath(lastSaved) : "none";

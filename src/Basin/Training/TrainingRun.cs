@@ -60,9 +60,9 @@ public sealed class TrainingRun
     /// <summary>The data a run trains and tests on, as its settings name them.</summary>
     public static (DataSet Train, DataSet? Test) LoadData(RunConfig c)
     {
-        var train = DataCatalog.Load(c.Data, "train", c.DataDir, c.N);
+        var train = DataCatalog.Load(c.Data, "train", c.DataDir, c.N, c.Normalize);
         if (c.RandomLabels > 0) train = train.WithRandomLabels(c.RandomLabels, c.Seed);
-        var test = c.Test ? DataCatalog.Load(c.Data, "test", c.DataDir, c.TestN ?? (Synthetic.Names.Contains(Synthetic.SplitName(c.Data).Kind) ? c.N : null)) : null;
+        var test = c.Test ? DataCatalog.Load(c.Data, "test", c.DataDir, c.TestN ?? (Synthetic.Names.Contains(Synthetic.SplitName(c.Data).Kind) ? c.N : null), c.Normalize) : null;
         return (train, test);
     }
 

@@ -22,7 +22,7 @@ public class CifarCsvTests
         Directory.CreateDirectory(dir);
         for (int b = 1; b <= 5; b++) File.WriteAllBytes(Path.Combine(dir, $"data_batch_{b}.bin"), Records(((byte)b, (byte)(10 * b)), (0, 1)));
         File.WriteAllBytes(Path.Combine(dir, "test_batch.bin"), Records((9, 200)));
-        var train = DataCatalog.Load("cifar10", "train", root);
+        var train = DataCatalog.Load("cifar10", "train", root, normalize: false);
         Assert.Equal(10, train.Count);
         Assert.Equal([3, 32, 32], train.InputShape);
         Assert.Equal([1, 0, 2, 0, 3, 0, 4, 0, 5, 0], train.Labels!);
@@ -30,6 +30,14 @@ public class CifarCsvTests
         Assert.Equal((20 + 3072 % 7) / 255f, train.Features[2 * 3072 + 3071]);
         var test = DataCatalog.Load("cifar10", "test", dir);
         Assert.Equal([9], test.Labels!);
+        // By default normalized as loss-landscape trains: (byte / 255 - mean[c]) / std[c] in float32, mean and std from its dataloader.
+        var normalized = DataCatalog.Load("cifar10", "train", root);
+        double[] mean = [125.3, 123.0, 113.9], std = [63.0, 62.1, 66.7];
+        foreach (int i in new[] { 0, 1500, 2048, 3071, 5 * 3072 + 1030 })
+        {
+            int c = i % 3072 / 1024;
+            Assert.Equal((train.Features[i] - (float)(mean[c] / 255.0)) / (float)(std[c] / 255.0), normalized.Features[i]);
+        }
     }
 
     [Theory]

@@ -233,4 +233,35 @@ public class ModuleTreeTests
             }
         }
     }
+
+    [Fact]
+    public void Update_bn_averages_the_statistics_of_every_batch_equally()
+    {
+        var net = ModelSpec.Build<double>("batchnorm1d(4),linear(4,3)", [4]);
+        TestNets.RandomStatistics(net.Buffers);
+        var data = TestNets.Classification([4], 10, 3);
+        var source = new EmpiricalRisk<double>(net, data, "ce", 0, 4, 1, wholeShards: true);
+        var f = new EmpiricalRisk<double>(net, data, "ce", 0, 5, 1) { BatchNormSource = source };
+        var theta = TestNets.RandomVector<double>(f.Dimension, 2);
+        var before = new EmpiricalRisk<double>(net, data, "ce", 0, 5, 1).Evaluate(theta).Loss;
+        double after = f.Evaluate(theta).Loss;
+        int[][] batches = [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]];
+        for (int c = 0; c < 4; c++)
+        {
+            double mean = 0, variance = 0;
+            foreach (var b in batches)
+            {
+                var v = b.Select(e => (double)data.Features[e * 4 + c]).ToArray();
+                double mu = v.Average();
+                mean += mu / 3;
+                variance += v.Sum(x => (x - mu) * (x - mu)) / (v.Length - 1) / 3;
+            }
+            Assert.Equal(mean, net.Buffers.Values[c], 1e-12);
+            Assert.Equal(variance, net.Buffers.Values[4 + c], 1e-12);
+        }
+        Assert.Equal(3, net.Buffers.Counts[0]);
+        Assert.NotEqual(before, after);
+        // The same statistics give the same loss whether recomputed or loaded: the evaluation itself is eval mode.
+        Assert.Equal(after, new EmpiricalRisk<double>(net, data, "ce", 0, 5, 1).Evaluate(theta).Loss);
+    }
 }

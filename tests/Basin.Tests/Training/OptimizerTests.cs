@@ -39,6 +39,11 @@ public class OptimizerTests
     [InlineData("step:2:0.5", 5, 4, 0.025)]
     [InlineData("cosine", 50, 0, 0.05)]
     [InlineData("cosine", 100, 0, 0.0)]
+    // MultiStepLR: gamma once per milestone reached (loss-landscape's 150, 225, 275).
+    [InlineData("step:150,225,275:0.1", 0, 149, 0.1)]
+    [InlineData("step:150,225,275:0.1", 0, 150, 0.01)]
+    [InlineData("step:150,225,275:0.1", 0, 230, 0.001)]
+    [InlineData("step:150,225,275:0.1", 0, 299, 0.0001)]
     public void Schedules_follow_their_closed_forms(string kind, long step, int epoch, double expected)
     {
         var s = Schedule.Parse(kind, 0.1, totalSteps: 100, warmupSteps: 0);

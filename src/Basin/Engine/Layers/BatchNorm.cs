@@ -74,6 +74,9 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
     void BatchStatistics(ReadOnlySpan<T> x, int batch, Span<T> state)
     {
         long n = (long)batch * positions;
+        // As PyTorch: the count moves first, and momentum=None averages every batch equally (factor 1 / count).
+        long batches = ++buffers!.Counts[count];
+        double factor = buffers.Cumulative ? 1.0 / batches : Momentum;
         if (n < 2) throw new BasinException("model", $"{Describe()} in train mode needs more than one value per channel, the batch has {n}",
             "train with a larger {batch}");
         for (int c = 0; c < channels; c++)
@@ -88,10 +91,9 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
             state[c] = T.CreateChecked(mu);
             state[channels + c] = T.One / T.Sqrt(T.CreateChecked(biased) + T.CreateChecked(Eps));
             var values = buffers!.Values;
-            values[mean + c] = (1 - Momentum) * values[mean + c] + Momentum * mu;
-            values[variance + c] = (1 - Momentum) * values[variance + c] + Momentum * squares / (n - 1);
+            values[mean + c] = (1 - factor) * values[mean + c] + factor * mu;
+            values[variance + c] = (1 - factor) * values[variance + c] + factor * squares / (n - 1);
         }
-        buffers!.Counts[count]++;
     }
 
     public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
