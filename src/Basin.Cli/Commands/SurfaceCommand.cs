@@ -26,9 +26,11 @@ internal static class SurfaceCommand
         var flushSeconds = new Option<double>("--flush-seconds") { Description = "save the partial surface about this often", DefaultValueFactory = _ => 10.0 };
         var noPlots = new Option<bool>("--no-plots") { Description = "skip the PNG/SVG figures and the 3D HTML page" };
         var log = new Option<bool>("--log") { Description = "plot log10 of the loss" };
+        var eigen = new Option<bool>("--eigen") { Description = "also the Hessian's extreme eigenvalues at every cell (max_eig, min_eig) and the convexity map |min/max|" };
+        var eigenSteps = new Option<int>("--eigen-steps") { Description = "Lanczos steps per cell for --eigen", DefaultValueFactory = _ => 30 };
         var command = new Command("surface", "Loss and accuracy along one or two (filter-normalized) directions around the weights.");
         c.AddTo(command);
-        foreach (var o in new Option[] { dirX, dirY, towardX, towardY, norm, ignore, orthogonalize, seed, xRange, yRange, test, testN, outFile, force, chunk, flushSeconds, noPlots, log })
+        foreach (var o in new Option[] { dirX, dirY, towardX, towardY, norm, ignore, orthogonalize, seed, xRange, yRange, test, testN, outFile, force, chunk, flushSeconds, noPlots, log, eigen, eigenSteps })
             command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -39,6 +41,7 @@ internal static class SurfaceCommand
                 Ignore = r.GetValue(ignore) is { } i ? Directions.ParseIgnore(i) : null,
                 Orthogonalize = r.GetValue(orthogonalize), Seed = r.GetValue(seed),
                 DirectionX = r.GetValue(dirX), DirectionY = r.GetValue(dirY), TowardX = r.GetValue(towardX), TowardY = r.GetValue(towardY),
+                EigenSteps = r.GetValue(eigen) ? r.GetValue(eigenSteps) : null,
                 File = r.GetValue(outFile)!, Force = r.GetValue(force), FlushEvery = r.GetValue(chunk), FlushSeconds = r.GetValue(flushSeconds),
             };
             OutputPath.RequireFile(options.File, "--out");
@@ -72,6 +75,11 @@ internal static class SurfaceCommand
         {
             Basin.Reports.Plots.SurfacePlots.Save(surface, stem, log);
             written.AddRange([stem + ".png", stem + ".svg"]);
+            if (surface.MaxEig is not null)
+            {
+                Basin.Reports.Plots.SurfacePlots.SaveConvexity(surface, stem + "-convexity");
+                written.AddRange([stem + "-convexity.png", stem + "-convexity.svg"]);
+            }
             if (surface.Y is not null)
             {
                 Basin.Reports.Plots.SurfaceHtml.Write(surface, stem + ".html", $"{landscape.Spec} on {landscape.Data.Name}: training loss");
@@ -83,6 +91,10 @@ internal static class SurfaceCommand
         return Cli.Ok;
     }
 
+    static double Convexity(Surface s, int cell) => Math.Abs(s.MinEig![cell] / s.MaxEig![cell]);
+
+    static double Median(double[] v) { var o = v.Order().ToArray(); return o.Length % 2 == 1 ? o[o.Length / 2] : (o[o.Length / 2 - 1] + o[o.Length / 2]) / 2; }
+
     static void Summary(TextWriter stdout, Surface s, IReadOnlyList<string> written, double seconds, bool resumed)
     {
         int nan = s.TrainLoss.Count(v => !double.IsFinite(v));
@@ -91,6 +103,12 @@ internal static class SurfaceCommand
             if (cell is int k) table.AddRow(name, $"{s.TrainLoss[k]:G6}", Output.Percent(s.TrainAccuracy[k]), s.Y is null ? $"x = {s.Coordinates(k).X:G4}" : $"(x, y) = ({s.Coordinates(k).X:G4}, {s.Coordinates(k).Y:G4})");
         if (nan < s.Cells) table.AddRow("maximum", $"{s.TrainLoss.Where(double.IsFinite).Max():G6}", "", "");
         table.AddRow("non-finite cells", nan.ToString(CultureInfo.InvariantCulture), "", nan > 0 ? "stored as NaN/inf" : "");
+        if (s.MaxEig is not null)
+        {
+            var ratios = Enumerable.Range(0, s.Cells).Select(c => Convexity(s, c)).Where(double.IsFinite).ToArray();
+            if (ratios.Length > 0)
+                table.AddRow("|min/max eig|", $"median {Median(ratios):G3}", $"max {ratios.Max():G3}", s.Center is int c0 ? $"centre {Convexity(s, c0):G3}" : "");
+        }
         var console = Output.Console(stdout);
         console.WriteLine($"{(s.Y is null ? "1D" : "2D")} surface, {s.X.Count}{(s.Y is null ? "" : $" x {s.Y.Count}")} cells{(resumed ? " (resumed)" : "")}, {seconds:F2} s");
         console.Write(table);

@@ -85,4 +85,35 @@ internal static class SurfacePlots
         }
         return plot;
     }
+
+    /// <summary>
+    /// Writes STEM.png and STEM.svg: the convexity map |lambda_min / lambda_max| of the Hessian (Li et al. 2018, Fig. 7,
+    /// loss-landscape's plot_hessian_eigen): near 0 where the surface is locally convex, large where it curves downward.
+    /// </summary>
+    public static void SaveConvexity(Surface s, string stem)
+    {
+        var ratio = Enumerable.Range(0, s.Cells).Select(c => Math.Abs(s.MinEig![c] / s.MaxEig![c])).ToArray();
+        const string title = "|min eigenvalue / max eigenvalue| of the Hessian";
+        if (s.Y is null)
+        {
+            var curve = PlotStyle.Create(title, "x", "|lambda_min / lambda_max|");
+            curve.Add.ScatterLine(s.X.Values(), ratio).LineWidth = 2;
+            PlotStyle.Save(curve, stem, 800, 500);
+            return;
+        }
+        var plot = PlotStyle.Create(title, "x", "y");
+        int nx = s.X.Count, ny = s.Columns;
+        var heat = new double[ny, nx];
+        for (int i = 0; i < nx; i++)
+        for (int j = 0; j < ny; j++)
+            heat[ny - 1 - j, i] = double.IsFinite(ratio[i * ny + j]) ? ratio[i * ny + j] : double.NaN;
+        var map = plot.Add.Heatmap(heat);
+        double hx = nx > 1 ? (s.X.Max - s.X.Min) / (nx - 1) / 2 : 0.5, hy = ny > 1 ? (s.Y.Max - s.Y.Min) / (ny - 1) / 2 : 0.5;
+        map.Extent = new CoordinateRect(s.X.Min - hx, s.X.Max + hx, s.Y.Min - hy, s.Y.Max + hy);
+        map.Colormap = new ScottPlot.Colormaps.Viridis();
+        map.NaNCellColor = Colors.Transparent;
+        var bar = plot.Add.ColorBar(map, Edge.Right);
+        bar.Label = "|lambda_min / lambda_max|";
+        PlotStyle.Save(plot, stem, 700, 600);
+    }
 }

@@ -51,6 +51,16 @@ public static class Spectrum
             Enumerable.Range(0, k).Select(i => run.Residuals[m - 1 - i]).ToArray(), run.Steps);
     }
 
+    /// <summary>
+    /// The largest and smallest (algebraic) eigenvalue from one Lanczos run of <paramref name="steps"/> steps (exact once
+    /// the steps reach the dimension): loss-landscape's max_eig and min_eig for its convexity map |min / max|.
+    /// </summary>
+    public static (double Max, double Min) Extremes(ILinearOperator op, int steps, ulong seed)
+    {
+        var run = RunLanczos(op, new LanczosOptions(1) { Steps = Math.Min(steps, op.Dimension) }, seed);
+        return (run.RitzValues[0], run.RitzValues[run.Steps - 1]);
+    }
+
     static LanczosResult RunLanczos(ILinearOperator op, LanczosOptions options, ulong seed) =>
         Lanczos.Run(op, options.Steps ?? DefaultSteps(options.Count, op.Dimension),
             Vectors.Gaussian(op.Dimension, new Rng(seed, 0x1A2C05), Executor.Threads(options.Threads)));

@@ -6,7 +6,8 @@ namespace Basin.Landscape;
 
 /// <summary>
 /// Loss and accuracy on a 1D or 2D grid around theta, cell (i, j) at x[i], y[j] stored at i * ny + j, with a
-/// mask of the cells computed so far (a partial surface can be resumed). Accuracy is a fraction here.
+/// mask of the cells computed so far (a partial surface can be resumed). Accuracy is a fraction here. With
+/// eigenvalues, each cell also holds the Hessian's largest and smallest eigenvalue (loss-landscape's max_eig, min_eig).
 /// </summary>
 public sealed class Surface
 {
@@ -17,14 +18,16 @@ public sealed class Surface
     public double[] TrainAccuracy { get; }
     public double[]? TestLoss { get; }
     public double[]? TestAccuracy { get; }
+    public double[]? MaxEig { get; }
+    public double[]? MinEig { get; }
     public bool[] Done { get; }
     public IReadOnlyDictionary<string, string> Settings { get; }
 
-    public Surface(Axis x, Axis? y, bool hasTest, IReadOnlyDictionary<string, string> settings)
+    public Surface(Axis x, Axis? y, bool hasTest, IReadOnlyDictionary<string, string> settings, bool eigen = false)
     {
         X = x; Y = y; HasTest = hasTest; Settings = settings;
         long cells = (long)x.Count * (y?.Count ?? 1);
-        int arrays = hasTest ? 4 : 2;
+        int arrays = (hasTest ? 4 : 2) + (eigen ? 2 : 0);
         string grid = $"a {x.Count}{(y is null ? "" : $" x {y.Count}")} grid", hint = "use fewer points per axis ({xrange}/{yrange} MIN:MAX:COUNT)";
         // The arrays, the file's copies of them and the computed mask.
         MemoryBudget.Require(cells * (24.0 * arrays + 2), grid, hint);
@@ -32,6 +35,7 @@ public sealed class Surface
         int n = Cells;
         TrainLoss = Filled(n); TrainAccuracy = Filled(n);
         if (hasTest) { TestLoss = Filled(n); TestAccuracy = Filled(n); }
+        if (eigen) { MaxEig = Filled(n); MinEig = Filled(n); }
         Done = new bool[n];
     }
 
@@ -82,6 +86,11 @@ public sealed class Surface
         {
             json["test_loss"] = Grid(TestLoss!);
             json["test_accuracy"] = Grid(TestAccuracy!);
+        }
+        if (MaxEig is not null)
+        {
+            json["max_eig"] = Grid(MaxEig);
+            json["min_eig"] = Grid(MinEig!);
         }
         return json;
     }

@@ -7,13 +7,15 @@ namespace Basin.Landscape;
 /// Fills the cells of a surface not yet computed, a chunk of cells per pass over the data, saving after each
 /// chunk. With a fixed chunk every pass has that many cells; otherwise chunks are sized from the measured time
 /// per cell so that a save happens about every <paramref name="saveSeconds"/> (a kill loses at most that much work).
+/// With <c>eigenSteps</c>, each cell's Hessian extremes come from one Lanczos run of that many steps at the cell's point.
 /// </summary>
 internal static class SurfaceComputation
 {
     const int FirstChunk = 16, MaxChunk = 4096;
 
     public static void Complete<T>(Surface s, Objective.EmpiricalRisk<T> train, Objective.EmpiricalRisk<T>? test, T[] theta, T[] dx, T[]? dy,
-        int? chunk = null, double saveSeconds = 10, Action<Surface>? save = null, Action<int>? progress = null, CancellationToken cancel = default)
+        int? chunk = null, double saveSeconds = 10, Action<Surface>? save = null, Action<int>? progress = null, CancellationToken cancel = default,
+        int? eigenSteps = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var todo = Enumerable.Range(0, s.Cells).Where(c => !s.Done[c]).ToArray();
@@ -35,10 +37,26 @@ internal static class SurfaceComputation
                 test.EvaluatePlane(theta, dx, dy ?? [], a, b, results);
                 for (int k = 0; k < cells.Length; k++) { s.TestLoss![cells[k]] = results[k].Loss; s.TestAccuracy![cells[k]] = results[k].Accuracy; }
             }
+            if (s.MaxEig is not null)
+                for (int k = 0; k < cells.Length; k++)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    (s.MaxEig[cells[k]], s.MinEig![cells[k]]) = Extremes(train, theta, dx, dy, a[k], b[k], eigenSteps ?? 30);
+                }
             foreach (int c in cells) s.Done[c] = true;
             s.SecondsPerCell = Math.Max(1e-9, clock.Elapsed.TotalSeconds / cells.Length);
             save?.Invoke(s);
             progress?.Invoke(s.Completed);
         }
+    }
+
+    /// <summary>The Hessian's largest and smallest eigenvalue at theta + a dx + b dy: both ends of one Lanczos run.</summary>
+    static (double Max, double Min) Extremes<T>(Objective.EmpiricalRisk<T> risk, T[] theta, T[] dx, T[]? dy, double a, double b, int steps)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var point = new T[theta.Length];
+        T ta = T.CreateChecked(a), tb = T.CreateChecked(b);
+        for (int i = 0; i < point.Length; i++) point[i] = theta[i] + ta * dx[i] + (dy is null ? T.Zero : tb * dy[i]);
+        return Curvature.Spectrum.Extremes(new Curvature.HessianOperator<T>(risk, point), steps, seed: 0);
     }
 }

@@ -6,7 +6,7 @@ namespace Basin.Landscape;
 
 /// <summary>
 /// Surfaces as HDF5 with loss-landscape's dataset names (xcoordinates, ycoordinates, train_loss, train_acc,
-/// test_loss, test_acc; 2D arrays indexed [i, j] at x[i], y[j]; accuracy in percent), the settings as attributes,
+/// test_loss, test_acc, max_eig, min_eig; 2D arrays indexed [i, j] at x[i], y[j]; accuracy in percent), the settings as attributes,
 /// and a <c>computed</c> mask so an interrupted surface resumes. Written to a temporary file and renamed.
 /// </summary>
 public static class SurfaceFile
@@ -22,6 +22,11 @@ public static class SurfaceFile
         {
             file["test_loss"] = Shape(s, s.TestLoss!, 1);
             file["test_acc"] = Shape(s, s.TestAccuracy!, 100);
+        }
+        if (s.MaxEig is not null)
+        {
+            file["max_eig"] = Shape(s, s.MaxEig, 1);
+            file["min_eig"] = Shape(s, s.MinEig!, 1);
         }
         var mask = s.Done.Select(d => d ? (byte)1 : (byte)0).ToArray();
         file["computed"] = s.Y is null ? mask : ToMatrix(mask, s.X.Count, s.Columns);
@@ -57,7 +62,7 @@ public static class SurfaceFile
             settings.Remove("xrange");
             settings.Remove("yrange");
             bool hasTest = f.LinkExists("test_loss");
-            var s = new Surface(x, y, hasTest, settings);
+            var s = new Surface(x, y, hasTest, settings, eigen: f.LinkExists("max_eig"));
             Load(f, "train_loss", s.TrainLoss);
             Load(f, "train_acc", s.TrainAccuracy);
             Fractions(s.TrainAccuracy, settings.GetValueOrDefault("n"));
@@ -66,6 +71,11 @@ public static class SurfaceFile
                 Load(f, "test_loss", s.TestLoss!);
                 Load(f, "test_acc", s.TestAccuracy!);
                 Fractions(s.TestAccuracy!, settings.GetValueOrDefault("test_n"));
+            }
+            if (s.MaxEig is not null)
+            {
+                Load(f, "max_eig", s.MaxEig);
+                Load(f, "min_eig", s.MinEig!);
             }
             var mask = y is null ? f.Dataset("computed").Read<byte[]>() : Flatten(f.Dataset("computed").Read<byte[,]>());
             for (int i = 0; i < mask.Length; i++) s.Done[i] = mask[i] != 0;

@@ -23,6 +23,8 @@ public sealed record SurfaceOptions
     public string? TowardX { get; init; }
     public string? TowardY { get; init; }
     public DataSet? Test { get; init; }
+    /// <summary>Lanczos steps for the Hessian's extreme eigenvalues at every cell (the convexity map); null: not measured.</summary>
+    public int? EigenSteps { get; init; }
     public string? File { get; init; }
     public bool Force { get; init; }
     public int? FlushEvery { get; init; }

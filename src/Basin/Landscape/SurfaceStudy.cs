@@ -59,12 +59,17 @@ internal static class SurfaceStudy
             ["seed"] = o.Seed.ToString(CultureInfo.InvariantCulture),
             ["basin_version"] = typeof(Surface).Assembly.GetName().Version?.ToString(3) ?? "",
         };
+        if (o.EigenSteps is { } steps)
+        {
+            if (steps < 2) throw new BasinException("{eigen-steps}", $"{steps} Lanczos steps cannot find two extreme eigenvalues", "e.g. {eigen-steps} 30");
+            settings["eigen"] = $"lanczos {steps} steps";
+        }
         if (o.Test is { } testData)
         {
             settings["test_n"] = testData.Count.ToString(CultureInfo.InvariantCulture);
             settings["test_data_sha256"] = testData.ContentHash;
         }
-        var surface = new Surface(o.X, o.Y, o.Test is not null, settings);
+        var surface = new Surface(o.X, o.Y, o.Test is not null, settings, eigen: o.EigenSteps is not null);
         bool resumed = false;
         if (o.File is { } path && File.Exists(path) && !o.Force)
         {
@@ -81,7 +86,7 @@ internal static class SurfaceStudy
         try
         {
             SurfaceComputation.Complete(surface, risk, test, theta, dx, dy, o.FlushEvery, o.FlushSeconds,
-                o.File is { } to ? s => SurfaceFile.Write(to, s) : null, progress, cancel);
+                o.File is { } to ? s => SurfaceFile.Write(to, s) : null, progress, cancel, o.EigenSteps);
         }
         catch (OperationCanceledException)
         {
