@@ -53,10 +53,10 @@ public partial class ArchitectureTests
         ["Models"] = ["Tensors", "Engine", "Data"],
         ["Objective"] = ["Tensors", "Engine", "Data"],
         ["Training"] = ["Tensors", "Engine", "Data", "Models", "Objective"],
-        ["Landscape"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training"],
+        ["Landscape"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Curvature"],
         ["Curvature"] = ["Tensors", "Engine", "Data", "Models", "Objective"],
-        ["Trajectories"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape"],
-        ["Connectivity"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape"],
+        ["Trajectories"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape", "Curvature"],
+        ["Connectivity"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape", "Curvature"],
         ["Experiments"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape", "Curvature", "Trajectories", "Connectivity"],
         ["Benchmarks"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Curvature"],
     };
