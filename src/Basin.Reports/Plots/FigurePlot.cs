@@ -10,6 +10,7 @@ internal static class FigurePlot
         string stem = Path.Combine(directory, figure.File);
         if (figure.Paths.Count > 0) TrajectoryPlot.Save(figure.Paths, stem, figure.Title, figure.XLabel, figure.YLabel, figure.Surface);
         else if (figure.Curves.Count > 0) TrajectoryPlot.SaveCurves(figure.Curves, stem, figure.Title, figure.XLabel, figure.YLabel, figure.X, figure.Marker);
+        else if (figure.Surface is { MaxEig: not null } map && figure.Convexity) SurfacePlots.SaveConvexity(map, stem);
         else if (figure.Surface is { } surface) SurfacePlots.Save(surface, stem);
     }
 }

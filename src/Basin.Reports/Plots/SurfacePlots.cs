@@ -63,8 +63,7 @@ internal static class SurfacePlots
             lines[ny - 1 - j, i] = new Coordinates3d(s.X[i], s.Y![j], Scale(double.IsFinite(z) ? z : highest, log));
         }
         var map = plot.Add.Heatmap(heat);
-        double hx = nx > 1 ? (s.X.Max - s.X.Min) / (nx - 1) / 2 : 0.5, hy = ny > 1 ? (s.Y!.Max - s.Y.Min) / (ny - 1) / 2 : 0.5;
-        map.Extent = new CoordinateRect(s.X.Min - hx, s.X.Max + hx, s.Y!.Min - hy, s.Y.Max + hy);
+        map.Extent = CellCentres(s);
         map.Colormap = new ScottPlot.Colormaps.Viridis();
         map.NaNCellColor = Colors.Transparent;
         map.Smooth = true;
@@ -108,12 +107,21 @@ internal static class SurfacePlots
         for (int j = 0; j < ny; j++)
             heat[ny - 1 - j, i] = double.IsFinite(ratio[i * ny + j]) ? ratio[i * ny + j] : double.NaN;
         var map = plot.Add.Heatmap(heat);
-        double hx = nx > 1 ? (s.X.Max - s.X.Min) / (nx - 1) / 2 : 0.5, hy = ny > 1 ? (s.Y.Max - s.Y.Min) / (ny - 1) / 2 : 0.5;
-        map.Extent = new CoordinateRect(s.X.Min - hx, s.X.Max + hx, s.Y.Min - hy, s.Y.Max + hy);
+        map.Extent = CellCentres(s);
         map.Colormap = new ScottPlot.Colormaps.Viridis();
         map.NaNCellColor = Colors.Transparent;
         var bar = plot.Add.ColorBar(map, Edge.Right);
         bar.Label = "|lambda_min / lambda_max|";
         PlotStyle.Save(plot, stem, 700, 600);
+    }
+
+    /// <summary>
+    /// The rectangle of the grid's first and last points: ScottPlot's extent places the outer cells' centres on it and
+    /// draws half a cell beyond, so a [-1, 1] grid is drawn to +-1 plus half a step, not a whole step past the data.
+    /// </summary>
+    static CoordinateRect CellCentres(Surface s)
+    {
+        double hx = s.X.Count > 1 ? 0 : 0.5, hy = s.Columns > 1 ? 0 : 0.5;
+        return new CoordinateRect(s.X.Min - hx, s.X.Max + hx, s.Y!.Min - hy, s.Y.Max + hy);
     }
 }

@@ -59,7 +59,7 @@ public abstract class Experiment
     /// <summary>The study itself, with every parameter's value.</summary>
     protected abstract ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> parameters);
 
-    public static IReadOnlyList<Experiment> All { get; } = [new TheoryTwo(), new DeepLinear(), new SpuriousValleys(), new GoodBadMinima(), new FlatnessReparam()];
+    public static IReadOnlyList<Experiment> All { get; } = [new TheoryTwo(), new DeepLinear(), new SpuriousValleys(), new GoodBadMinima(), new FlatnessReparam(), new SkipConnections()];
 
     public static Experiment Find(string name) => All.FirstOrDefault(e => e.Name == name)
         ?? throw new BasinException("experiment", $"unknown experiment '{name}'", "known: " + string.Join(", ", All.Select(e => e.Name)));

@@ -26,13 +26,19 @@ internal static class ExperimentDocument
 
         """;
 
-    /// <summary>The page: the header, then each experiment's full and quick sections, in catalog order.</summary>
-    public static string Page(IEnumerable<(string Name, JsonObject Full, JsonObject Quick)> experiments)
+    /// <summary>The page: the header, then each experiment's full (when recorded) and quick sections, in catalog order.</summary>
+    public static string Page(IEnumerable<(string Name, JsonObject? Full, JsonObject Quick)> experiments)
     {
         var page = new StringBuilder(Header).Append('\n');
-        foreach (var (name, full, quick) in experiments) page.Append(Full(name, full)).Append(Quick(quick));
+        foreach (var (name, full, quick) in experiments) page.Append(full is null ? NoFullRun(name, quick) : Full(name, full)).Append(Quick(quick));
         return page.ToString();
     }
+
+    /// <summary>An experiment whose full run is not recorded yet: its title, paper and the quick run's settings, said as such.</summary>
+    static string NoFullRun(string name, JsonObject quick) =>
+        $"## {name}: {quick["title"]}\n\n{quick["paper"]}. `basin experiment {name}`: its full run is not recorded yet (it trains for hours on " +
+        "the project machine's 2 cores); only the quick run below is, at sizes too small for the paper's effect.\n\n" +
+        "Quick settings: " + string.Join(", ", quick["settings"]!.AsObject().Where(kv => kv.Key != "quick").Select(kv => $"{kv.Key} {Value(kv.Value)}")) + ".\n\n";
 
     /// <summary>An experiment's full run: title, paper, command, settings, claims, checks and its other lines.</summary>
     public static string Full(string name, JsonObject json)

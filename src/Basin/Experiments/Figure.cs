@@ -13,4 +13,6 @@ public sealed record Figure(string File, string Title, string XLabel = "", strin
     public (double X, string Label)? Marker { get; init; }
     public IReadOnlyList<(string Name, double[][] Points)> Paths { get; init; } = [];
     public Surface? Surface { get; init; }
+    /// <summary>Draw the surface's convexity map |min/max eigenvalue| instead of its loss.</summary>
+    public bool Convexity { get; init; }
 }

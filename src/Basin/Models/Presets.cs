@@ -8,12 +8,13 @@ namespace Basin.Models;
 /// Named models that expand to a spec: <c>mlp:784-100-10</c>, <c>lenet</c>, and loss-landscape's CIFAR-10 zoo with its
 /// module names, so its state_dicts load unchanged: <c>resnet20/56/110</c> (and any depth 6n + 2), their
 /// <c>_noshort</c> twins, <c>wrn56_2</c> (width x2, also _4, _8) and <c>vgg9</c>. The zoo takes options
-/// <c>(in=C, classes=K)</c>; without <c>in</c> the data's channels are used. Global average pooling ends the ResNets,
+/// <c>(in=C, classes=K)</c>, the ResNets also <c>width=W</c> (first stage's channels, 16 by default: a narrow net for a
+/// quick study); without <c>in</c> the data's channels are used. Global average pooling ends the ResNets,
 /// so 28x28 inputs work as well as 32x32 (where it equals loss-landscape's avg_pool2d(8)).
 /// </summary>
 internal static partial class Presets
 {
-    public const string Names = "mlp:784-100-10, lenet, resnet20/56/110[_noshort], wrn56_2[_noshort], vgg9; the zoo takes (in=C,classes=K)";
+    public const string Names = "mlp:784-100-10, lenet, resnet20/56/110[_noshort], wrn56_2[_noshort], vgg9; the zoo takes (in=C,classes=K), the ResNets (width=W)";
 
     [GeneratedRegex(@"^(?<name>resnet(?<depth>\d+)(?<noshort>_noshort)?|wrn(?<depth>\d+)_(?<width>\d+)(?<noshort>_noshort)?|vgg9)\s*(\((?<options>[^)]*)\))?$",
         RegexOptions.IgnoreCase)]
@@ -29,19 +30,20 @@ internal static partial class Presets
         var m = Zoo().Match(spec);
         if (!m.Success) return null;
         string name = m.Groups["name"].Value.ToLowerInvariant();
-        var (channels, classes) = Options(spec, m.Groups["options"].Value, inputShape);
-        if (name == "vgg9") return Vgg9(channels, classes, inputShape);
+        var (channels, classes, baseWidth) = Options(spec, m.Groups["options"].Value, inputShape);
+        if (name == "vgg9")
+            return baseWidth == 16 ? Vgg9(channels, classes, inputShape) : throw new BasinException("model spec", $"preset '{spec}': vgg9 takes no width option");
         int depth = int.Parse(m.Groups["depth"].Value, CultureInfo.InvariantCulture);
         if (depth < 8 || (depth - 2) % 6 != 0)
             throw new BasinException("model spec", $"preset '{spec}': a CIFAR ResNet has depth 6n + 2 (20, 32, 44, 56, 110), not {depth}");
         int width = m.Groups["width"].Success ? int.Parse(m.Groups["width"].Value, CultureInfo.InvariantCulture) : 1;
         if (width < 1) throw new BasinException("model spec", $"preset '{spec}': width must be positive");
-        return ResNet((depth - 2) / 6, width, !m.Groups["noshort"].Success, channels, classes);
+        return ResNet((depth - 2) / 6, baseWidth * width, !m.Groups["noshort"].Success, channels, classes);
     }
 
-    static (int Channels, int Classes) Options(string spec, string options, int[]? inputShape)
+    static (int Channels, int Classes, int Width) Options(string spec, string options, int[]? inputShape)
     {
-        int channels = inputShape is { Length: 3 } ? inputShape[0] : 3, classes = 10;
+        int channels = inputShape is { Length: 3 } ? inputShape[0] : 3, classes = 10, width = 16;
         foreach (var option in options.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = option.Split('=', StringSplitOptions.TrimEntries);
@@ -55,10 +57,11 @@ internal static partial class Presets
                     channels = v;
                     break;
                 case "classes": classes = v; break;
-                default: throw new BasinException("model spec", $"preset '{spec}': unknown option '{parts[0]}'", "options: in, classes");
+                case "width": width = v; break;
+                default: throw new BasinException("model spec", $"preset '{spec}': unknown option '{parts[0]}'", "options: in, classes, width");
             }
         }
-        return (channels, classes);
+        return (channels, classes, width);
     }
 
     static string Mlp(string spec)
@@ -77,14 +80,14 @@ internal static partial class Presets
         return sb.ToString();
     }
 
-    /// <summary>loss-landscape's ResNet_cifar: conv1, bn1, three stages of n BasicBlocks (16k, 32k, 64k planes), linear.</summary>
-    static string ResNet(int n, int k, bool shortcuts, int channels, int classes)
+    /// <summary>loss-landscape's ResNet_cifar: conv1, bn1, three stages of n BasicBlocks (w, 2w, 4w planes; w = 16 k), linear.</summary>
+    static string ResNet(int n, int w, bool shortcuts, int channels, int classes)
     {
-        var sb = new StringBuilder($"conv1:conv2d({channels},{16 * k},3,padding=1,bias=false),bn1:batchnorm2d({16 * k}),relu");
-        int planes = 16 * k;
+        var sb = new StringBuilder($"conv1:conv2d({channels},{w},3,padding=1,bias=false),bn1:batchnorm2d({w}),relu");
+        int planes = w;
         for (int stage = 0; stage < 3; stage++)
         {
-            int width = 16 * k << stage;
+            int width = w << stage;
             sb.Append($",layer{stage + 1}:[");
             for (int b = 0; b < n; b++)
             {

@@ -17,7 +17,8 @@ public class ExperimentPageTests
     public void The_experiments_page_is_the_full_runs_and_a_fresh_quick_run_rendered()
     {
         var page = ExperimentDocument.Page(Experiment.All.Select(e =>
-            (e.Name, JsonNode.Parse(File.ReadAllText(Path.Combine(Docs(), "experiments", e.Name + ".json")))!.AsObject(), QuickRuns.Of(e.Name).Json)));
+            (e.Name, Path.Combine(Docs(), "experiments", e.Name + ".json") is var full && File.Exists(full) ? JsonNode.Parse(File.ReadAllText(full))!.AsObject() : null,
+                QuickRuns.Of(e.Name).Json)));
         string path = Path.Combine(Docs(), "EXPERIMENTS.md");
         if (Environment.GetEnvironmentVariable("BASIN_WRITE_EXPERIMENTS") == "1") File.WriteAllText(path, page);
         Assert.Equal(File.ReadAllText(path), page);

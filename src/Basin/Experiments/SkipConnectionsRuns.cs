@@ -1,0 +1,57 @@
+using Basin.Data;
+using Basin.Engine;
+using Basin.Landscape;
+using Basin.Models;
+using Basin.Objective;
+using Basin.Training;
+
+namespace Basin.Experiments;
+
+/// <summary>
+/// One trained ResNet of the skip-connections study and what Li et al. measured around it: its training loss and
+/// accuracy (in eval mode, with its running statistics), the filter-normalized loss surface, and the convexity map
+/// |lambda_min / lambda_max| of the Hessian on a coarser grid, whose mean over the cells is its non-convexity.
+/// </summary>
+internal sealed record ResNetMinimum(int Depth, bool Shortcuts, ulong Seed, double TrainLoss, double TrainAccuracy, bool Converged, Surface Loss, Surface Convexity)
+{
+    public string Name => $"resnet{Depth}{(Shortcuts ? "" : "_noshort")}";
+
+    public double NonConvexity => Enumerable.Range(0, Convexity.Cells).Average(c => Math.Abs(Convexity.MinEig![c] / Convexity.MaxEig![c]));
+}
+
+/// <summary>
+/// loss-landscape's recipe at a size this machine trains: its ResNets (width w) on the embedded Fashion-MNIST subset
+/// through the presets' input option, SGD with momentum 0.9, weight decay 5e-4, the step schedule at half and three
+/// quarters of the epochs; directions filter-normalized with biasbn, surfaces in eval mode.
+/// </summary>
+internal sealed class SkipConnectionsRuns(int examples, int width, int epochs, double targetLoss, string directory)
+{
+    public readonly DataSet Train = DataCatalog.Load(DataCatalog.Embedded, "train", n: examples);
+
+    public string Spec(int depth, bool shortcuts) => $"resnet{depth}{(shortcuts ? "" : "_noshort")}(in=1,width={width})";
+
+    public ResNetMinimum Minimum(int depth, bool shortcuts, ulong seed, int grid, int eigenGrid, int eigenExamples, int eigenSteps)
+    {
+        string spec = Spec(depth, shortcuts);
+        var config = new RunConfig
+        {
+            Model = spec, Data = Train.Name, Optimizer = "sgd", LearningRate = 0.1, Momentum = 0.9, WeightDecay = 5e-4, Batch = 32,
+            Epochs = epochs, Schedule = $"step:{epochs / 2},{3 * epochs / 4}:0.1", Seed = seed, SaveEvery = 0, Test = false,
+        };
+        var run = TrainingRun.Ensure<float>(config, Train, null, Path.Combine(directory, $"resnet{depth}{(shortcuts ? "" : "_noshort")}-width-{width}-seed-{seed}"), 0);
+        var network = ModelSpec.Build<float>(spec, Train.InputShape);
+        var theta = SafeTensors.ReadTheta<float>(run.FinalPath, network.Layout);
+        var risk = new EmpiricalRisk<float>(network, Train, "ce", 0, 500, 0);
+        var centre = risk.Evaluate(theta);
+        var dx = Directions.Random<float>(network.Layout, seed, 1);
+        var dy = Directions.Random<float>(network.Layout, seed, 2);
+        Directions.Normalize<float>(dx, theta, network.Layout, Normalization.Filter, Ignore.BiasBn);
+        Directions.Normalize<float>(dy, theta, network.Layout, Normalization.Filter, Ignore.BiasBn);
+        var loss = new Surface(new Axis(-1, 1, grid), new Axis(-1, 1, grid), false, new Dictionary<string, string>());
+        SurfaceComputation.Complete(loss, risk, null, theta, dx, dy);
+        var convexity = new Surface(new Axis(-1, 1, eigenGrid), new Axis(-1, 1, eigenGrid), false, new Dictionary<string, string>(), eigen: true);
+        var eigenRisk = new EmpiricalRisk<float>(network, Train.Slice(0, Math.Min(eigenExamples, Train.Count)), "ce", 0, 500, 0);
+        SurfaceComputation.Complete(convexity, eigenRisk, null, theta, dx, dy, eigenSteps: eigenSteps);
+        return new ResNetMinimum(depth, shortcuts, seed, centre.Loss, centre.Accuracy, centre.Loss <= targetLoss, loss, convexity);
+    }
+}
