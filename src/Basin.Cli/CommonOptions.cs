@@ -42,14 +42,7 @@ internal sealed class CommonOptions
 
     /// <summary>The data set of --data on a split, with --data-dir and --normalize.</summary>
     public DataSet LoadData(ParseResult r, string split, int? n) =>
-        DataCatalog.Load(r.GetValue(Data)!, split, r.GetValue(DataDir), n, ParseNormalize(r.GetValue(Normalize)!));
-
-    public static bool ParseNormalize(string text) => text.ToLowerInvariant() switch
-    {
-        "auto" => true,
-        "none" => false,
-        _ => throw new BasinException("--normalize", $"unknown value '{text}'", "use auto or none"),
-    };
+        DataCatalog.Load(r.GetValue(Data)!, split, r.GetValue(DataDir), n, DataCatalog.ParseNormalize(r.GetValue(Normalize)!));
 
     /// <summary>The weights --weights names (a file or a run directory) on the data, with the loss and numeric options given.</summary>
     public LossLandscape Landscape(ParseResult r, DataSet data) =>

@@ -91,10 +91,6 @@ internal static class SurfaceCommand
         return Cli.Ok;
     }
 
-    static double Convexity(Surface s, int cell) => Math.Abs(s.MinEig![cell] / s.MaxEig![cell]);
-
-    static double Median(double[] v) { var o = v.Order().ToArray(); return o.Length % 2 == 1 ? o[o.Length / 2] : (o[o.Length / 2 - 1] + o[o.Length / 2]) / 2; }
-
     static void Summary(TextWriter stdout, Surface s, IReadOnlyList<string> written, double seconds, bool resumed)
     {
         int nan = s.TrainLoss.Count(v => !double.IsFinite(v));
@@ -103,12 +99,8 @@ internal static class SurfaceCommand
             if (cell is int k) table.AddRow(name, $"{s.TrainLoss[k]:G6}", Output.Percent(s.TrainAccuracy[k]), s.Y is null ? $"x = {s.Coordinates(k).X:G4}" : $"(x, y) = ({s.Coordinates(k).X:G4}, {s.Coordinates(k).Y:G4})");
         if (nan < s.Cells) table.AddRow("maximum", $"{s.TrainLoss.Where(double.IsFinite).Max():G6}", "", "");
         table.AddRow("non-finite cells", nan.ToString(CultureInfo.InvariantCulture), "", nan > 0 ? "stored as NaN/inf" : "");
-        if (s.MaxEig is not null)
-        {
-            var ratios = Enumerable.Range(0, s.Cells).Select(c => Convexity(s, c)).Where(double.IsFinite).ToArray();
-            if (ratios.Length > 0)
-                table.AddRow("|min/max eig|", $"median {Median(ratios):G3}", $"max {ratios.Max():G3}", s.Center is int c0 ? $"centre {Convexity(s, c0):G3}" : "");
-        }
+        if (Enumerable.Range(0, s.Cells).Select(s.Convexity).Where(double.IsFinite).Order().ToArray() is { Length: > 0 } ratios)
+            table.AddRow("|min/max eig|", $"median {ratios[ratios.Length / 2]:G3}", $"max {ratios[^1]:G3}", s.Center is int c0 ? $"centre {s.Convexity(c0):G3}" : "");
         var console = Output.Console(stdout);
         console.WriteLine($"{(s.Y is null ? "1D" : "2D")} surface, {s.X.Count}{(s.Y is null ? "" : $" x {s.Y.Count}")} cells{(resumed ? " (resumed)" : "")}, {seconds:F2} s");
         console.Write(table);

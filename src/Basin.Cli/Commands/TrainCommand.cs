@@ -58,7 +58,7 @@ internal static class TrainCommand
             var requested = new RunConfig
             {
                 Model = r.GetValue(model) ?? "", Data = r.GetValue(data)!, DataDir = r.GetValue(dataDir), N = r.GetValue(n), TestN = r.GetValue(testN),
-                Test = !r.GetValue(noTest), Normalize = CommonOptions.ParseNormalize(r.GetValue(normalize)!), Augment = r.GetValue(augment), RandomLabels = r.GetValue(randomLabels), Loss = r.GetValue(loss)!.ToLowerInvariant(), L2 = r.GetValue(l2),
+                Test = !r.GetValue(noTest), Normalize = DataCatalog.ParseNormalize(r.GetValue(normalize)!), Augment = r.GetValue(augment), RandomLabels = r.GetValue(randomLabels), Loss = r.GetValue(loss)!.ToLowerInvariant(), L2 = r.GetValue(l2),
                 DType = CommonOptions.IsDouble(r.GetValue(dtype)!) ? "float64" : "float32", Seed = r.GetValue(seed), Batch = r.GetValue(batch),
                 Optimizer = r.GetValue(optimizer)!.ToLowerInvariant(), LearningRate = r.GetValue(lr), Momentum = r.GetValue(momentum),
                 Nesterov = r.GetValue(nesterov), WeightDecay = r.GetValue(weightDecay), Beta1 = r.GetValue(beta1), Beta2 = r.GetValue(beta2),

@@ -91,7 +91,7 @@ internal static class SurfacePlots
     /// </summary>
     public static void SaveConvexity(Surface s, string stem)
     {
-        var ratio = Enumerable.Range(0, s.Cells).Select(c => Math.Abs(s.MinEig![c] / s.MaxEig![c])).ToArray();
+        var ratio = Enumerable.Range(0, s.Cells).Select(s.Convexity).ToArray();
         const string title = "|min eigenvalue / max eigenvalue| of the Hessian";
         if (s.Y is null)
         {

@@ -93,7 +93,37 @@ internal static class BenchmarkSuite
         double cnnFlops = 2.0 * (8 * 9 * 784 + 16 * 72 * 196 + 784 * 10);
         cases.Add(new BenchmarkCase("cnn_loss_2k", Median(repeat, () => cnnObj.Evaluate(cnnTheta)), cnnFlops * 2000, "engine-core CNN, n=2000"));
         cases.Add(new BenchmarkCase("cnn_grad_2k", Median(repeat, () => cnnObj.Gradient(cnnTheta, new float[cnnTheta.Length])), 3 * cnnFlops * 2000, "n=2000"));
+        ResNet(cases, threads, repeat);
         return new BenchmarkReport(threads, peak, cases);
+    }
+
+    /// <summary>
+    /// loss-landscape's ResNet-20 on 32x32x3 images (random, as bench/pytorch_zoo.py bench times it): the eval-mode forward
+    /// on 1,000, one training step (train-mode forward, backward, momentum SGD) on 128, one eval-mode H v on 256.
+    /// </summary>
+    static void ResNet(List<BenchmarkCase> cases, int threads, int repeat)
+    {
+        var rng = new Rng(6);
+        var x = new float[1000 * 3072];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
+        var images = new DataSet("random-cifar", [3, 32, 32], x, Enumerable.Range(0, 1000).Select(i => i % 10).ToArray(), 10);
+        var net = ModelSpec.Build<float>("resnet20", images.InputShape);
+        var theta = Initialization.Create<float>(net.Layout, "pytorch", 7);
+        double flops = net.ForwardFlops;
+        var eval = new EmpiricalRisk<float>(net, images, "ce", 0, Shard, threads);
+        cases.Add(new BenchmarkCase("resnet20_eval_1k", Median(repeat, () => eval.Evaluate(theta)), flops * 1000, "resnet20, 32x32x3, n=1000, eval mode"));
+        var train = new EmpiricalRisk<float>(net, images, "ce", 0, 128, threads, wholeShards: true);
+        var w = (float[])theta.Clone();
+        var g = new float[w.Length];
+        var sgd = new Sgd<float>(0.9);
+        var batch = Enumerable.Range(0, 128).ToArray();
+        cases.Add(new BenchmarkCase("resnet20_train_step_128", Median(repeat, () => { train.MinibatchGradient(w, batch, g); sgd.Step(w, g, 0.01); }),
+            3 * flops * 128, "batch 128, train mode, momentum 0.9"));
+        var hvp = new EmpiricalRisk<float>(net, images.Take(256), "ce", 0, Shard, threads) { LinearizationBudget = 0 };
+        var v = new float[theta.Length];
+        for (int i = 0; i < v.Length; i++) v[i] = (float)rng.NextGaussian();
+        var hv = new float[theta.Length];
+        cases.Add(new BenchmarkCase("resnet20_hvp_256", Median(Math.Min(repeat, 3), () => hvp.HessianVectorProduct(theta, v, hv)), 4 * flops * 256, "n=256, eval mode, no kept linearization"));
     }
 
     static double Median(int repeat, Action action)

@@ -12,6 +12,14 @@ internal static class DataCatalog
     public static readonly string[] Names =
         ["fashion-mnist", "mnist", "cifar10", Embedded, "FILE.csv[:LABEL_COLUMN]", .. Synthetic.Names];
 
+    /// <summary>auto (the set's standard normalization) or none.</summary>
+    public static bool ParseNormalize(string text) => text.ToLowerInvariant() switch
+    {
+        "auto" => true,
+        "none" => false,
+        _ => throw new BasinException("{normalize}", $"unknown value '{text}'", "use auto or none"),
+    };
+
     /// <param name="normalize">Apply the set's standard normalization (CIFAR-10's per-channel mean and std, as loss-landscape trains on it); other sets have none.</param>
     public static DataSet Load(string name, string split, string? dataDir = null, int? n = null, bool normalize = true)
     {

@@ -36,8 +36,26 @@ internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Tells the layer where its buffers live (their first index in <paramref name="buffers"/>' values and counts).</summary>
     public virtual void Bind(ModelBuffers buffers, int valueOffset, int countOffset) { }
 
+    /// <summary>Binds a network's top-level layers to its buffers, from the start.</summary>
+    internal static void BindAll(IEnumerable<Layer<T>> layers, ModelBuffers buffers) => BindEach(layers, buffers, 0, 0);
+
+    /// <summary>Binds each of a container's children in turn, each after the buffers of those before it.</summary>
+    protected static void BindEach(IEnumerable<Layer<T>> children, ModelBuffers buffers, int valueOffset, int countOffset)
+    {
+        foreach (var child in children)
+        {
+            child.Bind(buffers, valueOffset, countOffset);
+            foreach (var b in child.Buffers)
+                if (b.IsCount) countOffset++;
+                else valueOffset += Product(b.Shape);
+        }
+    }
+
     /// <summary>Whether the output is linear in theta's slice (what the surface evaluator's shortcut needs of the first parametric layer).</summary>
     public virtual bool LinearInParameters => true;
+
+    /// <summary>Dense multiply-add FLOPs of one example's forward pass (2 per multiply-add of its products; 0 for cheap maps).</summary>
+    public virtual double ForwardFlops => 0;
 
     /// <summary>Scratch elements one pass needs for a batch of this size.</summary>
     public virtual int ScratchSize(int batch) => 0;

@@ -50,15 +50,11 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         Buffers = new ModelBuffers(buffers);
         Layout = new ParameterLayout(tensors, Buffers);
-        values = 0; counts = 0;
-        foreach (var layer in layers)
-        {
-            layer.Bind(Buffers, values, counts);
-            foreach (var b in layer.Buffers)
-                if (b.IsCount) counts++;
-                else values += Layer<T>.Product(b.Shape);
-        }
+        Layer<T>.BindAll(layers, Buffers);
     }
+
+    /// <summary>Dense FLOPs of one example's forward pass (convolutions and linear layers).</summary>
+    internal double ForwardFlops => Layers.Sum(l => l.ForwardFlops);
 
     /// <summary>BatchNorm's running statistics and the mode of the next pass (empty for a network without normalization).</summary>
     internal ModelBuffers Buffers { get; }

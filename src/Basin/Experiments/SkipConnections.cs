@@ -89,7 +89,7 @@ internal sealed class SkipConnections : Experiment
             Summary = [$"ResNets of width {(int)p["width"]} at depths {shallow} and {deep}, with and without skip connections, on {runs.Train.Count} images, {seeds} seeds: " +
                 $"{all.Count(m => m.Converged)}/{all.Length} reached training loss <= {F(p["target-loss"])}"],
             Notes = [.. all.Select(m => $"{m.Name}, seed {m.Seed}: training loss {F(m.TrainLoss)}, accuracy {F(100 * m.TrainAccuracy)} %, " +
-                $"mean |min/max eigenvalue| {F(m.NonConvexity)}, at the minimum {F(Math.Abs(m.Convexity.MinEig![m.Convexity.Center!.Value] / m.Convexity.MaxEig![m.Convexity.Center.Value]))}")],
+                $"mean |min/max eigenvalue| {F(m.NonConvexity)}, at the minimum {F(m.Convexity.Convexity(m.Convexity.Center!.Value))}")],
         };
     }
 

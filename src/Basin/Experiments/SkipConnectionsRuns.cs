@@ -16,7 +16,7 @@ internal sealed record ResNetMinimum(int Depth, bool Shortcuts, ulong Seed, doub
 {
     public string Name => $"resnet{Depth}{(Shortcuts ? "" : "_noshort")}";
 
-    public double NonConvexity => Enumerable.Range(0, Convexity.Cells).Average(c => Math.Abs(Convexity.MinEig![c] / Convexity.MaxEig![c]));
+    public double NonConvexity => Enumerable.Range(0, Convexity.Cells).Average(Convexity.Convexity);
 }
 
 /// <summary>

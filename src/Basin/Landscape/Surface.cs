@@ -39,6 +39,9 @@ public sealed class Surface
         Done = new bool[n];
     }
 
+    /// <summary>|lambda_min / lambda_max| of a cell: Li et al.'s convexity map (NaN without eigenvalues).</summary>
+    public double Convexity(int cell) => MaxEig is null ? double.NaN : Math.Abs(MinEig![cell] / MaxEig[cell]);
+
     static double[] Filled(int n) { var a = new double[n]; Array.Fill(a, double.NaN); return a; }
 
     /// <summary>Measured cost of one cell in the last pass (sizes the next chunk).</summary>

@@ -146,78 +146,6 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         return new Evaluation(l, Data.Labels is null ? double.NaN : (double)correct / Count, Count);
     }
 
-    /// <summary>
-    /// The gradient of the mean loss over the examples at <paramref name="indices"/> (a minibatch, gathered
-    /// into buffers reused from call to call); returns that minibatch's mean loss.
-    /// </summary>
-    public double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient) => MinibatchGradient(theta, indices, gradient, null, 0);
-
-    /// <summary>The minibatch gradient with every gathered image augmented for training step <paramref name="step"/>.</summary>
-    internal double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient, Data.Augmentation? augment, long step) =>
-        Minibatch(Pass.Gradient, theta, indices, gradient, augment, step);
-
-    /// <summary>
-    /// BatchNorm's running statistics recomputed at theta: reset, then one train-mode pass per shard of the data in file
-    /// order, each batch weighted equally (PyTorch's momentum=None cumulative average, as update_bn does).
-    /// </summary>
-    internal void RecomputeRunningStatistics(ReadOnlySpan<T> theta)
-    {
-        var buffers = Network.Buffers;
-        if (buffers.IsEmpty) return;
-        buffers.Reset();
-        buffers.Cumulative = true;
-        try
-        {
-            var order = new int[Count];
-            for (int i = 0; i < order.Length; i++) order[i] = i;
-            for (int start = 0; start < Count; start += BatchSize)
-                Minibatch(Pass.Loss, theta, order.AsSpan(start, Math.Min(BatchSize, Count - start)), Span<T>.Empty, null, 0);
-        }
-        finally { buffers.Cumulative = false; }
-    }
-
-    double Minibatch(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient, Data.Augmentation? augment, long step)
-    {
-        augmentation = augment;
-        augmentStep = step;
-        int n = indices.Length, width = Network.InputSize;
-        if (n == 0) throw new ArgumentException("empty minibatch", nameof(indices));
-        if (batchFeatures.Length < n * width)
-        {
-            batchFeatures = new T[n * width];
-            batchLabels = Data.Labels is null ? null : new int[n];
-            batchValues = targets.Values is null ? null : new T[n * targets.Width];
-        }
-        if (batchIndices.Length < n) batchIndices = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            int e = indices[i];
-            if ((uint)e >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), $"example {e} of {Count}");
-            batchIndices[i] = e;
-        }
-        bool train = !Network.Buffers.IsEmpty;
-        if (train && n > BatchSize)
-            throw new BasinException("model", $"BatchNorm normalizes by the statistics of the whole minibatch, so its {n} examples must be one shard, not shards of {BatchSize}",
-                "give {shard} at least the {batch} size");
-        activeFeatures = batchFeatures;
-        activeTargets = new Targets<T>(batchLabels, batchValues, targets.Width);
-        activeCount = n;
-        try
-        {
-            if (shardSum.Length < Shards) { shardSum = new double[Shards]; shardCorrect = new int[Shards]; }
-            trainMode = train;
-            return Run(pass, theta, default, gradient).Loss;
-        }
-        finally
-        {
-            trainMode = false;
-            augmentation = null;
-            activeFeatures = features;
-            activeTargets = targets;
-            activeCount = Count;
-        }
-    }
-
     /// <summary>Writes the gradient of the mean loss; returns the loss.</summary>
     public double Gradient(ReadOnlySpan<T> theta, Span<T> gradient) => Run(Pass.Gradient, theta, default, gradient).Loss;
 
@@ -470,24 +398,6 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         var z = ws.Output(batch);
         shardSum[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
         shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);
-    }
-
-    /// <summary>
-    /// Copies examples [start, start + batch) of the minibatch into the batch buffers: each shard gathers its own rows,
-    /// on its own thread (random rows of a large set are a memory-latency-bound copy).
-    /// </summary>
-    void GatherMinibatch(int start, int batch)
-    {
-        T[]? scratch = null;
-        int width = Network.InputSize;
-        for (int i = start; i < start + batch; i++)
-        {
-            int e = batchIndices[i];
-            features.AsSpan(e * width, width).CopyTo(batchFeatures.AsSpan(i * width, width));
-            augmentation?.Apply(batchFeatures.AsSpan(i * width, width), augmentStep, i, scratch ??= new T[width]);
-            if (batchLabels is not null) batchLabels[i] = Data.Labels![e];
-            if (batchValues is not null) targets.Values.AsSpan(e * targets.Width, targets.Width).CopyTo(batchValues.AsSpan(i * targets.Width));
-        }
     }
 
     void Shard(Pass pass, int shard, int slot, Workspace<T> ws)

@@ -1,6 +1,5 @@
 using Basin.Data;
 using Basin.Training;
-using Basin.Data;
 
 namespace Basin.Tests.Training;
 
@@ -73,7 +72,7 @@ public class AugmentationTests
             return image;
         }
         Assert.Equal(Run(1, 2, 3), Run(1, 2, 3));
-        Assert.True(Enumerable.Range(0, 8).Any(p => !Run(1, 2, p).SequenceEqual(Run(1, 3, p))));
+        Assert.Contains(Enumerable.Range(0, 8), p => !Run(1, 2, p).SequenceEqual(Run(1, 3, p)));
         Assert.Throws<BasinException>(() => new Augmentation(new DataSet("flat", [4], new float[4], [0], 1), false, 0));
     }
 }

@@ -27,6 +27,8 @@ internal sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIe
     public override string Describe() =>
         $"conv2d({In},{Out},{Kernel}{(Stride != 1 ? $",stride={Stride}" : "")}{(Padding != 0 ? $",padding={Padding}" : "")}{(Bias ? "" : ",bias=false")})";
 
+    public override double ForwardFlops => 2.0 * Out * Rows * Cols;
+
     int Rows => geometry.Rows;
     int Cols => geometry.Columns;
     public override int ScratchSize(int batch) => 2 * Rows * Cols;

@@ -35,6 +35,8 @@ internal sealed class Linear<T> : Layer<T> where T : unmanaged, IFloatingPointIe
 
     public override string Describe() => $"linear({In},{Out}{(Bias ? "" : ",bias=false")})";
 
+    public override double ForwardFlops => 2.0 * In * Out;
+
     ReadOnlySpan<T> W(ReadOnlySpan<T> p) => p[..(Out * In)];
     ReadOnlySpan<T> B(ReadOnlySpan<T> p) => p.Slice(Out * In, Out);
 

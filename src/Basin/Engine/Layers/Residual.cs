@@ -30,18 +30,10 @@ internal sealed class Residual<T> : Layer<T> where T : unmanaged, IFloatingPoint
     public override IReadOnlyList<BufferSpec> Buffers =>
         [.. main.Buffers, .. shortcut.Buffers.Select(b => b.Under("shortcut")), .. after.Buffers];
 
-    public override void Bind(ModelBuffers buffers, int valueOffset, int countOffset)
-    {
-        foreach (var branch in branches)
-        {
-            branch.Bind(buffers, valueOffset, countOffset);
-            foreach (var b in branch.Buffers)
-                if (b.IsCount) countOffset++;
-                else valueOffset += Product(b.Shape);
-        }
-    }
+    public override void Bind(ModelBuffers buffers, int valueOffset, int countOffset) => BindEach(branches, buffers, valueOffset, countOffset);
 
     public override bool LinearInParameters => false;
+    public override double ForwardFlops => branches.Sum(b => b.ForwardFlops);
 
     public override string Describe()
     {

@@ -25,18 +25,10 @@ internal sealed class Sequential<T> : Layer<T> where T : unmanaged, IFloatingPoi
     public override IReadOnlyList<TensorSpec> Parameters => [.. children.SelectMany(c => c.Parameters.Select(p => p.Under(c.Name)))];
     public override IReadOnlyList<BufferSpec> Buffers => [.. children.SelectMany(c => c.Buffers.Select(b => b.Under(c.Name)))];
 
-    public override void Bind(ModelBuffers buffers, int valueOffset, int countOffset)
-    {
-        foreach (var c in children)
-        {
-            c.Bind(buffers, valueOffset, countOffset);
-            foreach (var b in c.Buffers)
-                if (b.IsCount) countOffset++;
-                else valueOffset += Product(b.Shape);
-        }
-    }
+    public override void Bind(ModelBuffers buffers, int valueOffset, int countOffset) => BindEach(children, buffers, valueOffset, countOffset);
 
     public override bool LinearInParameters => false;
+    public override double ForwardFlops => children.Sum(c => c.ForwardFlops);
 
     public override string Describe() => "[" + string.Join(",", children.Select(Named)) + "]";
 
