@@ -264,4 +264,27 @@ public class ModuleTreeTests
         // The same statistics give the same loss whether recomputed or loaded: the evaluation itself is eval mode.
         Assert.Equal(after, new EmpiricalRisk<double>(net, data, "ce", 0, 5, 1).Evaluate(theta).Loss);
     }
+
+    [Fact]
+    public void Update_bn_on_a_model_without_batchnorm_and_a_misshapen_buffer_are_refused_in_one_line()
+    {
+        string dir = TestPaths.NewDirectory("bn-cli"), plain = Path.Combine(dir, "plain.safetensors"), bn = Path.Combine(dir, "bn.safetensors");
+        var mlp = ModelSpec.Build<float>("mlp:784-4-10", [1, 28, 28]);
+        SafeTensors.Write<float>(plain, mlp.Layout, new float[mlp.ParameterCount]);
+        var (code, _, err) = Cli.CliRunner.Run("interpolate", plain, plain, "--model", "mlp:784-4-10", "--n", "20", "--update-bn");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --update-bn: the model has no BatchNorm", err);
+
+        // A buffer saved with the wrong shape names the key and the shape expected.
+        const string spec = "flatten,linear(784,4),batchnorm1d(4),linear(4,10)";
+        var other = ModelSpec.Build<float>("flatten,linear(784,4),batchnorm1d(4),linear(4,10)", [1, 28, 28]);
+        var tensors = other.Layout.Tensors.Select(t => (t.Name, t.Shape, (ReadOnlyMemory<float>)new float[t.Length]))
+            .Append(("2.running_mean", new[] { 5 }, new float[5])).Append(("2.running_var", new[] { 4 }, new float[4]))
+            .Append(("2.num_batches_tracked", Array.Empty<int>(), new float[1])).ToList();
+        SafeTensors.WriteTensors<float>(bn, tensors);
+        (code, _, err) = Cli.CliRunner.Run("eval", "--model", spec, "--weights", bn, "--n", "20");
+        Assert.Equal(2, code);
+        Assert.Contains("buffer '2.running_mean' has shape [5], expected [4]", err);
+        Assert.Equal(2, err.Trim().Split('\n').Length);
+    }
 }
