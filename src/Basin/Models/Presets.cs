@@ -32,12 +32,12 @@ internal static partial class Presets
         string name = m.Groups["name"].Value.ToLowerInvariant();
         var (channels, classes, baseWidth) = Options(spec, m.Groups["options"].Value, inputShape);
         if (name == "vgg9")
-            return baseWidth == 16 ? Vgg9(channels, classes, inputShape) : throw new BasinException("model spec", $"preset '{spec}': vgg9 takes no width option");
+            return baseWidth == 16 ? Vgg9(channels, classes, inputShape) : throw new BasinException("model spec", $"preset '{spec}': vgg9 takes no width option", "its options are in and classes");
         int depth = int.Parse(m.Groups["depth"].Value, CultureInfo.InvariantCulture);
         if (depth < 8 || (depth - 2) % 6 != 0)
-            throw new BasinException("model spec", $"preset '{spec}': a CIFAR ResNet has depth 6n + 2 (20, 32, 44, 56, 110), not {depth}");
+            throw new BasinException("model spec", $"preset '{spec}': a CIFAR ResNet has depth 6n + 2, not {depth}", "e.g. resnet20, resnet56, resnet110");
         int width = m.Groups["width"].Success ? int.Parse(m.Groups["width"].Value, CultureInfo.InvariantCulture) : 1;
-        if (width < 1) throw new BasinException("model spec", $"preset '{spec}': width must be positive");
+        if (width < 1) throw new BasinException("model spec", $"preset '{spec}': width must be positive", "e.g. wrn56_2");
         return ResNet((depth - 2) / 6, baseWidth * width, !m.Groups["noshort"].Success, channels, classes);
     }
 
@@ -53,7 +53,8 @@ internal static partial class Presets
             {
                 case "in":
                     if (inputShape is { Length: 3 } && inputShape[0] != v)
-                        throw new BasinException("model spec", $"preset '{spec}' takes {v} input channels but the data have {inputShape[0]}");
+                        throw new BasinException("model spec", $"preset '{spec}' takes {v} input channels but the data have {inputShape[0]}",
+                            "leave in= out and the preset takes the data's channels");
                     channels = v;
                     break;
                 case "classes": classes = v; break;

@@ -198,6 +198,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         (int From, int To)? range = null) where TV : unmanaged, INumberBase<TV>
     {
         Network.Buffers.Training = trainMode;
+        Executor.Budget = Threads;
         SetTheta(theta, fixedSource);
         bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
         bool quadratic = pass is Pass.HessianQuadratic or Pass.GaussNewtonQuadratic;

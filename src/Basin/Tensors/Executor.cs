@@ -63,7 +63,8 @@ internal static class Executor
     public static void Run<TBody>(int parallelism, TBody body) where TBody : struct, IWorkerBody
     {
         int helpers = Math.Min(parallelism - 1, Size);
-        if (helpers <= 0 || !Monitor.TryEnter(Gate))
+        // A region started from inside a region (its caller holds the gate, which is reentrant) runs alone too.
+        if (helpers <= 0 || Monitor.IsEntered(Gate) || !Monitor.TryEnter(Gate))
         {
             for (int t = 0; t < parallelism; t++) body.Run(t);
             return;
@@ -112,6 +113,18 @@ internal static class Executor
         var all = new Chunks<TBody>(body, length, chunks, threads);
         if (threads == 1) all.Run(0);
         else Run(threads, all);
+    }
+
+    [ThreadStatic] static int budget;
+
+    /// <summary>
+    /// Threads that work started on this thread may use for regions it opens itself (a layer's own split): set by the
+    /// objective from its thread count, every core by default.
+    /// </summary>
+    public static int Budget
+    {
+        get => budget <= 0 ? Size + 1 : budget;
+        set => budget = value;
     }
 
     /// <summary>Threads for a parallelism setting: 0 or less means every core.</summary>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace Basin.Engine.Layers;
 
@@ -54,6 +55,9 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
     /// <summary>Train mode keeps the batch's mean and 1/sqrt(var + eps) per channel from the forward pass to the backward.</summary>
     public override int StateSize(int batch) => 2 * channels;
 
+    /// <summary>One channel's row of one example, x - mean, for the vectorized sums.</summary>
+    public override int ScratchSize(int batch) => positions;
+
     T Weight(ReadOnlySpan<T> p, int c) => Affine ? p[c] : T.One;
 
     /// <summary>
@@ -79,14 +83,18 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
         double factor = buffers.Cumulative ? 1.0 / batches : Momentum;
         if (n < 2) throw new BasinException("model", $"{Describe()} in train mode needs more than one value per channel, the batch has {n}",
             "train with a larger {batch}");
+        var centred = state.Slice(2 * channels, positions);
         for (int c = 0; c < channels; c++)
         {
+            // Each example's row summed in T (vectorized), the rows in float64.
             double sum = 0;
-            for (int b = 0; b < batch; b++)
-                foreach (var v in x.Slice(b * InputSize + c * positions, positions)) sum += double.CreateTruncating(v);
+            for (int b = 0; b < batch; b++) sum += double.CreateTruncating(TensorPrimitives.Sum(x.Slice(b * InputSize + c * positions, positions)));
             double mu = sum / n, squares = 0;
             for (int b = 0; b < batch; b++)
-                foreach (var v in x.Slice(b * InputSize + c * positions, positions)) { double d = double.CreateTruncating(v) - mu; squares += d * d; }
+            {
+                TensorPrimitives.Subtract(x.Slice(b * InputSize + c * positions, positions), T.CreateChecked(mu), centred);
+                squares += double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(centred));
+            }
             double biased = squares / n;
             state[c] = T.CreateChecked(mu);
             state[channels + c] = T.One / T.Sqrt(T.CreateChecked(biased) + T.CreateChecked(Eps));
@@ -106,9 +114,10 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
         {
             T m = mu[c], s = inv[c] * Weight(p, c), shift = Affine ? p[channels + c] : T.Zero;
             int at = b * InputSize + c * positions;
-            var xs = x.Slice(at, positions);
             var ys = y.Slice(at, positions);
-            for (int i = 0; i < positions; i++) ys[i] = (xs[i] - m) * s + shift;
+            TensorPrimitives.Subtract(x.Slice(at, positions), m, ys);
+            TensorPrimitives.Multiply(ys, s, ys);
+            TensorPrimitives.Add(ys, shift, ys);
         }
     }
 
@@ -122,26 +131,31 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
         Statistics(scratch);
         ReadOnlySpan<T> mu = scratch[..channels], inv = scratch.Slice(channels, channels);
         T n = T.CreateChecked((long)batch * positions);
+        var centred = scratch.Slice(2 * channels, positions);
         for (int c = 0; c < channels; c++)
         {
-            T m = mu[c], sigma = inv[c], sumDy = T.Zero, sumDyXhat = T.Zero;
+            T m = mu[c], sigma = inv[c], sumDy = T.Zero, sumDyCentred = T.Zero;
             for (int b = 0; b < batch; b++)
             {
                 int at = b * InputSize + c * positions;
-                var xs = x.Slice(at, positions);
                 var g = dy.Slice(at, positions);
-                for (int i = 0; i < positions; i++) { sumDy += g[i]; sumDyXhat += g[i] * (xs[i] - m) * sigma; }
+                TensorPrimitives.Subtract(x.Slice(at, positions), m, centred);
+                sumDy += TensorPrimitives.Sum(g);
+                sumDyCentred += TensorPrimitives.Dot(g, centred);
             }
+            T sumDyXhat = sumDyCentred * sigma;
             if (!gp.IsEmpty && Affine) { gp[c] = sumDyXhat; gp[channels + c] = sumDy; }
             if (dx.IsEmpty) continue;
             T scale = Weight(p, c) * sigma, meanDy = Training ? sumDy / n : T.Zero, meanDyXhat = Training ? sumDyXhat / n : T.Zero;
             for (int b = 0; b < batch; b++)
             {
                 int at = b * InputSize + c * positions;
-                var xs = x.Slice(at, positions);
-                var g = dy.Slice(at, positions);
                 var d = dx.Slice(at, positions);
-                for (int i = 0; i < positions; i++) d[i] = scale * (g[i] - meanDy - (xs[i] - m) * sigma * meanDyXhat);
+                // dx = scale (dy - mean(dy) - (x - mean) sigma mean(dy xhat))
+                TensorPrimitives.Subtract(x.Slice(at, positions), m, d);
+                TensorPrimitives.MultiplyAdd(d, -sigma * meanDyXhat, dy.Slice(at, positions), d);
+                TensorPrimitives.Subtract(d, meanDy, d);
+                TensorPrimitives.Multiply(d, scale, d);
             }
         }
     }

@@ -3,8 +3,13 @@ using Basin.Tensors;
 
 namespace Basin.Engine.Layers;
 
-/// <summary>2D convolution with weight [out,in,k,k] and bias [out] (PyTorch nn.Conv2d), by im2col and GEMM.</summary>
-internal sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+/// <summary>
+/// 2D convolution with weight [out,in,k,k] and bias [out] (PyTorch nn.Conv2d), by im2col and GEMM. The forward pass and
+/// the input gradient are per example, so a pass that runs alone (a training step's single BatchNorm shard) shares its
+/// examples out to the team, each worker with its own column buffer; inside a wave of shards the team is busy and they
+/// run in order. The weight gradient sums over examples in order, on one thread, so no bit depends on the split.
+/// </summary>
+internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly Im2Col geometry;
     public int In { get; }
@@ -31,7 +36,11 @@ internal sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIe
 
     int Rows => geometry.Rows;
     int Cols => geometry.Columns;
-    public override int ScratchSize(int batch) => 2 * Rows * Cols;
+
+    /// <summary>Workers that share a pass's examples: every core, at most 8 (each holds a column buffer).</summary>
+    static readonly int Team = Math.Clamp(Environment.ProcessorCount, 1, 8);
+
+    public override int ScratchSize(int batch) => Math.Max(2, Team) * Rows * Cols;
 
     ReadOnlySpan<T> W(ReadOnlySpan<T> p) => p[..(Out * Rows)];
 
@@ -58,32 +67,57 @@ internal sealed class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIe
         }
     }
 
-    public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
+    /// <summary>Examples worker, worker + threads, ... of a forward pass (kind 0) or an input-gradient pass (kind 1).</summary>
+    readonly struct Examples(Conv2d<T> layer, int kind, T* p, int parameters, T* input, T* output, T* scratch, int batch, int threads) : IWorkerBody
     {
-        var cols = scratch[..(Rows * Cols)];
-        for (int b = 0; b < batch; b++)
+        public void Run(int worker)
         {
-            var yb = y.Slice(b * OutputSize, OutputSize);
-            geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
-            Gemm.Multiply(false, false, Out, Cols, Rows, W(p), Rows, cols, Cols, yb, Cols, false);
-            AddBias(p, yb);
+            int rows = layer.Rows, columns = layer.Cols, inSize = layer.InputSize, outSize = layer.OutputSize;
+            var w = new ReadOnlySpan<T>(p, parameters);
+            var cols = new Span<T>(scratch + (long)worker * rows * columns, rows * columns);
+            for (int b = worker; b < batch; b += threads)
+                if (kind == 0) layer.ForwardOne(w, new ReadOnlySpan<T>(input + (long)b * inSize, inSize), new Span<T>(output + (long)b * outSize, outSize), cols);
+                else layer.InputGradientOne(w, new ReadOnlySpan<T>(input + (long)b * outSize, outSize), new Span<T>(output + (long)b * inSize, inSize), cols);
         }
     }
+
+    void ForwardOne(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, Span<T> cols)
+    {
+        geometry.Unfold(x, cols);
+        Gemm.Multiply(false, false, Out, Cols, Rows, W(p), Rows, cols, Cols, y, Cols, false);
+        AddBias(p, y);
+    }
+
+    /// <summary>dx = fold(W^T dy) for one example.</summary>
+    void InputGradientOne(ReadOnlySpan<T> p, ReadOnlySpan<T> dy, Span<T> dx, Span<T> dcols)
+    {
+        Gemm.Multiply(true, false, Rows, Cols, Out, W(p), Rows, dy, Cols, dcols, Cols, false);
+        geometry.Fold<T>(dcols, dx);
+    }
+
+    void PerExample(int kind, ReadOnlySpan<T> p, ReadOnlySpan<T> input, Span<T> output, int batch, Span<T> scratch)
+    {
+        int threads = Math.Min(Math.Min(Team, Executor.Budget), batch);
+        fixed (T* pp = p, pi = input, po = output, ps = scratch)
+        {
+            var body = new Examples(this, kind, pp, p.Length, pi, po, ps, batch, threads);
+            if (threads == 1) body.Run(0);
+            else Executor.Run(threads, body);
+        }
+    }
+
+    public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch) =>
+        PerExample(0, p, x, y, batch, scratch);
 
     public override void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
         int batch, Span<T> scratch)
     {
+        if (!dx.IsEmpty) PerExample(1, p, dy, dx, batch, scratch);
+        if (gp.IsEmpty) return;
         var cols = scratch[..(Rows * Cols)];
-        var dcols = scratch.Slice(Rows * Cols, Rows * Cols);
         for (int b = 0; b < batch; b++)
         {
             var dyb = dy.Slice(b * OutputSize, OutputSize);
-            if (!dx.IsEmpty)
-            {
-                Gemm.Multiply(true, false, Rows, Cols, Out, W(p), Rows, dyb, Cols, dcols, Cols, false);
-                geometry.Fold<T>(dcols, dx.Slice(b * InputSize, InputSize));
-            }
-            if (gp.IsEmpty) continue;
             geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
             Gemm.Multiply(false, true, Out, Rows, Cols, dyb, Cols, cols, Cols, gp, Rows, b > 0);
             SumBias(dyb, gp, b == 0);
