@@ -49,11 +49,10 @@ internal readonly struct Im2Col
                     d[hi..].Clear();
                     continue;
                 }
-                for (int ow = 0; ow < OutWidth; ow++)
-                {
-                    int iw = ow * Stride - Padding + kj;
-                    d[ow] = (uint)iw < (uint)Width ? src[iw] : T.Zero;
-                }
+                var (from, to) = Inside(kj);
+                d[..from].Clear();
+                for (int ow = from, iw = from * Stride - Padding + kj; ow < to; ow++, iw += Stride) d[ow] = src[iw];
+                d[to..].Clear();
             }
         }
     }
@@ -64,16 +63,26 @@ internal readonly struct Im2Col
     /// </summary>
     void ShiftedPlane<T>(ReadOnlySpan<T> plane, Span<T> dst, int di, int dj) where T : unmanaged, INumberBase<T>
     {
-        int shift = di * Width + dj;
-        int t0 = Math.Max(0, -di) * Width, t1 = Math.Min(Height, Height - di) * Width;
-        int a = Math.Max(t0, -shift), b = Math.Min(t1, plane.Length - shift);
+        int shift = di * Width + dj, n = plane.Length;
+        int t0 = Math.Clamp(-di, 0, Height) * Width, t1 = Math.Clamp(Height - di, 0, Height) * Width;
+        // A shift as large as the plane (a 3x3 kernel on a 1x1 image) leaves nothing to copy.
+        int a = Math.Clamp(Math.Max(t0, -shift), 0, n), b = Math.Clamp(Math.Min(t1, n - shift), a, n);
         dst[..a].Clear();
         if (b > a) plane.Slice(a + shift, b - a).CopyTo(dst[a..b]);
-        dst[Math.Max(a, b)..].Clear();
+        dst[b..].Clear();
         if (dj == 0) return;
         // Columns that wrapped into the neighbouring row.
-        int lo = dj < 0 ? 0 : Width - dj, hi = dj < 0 ? -dj : Width;
+        int lo = dj < 0 ? 0 : Math.Max(0, Width - dj), hi = dj < 0 ? Math.Min(Width, -dj) : Width;
         for (int r = t0 / Width; r < t1 / Width; r++) dst.Slice(r * Width + lo, hi - lo).Clear();
+    }
+
+    /// <summary>The output columns [lo, hi) whose input column ow * Stride - Padding + kj lies inside the image.</summary>
+    (int Lo, int Hi) Inside(int kj)
+    {
+        int first = Padding - kj, last = Width - 1 + Padding - kj;
+        int lo = Math.Clamp(first <= 0 ? 0 : (first + Stride - 1) / Stride, 0, OutWidth);
+        int hi = Math.Clamp(last < 0 ? 0 : last / Stride + 1, lo, OutWidth);
+        return (lo, hi);
     }
 
     /// <summary>image = fold(cols), overwriting image.</summary>
@@ -92,11 +101,16 @@ internal readonly struct Im2Col
                 if ((uint)ih >= (uint)Height) continue;
                 var dst = image.Slice((c * Height + ih) * Width, Width);
                 var s = srcRow.Slice(oh * OutWidth, OutWidth);
-                for (int ow = 0; ow < OutWidth; ow++)
+                var (lo, hi) = Inside(kj);
+                if (hi <= lo) continue;
+                if (Stride == 1)
                 {
-                    int iw = ow * Stride - Padding + kj;
-                    if ((uint)iw < (uint)Width) dst[iw] += s[ow];
+                    // Element-wise adds in the same order as one at a time: the same bits, vectorized.
+                    var d = dst.Slice(lo - Padding + kj, hi - lo);
+                    System.Numerics.Tensors.TensorPrimitives.Add<T>(d, s[lo..hi], d);
+                    continue;
                 }
+                for (int ow = lo, iw = lo * Stride - Padding + kj; ow < hi; ow++, iw += Stride) dst[iw] += s[ow];
             }
         }
     }

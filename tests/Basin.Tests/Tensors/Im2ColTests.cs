@@ -1,0 +1,37 @@
+using Basin.Tensors;
+
+namespace Basin.Tests.Tensors;
+
+public class Im2ColTests
+{
+    [Theory]
+    [InlineData(2, 5, 6, 3, 1, 1)]
+    [InlineData(2, 5, 6, 3, 2, 1)]
+    [InlineData(3, 7, 7, 3, 2, 0)]
+    [InlineData(1, 8, 5, 1, 2, 0)]
+    [InlineData(1, 1, 1, 3, 1, 1)]
+    [InlineData(2, 2, 3, 3, 3, 2)]
+    [InlineData(1, 6, 6, 2, 1, 0)]
+    public void Unfold_is_the_definition_and_fold_is_its_adjoint(int channels, int height, int width, int kernel, int stride, int padding)
+    {
+        var g = new Im2Col(channels, height, width, kernel, stride, padding);
+        var x = TestNets.RandomVector<double>(channels * height * width, 1);
+        var cols = new double[g.Rows * g.Columns];
+        g.Unfold<double>(x, cols);
+        for (int c = 0; c < channels; c++)
+        for (int ki = 0; ki < kernel; ki++)
+        for (int kj = 0; kj < kernel; kj++)
+        for (int oh = 0; oh < g.OutHeight; oh++)
+        for (int ow = 0; ow < g.OutWidth; ow++)
+        {
+            int ih = oh * stride - padding + ki, iw = ow * stride - padding + kj;
+            double expected = ih >= 0 && ih < height && iw >= 0 && iw < width ? x[(c * height + ih) * width + iw] : 0;
+            Assert.Equal(expected, cols[((c * kernel + ki) * kernel + kj) * g.Columns + oh * g.OutWidth + ow]);
+        }
+        // <unfold(x), y> = <x, fold(y)>
+        var y = TestNets.RandomVector<double>(cols.Length, 2);
+        var folded = new double[x.Length];
+        g.Fold<double>(y, folded);
+        Assert.Equal(TestNets.Dot(cols, y), TestNets.Dot(x, folded), 1e-12);
+    }
+}
