@@ -94,7 +94,29 @@ internal static class BenchmarkSuite
         cases.Add(new BenchmarkCase("cnn_loss_2k", Median(repeat, () => cnnObj.Evaluate(cnnTheta)), cnnFlops * 2000, "engine-core CNN, n=2000"));
         cases.Add(new BenchmarkCase("cnn_grad_2k", Median(repeat, () => cnnObj.Gradient(cnnTheta, new float[cnnTheta.Length])), 3 * cnnFlops * 2000, "n=2000"));
         ResNet(cases, threads, repeat);
+        Strided(cases, threads, repeat);
         return new BenchmarkReport(threads, peak, cases);
+    }
+
+    /// <summary>
+    /// ResNet's 16 -> 32 channel 3x3 convolution at stride 1 and stride 2 on 32x32 images (forward on 500): the time per
+    /// output element should not depend on the stride, though stride 2 unfolds a strided gather.
+    /// </summary>
+    static void Strided(List<BenchmarkCase> cases, int threads, int repeat)
+    {
+        var rng = new Rng(8);
+        var x = new float[500 * 16 * 32 * 32];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)rng.NextGaussian();
+        var images = new DataSet("random-maps", [16, 32, 32], x, new int[500], 1);
+        foreach (int stride in new[] { 1, 2 })
+        {
+            var net = ModelSpec.Build<float>($"conv2d(16,32,3,stride={stride},padding=1,bias=false),globalavgpool,flatten", images.InputShape);
+            var theta = Initialization.Create<float>(net.Layout, "pytorch", 9);
+            var risk = new EmpiricalRisk<float>(net, images, "ce", 0, 50, threads);
+            int outputs = net.Layers[0].OutputSize;
+            cases.Add(new BenchmarkCase($"conv_stride{stride}_500", Median(repeat, () => risk.Evaluate(theta)), net.ForwardFlops * 500,
+                $"conv2d(16,32,3,stride={stride},padding=1), 32x32, n=500, {outputs * 500.0 / 1e6:F1} M outputs"));
+        }
     }
 
     /// <summary>
