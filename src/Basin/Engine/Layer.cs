@@ -33,7 +33,7 @@ internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Model state beside theta (BatchNorm's running statistics), in state_dict order; see <see cref="ModelBuffers"/>.</summary>
     public virtual IReadOnlyList<BufferSpec> Buffers => [];
 
-    /// <summary>Tells the layer where its buffers live (their first index in <paramref name="buffers"/>' values and counts).</summary>
+    /// <summary>Tells the layer where its buffers live (their first index in <paramref name="buffers"/>' values and counts); the network starts them at <see cref="ModelBuffers.Reset"/>.</summary>
     public virtual void Bind(ModelBuffers buffers, int valueOffset, int countOffset) { }
 
     /// <summary>Binds a network's top-level layers to its buffers, from the start.</summary>

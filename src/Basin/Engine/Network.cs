@@ -51,6 +51,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         Buffers = new ModelBuffers(buffers);
         Layout = new ParameterLayout(tensors, Buffers);
         Layer<T>.BindAll(layers, Buffers);
+        Buffers.Reset();
     }
 
     /// <summary>Dense FLOPs of one example's forward pass (convolutions and linear layers).</summary>

@@ -32,18 +32,20 @@ internal static partial class Presets
         string name = m.Groups["name"].Value.ToLowerInvariant();
         var (channels, classes, baseWidth) = Options(spec, m.Groups["options"].Value, inputShape);
         if (name == "vgg9")
-            return baseWidth == 16 ? Vgg9(channels, classes, inputShape) : throw new BasinException("model spec", $"preset '{spec}': vgg9 takes no width option", "its options are in and classes");
+            return baseWidth is null ? Vgg9(channels, classes, inputShape) : throw new BasinException("model spec", $"preset '{spec}': vgg9 takes no width option", "its options are in and classes");
         int depth = int.Parse(m.Groups["depth"].Value, CultureInfo.InvariantCulture);
         if (depth < 8 || (depth - 2) % 6 != 0)
             throw new BasinException("model spec", $"preset '{spec}': a CIFAR ResNet has depth 6n + 2, not {depth}", "e.g. resnet20, resnet56, resnet110");
         int width = m.Groups["width"].Success ? int.Parse(m.Groups["width"].Value, CultureInfo.InvariantCulture) : 1;
         if (width < 1) throw new BasinException("model spec", $"preset '{spec}': width must be positive", "e.g. wrn56_2");
-        return ResNet((depth - 2) / 6, baseWidth * width, !m.Groups["noshort"].Success, channels, classes);
+        return ResNet((depth - 2) / 6, (baseWidth ?? 16) * width, !m.Groups["noshort"].Success, channels, classes);
     }
 
-    static (int Channels, int Classes, int Width) Options(string spec, string options, int[]? inputShape)
+    /// <summary>in (the data's channels, else 3), classes (10) and width (null when not given: the preset's own).</summary>
+    static (int Channels, int Classes, int? Width) Options(string spec, string options, int[]? inputShape)
     {
-        int channels = inputShape is { Length: 3 } ? inputShape[0] : 3, classes = 10, width = 16;
+        int channels = inputShape is { Length: 3 } ? inputShape[0] : 3, classes = 10;
+        int? width = null;
         foreach (var option in options.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = option.Split('=', StringSplitOptions.TrimEntries);

@@ -138,11 +138,8 @@ public static class SafeTensors
         var theta = new T[layout.Count];
         foreach (var t in layout.Tensors)
         {
-            if (!tensors.TryGetValue(t.Name, out var found))
-                throw new BasinException(path, $"missing tensor '{t.Name}' (expected shape {t.ShapeText})",
-                    "keys are the model's state_dict names (layer index or module path, then .weight or .bias); does {model} match these weights?");
-            if (!found.Shape.SequenceEqual(t.Shape))
-                throw new BasinException(path, $"tensor '{t.Name}' has shape {found.ShapeText}, expected {t.ShapeText}", "does {model} match these weights?");
+            var found = Required(path, tensors, "tensor", t.Name, t.Shape, t.ShapeText,
+                "keys are the model's state_dict names (layer index or module path, then .weight or .bias); does {model} match these weights?");
             for (int i = 0; i < t.Length; i++) theta[t.Offset + i] = T.CreateChecked(found.Values[i]);
             RequireFinite<T>(theta.AsSpan(t.Offset, t.Length), t.Name, path);
         }
@@ -154,6 +151,17 @@ public static class SafeTensors
         return theta;
     }
 
+    /// <summary>The file's tensor of this name and shape; missing or misshapen is an error naming the key and the shape expected.</summary>
+    static NamedTensor Required(string path, IReadOnlyDictionary<string, NamedTensor> tensors, string kind, string name, int[] shape, string shapeText,
+        string missingHint)
+    {
+        if (!tensors.TryGetValue(name, out var found))
+            throw new BasinException(path, $"missing {kind} '{name}' (expected shape {shapeText})", missingHint);
+        if (!found.Shape.SequenceEqual(shape))
+            throw new BasinException(path, $"{kind} '{name}' has shape {found.ShapeText}, expected {shapeText}", "does {model} match these weights?");
+        return found;
+    }
+
     /// <summary>
     /// Loads the model's buffers (BatchNorm's running statistics) from the file's tensors into the network's state: every
     /// buffer must be there with its shape, a count as a whole number.
@@ -162,11 +170,8 @@ public static class SafeTensors
     {
         foreach (var b in buffers.Tensors)
         {
-            if (!tensors.TryGetValue(b.Name, out var found))
-                throw new BasinException(path, $"missing buffer '{b.Name}' (expected shape {b.ShapeText})",
-                    "BatchNorm's running_mean, running_var and num_batches_tracked are saved with the weights (model.state_dict())");
-            if (!found.Shape.SequenceEqual(b.Shape))
-                throw new BasinException(path, $"buffer '{b.Name}' has shape {found.ShapeText}, expected {b.ShapeText}", "does {model} match these weights?");
+            var found = Required(path, tensors, "buffer", b.Name, b.Shape, b.ShapeText,
+                "BatchNorm's running_mean, running_var and num_batches_tracked are saved with the weights (model.state_dict())");
             if (b.IsCount)
             {
                 double v = found.Values[0];

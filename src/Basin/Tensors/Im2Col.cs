@@ -40,19 +40,13 @@ internal readonly struct Im2Col
                 var d = dst.Slice(oh * OutWidth, OutWidth);
                 if ((uint)ih >= (uint)Height) { d.Clear(); continue; }
                 var src = image.Slice((c * Height + ih) * Width, Width);
-                if (Stride == 1)
-                {
-                    // Output columns [lo, hi) read the input row from lo - Padding + kj on: one copy, zeros around.
-                    int lo = Math.Clamp(Padding - kj, 0, OutWidth), hi = Math.Clamp(Width + Padding - kj, lo, OutWidth);
-                    d[..lo].Clear();
-                    src.Slice(lo - Padding + kj, hi - lo).CopyTo(d[lo..hi]);
-                    d[hi..].Clear();
-                    continue;
-                }
-                var (from, to) = Inside(kj);
-                d[..from].Clear();
-                for (int ow = from, iw = from * Stride - Padding + kj; ow < to; ow++, iw += Stride) d[ow] = src[iw];
-                d[to..].Clear();
+                // Output columns [lo, hi) read the input row from lo * Stride - Padding + kj on, zeros around: one copy at stride 1.
+                var (lo, hi) = Inside(kj);
+                d[..lo].Clear();
+                if (Stride == 1) src.Slice(lo - Padding + kj, hi - lo).CopyTo(d[lo..hi]);
+                else
+                    for (int ow = lo, iw = lo * Stride - Padding + kj; ow < hi; ow++, iw += Stride) d[ow] = src[iw];
+                d[hi..].Clear();
             }
         }
     }

@@ -38,8 +38,6 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
         mean = valueOffset;
         variance = valueOffset + channels;
         count = countOffset;
-        buffers.Values.AsSpan(mean, channels).Clear();
-        buffers.Values.AsSpan(variance, channels).Fill(1);
     }
 
     public override string Describe()
