@@ -34,7 +34,9 @@ internal static partial class Cli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            string command = parsed.CommandResult.Command is { } c && c != root ? $"basin {c.Name}" : "basin";
+            var path = new List<string>();
+            for (var at = parsed.CommandResult; at is not null && at.Command != root; at = at.Parent as System.CommandLine.Parsing.CommandResult) path.Insert(0, at.Command.Name);
+            string command = string.Join(" ", ["basin", .. path]);
             // A stray token explains more than the "required command" complaint it causes.
             var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
             // System.CommandLine names the .NET type an option takes; say it in words, option first as OptionRules' messages do.

@@ -40,9 +40,10 @@ internal sealed class CommonOptions
 
     public DataSet LoadData(ParseResult r) => LoadData(r, r.GetValue(Split)!, r.GetValue(N));
 
-    /// <summary>The data set of --data on a split, with --data-dir and --normalize.</summary>
+    /// <summary>The data set of --data on a split, with --data-dir and --normalize (a progress bar when it takes over a second).</summary>
     public DataSet LoadData(ParseResult r, string split, int? n) =>
-        DataCatalog.Load(r.GetValue(Data)!, split, r.GetValue(DataDir), n, DataCatalog.ParseNormalize(r.GetValue(Normalize)!));
+        Progress.Delayed(Console.Error, $"reading {r.GetValue(Data)} {split}", report =>
+            DataCatalog.Load(r.GetValue(Data)!, split, r.GetValue(DataDir), n, DataCatalog.ParseNormalize(r.GetValue(Normalize)!), report));
 
     /// <summary>The weights --weights names (a file or a run directory) on the data, with the loss and numeric options given.</summary>
     public LossLandscape Landscape(ParseResult r, DataSet data) =>

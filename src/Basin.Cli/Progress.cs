@@ -27,6 +27,31 @@ internal static class Progress
             });
     }
 
+    /// <summary>
+    /// Runs work that reports the fraction done; on a terminal's stderr a bar appears once it has taken a second (a fast
+    /// load shows nothing).
+    /// </summary>
+    public static TResult Delayed<TResult>(TextWriter stderr, string what, Func<Action<double>, TResult> work)
+    {
+        if (stderr != Console.Error || Console.IsErrorRedirected) return work(_ => { });
+        double fraction = 0;
+        using var done = new ManualResetEventSlim();
+        var bar = Task.Run(() =>
+        {
+            if (done.Wait(1000)) return;
+            Bar(what, 1, (task, _) =>
+            {
+                while (!done.Wait(100)) task.Value = Volatile.Read(ref fraction);
+            });
+        });
+        try { return work(f => Volatile.Write(ref fraction, f)); }
+        finally
+        {
+            done.Set();
+            bar.Wait();
+        }
+    }
+
     /// <summary>Runs work under a spinner with a status line on a terminal's stderr; plainly otherwise.</summary>
     public static TResult Status<TResult>(TextWriter stderr, string what, Func<TResult> work)
     {

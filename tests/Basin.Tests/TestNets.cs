@@ -58,7 +58,7 @@ internal static class TestNets
         var rng = new Rng(seed + 1);
         var t = new float[n * outputs];
         for (int i = 0; i < t.Length; i++) t[i] = (float)rng.NextGaussian();
-        return new DataSet("test-regression", shape, d.Features, null, 0, t, outputs);
+        return new DataSet("test-regression", shape, d.Values(), null, 0, t, outputs);
     }
 
     public static T[] RandomVector<T>(int n, ulong seed, double scale = 0.5) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

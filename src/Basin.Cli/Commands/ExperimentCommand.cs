@@ -33,8 +33,13 @@ internal static class ExperimentCommand
             string description = p.Description + (p.Quick == p.Full ? $" (default {Number(p.Full)})" : $" (default {Number(p.Quick)} quick, {Number(p.Full)} full)");
             return (p.Name, Option: p.Integer ? (Option)new Option<int?>("--" + p.Name) { Description = description } : new Option<double?>("--" + p.Name) { Description = description });
         }).ToList();
+        var common = new CommonOptions();
+        var data = new Option<string?>("--data") { Description = $"the image set studied (default: the embedded {DataCatalog.Embedded}); --n takes its first images" };
+        var inputs = new List<Option>();
+        if (experiment.TakesData) inputs.AddRange([data, common.DataDir]);
+        if (experiment.TakesModel) inputs.Add(new Option<string?>("--model") { Description = "a network in place of the experiment's own (a model spec)" });
         var command = new Command(experiment.Name, experiment.Paper);
-        foreach (var o in new Option[] { quick, outDir, seed }.Concat(parameters.Select(p => p.Option))) command.Options.Add(o);
+        foreach (var o in new Option[] { quick, outDir, seed }.Concat(inputs).Concat(parameters.Select(p => p.Option))) command.Options.Add(o);
         command.SetAction(r =>
         {
             string dir = r.GetValue(outDir) ?? Path.Combine("experiments", experiment.Name);
@@ -45,7 +50,8 @@ internal static class ExperimentCommand
             foreach (var (name, option) in parameters)
                 if (r.GetResult(option)?.GetValueOrDefault<object>() is { } value) given[name] = Convert.ToDouble(value, CultureInfo.InvariantCulture);
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var result = experiment.Run(dir, r.GetValue(quick), r.GetValue(seed), given);
+            string? Input(string name) => inputs.FirstOrDefault(o => o.Name == name) is Option<string?> o ? r.GetValue(o) : null;
+            var result = experiment.Run(dir, r.GetValue(quick), r.GetValue(seed), given, Input("--data"), Input("--data-dir"), Input("--model"));
             result.Save(dir);
             foreach (var figure in result.Figures) FigurePlot.Save(figure, dir);
             string report = DirectoryReport.Write(dir);

@@ -52,6 +52,11 @@ internal static class BenchmarkSuite
         double mlpFlops = 2.0 * (784 * 100 + 100 * 10);
         var loss10k = new EmpiricalRisk<float>(net, data10k, "ce", 0, Shard, threads);
         cases.Add(new BenchmarkCase("mlp_loss_10k", Median(repeat, () => loss10k.Evaluate(theta)), mlpFlops * 10000, $"{Mlp}, {data10k.Name}, n=10000"));
+        // What a command pays once before its first pass: reading the images (a gzip decompressed up to the 10,000th), and
+        // the first layer's zero patterns with their packed values (a whole-set pass's first step; eval stays dense).
+        cases.Add(new BenchmarkCase("load_10k", Median(repeat, () => Images(dataDir, 10000)), 0, $"{data10k.Name}: the first 10,000 images read (no arithmetic)"));
+        cases.Add(new BenchmarkCase("zero_patterns_10k", Median(repeat, () => new EmpiricalRisk<float>(net, data10k, "ce", 0, Shard, threads).PrepareZeroPatterns()), 0,
+            "zero patterns and packed values of 10,000 images (no arithmetic)"));
         var obj2k = new EmpiricalRisk<float>(net, data2k, "ce", 0, Shard, threads);
         cases.Add(new BenchmarkCase("mlp_grad_2k", Median(repeat, () => obj2k.Gradient(theta, output)), 2 * mlpFlops * 2000, "n=2000"));
         // Every timed call starts at a theta other than the previous call's, so none reuses the forward pass and

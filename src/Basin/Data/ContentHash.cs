@@ -30,9 +30,15 @@ internal static class ContentHash
     /// <summary>Adds values' bytes to an incremental hash, led by their count so that adjacent arrays cannot run together.</summary>
     internal static void Append<T>(IncrementalHash hash, ReadOnlySpan<T> values) where T : unmanaged
     {
-        Span<byte> length = stackalloc byte[8];
-        BitConverter.TryWriteBytes(length, (long)values.Length);
-        hash.AppendData(length);
+        AppendLength(hash, values.Length);
         hash.AppendData(MemoryMarshal.AsBytes(values));
+    }
+
+    /// <summary>The count that leads an array's values (then added by the caller, in pieces if it likes).</summary>
+    internal static void AppendLength(IncrementalHash hash, long count)
+    {
+        Span<byte> length = stackalloc byte[8];
+        BitConverter.TryWriteBytes(length, count);
+        hash.AppendData(length);
     }
 }

@@ -21,7 +21,8 @@ internal static class DataCatalog
     };
 
     /// <param name="normalize">Apply the set's standard normalization (CIFAR-10's per-channel mean and std, as loss-landscape trains on it); other sets have none.</param>
-    public static DataSet Load(string name, string split, string? dataDir = null, int? n = null, bool normalize = true)
+    /// <param name="progress">Told the fraction of a file set read so far (for a progress bar on a slow disk).</param>
+    public static DataSet Load(string name, string split, string? dataDir = null, int? n = null, bool normalize = true, Action<double>? progress = null)
     {
         if (split is not ("train" or "test"))
             throw new BasinException("{split}", $"unknown split '{split}'", "use train or test");
@@ -30,11 +31,11 @@ internal static class DataCatalog
         DataSet data = kind.ToLowerInvariant() switch
         {
             _ when IsCsv(name, out var file, out var label) => Csv.Load(Csv.ForSplit(file, split), label),
-            "fashion-mnist" or "mnist" => FromIdxDirectory(kind.ToLowerInvariant(), split, dataDir),
+            "fashion-mnist" or "mnist" => FromIdxDirectory(kind.ToLowerInvariant(), split, dataDir, n, progress),
             "cifar10" or "cifar-10" => Cifar10.Load(Cifar10.Find(dataDir, split)
                 ?? throw new BasinException("cifar10", $"no {Cifar10.FileNames(split)[0]} in " + string.Join(", ", SearchPath("cifar10", dataDir)),
-                    "pass {data-dir} with the binary version's files (cifar-10-batches-bin)"), split, normalize),
-            Embedded => FromEmbedded(split),
+                    "pass {data-dir} with the binary version's files (cifar-10-batches-bin)"), split, normalize, n, progress),
+            Embedded => FromEmbedded(split, n),
             _ when Synthetic.Names.Contains(kind.ToLowerInvariant()) => Synthetic.Create(kind.ToLowerInvariant(), options, split, n ?? 1000),
             _ => throw new BasinException("{data}", $"unknown data set '{name}'", "known: " + string.Join(", ", Names)),
         };
@@ -81,7 +82,7 @@ internal static class DataCatalog
         return null;
     }
 
-    static DataSet FromIdxDirectory(string name, string split, string? dataDir)
+    static DataSet FromIdxDirectory(string name, string split, string? dataDir, int? n, Action<double>? progress)
     {
         var (imagesStem, labelsStem) = FileNames(split);
         foreach (var dir in SearchPath(name, dataDir))
@@ -89,7 +90,7 @@ internal static class DataCatalog
             if (Find(dir, imagesStem) is not { } images) continue;
             string labels = Find(dir, labelsStem)
                 ?? throw new BasinException(name, $"found {images} but no {labelsStem}(.gz) beside it");
-            return Idx.ToDataSet(name, Idx.Read(images), Idx.Read(labels), images);
+            return Idx.ToDataSet(name, Idx.Read(images, n, progress), Idx.Read(labels, n), images);
         }
         throw new BasinException(name, $"no {imagesStem}(.gz) in " + string.Join(", ", SearchPath(name, dataDir)),
             dataDir is null
@@ -97,15 +98,15 @@ internal static class DataCatalog
                 : $"check {{data-dir}}: it must hold {imagesStem}(.gz) and {labelsStem}(.gz); or use the embedded {{data}} {Embedded}");
     }
 
-    static DataSet FromEmbedded(string split)
+    static DataSet FromEmbedded(string split, int? n)
     {
         var (imagesStem, labelsStem) = FileNames(split);
         var asm = typeof(DataCatalog).Assembly;
-        (int[], byte[]) ReadResource(string stem)
+        (int[], ReadOnlyMemory<byte>) ReadResource(string stem)
         {
             using var s = asm.GetManifestResourceStream($"{Embedded}/{stem}.gz")
                 ?? throw new InvalidOperationException($"embedded resource {stem} missing from the build");
-            return Idx.Read(s, $"{Embedded}/{stem}");
+            return Idx.Read(s, $"{Embedded}/{stem}", n);
         }
         return Idx.ToDataSet(Embedded, ReadResource(imagesStem), ReadResource(labelsStem), Embedded);
     }

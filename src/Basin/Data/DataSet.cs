@@ -1,8 +1,9 @@
 namespace Basin.Data;
 
 /// <summary>
-/// Examples held in memory: features (Count x prod(InputShape), float32 as loaded) with class labels,
-/// real-valued targets, or both.
+/// Examples with class labels, real-valued targets, or both. Their features (Count x prod(InputShape) float32 values)
+/// stay as they were stored: an image file's bytes are converted when a pass reads them (byte / 255f, then the set's
+/// normalization), so a loaded set takes its file's size in memory, not four times it.
 /// </summary>
 public sealed class DataSet
 {
@@ -10,7 +11,7 @@ public sealed class DataSet
     public int[] InputShape { get; }
     public int InputSize { get; }
     public int Count { get; }
-    public float[] Features { get; }
+    internal FeatureStore Features { get; }
     public int[]? Labels { get; }
     public float[]? Targets { get; }
     public int TargetSize { get; }
@@ -29,21 +30,37 @@ public sealed class DataSet
     /// <summary>The same examples, marked as loaded from <paramref name="split"/>.</summary>
     internal DataSet OfSplit(string split) => new(Name, InputShape, Features, Labels, Classes, Targets, TargetSize) { Split = split };
 
+    /// <param name="features">Count x prod(<paramref name="inputShape"/>) values, example after example.</param>
     public DataSet(string name, int[] inputShape, float[] features, int[]? labels, int classes, float[]? targets = null, int targetSize = 0)
+        : this(name, inputShape, new FloatFeatures(features, SizeOf(name, inputShape)), labels, classes, targets, targetSize) { }
+
+    internal DataSet(string name, int[] inputShape, FeatureStore features, int[]? labels, int classes, float[]? targets = null, int targetSize = 0)
     {
         Name = name;
         InputShape = inputShape;
-        long size = 1;
-        foreach (int d in inputShape) size = Math.Min(size * d, int.MaxValue + 1L);
-        if (size is 0 or > int.MaxValue) throw new BasinException(name, $"examples of shape [{string.Join(",", inputShape)}] cannot be used", "each example needs 1 to 2^31 - 1 values");
-        InputSize = (int)size;
-        Count = features.Length / InputSize;
+        InputSize = SizeOf(name, inputShape);
+        Count = features.Count;
         Features = features;
         Labels = labels;
         Classes = classes;
         Targets = targets;
         TargetSize = targetSize;
     }
+
+    /// <summary>Values per example of the shape; an error unless 1 to 2^31 - 1.</summary>
+    internal static int SizeOf(string name, int[] shape)
+    {
+        long size = 1;
+        foreach (int d in shape) size = Math.Min(size * d, int.MaxValue + 1L);
+        if (size is <= 0 or > int.MaxValue) throw new BasinException(name, $"examples of shape [{string.Join(",", shape)}] cannot be used", "each example needs 1 to 2^31 - 1 values");
+        return (int)size;
+    }
+
+    /// <summary>
+    /// The features of examples [first, first + count) as float32 (an image's bytes converted as a pass reads them),
+    /// example after example, into <paramref name="destination"/>.
+    /// </summary>
+    public void CopyFeatures(int first, int count, Span<float> destination) => Features.CopyTo(first, count, destination);
 
     /// <summary>The first n examples in file order.</summary>
     public DataSet Take(int n)
@@ -55,7 +72,7 @@ public sealed class DataSet
 
     /// <summary>Examples start .. start + count - 1, in file order (a fixed minibatch).</summary>
     internal DataSet Slice(int start, int count) =>
-        new(Name, InputShape, Features[(start * InputSize)..((start + count) * InputSize)], Labels?[start..(start + count)], Classes,
+        new(Name, InputShape, Features.Slice(start, count), Labels?[start..(start + count)], Classes,
             Targets?[(start * TargetSize)..((start + count) * TargetSize)], TargetSize) { Split = Split };
 
     public string ShapeText => "[" + string.Join(",", InputShape) + "]";
@@ -72,10 +89,24 @@ public sealed class DataSet
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         Basin.Data.ContentHash.Append<int>(hash, [.. InputShape, Classes, TargetSize]);
-        Basin.Data.ContentHash.Append<float>(hash, Features);
+        AppendFeatures(hash);
         Basin.Data.ContentHash.Append<int>(hash, Labels ?? []);
         Basin.Data.ContentHash.Append<float>(hash, Targets ?? []);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>The features' float32 values, as <see cref="Basin.Data.ContentHash.Append{T}"/> would add one array of them, converted in chunks.</summary>
+    void AppendFeatures(System.Security.Cryptography.IncrementalHash hash)
+    {
+        Basin.Data.ContentHash.AppendLength(hash, (long)Count * InputSize);
+        int chunk = Math.Max(1, (1 << 16) / InputSize);
+        var values = new float[Math.Min(chunk, Math.Max(1, Count)) * InputSize];
+        for (int e = 0; e < Count; e += chunk)
+        {
+            int count = Math.Min(chunk, Count - e);
+            Features.CopyTo(e, count, values);
+            hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan(0, count * InputSize)));
+        }
     }
 
     /// <summary>

@@ -47,6 +47,18 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         scratch = new T[scratchSize];
     }
 
+    T[] ownInput = [];
+
+    /// <summary>
+    /// This workspace's own buffer for an input of <paramref name="length"/> values (a shard converted from the data
+    /// as stored), allocated on first use for the workspace's capacity.
+    /// </summary>
+    public Memory<T> OwnInput(int length)
+    {
+        if (ownInput.Length < length) ownInput = GC.AllocateUninitializedArray<T>(Math.Max(length, Capacity * network.InputSize));
+        return ownInput.AsMemory(0, length);
+    }
+
     public void SetInput(ReadOnlyMemory<T> x, ZeroPattern? pattern = null, ReadOnlyMemory<T> packed = default)
     {
         Input = x;

@@ -54,7 +54,7 @@ internal sealed class DeepLinear : Experiment
     /// <summary>The target of the practical runs, relative to the loss at W = 0 (1/2 ||Phi||_F^2).</summary>
     const double Target = 1e-6;
 
-    protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)
+    private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
     {
         int depth = (int)p["depth"], width = (int)p["width"], seeds = (int)p["seeds"], boundSteps = (int)p["bound-steps"], steps = (int)p["steps"];
         double lr = p["lr"];

@@ -21,12 +21,27 @@ public abstract class Experiment
     public abstract IReadOnlyList<(string Name, string Description, double Quick, double Full, bool Integer)> Parameters { get; }
 
     /// <summary>
+    /// Whether it studies a set of images, the embedded Fashion-MNIST subset unless another is given (its parameter
+    /// <c>n</c> counts the training images it takes); the others study synthetic problems of their own.
+    /// </summary>
+    public virtual bool TakesData => false;
+
+    /// <summary>Whether its claims are about any network of the kind, so that one can be given in place of its own.</summary>
+    public virtual bool TakesModel => false;
+
+    /// <summary>
     /// Runs it, its training runs under <paramref name="directory"/> (reused when their settings and inputs match);
     /// <paramref name="quick"/> takes the small sizes the tests run, <paramref name="parameters"/> overrides any of
-    /// <see cref="Parameters"/> by name.
+    /// <see cref="Parameters"/> by name; <paramref name="data"/> (from <paramref name="dataDir"/>) and <paramref name="model"/>
+    /// replace the embedded subset and the experiment's network where it takes them (<see cref="TakesData"/>, <see cref="TakesModel"/>).
     /// </summary>
-    public ExperimentResult Run(string directory, bool quick = false, ulong seed = 0, IReadOnlyDictionary<string, double>? parameters = null)
+    public ExperimentResult Run(string directory, bool quick = false, ulong seed = 0, IReadOnlyDictionary<string, double>? parameters = null,
+        string? data = null, string? dataDir = null, string? model = null)
     {
+        if ((data ?? dataDir) is not null && !TakesData)
+            throw new BasinException(data is null ? "{data-dir}" : "{data}", $"{Name} studies a synthetic problem of its own, not a data set", "leave it out");
+        if (model is not null && !TakesModel)
+            throw new BasinException("{model}", $"{Name} studies networks of its own (its claims are about them)", "leave it out; its parameters size them");
         foreach (var name in parameters?.Keys ?? [])
             if (!Parameters.Any(p => p.Name == name))
                 throw new BasinException(Name, $"no parameter '{name}'", "parameters: " + string.Join(", ", Parameters.Select(p => p.Name)));
@@ -44,7 +59,7 @@ public abstract class Experiment
                         : "use a value above 0");
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = Measure(directory, quick, seed, values);
+        var result = Measure(directory, quick, seed, values, new ExperimentInputs(data ?? ExperimentInputs.Default.Data, dataDir, model));
         result.Json["claims"] = ExperimentResult.ClaimsJson(result.Claims);
         result.Json["checks"] = ExperimentResult.ClaimsJson(result.Checks);
         result.Json["summary"] = new System.Text.Json.Nodes.JsonArray(result.Summary.Select(l => (System.Text.Json.Nodes.JsonNode)l).ToArray());
@@ -57,7 +72,8 @@ public abstract class Experiment
     protected virtual double Smallest(string parameter) => parameter == "seeds" ? 2 : Parameters.Single(p => p.Name == parameter).Integer ? 1 : 0;
 
     /// <summary>The study itself, with every parameter's value.</summary>
-    protected abstract ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> parameters);
+    private protected abstract ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> parameters,
+        ExperimentInputs inputs);
 
     public static IReadOnlyList<Experiment> All { get; } = [new TheoryTwo(), new DeepLinear(), new SpuriousValleys(), new GoodBadMinima(), new FlatnessReparam(), new SkipConnections()];
 

@@ -21,25 +21,30 @@ internal sealed class FlatnessReparam : Experiment
     public override IReadOnlyList<(string Name, string Description, double Quick, double Full, bool Integer)> Parameters { get; } =
     [
         ("seeds", "seeds of each batch size's minimum", 2, 5, true),
-        ("examples", "training images (the embedded Fashion-MNIST subset); the large batch is a tenth of them", 500, 2000, true),
+        ("n", "training images (the first of the data set); the large batch is a tenth of them", 500, 2000, true),
         ("alpha", "the rescaling factor of the checks and the measures table", 5, 5, false),
     ];
 
     /// <summary>Eight 32-example minibatches, gradient disagreement's pairs and a large batch of a tenth need 500 images.</summary>
-    protected override double Smallest(string parameter) => parameter == "examples" ? 500 : base.Smallest(parameter);
+    protected override double Smallest(string parameter) => parameter == "n" ? 500 : base.Smallest(parameter);
+
+    public override bool TakesData => true;
+
+    public override bool TakesModel => true;
 
     static readonly double[] Alphas = [0.1, 0.3, 1, 3, 10];
 
-    protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)
+    private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
     {
         int seeds = (int)p["seeds"];
         double alpha = p["alpha"];
-        var runs = new FlatnessReparamRuns(quick ? "linear(784,32),relu,linear(32,10)" : "mlp:784-100-10", (int)p["examples"], directory);
+        var runs = new FlatnessReparamRuns(inputs, quick ? 32 : 100, (int)p["n"], directory);
+        var network = runs.Net();
+        var pair = Reparametrization.FindPair(network)
+            ?? throw new BasinException("{model}", $"{runs.Model} has no pair of layers to rescale", "Dinh et al.'s rescaling needs two linear (or convolution) layers joined by a ReLU");
         var small = Enumerable.Range(0, seeds).Select(k => runs.Minimum(runs.SmallBatch, seed + (ulong)k)).ToArray();
         var large = Enumerable.Range(0, seeds).Select(k => runs.Minimum(runs.LargeBatch, seed + (ulong)k)).ToArray();
         bool converged = small.Concat(large).All(m => m.Converged);
-        var network = runs.Net();
-        var pair = Reparametrization.FindPair(network) ?? throw new BasinException("model", "no pair of layers to rescale");
         var f = runs.TrainRisk;
         // The alpha sweep of every small-batch minimum: raw top eigenvalue and filter-normalized curvature of the rescaled weights.
         var sweep = small.Select(m => Alphas.Select(a =>

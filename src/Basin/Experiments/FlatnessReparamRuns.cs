@@ -23,22 +23,23 @@ internal sealed record FlatMinimum(int Batch, ulong Seed, double[] Theta, double
 /// one (10 % of the data), each run until the training loss reaches the target (a minimum by the stated criterion), over
 /// seeds; every measure in float64.
 /// </summary>
-internal sealed class FlatnessReparamRuns(string model, int examples, string directory)
+internal sealed class FlatnessReparamRuns(ExperimentInputs inputs, int hidden, int examples, string directory)
 {
     public const double TargetLoss = 0.01;
     const int FilterDirections = 3, Minibatches = 8, MinibatchSize = 32;
 
-    public readonly DataSet Train = DataCatalog.Load(DataCatalog.Embedded, "train", n: examples);
-    public readonly DataSet Test = DataCatalog.Load(DataCatalog.Embedded, "test");
+    public readonly DataSet Train = inputs.Load("train", examples);
+    public readonly DataSet Test = inputs.Load("test");
 
-    public string Model => model;
+    /// <summary>The given network, else an MLP with one hidden layer.</summary>
+    public string Model => inputs.Model ?? $"linear({Train.InputSize},{hidden}),relu,linear({hidden},{Train.Classes})";
     public int SmallBatch => Math.Min(32, examples / 25);
     public int LargeBatch => examples / 10;
 
     Network<double>? network;
     EmpiricalRisk<double>? trainRisk, testRisk;
 
-    public Network<double> Net() => network ??= ModelSpec.Build<double>(model, Train.InputShape);
+    public Network<double> Net() => network ??= ModelSpec.Build<double>(Model, Train.InputShape);
 
     /// <summary>The risks on the training and test sets, made once (each holds its float64 copy of the data and its workspaces).</summary>
     public EmpiricalRisk<double> TrainRisk => trainRisk ??= Risk(Train);
@@ -51,7 +52,7 @@ internal sealed class FlatnessReparamRuns(string model, int examples, string dir
     {
         var config = new RunConfig
         {
-            Model = model, Data = Train.Name, DType = "float64", Optimizer = "adam", LearningRate = 1e-3, Batch = batch, Epochs = 1000,
+            Model = Model, Data = Train.Name, DType = "float64", Optimizer = "adam", LearningRate = 1e-3, Batch = batch, Epochs = 1000,
             TargetLoss = TargetLoss, Seed = seed, SaveEvery = 0, Test = false,
         };
         var run = TrainingRun.Ensure<double>(config, Train, null, Path.Combine(directory, $"batch-{batch}-seed-{seed}"), 0);

@@ -20,7 +20,7 @@ internal sealed class GoodBadMinima : Experiment
     public override IReadOnlyList<(string Name, string Description, double Quick, double Full, bool Integer)> Parameters { get; } =
     [
         ("seeds", "seeds of each pair of minima", 2, 5, true),
-        ("clean", "clean training images", 200, 500, true),
+        ("n", "clean training images (the first of the data set; the attack images are the next ones)", 200, 500, true),
         ("hidden", "hidden units of the MLP", 32, 64, true),
         ("starts", "initializations of the basin-of-attraction test (each arm)", 2, 8, true),
     ];
@@ -30,10 +30,14 @@ internal sealed class GoodBadMinima : Experiment
 
     static readonly int[] QuickAttacks = [0, 200], FullAttacks = [0, 250, 500];
 
-    protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)
+    public override bool TakesData => true;
+
+    public override bool TakesModel => true;
+
+    private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
     {
         int seeds = (int)p["seeds"], starts = (int)p["starts"];
-        var runs = new GoodBadMinimaRuns($"linear(784,{(int)p["hidden"]}),relu,linear({(int)p["hidden"]},10)", (int)p["clean"], directory);
+        var runs = new GoodBadMinimaRuns(inputs, (int)p["hidden"], (int)p["n"], directory);
         var attacks = quick ? QuickAttacks : FullAttacks;
         var pairs = attacks.Select(a => Enumerable.Range(0, seeds).Select(k => runs.Pair(a, seed + (ulong)k)).ToArray()).ToArray();
         var attacked = pairs.Skip(1).SelectMany(row => row).ToArray();

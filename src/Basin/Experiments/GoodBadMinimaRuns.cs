@@ -31,22 +31,23 @@ internal sealed record MinimumPair(int Attack, MinimumMeasures Good, MinimumMeas
 /// The trainings of Wu, Zhu and E's experiment on the embedded Fashion-MNIST subset: the clean set is its first images, the
 /// attack set the next ones with labels drawn at random (seeded); every minimum is measured on the clean set.
 /// </summary>
-internal sealed class GoodBadMinimaRuns(string model, int clean, string directory)
+internal sealed class GoodBadMinimaRuns(ExperimentInputs inputs, int hidden, int clean, string directory)
 {
     public const int Leading = 5;
     /// <summary>The loss increase that defines the sampling radius.</summary>
     public const double RadiusLoss = 0.1;
 
-    public readonly DataSet Clean = DataCatalog.Load(DataCatalog.Embedded, "train", n: clean);
-    public readonly DataSet Test = DataCatalog.Load(DataCatalog.Embedded, "test");
-    readonly DataSet pool = DataCatalog.Load(DataCatalog.Embedded, "train");
+    readonly DataSet pool = inputs.Load("train");
+    public DataSet Clean => field ??= pool.Take(clean);
+    public readonly DataSet Test = inputs.Load("test");
 
-    public string Model => model;
+    /// <summary>The given network, else an MLP with one hidden layer.</summary>
+    public string Model => inputs.Model ?? $"linear({pool.InputSize},{hidden}),relu,linear({hidden},{pool.Classes})";
 
     Network<float>? network;
     EmpiricalRisk<float>? cleanRisk, testRisk;
 
-    Network<float> Net() => network ??= ModelSpec.Build<float>(model, Clean.InputShape);
+    Network<float> Net() => network ??= ModelSpec.Build<float>(Model, Clean.InputShape);
 
     /// <summary>The risks on the clean and test sets, made once (each holds its workspaces).</summary>
     EmpiricalRisk<float> CleanRisk => cleanRisk ??= new EmpiricalRisk<float>(Net(), Clean, "ce", 0, 500, 0);
@@ -56,17 +57,19 @@ internal sealed class GoodBadMinimaRuns(string model, int clean, string director
     public DataSet Poisoned(int attack, ulong seed, bool randomLabels = true)
     {
         if (clean + attack > pool.Count)
-            throw new BasinException("attack set", $"{clean} clean + {attack} attack examples exceed the {pool.Count} embedded images");
-        var images = pool.Features.AsSpan(clean * pool.InputSize, attack * pool.InputSize).ToArray();
+            throw new BasinException("attack set", $"{clean} clean + {attack} attack examples exceed the {pool.Count} images of {pool.Name}", "use a smaller {n}");
+        // The clean set is the pool's first examples, so the poisoned set is the pool's first clean + attack images.
+        var images = new float[(clean + attack) * pool.InputSize];
+        pool.CopyFeatures(0, clean + attack, images);
         var rng = new Rng(seed, 0xA77A);
         var labels = randomLabels ? Enumerable.Range(0, attack).Select(_ => rng.NextInt(pool.Classes)).ToArray() : pool.Labels!.AsSpan(clean, attack).ToArray();
-        return new DataSet($"clean+attack-{attack}", Clean.InputShape, [.. Clean.Features, .. images], [.. Clean.Labels!, .. labels], Clean.Classes);
+        return new DataSet($"clean+attack-{attack}", Clean.InputShape, images, [.. Clean.Labels!, .. labels], Clean.Classes);
     }
 
     /// <summary>SGD until the training loss (measured on the whole set after every step) is at most <paramref name="target"/>, or, without one, until every training example is classified correctly (checked at epoch ends).</summary>
     RunConfig Config(DataSet data, ulong seed, double? target, string init) => new()
     {
-        Model = model, Data = data.Name, Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = 64, Epochs = 2000,
+        Model = Model, Data = data.Name, Optimizer = "sgd", LearningRate = 0.05, Momentum = 0.9, Batch = 64, Epochs = 2000,
         TargetLoss = target, UntilZeroError = target is null, Seed = seed, SaveEvery = 0, Test = false, Init = init, LogEvery = target is null ? 0 : 1,
     };
 

@@ -18,7 +18,7 @@ internal sealed class SkipConnections : Experiment
     public override IReadOnlyList<(string Name, string Description, double Quick, double Full, bool Integer)> Parameters { get; } =
     [
         ("seeds", "seeds of each network", 3, 3, true),
-        ("examples", "training images (the embedded Fashion-MNIST subset, 28x28, through the presets' in=1)", 128, 2000, true),
+        ("n", "training images (the first of the data set, through the presets' in=C)", 128, 2000, true),
         ("width", "channels of the first stage (loss-landscape's ResNets have 16)", 4, 16, true),
         ("shallow", "depth of the shallow ResNets (6n + 2)", 8, 20, true),
         ("deep", "depth of the deep ResNets (6n + 2)", 20, 56, true),
@@ -39,12 +39,14 @@ internal sealed class SkipConnections : Experiment
         _ => base.Smallest(parameter),
     };
 
-    protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)
+    public override bool TakesData => true;
+
+    private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
     {
         int seeds = (int)p["seeds"], shallow = (int)p["shallow"], deep = (int)p["deep"];
         if ((shallow - 2) % 6 != 0 || (deep - 2) % 6 != 0 || deep <= shallow)
             throw new BasinException("{deep}", $"depths {shallow} and {deep}: each must be 6n + 2 and the deep one deeper", "e.g. 20 and 56");
-        var runs = new SkipConnectionsRuns((int)p["examples"], (int)p["width"], (int)p["epochs"], p["target-loss"], directory);
+        var runs = new SkipConnectionsRuns(inputs, (int)p["n"], (int)p["width"], (int)p["epochs"], p["target-loss"], directory);
         ResNetMinimum[] Nets(int depth, bool shortcuts) => Enumerable.Range(0, seeds)
             .Select(k => runs.Minimum(depth, shortcuts, seed + (ulong)k, (int)p["grid"], (int)p["eigen-grid"], (int)p["eigen-examples"], (int)p["eigen-steps"])).ToArray();
         var shallowShort = Nets(shallow, true);

@@ -24,11 +24,13 @@ internal sealed record ResNetMinimum(int Depth, bool Shortcuts, ulong Seed, doub
 /// through the presets' input option, SGD with momentum 0.9, weight decay 5e-4, the step schedule at half and three
 /// quarters of the epochs; directions filter-normalized with biasbn, surfaces in eval mode.
 /// </summary>
-internal sealed class SkipConnectionsRuns(int examples, int width, int epochs, double targetLoss, string directory)
+internal sealed class SkipConnectionsRuns(ExperimentInputs inputs, int examples, int width, int epochs, double targetLoss, string directory)
 {
-    public readonly DataSet Train = DataCatalog.Load(DataCatalog.Embedded, "train", n: examples);
+    public readonly DataSet Train = inputs.Load("train", examples);
 
-    public string Spec(int depth, bool shortcuts) => $"resnet{depth}{(shortcuts ? "" : "_noshort")}(in=1,width={width})";
+    /// <summary>The preset on the data's channels and classes (CIFAR-10's ten, the presets' default, left unsaid).</summary>
+    public string Spec(int depth, bool shortcuts) =>
+        $"resnet{depth}{(shortcuts ? "" : "_noshort")}(in={ExperimentInputs.Image(Train, "skip-connections").Channels}{(Train.Classes == 10 ? "" : $",classes={Train.Classes}")},width={width})";
 
     public ResNetMinimum Minimum(int depth, bool shortcuts, ulong seed, int grid, int eigenGrid, int eigenExamples, int eigenSteps)
     {

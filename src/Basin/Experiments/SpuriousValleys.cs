@@ -26,7 +26,7 @@ internal sealed class SpuriousValleys : Experiment
 
     const string Quadratic = "square", Cubic = "poly(0,0,1,0.5)";
 
-    protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)
+    private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
     {
         int teachers = (int)p["teachers"], starts = (int)p["starts"], steps = (int)p["steps"];
         const int n = 5, cubicInputs = 3;

@@ -22,7 +22,7 @@ internal sealed class TheoryTwo : Experiment
     public override IReadOnlyList<(string Name, string Description, double Quick, double Full, bool Integer)> Parameters { get; } =
     [
         ("seeds", "seeds of the minima, their perturbations and the degeneracy problems", 2, 5, true),
-        ("examples", "training images (the embedded Fashion-MNIST subset)", 100, 500, true),
+        ("n", "training images (the first of the data set)", 100, 500, true),
         ("channels", "convolution channels of the CNN", 4, 8, true),
         ("retrain-epochs", "full-batch GD steps of each retraining", 20, 50, true),
         ("degree", "degree of the polynomial that replaces ReLU", 4, 4, true),
@@ -30,10 +30,12 @@ internal sealed class TheoryTwo : Experiment
 
     static readonly double[] QuickScales = [0.3, 1, 3, 10], FullScales = [0.01, 0.03, 0.1, 0.3, 1, 3, 10];
 
-    protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p)
+    public override bool TakesData => true;
+
+    private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
     {
         int seeds = (int)p["seeds"], epochs = (int)p["retrain-epochs"], degree = (int)p["degree"];
-        var runs = new TheoryTwoRuns((int)p["examples"], (int)p["channels"], directory);
+        var runs = new TheoryTwoRuns(inputs, (int)p["n"], (int)p["channels"], directory);
         var scales = quick ? QuickScales : FullScales;
         // Minima of seeds 0 .. K (one more than the seeds, so that each seed has a minimum of another seed to be joined to).
         var sgd = Enumerable.Range(0, seeds + 1).Select(k => runs.Minimum($"sgd-{k}", runs.Config("sgd", seed + (ulong)k), measureCurvature: k < seeds)).ToArray();

@@ -17,16 +17,21 @@ internal sealed record Minimum(float[] Theta, double TrainLoss, double TrainErro
 internal sealed record Perturbation(double Scale, double ErrorAfterPerturbation, double ErrorAfterRetraining, double Barrier, double Distance, float[] Retrained,
     IReadOnlyList<float[]> Trajectory);
 
-/// <summary>The trainings and measurements of Theory II's CNN on the first images of the embedded Fashion-MNIST set.</summary>
-internal sealed class TheoryTwoRuns(int examples, int channels, string directory)
+/// <summary>The trainings and measurements of Theory II's CNN on the first images of a data set (the embedded Fashion-MNIST subset).</summary>
+internal sealed class TheoryTwoRuns(ExperimentInputs inputs, int examples, int channels, string directory)
 {
-    public readonly DataSet Train = DataCatalog.Load(DataCatalog.Embedded, "train", n: examples);
-    public readonly DataSet Test = DataCatalog.Load(DataCatalog.Embedded, "test");
+    public readonly DataSet Train = inputs.Load("train", examples);
+    public readonly DataSet Test = inputs.Load("test");
 
     /// <summary>The stopping criterion: a mean training cross-entropy of 0.01, with zero training error verified where it stops.</summary>
     public double TargetLoss => 0.01;
 
-    public string Spec(string activation = "relu") => $"conv2d(1,{channels},3,padding=1),{activation},maxpool2d(2),flatten,linear({channels * 196},10)";
+    /// <summary>One convolution, the activation, 2 x 2 max pooling and a linear layer to the classes.</summary>
+    public string Spec(string activation = "relu")
+    {
+        var (c, h, w) = ExperimentInputs.Image(Train, "theory2");
+        return $"conv2d({c},{channels},3,padding=1),{activation},maxpool2d(2),flatten,linear({channels * (h / 2) * (w / 2)},{Train.Classes})";
+    }
 
     /// <summary>
     /// A fresh risk per measurement, not one kept for the whole experiment: a risk keeps the buffers of the passes it has run

@@ -6,7 +6,8 @@ namespace Basin.Landscape;
 /// <summary>
 /// Fills the cells of a surface not yet computed, a chunk of cells per pass over the data, saving after each
 /// chunk. With a fixed chunk every pass has that many cells; otherwise chunks are sized from the measured time
-/// per cell so that a save happens about every <paramref name="saveSeconds"/> (a kill loses at most that much work).
+/// per cell so that a save happens about every <paramref name="saveSeconds"/> (a kill loses at most that much work),
+/// and the first, measuring chunk is saved only when it took more than half that (a small surface is written once).
 /// With <c>eigenSteps</c>, each cell's Hessian extremes come from one Lanczos run of that many steps at the cell's point.
 /// </summary>
 internal static class SurfaceComputation
@@ -45,7 +46,8 @@ internal static class SurfaceComputation
                 }
             foreach (int c in cells) s.Done[c] = true;
             s.SecondsPerCell = Math.Max(1e-9, clock.Elapsed.TotalSeconds / cells.Length);
-            save?.Invoke(s);
+            bool last = from + size >= todo.Length;
+            if (last || chunk is not null || from > 0 || clock.Elapsed.TotalSeconds > saveSeconds / 2) save?.Invoke(s);
             progress?.Invoke(s.Completed);
         }
     }

@@ -63,7 +63,7 @@ public sealed partial class EmpiricalRisk<T>
         if (train && n > BatchSize)
             throw new BasinException("model", $"BatchNorm normalizes by the statistics of the whole minibatch, so its {n} examples must be one shard, not shards of {BatchSize}",
                 "give {shard} at least the {batch} size");
-        activeFeatures = batchFeatures;
+        minibatch = true;
         activeTargets = new Targets<T>(batchLabels, batchValues, targets.Width);
         activeCount = n;
         try
@@ -76,7 +76,7 @@ public sealed partial class EmpiricalRisk<T>
         {
             trainMode = false;
             augmentation = null;
-            activeFeatures = features;
+            minibatch = false;
             activeTargets = targets;
             activeCount = Count;
         }
@@ -93,7 +93,7 @@ public sealed partial class EmpiricalRisk<T>
         for (int i = start; i < start + batch; i++)
         {
             int e = batchIndices[i];
-            features.AsSpan(e * width, width).CopyTo(batchFeatures.AsSpan(i * width, width));
+            features.CopyTo(e, 1, batchFeatures.AsSpan(i * width, width));
             augmentation?.Apply(batchFeatures.AsSpan(i * width, width), augmentStep, i, scratch ??= new T[width]);
             if (batchLabels is not null) batchLabels[i] = Data.Labels![e];
             if (batchValues is not null) targets.Values.AsSpan(e * targets.Width, targets.Width).CopyTo(batchValues.AsSpan(i * targets.Width));

@@ -29,7 +29,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
             int points = A.Length, f = First, tailLength = Risk.Dimension - TailStart, width = network.Layers[f].OutputSize * Risk.BatchSize;
             int start = shard * Risk.BatchSize, batch = Math.Min(Risk.BatchSize, Risk.Count - start);
             int size = batch * network.Layers[f].OutputSize;
-            ws.SetInput(Risk.features.AsMemory(start * network.InputSize, batch * network.InputSize));
+            ws.SetInput(Risk.Inputs(start, batch, ws));
             network.ForwardRange(Risk.theta, 0, f, batch, ws);
             var layer = network.Layers[f];
             var z0 = buffers.AsSpan(0, size);

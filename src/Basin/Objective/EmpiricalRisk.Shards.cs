@@ -50,7 +50,7 @@ public sealed partial class EmpiricalRisk<T>
         for (int i = 0; i < count; i++)
         {
             int e = start + i;
-            Network.Forward(this.theta, features.AsMemory(e * Network.InputSize, Network.InputSize), 1, ws);
+            Network.Forward(this.theta, Inputs(e, 1, ws), 1, ws);
             loss.Forward(ws.Output(1), targets, e, 1, width, ws.OutputDelta(1));
             var row = gradients.Slice(i * Dimension, Dimension);
             Network.Backward(this.theta, 1, ws, row);

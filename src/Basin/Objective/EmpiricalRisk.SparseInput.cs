@@ -31,7 +31,7 @@ public sealed partial class EmpiricalRisk<T>
     void PrepareSparseInput(bool withWeights, bool withDirection)
     {
         preparedWeights = preparedDirection = ReadOnlyMemory<T>.Empty;
-        if (activeFeatures != features) return;
+        if (minibatch) return;
         if (!sparseChecked) FindPatterns();
         if (shardPatterns is null) return;
         var layer = InputLayer!;
@@ -66,6 +66,12 @@ public sealed partial class EmpiricalRisk<T>
         }
     }
 
+    /// <summary>The zero patterns and packed values a first pass would find first (for timing them).</summary>
+    internal void PrepareZeroPatterns()
+    {
+        if (!sparseChecked) FindPatterns();
+    }
+
     /// <summary>Patterns of every shard of the data (on the team), unless the first is too dense to gain (then none).</summary>
     void FindPatterns()
     {
@@ -73,7 +79,7 @@ public sealed partial class EmpiricalRisk<T>
         if (InputLayer is null || !SkipsZeroInputs) return;
         int shards = (Count + BatchSize - 1) / BatchSize;
         var finder = new PatternFinder(this, new ZeroPattern?[shards], new T[shards][], 1, 0);
-        finder.Find(0);
+        finder.Find(0, workspaces[0]);
         if (finder.Patterns[0] is null) return;
         int threads = Math.Min(Threads, shards - 1);
         if (threads > 0) Executor.Run(threads, finder with { Threads = threads, First = 1 });
@@ -86,13 +92,13 @@ public sealed partial class EmpiricalRisk<T>
     {
         public void Run(int worker)
         {
-            for (int s = First + worker; s < Patterns.Length; s += Threads) Find(s);
+            for (int s = First + worker; s < Patterns.Length; s += Threads) Find(s, Risk.workspaces[worker]);
         }
 
-        public void Find(int s)
+        public void Find(int s, Engine.Workspace<T> ws)
         {
             int width = Risk.Network.InputSize, start = s * Risk.BatchSize, batch = Math.Min(Risk.BatchSize, Risk.Count - start);
-            var x = Risk.features.AsSpan(start * width, batch * width);
+            var x = Risk.Inputs(start, batch, ws).Span;
             Packed[s] = [];
             if ((Patterns[s] = ZeroPattern.Build<T>(x, batch, width, width)) is not { } pattern) return;
             Packed[s] = GC.AllocateUninitializedArray<T>(pattern.PackedLength);
@@ -101,10 +107,10 @@ public sealed partial class EmpiricalRisk<T>
     }
 
     /// <summary>The zero pattern of a shard of the data (none for minibatches), or null.</summary>
-    ZeroPattern? PatternOf(int shard) => activeFeatures == features ? shardPatterns?[shard] : null;
+    ZeroPattern? PatternOf(int shard) => minibatch ? null : shardPatterns?[shard];
 
     /// <summary>A shard's values packed for its pattern (empty when it has none).</summary>
-    ReadOnlyMemory<T> PackedOf(int shard) => activeFeatures == features && shardPacked is { } p ? p[shard] : ReadOnlyMemory<T>.Empty;
+    ReadOnlyMemory<T> PackedOf(int shard) => !minibatch && shardPacked is { } p ? p[shard] : ReadOnlyMemory<T>.Empty;
 
     void UsePanels(Engine.Workspace<T> ws)
     {

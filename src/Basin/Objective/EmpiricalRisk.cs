@@ -21,10 +21,13 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     enum Pass { Loss, Gradient, HessianVector, GaussNewtonVector, HessianQuadratic, GaussNewtonQuadratic }
 
     readonly Loss<T> loss;
-    readonly T[] features;
+    // The data's features as stored; read in place when they are float32 values and T is float32, else converted a
+    // shard at a time into the workspace running it.
+    readonly FeatureStore features;
+    readonly ReadOnlyMemory<T> inPlace;
     readonly Targets<T> targets;
     // The examples a pass runs over: the whole set, or a minibatch gathered into the batch buffers.
-    T[] activeFeatures;
+    bool minibatch;
     Targets<T> activeTargets;
     int activeCount;
     T[] batchFeatures = [];
@@ -76,13 +79,13 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         Threads = threads <= 0 ? Environment.ProcessorCount : threads;
         MemoryBudget.Require(EstimateBytes(network, data, batchSize, threads), $"{network.ParameterCount:N0} parameters on {data.Count:N0} examples",
             "use a smaller {batch} (examples per shard), fewer {threads}, less data ({n}) or a smaller model");
-        features = typeof(T) == typeof(float) ? (T[])(object)data.Features : Convert(data.Features);
+        features = data.Features;
+        if (typeof(T) == typeof(float)) inPlace = (ReadOnlyMemory<T>)(object)features.Values(0, features.Count);
         targets = new Targets<T>(data.Labels, data.Targets is null ? null : Convert(data.Targets), data.TargetSize);
         workspaces = new Workspace<T>[Threads];
         for (int t = 0; t < Threads; t++) workspaces[t] = network.CreateWorkspace(BatchSize);
         theta = new T[Dimension];
         direction = new T[Dimension];
-        activeFeatures = features;
         activeTargets = targets;
         activeCount = data.Count;
         shardSum = new double[Shards];
@@ -106,14 +109,15 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
 
     /// <summary>
     /// Bytes an objective over this data may hold at once: per-thread workspaces, theta and direction, a wave of shard
-    /// vectors, the data in T when T is not float32, and the sparse first layer's packed copies of it (up to twice its size).
+    /// vectors, a shard's features in T per thread (converted from the data as stored), and the sparse first layer's packed
+    /// copies of the data (up to twice its size).
     /// </summary>
     public static double EstimateBytes(Network<T> network, DataSet data, int batchSize, int threads)
     {
         int batch = Math.Min(batchSize, Math.Max(1, data.Count)), size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         double workspaces = (threads <= 0 ? Environment.ProcessorCount : threads) * network.WorkspaceBytes(batch);
         double vectors = (2.0 + WaveSize) * network.ParameterCount * size;
-        double features = (double)data.Count * data.InputSize * (typeof(T) == typeof(float) ? 0 : size);
+        double features = (threads <= 0 ? Environment.ProcessorCount : threads) * (double)batch * data.InputSize * size;
         double packed = network.Layers.Length > 0 && network.Layers[0] is Engine.Layers.Linear<T> ? 2.0 * data.Count * data.InputSize * size : 0;
         return workspaces + vectors + features + packed;
     }
@@ -123,6 +127,19 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         var r = new T[x.Length];
         for (int i = 0; i < x.Length; i++) r[i] = T.CreateChecked(x[i]);
         return r;
+    }
+
+    /// <summary>
+    /// The features of examples [start, start + count) of the data in T: in place when stored so, else converted into
+    /// the workspace's own input buffer (a kept linearization's workspace keeps its shard's).
+    /// </summary>
+    ReadOnlyMemory<T> Inputs(int start, int count, Workspace<T> ws)
+    {
+        int width = Network.InputSize;
+        if (!inPlace.IsEmpty) return inPlace.Slice(start * width, count * width);
+        var buffer = ws.OwnInput(count * width);
+        features.CopyTo(start, count, buffer.Span);
+        return buffer;
     }
 
     int Shards => (activeCount + BatchSize - 1) / BatchSize;
@@ -328,7 +345,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     /// </summary>
     Workspace<T>[]? Linearization(ReadOnlySpan<T> theta, T[]? fixedSource)
     {
-        if (activeFeatures != features) return null;
+        if (minibatch) return null;
         long perShard = 0;
         foreach (var layer in Network.Layers) perShard += 4L * layer.OutputSize * BatchSize * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         if (perShard * Shards > LinearizationBudget) return null;
@@ -393,9 +410,10 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     void ForwardLoss(int shard, int start, int batch, Workspace<T> ws, Span<T> dz)
     {
         int width = Network.OutputSize;
-        if (activeFeatures != features) GatherMinibatch(start, batch);
+        int inputs = Network.InputSize;
+        if (minibatch) GatherMinibatch(start, batch);
         UsePanels(ws);
-        Network.Forward(theta, activeFeatures.AsMemory(start * Network.InputSize, batch * Network.InputSize), batch, ws, PatternOf(shard), PackedOf(shard));
+        Network.Forward(theta, minibatch ? batchFeatures.AsMemory(start * inputs, batch * inputs) : Inputs(start, batch, ws), batch, ws, PatternOf(shard), PackedOf(shard));
         var z = ws.Output(batch);
         shardSum[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
         shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);

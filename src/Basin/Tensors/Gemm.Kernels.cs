@@ -36,7 +36,6 @@ internal static unsafe partial class Gemm
 
     // 8 x (3 vectors) tile: 24 accumulators + 3 B vectors + 1 broadcast fit the 32 zmm registers.
     // A row r is a[r] with element p at a[r][p] (rows in place); B row p is bp + p * bs; C row r is c[r] + j.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel512<T>(int count, T** a, T* bp, int bs, T** c, int j, bool load) where T : unmanaged, INumberBase<T>
     {
         T* a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3], a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
@@ -74,7 +73,6 @@ internal static unsafe partial class Gemm
     // With a tail, each step also adds its 8 values (repeated to fill a vector) times row `row` of `repeated` (row stride
     // `width`) to TTail.Count more accumulators, stored to tailSums: the sums of <see cref="TailSums{T, TRows}"/> at
     // a few more instructions per step, in the 31st and 32nd registers.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel512Packed<T, TRows, TTail>(int count, TRows rowsOfB, T* a, T* bp, int bs, T** c, int j, bool load,
         T* repeated = null, int width = 0, T* tailSums = null)
         where T : unmanaged, INumberBase<T> where TRows : struct, IRowsOfB where TTail : struct, ITailVectors
@@ -131,7 +129,6 @@ internal static unsafe partial class Gemm
     }
 
     // 8 x 1 vector tile for the last, narrow panel of B (row stride ldb): avoids computing padding columns.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel512Narrow<T>(int kc, T* ap, int rs, int cs, T* bp, int ldb, T* cp, int ldc) where T : unmanaged, INumberBase<T>
     {
         T* a0 = ap, a1 = ap + rs, a2 = ap + 2 * rs, a3 = ap + 3 * rs, a4 = ap + 4 * rs, a5 = ap + 5 * rs, a6 = ap + 6 * rs, a7 = ap + 7 * rs;
@@ -166,7 +163,6 @@ internal static unsafe partial class Gemm
     }
 
     // 4 x (3 vectors) tile for 16-register AVX2 machines.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Kernel256<T>(int kc, T* ap, T* bp, T* cp, int ldc, bool load) where T : unmanaged, INumberBase<T>
     {
         int v = Vector256<T>.Count;

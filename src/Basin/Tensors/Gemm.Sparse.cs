@@ -254,7 +254,6 @@ internal static unsafe partial class Gemm
     /// <paramref name="vectors"/> (at most 4) vectors w, row_q the q-th of rowsOfB; each step's 8 packed values fill every
     /// 8-lane group of a vector. Even and odd steps sum apart, so two chains of FMAs are in flight per vector.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void TailSums<T, TRows>(int count, TRows rowsOfB, T* packed, T* repeated, int width, int vectors, T* sums)
         where T : unmanaged, INumberBase<T> where TRows : struct, IRowsOfB
     {

@@ -67,7 +67,6 @@ internal static unsafe partial class Gemm
     const int DotTailColumns = 8;
     const int DotTailMinK = 64;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Dot4x4<T>(int k, T* a0, T* a1, T* a2, T* a3, T* b0, T* b1, T* b2, T* b3, T* sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -123,7 +122,6 @@ internal static unsafe partial class Gemm
             this.accumulate = accumulate; this.tile = tile;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int j0, int j1)
         {
             int mr = tile.MR, nr = tile.NR;
@@ -200,7 +198,6 @@ internal static unsafe partial class Gemm
         /// so both operands run contiguously along k. Blocks of 4 x 4 dot products share their loads; missing rows or
         /// columns of a block repeat the last real one and are not stored.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void DotTail(int i0, int i1, int j0, int width)
         {
             T* sums = stackalloc T[16];
@@ -224,7 +221,6 @@ internal static unsafe partial class Gemm
 
         static T* Align(T* p) => (T*)(((nint)p + 63) & ~(nint)63);
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void PackA(T* dst, int i0, int rows, int p0, int kcb)
         {
             int mr = tile.MR;
@@ -257,7 +253,6 @@ internal static unsafe partial class Gemm
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void PackB(T* dst, int p0, int kcb, int j0, int cols)
         {
             int nr = tile.NR;

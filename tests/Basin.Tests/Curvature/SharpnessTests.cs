@@ -95,7 +95,7 @@ public class SharpnessTests
     public void Gradient_disagreement_vanishes_when_every_minibatch_gives_the_same_gradient()
     {
         var one = TestNets.Classification([6], 1, 3, seed: 5);
-        var copies = new DataSet("copies", [6], Enumerable.Repeat(one.Features, 40).SelectMany(x => x).ToArray(), Enumerable.Repeat(one.Labels![0], 40).ToArray(), 3);
+        var copies = new DataSet("copies", [6], Enumerable.Repeat(one.Values(), 40).SelectMany(x => x).ToArray(), Enumerable.Repeat(one.Labels![0], 40).ToArray(), 3);
         var net = ModelSpec.Build<double>(Relu, [6]);
         var theta = TestNets.RandomVector<double>(net.ParameterCount, 3);
         var same = new EmpiricalRisk<double>(net, copies, "ce", 0, 8, 1);

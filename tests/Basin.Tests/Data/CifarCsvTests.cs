@@ -26,8 +26,8 @@ public class CifarCsvTests
         Assert.Equal(10, train.Count);
         Assert.Equal([3, 32, 32], train.InputShape);
         Assert.Equal([1, 0, 2, 0, 3, 0, 4, 0, 5, 0], train.Labels!);
-        Assert.Equal((10 + 1 % 7) / 255f, train.Features[0]);
-        Assert.Equal((20 + 3072 % 7) / 255f, train.Features[2 * 3072 + 3071]);
+        Assert.Equal((10 + 1 % 7) / 255f, train.Values()[0]);
+        Assert.Equal((20 + 3072 % 7) / 255f, train.Values()[2 * 3072 + 3071]);
         var test = DataCatalog.Load("cifar10", "test", dir);
         Assert.Equal([9], test.Labels!);
         // By default normalized as loss-landscape trains: (byte / 255 - mean[c]) / std[c] in float32, mean and std from its dataloader.
@@ -36,7 +36,7 @@ public class CifarCsvTests
         foreach (int i in new[] { 0, 1500, 2048, 3071, 5 * 3072 + 1030 })
         {
             int c = i % 3072 / 1024;
-            Assert.Equal((train.Features[i] - (float)(mean[c] / 255.0)) / (float)(std[c] / 255.0), normalized.Features[i]);
+            Assert.Equal((train.Values()[i] - (float)(mean[c] / 255.0)) / (float)(std[c] / 255.0), normalized.Values()[i]);
         }
     }
 
@@ -64,7 +64,7 @@ public class CifarCsvTests
         File.WriteAllText(Path.Combine(dir, "iris-test.csv"), "a,label,b\n0,1,0\n");
         var d = DataCatalog.Load(path + ":label", "train");
         Assert.Equal([2], d.InputShape);
-        Assert.Equal([1.5f, 3f, -1f, 0.4f], d.Features);
+        Assert.Equal([1.5f, 3f, -1f, 0.4f], d.Values());
         Assert.Equal([2, 0], d.Labels!);
         Assert.Equal(3, d.Classes);
         Assert.Equal([1], DataCatalog.Load(path + ":label", "test").Labels!);

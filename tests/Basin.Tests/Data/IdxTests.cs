@@ -28,7 +28,7 @@ public class IdxTests
         Assert.Equal(3, data.Count);
         Assert.Equal([1, 2, 2], data.InputShape);
         Assert.Equal([1, 0, 9], data.Labels!);
-        for (int i = 0; i < 12; i++) Assert.Equal((byte)(i * 20) / 255f, data.Features[i]);
+        for (int i = 0; i < 12; i++) Assert.Equal((byte)(i * 20) / 255f, data.Values()[i]);
     }
 
     [Fact]

@@ -10,9 +10,9 @@ public class SyntheticTests
         var a = DataCatalog.Load("gaussian-mixture(d=3,classes=4,seed=5)", "train", n: 200);
         var b = DataCatalog.Load("gaussian-mixture(d=3,classes=4,seed=5)", "train", n: 200);
         var test = DataCatalog.Load("gaussian-mixture(d=3,classes=4,seed=5)", "test", n: 200);
-        Assert.Equal(a.Features, b.Features);
+        Assert.Equal(a.Values(), b.Values());
         Assert.Equal(a.Labels, b.Labels);
-        Assert.NotEqual(a.Features, test.Features);
+        Assert.NotEqual(a.Values(), test.Values());
         Assert.All(a.Labels!, y => Assert.InRange(y, 0, 3));
     }
 
@@ -25,7 +25,7 @@ public class SyntheticTests
         var noisy = DataCatalog.Load("teacher-student(d=4,width=3,out=2,noise=0.5)", "train", n: 2000);
         Assert.Equal([4], clean.InputShape);
         Assert.Equal(2, clean.TargetSize);
-        Assert.Equal(clean.Features, noisy.Features);
+        Assert.Equal(clean.Values(), noisy.Values());
         double sq = 0;
         for (int i = 0; i < clean.Targets!.Length; i++) sq += Math.Pow(noisy.Targets![i] - clean.Targets[i], 2);
         Assert.InRange(Math.Sqrt(sq / clean.Targets.Length), 0.475, 0.525);

@@ -65,7 +65,7 @@ public class ModuleTreeTests
             double mean = 0, variance = 1;
             foreach (var batch in new[] { first, second })
             {
-                var values = batch.SelectMany(e => Enumerable.Range(0, positions).Select(i => (double)data.Features[e * data.InputSize + c * positions + i])).ToArray();
+                var values = batch.SelectMany(e => Enumerable.Range(0, positions).Select(i => (double)data.Values()[e * data.InputSize + c * positions + i])).ToArray();
                 double mu = values.Average(), unbiased = values.Sum(v => (v - mu) * (v - mu)) / (values.Length - 1);
                 mean = 0.9 * mean + 0.1 * mu;
                 variance = 0.9 * variance + 0.1 * unbiased;
@@ -251,7 +251,7 @@ public class ModuleTreeTests
             double mean = 0, variance = 0;
             foreach (var b in batches)
             {
-                var v = b.Select(e => (double)data.Features[e * 4 + c]).ToArray();
+                var v = b.Select(e => (double)data.Values()[e * 4 + c]).ToArray();
                 double mu = v.Average();
                 mean += mu / 3;
                 variance += v.Sum(x => (x - mu) * (x - mu)) / (v.Length - 1) / 3;

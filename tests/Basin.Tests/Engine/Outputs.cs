@@ -7,7 +7,7 @@ internal static class Outputs
     {
         var net = f.Network;
         var ws = net.CreateWorkspace(f.Count);
-        var x = f.Data.Features.Select(v => (double)v).ToArray();
+        var x = f.Data.Values().Select(v => (double)v).ToArray();
         net.Forward(theta, x, f.Count, ws);
         return ws.Output(f.Count).ToArray();
     }

@@ -19,7 +19,7 @@ public class FlatnessReparamTests
     [Fact]
     public void Both_arms_trained_at_the_same_batch_size_cannot_show_the_large_batch_effect()
     {
-        var runs = new FlatnessReparamRuns("linear(784,16),relu,linear(16,10)", 500, TestPaths.NewDirectory("flatness-broken"));
+        var runs = new FlatnessReparamRuns(ExperimentInputs.Default, 16, 500, TestPaths.NewDirectory("flatness-broken"));
         var small = Enumerable.Range(0, 2).Select(k => runs.Minimum(runs.SmallBatch, (ulong)k)).ToArray();
         var sameAgain = Enumerable.Range(0, 2).Select(k => runs.Minimum(runs.SmallBatch, (ulong)k)).ToArray();
         Assert.Equal(small[0].TopEigenvalue, sameAgain[0].TopEigenvalue);

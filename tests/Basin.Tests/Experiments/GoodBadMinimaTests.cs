@@ -17,7 +17,7 @@ public class GoodBadMinimaTests
     [Fact]
     public void An_attack_set_with_its_true_labels_does_not_hurt_and_the_generalization_claim_does_not_hold()
     {
-        var runs = new GoodBadMinimaRuns("linear(784,32),relu,linear(32,10)", 200, TestPaths.NewDirectory("good-bad-broken"));
+        var runs = new GoodBadMinimaRuns(ExperimentInputs.Default, 32, 200, TestPaths.NewDirectory("good-bad-broken"));
         var pairs = Enumerable.Range(0, 2).Select(k => runs.Pair(200, (ulong)k, randomLabels: false)).ToArray();
         Assert.All(pairs, p => Assert.True(p.EqualLoss));
         Assert.NotEqual(Verdict.Holds, GoodBadMinima.Generalization(pairs, pairs, sound: true).Verdict);

@@ -19,7 +19,7 @@ public class TheoryTwoTests
     [Fact]
     public void Retraining_cut_to_one_step_leaves_the_error_and_the_claim_fails()
     {
-        var runs = new TheoryTwoRuns(100, 4, TestPaths.NewDirectory("theory2-broken"));
+        var runs = new TheoryTwoRuns(ExperimentInputs.Default, 100, 4, TestPaths.NewDirectory("theory2-broken"));
         var sweep = Enumerable.Range(0, 2).Select(k =>
         {
             var minimum = runs.Minimum($"sgd-{k}", runs.Config("sgd", (ulong)k), measureCurvature: false);

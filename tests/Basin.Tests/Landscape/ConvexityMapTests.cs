@@ -22,7 +22,7 @@ public class ConvexityMapTests
         // Least squares, y = W x: the Hessian is 2 / (n out) X^T X once per output row, whatever W is.
         var data = TestNets.Regression([3], 7, 2);
         var f = new EmpiricalRisk<double>(ModelSpec.Build<double>("linear(3,2,bias=false)", [3]), data, "mse", 0, 7, 1);
-        var x = Matrix<double>.Build.Dense(7, 3, (i, j) => data.Features[i * 3 + j]);
+        var x = Matrix<double>.Build.Dense(7, 3, (i, j) => data.Values()[i * 3 + j]);
         var eig = (x.TransposeThisAndMultiply(x) * (2.0 / (7 * 2))).Evd().EigenValues.Select(c => c.Real).ToArray();
         var s = Compute(f, TestNets.RandomVector<double>(f.Dimension, 1), steps: 30);
         for (int c = 0; c < s.Cells; c++)
