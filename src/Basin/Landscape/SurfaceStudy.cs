@@ -73,8 +73,10 @@ internal static class SurfaceStudy
         bool resumed = false;
         if (o.File is { } path && File.Exists(path) && !o.Force)
         {
-            surface = Resumable(SurfaceFile.Read(path), surface, path);
+            surface = Resumable(SurfaceFile.Read(path, out bool oldLayout), surface, path);
             resumed = true;
+            // A file of the layout before loss-landscape's [j, i] is rewritten in it at once, whatever remains to compute.
+            if (oldLayout) SurfaceFile.Write(path, surface);
         }
         if (o.File is { } file)
         {

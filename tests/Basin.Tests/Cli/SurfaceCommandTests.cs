@@ -1,3 +1,4 @@
+using PureHDF;
 using System.Text.Json.Nodes;
 using Basin.Landscape;
 using Basin.Tests.Cli;
@@ -44,6 +45,67 @@ public class SurfaceCommandTests
         // The centre cell is the unperturbed model.
         var (_, evalOut, _) = CliRunner.Run("eval", "--weights", weights, "--data", "spirals", "--n", "200", "--json");
         Assert.Equal(JsonNode.Parse(evalOut)!["loss"]!.GetValue<double>(), json["loss"]![2]![1]!.GetValue<double>(), 6);
+    }
+
+    [Fact]
+    public void Hdf5_holds_loss_landscapes_layout_and_older_files_are_read_and_converted()
+    {
+        var (weights, dir) = Weights();
+        string h5 = Path.Combine(dir, "s.h5");
+        string[] args = Args(weights, h5, "--xrange", "-1:1:5", "--yrange", "-0.5:0.5:3", "--test", "--json");
+        var (code, stdout, _) = CliRunner.Run(args);
+        Assert.Equal(0, code);
+        var json = JsonNode.Parse(stdout)!;
+        string[] quantities = ["train_loss", "train_acc", "test_loss", "test_acc"];
+        // plot_2D.py: X, Y = meshgrid(x, y); contour(X, Y, Z), so Z has shape (len(y), len(x)) and Z[j, i] is at (x[i], y[j]).
+        using (var f = PureHDF.H5File.OpenRead(h5))
+        {
+            Assert.StartsWith("yx", f.Attribute("layout").Read<string>());
+            foreach (var name in quantities)
+            {
+                var z = f.Dataset(name).Read<double[,]>();
+                Assert.Equal([3, 5], new[] { z.GetLength(0), z.GetLength(1) });
+                string key = name.StartsWith("test") ? name.EndsWith("loss") ? "test_loss" : "test_accuracy" : name.EndsWith("loss") ? "loss" : "accuracy";
+                double scale = name.EndsWith("acc") ? 100 : 1;
+                for (int i = 0; i < 5; i++)
+                    for (int j = 0; j < 3; j++)
+                        Assert.Equal(scale * json[key]![i]![j]!.GetValue<double>(), z[j, i], 12);
+            }
+            Assert.Equal(new byte[3, 5] { { 1, 1, 1, 1, 1 }, { 1, 1, 1, 1, 1 }, { 1, 1, 1, 1, 1 } }, f.Dataset("computed").Read<byte[,]>());
+        }
+        var surface = SurfaceFile.Read(h5);
+
+        // The layout before it: [i, j] at (x[i], y[j]) and no layout attribute. Read as such, and rewritten in the new one on reuse.
+        var old = new PureHDF.H5File();
+        using (var f = PureHDF.H5File.OpenRead(h5))
+        {
+            foreach (var name in new[] { "xcoordinates", "ycoordinates" }) old[name] = f.Dataset(name).Read<double[]>();
+            foreach (var name in quantities) old[name] = Transpose(f.Dataset(name).Read<double[,]>());
+            old["computed"] = Transpose(f.Dataset("computed").Read<byte[,]>());
+            foreach (var a in f.Attributes().Where(a => a.Name != "layout")) old.Attributes[a.Name] = a.Read<string>();
+        }
+        string older = Path.Combine(dir, "old.h5");
+        old.Write(older);
+        var read = SurfaceFile.Read(older);
+        Assert.Equal(surface.TrainLoss, read.TrainLoss);
+        Assert.Equal(surface.TestAccuracy, read.TestAccuracy);
+        File.Copy(older, h5, overwrite: true);
+        var (again, reused, _) = CliRunner.Run(args);
+        Assert.Equal(0, again);
+        Assert.Equal(json.ToJsonString(), JsonNode.Parse(reused)!.ToJsonString());
+        using (var f = PureHDF.H5File.OpenRead(h5))
+        {
+            Assert.StartsWith("yx", f.Attribute("layout").Read<string>());
+            Assert.Equal(3, f.Dataset("train_loss").Read<double[,]>().GetLength(0));
+        }
+        Assert.Equal(surface.TrainLoss, SurfaceFile.Read(h5).TrainLoss);
+    }
+
+    static T[,] Transpose<T>(T[,] m)
+    {
+        var t = new T[m.GetLength(1), m.GetLength(0)];
+        for (int r = 0; r < m.GetLength(0); r++) for (int c = 0; c < m.GetLength(1); c++) t[c, r] = m[r, c];
+        return t;
     }
 
     [Fact]
