@@ -69,8 +69,10 @@ internal static class ConnectCommand
             }
             if (r.GetValue(common.Json)) { stdout.WriteLine(json.ToJsonString()); return Cli.Ok; }
             var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
-            for (int i = 0; i < path.T.Length; i += Math.Max(1, path.T.Length / 10))
-                table.AddRow($"{path.T[i]:F2}", $"{train[i].Loss:G6}", $"{100 * train[i].Accuracy:F2} %");
+            if (path.Test is not null) table.AddColumn(new TableColumn("test loss").RightAligned()).AddColumn(new TableColumn("test accuracy").RightAligned());
+            int peak = Array.FindIndex(train, e => e.Loss == train.Max(x => x.Loss));
+            table.AddRows(path.T.Length, Output.Rows(path.T.Length, 11, peak), i => [$"{path.T[i]:G4}", $"{train[i].Loss:G6}", Output.Percent(train[i].Accuracy),
+                .. path.Test is { } t ? [$"{t[i].Loss:G6}", Output.Percent(t[i].Accuracy)] : Array.Empty<string>()]);
             var console = Output.Console(stdout);
             console.Write(table);
             console.WriteLine($"{kind}: barrier {path.Barrier:G4} (highest loss {train.Max(e => e.Loss):G5}, ends {train[0].Loss:G5} and {train[^1].Loss:G5}), length {path.Length:G5}");

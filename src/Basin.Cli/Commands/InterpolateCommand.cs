@@ -58,9 +58,10 @@ internal static class InterpolateCommand
             }
             var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
             if (withTest) table.AddColumn(new TableColumn("test loss").RightAligned()).AddColumn(new TableColumn("test accuracy").RightAligned());
-            for (int i = 0; i < surface.X.Count; i += Math.Max(1, surface.X.Count / 12))
-                table.AddRow([$"{surface.X[i]:G4}", $"{surface.TrainLoss[i]:G6}", Output.Percent(surface.TrainAccuracy[i]),
-                    .. withTest ? [$"{surface.TestLoss![i]:G6}", Output.Percent(surface.TestAccuracy![i])] : Array.Empty<string>()]);
+            int peak = Array.IndexOf(surface.TrainLoss, surface.TrainLoss.Max());
+            int Nearest(double t) => Enumerable.Range(0, surface.X.Count).MinBy(i => Math.Abs(surface.X[i] - t));
+            table.AddRows(surface.X.Count, Output.Rows(surface.X.Count, 13, peak, Nearest(0), Nearest(1)), i => [$"{surface.X[i]:G4}", $"{surface.TrainLoss[i]:G6}", Output.Percent(surface.TrainAccuracy[i]),
+                .. withTest ? [$"{surface.TestLoss![i]:G6}", Output.Percent(surface.TestAccuracy![i])] : Array.Empty<string>()]);
             var console = Output.Console(stdout);
             console.Write(table);
             console.WriteLine($"loss at A {atA.Loss:G6}, at B {atB.Loss:G6}; barrier {barrier:G6} (highest loss {highest:G6} at t = {at:G4})");
