@@ -25,12 +25,13 @@ internal static class SurfaceCommand
         var chunk = new Option<int?>("--flush-every") { Description = "cells per data pass, the file saved after each (default: sized to save about every --flush-seconds)" };
         var flushSeconds = new Option<double>("--flush-seconds") { Description = "save the partial surface about this often", DefaultValueFactory = _ => 10.0 };
         var noPlots = new Option<bool>("--no-plots") { Description = "skip the PNG/SVG figures and the 3D HTML page" };
+        var vtp = new Option<bool>("--vtp") { Description = "also the training loss as ParaView polydata (.vtp) beside the .h5; basin export vtp for its options" };
         var log = new Option<bool>("--log") { Description = "plot log10 of the loss" };
         var eigen = new Option<bool>("--eigen") { Description = "also the Hessian's extreme eigenvalues at every cell (max_eig, min_eig) and the convexity map |min/max|" };
         var eigenSteps = new Option<int>("--eigen-steps") { Description = "Lanczos steps per cell for --eigen", DefaultValueFactory = _ => 30 };
         var command = new Command("surface", "Loss and accuracy along one or two (filter-normalized) directions around the weights.");
         c.AddTo(command);
-        foreach (var o in new Option[] { dirX, dirY, towardX, towardY, norm, ignore, orthogonalize, seed, xRange, yRange, test, testN, outFile, force, chunk, flushSeconds, noPlots, log, eigen, eigenSteps })
+        foreach (var o in new Option[] { dirX, dirY, towardX, towardY, norm, ignore, orthogonalize, seed, xRange, yRange, test, testN, outFile, force, chunk, flushSeconds, noPlots, vtp, log, eigen, eigenSteps })
             command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -47,13 +48,14 @@ internal static class SurfaceCommand
             OutputPath.RequireFile(options.File, "--out");
             var data = c.LoadData(r);
             var testData = r.GetValue(test) ? c.LoadData(r, "test", r.GetValue(testN)) : null;
-            return Run(c.Landscape(r, data), options with { Test = testData }, !r.GetValue(noPlots), r.GetValue(log), r.GetValue(c.Json), stdout, stderr);
+            if (r.GetValue(vtp) && options.Y is null) throw new BasinException("--vtp", "a 1D curve has no surface to draw in 3D", "give a --yrange, or leave --vtp out");
+            return Run(c.Landscape(r, data), options with { Test = testData }, !r.GetValue(noPlots), r.GetValue(log), r.GetValue(c.Json), stdout, stderr, r.GetValue(vtp));
         });
         return command;
     }
 
     /// <summary>Computes (or resumes) the surface into its file, draws it unless told not to, and prints a summary or the JSON.</summary>
-    public static int Run(LossLandscape landscape, SurfaceOptions options, bool plots, bool log, bool json, TextWriter stdout, TextWriter stderr)
+    public static int Run(LossLandscape landscape, SurfaceOptions options, bool plots, bool log, bool json, TextWriter stdout, TextWriter stderr, bool vtp = false)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         (Surface Surface, bool Resumed) result = default;
@@ -71,6 +73,11 @@ internal static class SurfaceCommand
         string stem = SurfaceStudy.Stem(options.File!);
         var written = new List<string> { options.File!, stem + ".dir_x.safetensors" };
         if (surface.Y is not null) written.Add(stem + ".dir_y.safetensors");
+        if (vtp)
+        {
+            SurfaceVtp.Write(stem + ".vtp", surface);
+            written.Add(stem + ".vtp");
+        }
         if (plots)
         {
             Basin.Reports.Plots.SurfacePlots.Save(surface, stem, log);
