@@ -56,7 +56,7 @@ internal static class ConnectCommand
             if (r.GetValue(outStem) is { } stem)
             {
                 AtomicFile.Write(stem + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString())));
-                Basin.Reports.Plots.SurfacePlots.Save(path.Along(), stem + "-path");
+                Basin.Reports.Plots.SurfacePlots.Save(path.Along(), stem + "-path", xLabel: "t (A at 0, B at 1)");
                 if (curved && options.Bends == 1)
                 {
                     (Surface Plane, double[][] Curve)? p = null;

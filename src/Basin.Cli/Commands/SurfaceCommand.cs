@@ -82,6 +82,7 @@ internal static class SurfaceCommand
         {
             Basin.Reports.Plots.SurfacePlots.Save(surface, stem, log);
             written.AddRange([stem + ".png", stem + ".svg"]);
+            if (surface.HasTest && surface.Y is not null) written.AddRange([stem + "-test.png", stem + "-test.svg"]);
             if (surface.MaxEig is not null)
             {
                 Basin.Reports.Plots.SurfacePlots.SaveConvexity(surface, stem + "-convexity");
