@@ -25,13 +25,14 @@ internal static class SurfaceCommand
         var chunk = new Option<int?>("--flush-every") { Description = "cells per data pass, the file saved after each (default: sized to save about every --flush-seconds)" };
         var flushSeconds = new Option<double>("--flush-seconds") { Description = "save the partial surface about this often", DefaultValueFactory = _ => 10.0 };
         var noPlots = new Option<bool>("--no-plots") { Description = "skip the PNG/SVG figures and the 3D HTML page" };
+        var dirH5 = new Option<bool>("--h5-directions") { Description = "also the directions as loss-landscape's direction file, STEM.dir.h5 (xdirection, ydirection)" };
         var vtp = new Option<bool>("--vtp") { Description = "also the training loss as ParaView polydata (.vtp) beside the .h5; basin export vtp for its options" };
         var log = new Option<bool>("--log") { Description = "plot log10 of the loss" };
         var eigen = new Option<bool>("--eigen") { Description = "also the Hessian's extreme eigenvalues at every cell (max_eig, min_eig) and the convexity map |min/max|" };
         var eigenSteps = new Option<int>("--eigen-steps") { Description = "Lanczos steps per cell for --eigen", DefaultValueFactory = _ => 30 };
         var command = new Command("surface", "Loss and accuracy along one or two (filter-normalized) directions around the weights.");
         c.AddTo(command);
-        foreach (var o in new Option[] { dirX, dirY, towardX, towardY, norm, ignore, orthogonalize, seed, xRange, yRange, test, testN, outFile, force, chunk, flushSeconds, noPlots, vtp, log, eigen, eigenSteps })
+        foreach (var o in new Option[] { dirX, dirY, towardX, towardY, norm, ignore, orthogonalize, seed, xRange, yRange, test, testN, outFile, force, chunk, flushSeconds, noPlots, vtp, dirH5, log, eigen, eigenSteps })
             command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -44,6 +45,7 @@ internal static class SurfaceCommand
                 DirectionX = r.GetValue(dirX), DirectionY = r.GetValue(dirY), TowardX = r.GetValue(towardX), TowardY = r.GetValue(towardY),
                 EigenSteps = r.GetValue(eigen) ? r.GetValue(eigenSteps) : null,
                 File = r.GetValue(outFile)!, Force = r.GetValue(force), FlushEvery = r.GetValue(chunk), FlushSeconds = r.GetValue(flushSeconds),
+                DirectionsHdf5 = r.GetValue(dirH5),
             };
             OutputPath.RequireFile(options.File, "--out");
             var data = c.LoadData(r);
@@ -73,6 +75,7 @@ internal static class SurfaceCommand
         string stem = SurfaceStudy.Stem(options.File!);
         var written = new List<string> { options.File!, stem + ".dir_x.safetensors" };
         if (surface.Y is not null) written.Add(stem + ".dir_y.safetensors");
+        if (options.DirectionsHdf5) written.Add(stem + ".dir.h5");
         if (vtp)
         {
             SurfaceVtp.Write(stem + ".vtp", surface);

@@ -20,9 +20,10 @@ internal static class TrajectoryCommand
         var n = new Option<int?>("--n") { Description = "first N examples for --surface (default: the run's)" };
         var outStem = new Option<string>("--out") { Description = "figure STEM.png / STEM.svg", DefaultValueFactory = _ => "trajectory" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var h5 = new Option<bool>("--h5-directions") { Description = "pca: also loss-landscape's files, STEM.dir.h5 (the directions, explained_variance_ratio_) and STEM.proj.h5 (proj_xcoord, proj_ycoord)" };
         var command = new Command("trajectory", "Training trajectories on their PCA plane (with the loss surface) or embedded by MDS.");
         command.Arguments.Add(runs);
-        foreach (var o in new Option[] { method, reference, surface, grid, data, dataDir, n, outStem, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { method, reference, surface, grid, data, dataDir, n, outStem, h5, json }) command.Options.Add(o);
         command.SetAction(r =>
         {
             OutputPath.RequireFile(r.GetValue(outStem)! + ".png", "--out");
@@ -31,13 +32,14 @@ internal static class TrajectoryCommand
             {
                 Method = r.GetValue(method)!, Reference = r.GetValue(reference), SurfaceGrid = cells, Data = r.GetValue(data), DataDir = r.GetValue(dataDir), N = r.GetValue(n),
             };
-            return Run(r.GetValue(runs)!, options, r.GetValue(outStem)!, r.GetValue(json), stdout, stderr);
+            if (r.GetValue(h5) && options.Method.ToLowerInvariant() != "pca") throw new BasinException("--h5-directions", "an MDS embedding has no directions", "use --method pca");
+            return Run(r.GetValue(runs)!, options, r.GetValue(outStem)!, r.GetValue(json), stdout, stderr, r.GetValue(h5));
         });
         return command;
     }
 
     /// <summary>Places the runs' checkpoints, draws them to <paramref name="stem"/>.png/.svg (and the plane's surface to .h5), and prints.</summary>
-    public static int Run(IReadOnlyList<string> runs, TrajectoryOptions options, string stem, bool json, TextWriter stdout, TextWriter stderr)
+    public static int Run(IReadOnlyList<string> runs, TrajectoryOptions options, string stem, bool json, TextWriter stdout, TextWriter stderr, bool h5 = false)
     {
         Trajectory t = null!;
         if (options.SurfaceGrid > 0) Progress.Run(stderr, "surface of the PCA plane", options.SurfaceGrid * options.SurfaceGrid, 0, report => t = Trajectory.Of(runs, options, report));
@@ -47,6 +49,7 @@ internal static class TrajectoryCommand
         if (t.ExplainedVariance is { } ev)
         {
             if (t.Plane is { } plane) SurfaceFile.Write(stem + ".h5", plane);
+            if (h5) t.WriteLossLandscapeFiles(stem);
             Basin.Reports.Plots.TrajectoryPlot.Save(frames, stem, "Trajectories on their PCA plane", $"PC1 ({100 * ev[0]:F1} %)", $"PC2 ({100 * ev[1]:F1} %)", t.Plane);
             table.AddColumn(new TableColumn("start (x, y)").RightAligned()).AddColumn(new TableColumn("largest distance off the plane").RightAligned());
             foreach (var x in t.Runs)
@@ -63,7 +66,8 @@ internal static class TrajectoryCommand
         console.Write(table);
         if (t.ExplainedVariance is { } v) console.WriteLine($"explained variance: PC1 {100 * v[0]:F1} %, PC2 {100 * v[1]:F1} % (around {t.Reference})");
         else console.WriteLine($"SMACOF stress {t.Stress:G4} (classical MDS {t.ClassicalStress:G4})");
-        console.WriteLine($"wrote {stem}.png, {stem}.svg" + (t.Plane is null ? "" : $", {stem}.h5") + (t.Stress is null ? "" : $", {stem}-loss.png, {stem}-loss.svg"));
+        console.WriteLine($"wrote {stem}.png, {stem}.svg" + (t.Plane is null ? "" : $", {stem}.h5") + (h5 ? $", {stem}.dir.h5, {stem}.proj.h5" : "")
+            + (t.Stress is null ? "" : $", {stem}-loss.png, {stem}-loss.svg"));
         return Cli.Ok;
     }
 }

@@ -29,4 +29,6 @@ public sealed record SurfaceOptions
     public bool Force { get; init; }
     public int? FlushEvery { get; init; }
     public double FlushSeconds { get; init; } = 10;
+    /// <summary>Also write the directions as loss-landscape's direction file, STEM.dir.h5 (xdirection, ydirection).</summary>
+    public bool DirectionsHdf5 { get; init; }
 }

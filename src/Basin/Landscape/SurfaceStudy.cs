@@ -83,6 +83,10 @@ internal static class SurfaceStudy
             string stem = Stem(file);
             SafeTensors.Write<T>(stem + ".dir_x.safetensors", network.Layout, dx, buffers: false);
             if (dy is not null) SafeTensors.Write<T>(stem + ".dir_y.safetensors", network.Layout, dy, buffers: false);
+            if (o.DirectionsHdf5)
+                DirectionFile.Write(stem + ".dir.h5", network.Layout, dy is null
+                    ? [("xdirection", Tensors.Numbers.ToDouble<T>(dx))]
+                    : [("xdirection", Tensors.Numbers.ToDouble<T>(dx)), ("ydirection", Tensors.Numbers.ToDouble<T>(dy))]);
         }
         var test = o.Test is null ? null : riskOn(o.Test);
         try
@@ -117,7 +121,7 @@ internal static class SurfaceStudy
         if (file is not null)
         {
             source = "file";
-            return SafeTensors.ReadParameters<T>(file, layout);
+            return DirectionFile.IsHdf5(file) ? DirectionFile.Read<T>(file, axis + "direction", layout) : SafeTensors.ReadParameters<T>(file, layout);
         }
         source = $"random seed {seed} stream {stream}";
         return Directions.Random<T>(layout, seed, stream);

@@ -20,6 +20,23 @@ public sealed record Trajectory(string Method, string Reference, IReadOnlyList<R
 {
     public double[]? ExplainedVariance { get; init; }
     public Surface? Plane { get; init; }
+    /// <summary>The PCA plane's directions in theta's order, and the model's tensors they are cut into.</summary>
+    internal (double[] X, double[] Y)? Directions { get; init; }
+    internal Engine.ParameterLayout? Layout { get; init; }
+
+    /// <summary>
+    /// loss-landscape's files of a PCA trajectory (plot_trajectory.py): STEM.dir.h5 with the directions (xdirection,
+    /// ydirection) and explained_variance_ratio_, and STEM.proj.h5 with every checkpoint's proj_xcoord and proj_ycoord.
+    /// </summary>
+    internal IReadOnlyList<string> WriteLossLandscapeFiles(string stem)
+    {
+        if (Directions is not { } d || Layout is null) throw new BasinException("{h5-directions}", "an MDS embedding has no directions", "use {method} pca");
+        Landscape.DirectionFile.Write(stem + ".dir.h5", Layout, [("xdirection", d.X), ("ydirection", d.Y)],
+            new Dictionary<string, double[]> { ["explained_variance_ratio_"] = ExplainedVariance! });
+        var file = new PureHDF.H5File { ["proj_xcoord"] = Points.Select(p => p[0]).ToArray(), ["proj_ycoord"] = Points.Select(p => p[1]).ToArray() };
+        Models.AtomicFile.Write(stem + ".proj.h5", stream => file.Write(stream));
+        return [stem + ".dir.h5", stem + ".proj.h5"];
+    }
     public double? Stress { get; init; }
     public double? ClassicalStress { get; init; }
     /// <summary>MDS: the training loss at every checkpoint, in run order.</summary>
@@ -85,7 +102,10 @@ public sealed record Trajectory(string Method, string Reference, IReadOnlyList<R
             plane = new Surface(Around(pca.Coordinates.Select(c => c[0]).ToArray()), Around(pca.Coordinates.Select(c => c[1]).ToArray()), false, new Dictionary<string, string>());
             SurfaceComputation.Complete(plane, Risk(), null, center, pca.DirectionX, pca.DirectionY, progress: progress);
         }
-        return new Trajectory(options.Method, reference, Split(pca.Coordinates, pca.OffPlane)) { ExplainedVariance = pca.ExplainedVariance, Plane = plane };
+        return new Trajectory(options.Method, reference, Split(pca.Coordinates, pca.OffPlane))
+        {
+            ExplainedVariance = pca.ExplainedVariance, Plane = plane, Directions = (pca.DirectionX, pca.DirectionY), Layout = network.Layout,
+        };
     }
 
     /// <summary>The JSON document of basin trajectory.</summary>
