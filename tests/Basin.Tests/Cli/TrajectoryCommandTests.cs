@@ -9,10 +9,7 @@ public class TrajectoryCommandTests
     public void Two_runs_share_one_pca_frame_and_one_mds_embedding()
     {
         string dir = TestPaths.NewDirectory("traj");
-        foreach (var seed in new[] { "1", "2" })
-            Assert.Equal(0, CliRunner.Run("train", "--model", "linear(2,8),tanh,linear(8,2)", "--data", "spirals", "--n", "100", "--epochs", "4",
-                "--seed", seed, "--out", Path.Combine(dir, seed)).Code);
-        string[] runs = [Path.Combine(dir, "1"), Path.Combine(dir, "2")];
+        string[] runs = CliRunner.TwoRuns(dir, 4);
         var (code, stdout, err) = CliRunner.Run(["trajectory", .. runs, "--surface", "--grid", "5", "--out", Path.Combine(dir, "pca"), "--json"]);
         Assert.True(code == 0, err);
         var json = JsonNode.Parse(stdout)!;

@@ -54,11 +54,9 @@ public class DirectionFileTests
     public void A_pca_trajectory_writes_loss_landscapes_direction_and_projection_files()
     {
         string dir = TestPaths.NewDirectory("traj-h5");
-        foreach (var seed in new[] { "1", "2" })
-            Assert.Equal(0, CliRunner.Run("train", "--model", "linear(2,8),tanh,linear(8,2)", "--data", "spirals", "--n", "100", "--epochs", "3",
-                "--seed", seed, "--out", Path.Combine(dir, seed)).Code);
+        string[] runs = CliRunner.TwoRuns(dir, 3);
         string stem = Path.Combine(dir, "pca");
-        var (code, stdout, err) = CliRunner.Run(["trajectory", Path.Combine(dir, "1"), Path.Combine(dir, "2"), "--out", stem, "--h5-directions", "--json"]);
+        var (code, stdout, err) = CliRunner.Run(["trajectory", .. runs, "--out", stem, "--h5-directions", "--json"]);
         Assert.True(code == 0, err);
         var json = JsonNode.Parse(stdout)!;
         var coordinates = json["runs"]!.AsArray().SelectMany(r => r!["coordinates"]!.AsArray()).Select(c => c!.AsArray()).ToArray();
@@ -75,7 +73,7 @@ public class DirectionFileTests
         Assert.Equal(0, dx.Zip(dy, (a, b) => a * b).Sum(), 9);
         using var dirs = H5File.OpenRead(stem + ".dir.h5");
         Assert.Equal(json["explained_variance"]!.AsArray().Select(v => v!.GetValue<double>()), dirs.Dataset("explained_variance_ratio_").Read<double[]>());
-        var mds = CliRunner.Run(["trajectory", Path.Combine(dir, "1"), "--method", "mds", "--out", stem + "-mds", "--h5-directions"]);
+        var mds = CliRunner.Run(["trajectory", runs[0], "--method", "mds", "--out", stem + "-mds", "--h5-directions"]);
         Assert.Equal(2, mds.Code);
     }
 }
