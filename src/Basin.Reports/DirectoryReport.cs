@@ -42,11 +42,13 @@ internal static class DirectoryReport
             }
         }
         foreach (var png in Directory.GetFiles(dir, "*.png").OrderBy(p => p, StringComparer.Ordinal))
-            report.Heading(Path.GetFileNameWithoutExtension(png)).Figure(png, Path.GetFileName(png));
+            report.Heading(Title(Path.GetFileNameWithoutExtension(png))).Figure(png, Path.GetFileName(png));
+        foreach (var json in Directory.GetFiles(dir, "*.json").Where(p => Path.GetFileName(p) != "experiment.json").OrderBy(p => p, StringComparer.Ordinal))
+            if (Curvature(json) is { } rows) report.Heading($"Curvature ({Path.GetFileName(json)})").Table(["quantity", "value"], rows);
         foreach (var h5 in Directory.GetFiles(dir, "*.h5").OrderBy(p => p, StringComparer.Ordinal))
         {
             var surface = SurfaceFile.Read(h5);
-            if (surface.Y is not null) report.Heading($"{Path.GetFileName(h5)} in 3D").Surface3D(surface, $"training loss, {Path.GetFileName(h5)}");
+            if (surface.Y is not null) report.Heading($"{Title(Path.GetFileNameWithoutExtension(h5))} in 3D").Surface3D(surface, $"training loss, {Path.GetFileName(h5)}");
         }
         var runs = new[] { dir }.Concat(Directory.GetDirectories(dir).OrderBy(d => d, StringComparer.Ordinal)).Where(RunDirectory.IsRun).ToList();
         foreach (var runPath in runs)
@@ -57,12 +59,50 @@ internal static class DirectoryReport
             if (File.Exists(run.MetricsPath))
             {
                 var lines = File.ReadAllLines(run.MetricsPath);
+                var header = lines[0].Split(',');
                 var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
-                var shown = rows.Count <= 12 ? rows : rows.Take(3).Concat(rows.Skip(rows.Count - 8)).ToList();
-                report.Table(lines[0].Split(','), shown.Select(r => r.ToArray()));
+                if (Plots.MetricsPlot.Png(header, rows) is { } curve) report.Figure(curve, "loss during training (metrics.csv)");
+                // All rows up to 40; else the first 10 and the last 20, with a row saying how many are left out.
+                var shown = rows.Count <= 40 ? rows
+                    : [.. rows.Take(10), [$"... {rows.Count - 30} rows left out (metrics.csv has all)", .. Enumerable.Repeat("", header.Length - 1)], .. rows.Skip(rows.Count - 20)];
+                report.Table(header, shown.Select(r => r.Select(Digits).ToArray()));
             }
         }
         report.Write(output);
         return output;
+    }
+
+    /// <summary>A number to six significant digits (metrics.csv keeps every bit); anything else as it is.</summary>
+    static string Digits(string cell) =>
+        cell.Contains('.') && double.TryParse(cell, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
+            ? v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture) : cell;
+
+    /// <summary>A figure's or surface's section title from its file name: the demo's and the commands' names in words.</summary>
+    static string Title(string stem) => stem switch
+    {
+        "surface" => "Loss surface around the minimum (training loss)",
+        "surface-test" => "Loss surface around the minimum (test loss)",
+        "surface-convexity" => "Convexity map |min eigenvalue / max eigenvalue|",
+        "trajectory" => "Training trajectory on its PCA plane",
+        "trajectory-loss" => "Checkpoints by MDS, coloured by loss",
+        "hessian-density" => "Hessian spectral density (stochastic Lanczos quadrature)",
+        _ => char.ToUpperInvariant(stem[0]) + stem[1..].Replace('-', ' ').Replace('_', ' '),
+    };
+
+    /// <summary>The curvature numbers of a basin hessian JSON (eigenvalues, trace), or null for another JSON file.</summary>
+    static List<string[]>? Curvature(string path)
+    {
+        JsonObject? json;
+        try { json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject; }
+        catch (System.Text.Json.JsonException) { return null; }
+        if (json?["operator"] is null || json["products"] is null) return null;
+        string G(JsonNode? v) => v is null ? "n/a" : v.GetValue<double>().ToString("G5", System.Globalization.CultureInfo.InvariantCulture);
+        var rows = new List<string[]> { new[] { "operator", json["operator"]!.GetValue<string>() }, new[] { "examples", json["n"]!.ToString() } };
+        if (json["eigenvalues"] is JsonArray top) rows.Add(["top eigenvalues (Lanczos)", string.Join(", ", top.Select(G))]);
+        if (json["bottom_eigenvalues"] is JsonArray bottom) rows.Add(["bottom eigenvalues", string.Join(", ", bottom.Select(G))]);
+        if (json["trace"] is { } trace) rows.Add(["trace (Hutchinson)", $"{G(trace)} +- {G(json["trace_stderr"])} (s.e., {json["trace_probes"]} probes)"]);
+        if (json["trace_hutchpp"] is { } hpp) rows.Add(["trace (Hutch++)", $"{G(hpp)} +- {G(json["trace_hutchpp_stderr"])}"]);
+        rows.Add(["Hessian-vector products", json["products"]!.ToString()]);
+        return rows;
     }
 }

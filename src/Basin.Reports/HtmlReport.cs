@@ -33,9 +33,11 @@ internal sealed class HtmlReport(string title)
         return this;
     }
 
-    public HtmlReport Figure(string pngPath, string caption)
+    public HtmlReport Figure(string pngPath, string caption) => Figure(File.ReadAllBytes(pngPath), caption);
+
+    public HtmlReport Figure(byte[] png, string caption)
     {
-        string data = Convert.ToBase64String(File.ReadAllBytes(pngPath));
+        string data = Convert.ToBase64String(png);
         body.Append($"<figure><img alt=\"{E(caption)}\" src=\"data:image/png;base64,{data}\"><figcaption>{E(caption)}</figcaption></figure>\n");
         return this;
     }

@@ -55,7 +55,12 @@ internal static class HessianCommand
     public static int Run(LossLandscape landscape, CurvatureOptions options, string? plot, bool json, TextWriter stdout)
     {
         var report = landscape.Curvature(options);
-        if (report.Density is { } density && plot is not null) Basin.Reports.Plots.DensityPlot.Save(density, plot, $"{report.Matrix} spectral density");
+        if (report.Density is { } density && plot is not null)
+        {
+            Basin.Reports.Plots.DensityPlot.Save(density, plot, $"{report.Matrix} spectral density");
+            // The numbers beside the figure, for basin report.
+            AtomicFile.Write(plot + ".json", s => s.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson().ToJsonString())));
+        }
         if (json) { stdout.WriteLine(report.ToJson().ToJsonString()); return Cli.Ok; }
         var table = new Table().AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned()).AddColumn("detail");
         if (report.Exact is var (all, trace, frobenius))
