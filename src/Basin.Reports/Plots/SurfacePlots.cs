@@ -47,7 +47,8 @@ internal static class SurfacePlots
             testAcc.Axes.YAxis = plot.Axes.Right;
         }
         plot.Axes.Right.Label.Text = "accuracy (%)";
-        plot.ShowLegend(Alignment.UpperRight);
+        // The legend goes where the loss curve is not (the accuracy, on its own axis, is not weighed).
+        PlotStyle.ShowLegendAwayFrom(plot, x.Select((v, i) => (v, Scale(s.TrainLoss[i], log))));
         PlotStyle.Save(plot, stem, 800, 500);
     }
 
@@ -71,6 +72,8 @@ internal static class SurfacePlots
         }
         var map = plot.Add.Heatmap(heat);
         map.Extent = CellCentres(s);
+        // The view is the grid itself: the cells' outer halves beyond the first and last points stay out of it.
+        plot.Axes.SetLimits(s.X.Min, s.X.Max, s.Y!.Min, s.Y.Max);
         map.Colormap = new ScottPlot.Colormaps.Viridis();
         map.NaNCellColor = Colors.Transparent;
         map.Smooth = true;
@@ -90,7 +93,14 @@ internal static class SurfacePlots
             var label = plot.Add.Text($"min {loss[best]:G4}", bx, by);
             label.LabelFontColor = Colors.Red;
             label.LabelFontName = PlotStyle.Font;
-            label.OffsetY = -12;
+            // Towards the middle of the map, so that an edge does not cut it.
+            bool right = bx > (s.X.Min + s.X.Max) / 2, high = by > (s.Y.Min + s.Y.Max) / 2;
+            label.LabelAlignment = (right, high) switch
+            {
+                (true, true) => Alignment.UpperRight, (true, false) => Alignment.LowerRight, (false, true) => Alignment.UpperLeft, _ => Alignment.LowerLeft,
+            };
+            label.OffsetX = right ? -8 : 8;
+            label.OffsetY = high ? 8 : -8;
         }
         return plot;
     }
@@ -151,6 +161,8 @@ internal static class SurfacePlots
             heat[ny - 1 - j, i] = double.IsFinite(ratio[i * ny + j]) ? ratio[i * ny + j] : double.NaN;
         var map = plot.Add.Heatmap(heat);
         map.Extent = CellCentres(s);
+        // The view is the grid itself: the cells' outer halves beyond the first and last points stay out of it.
+        plot.Axes.SetLimits(s.X.Min, s.X.Max, s.Y!.Min, s.Y.Max);
         map.Colormap = new ScottPlot.Colormaps.Viridis();
         map.NaNCellColor = Colors.Transparent;
         var bar = plot.Add.ColorBar(map, Edge.Right);

@@ -23,7 +23,14 @@ internal static class TrajectoryPlot
             var end = points[^1];
             plot.Add.Marker(end[0], end[1], MarkerShape.FilledSquare, 9, palette.GetColor(r));
         }
-        plot.ShowLegend(Alignment.UpperRight);
+        // Away from the paths and from the surface's labelled minimum.
+        var avoid = paths.SelectMany(x => x.Points).Select(q => (q[0], q[1])).ToList();
+        if (surface is not null)
+        {
+            int best = Enumerable.Range(0, surface.Cells).Where(c => double.IsFinite(surface.TrainLoss[c])).DefaultIfEmpty(-1).MinBy(c => c < 0 ? 0 : surface.TrainLoss[c]);
+            if (best >= 0) for (int k = 0; k < 8; k++) avoid.Add(surface.Coordinates(best));
+        }
+        PlotStyle.ShowLegendAwayFrom(plot, avoid, surface is null ? null : (surface.X.Min, surface.X.Max, surface.Y!.Min, surface.Y.Max));
         PlotStyle.Save(plot, stem, 760, 620);
     }
 
@@ -53,6 +60,7 @@ internal static class TrajectoryPlot
             line.LegendText = name;
             line.LineWidth = 2;
         }
+        var positions = xs ?? Enumerable.Range(0, curves.Max(c => c.Values.Length)).Select(i => (double)i).ToArray();
         if (markAt is { } mark)
         {
             var v = plot.Add.VerticalLine(mark.X);
@@ -60,7 +68,7 @@ internal static class TrajectoryPlot
             v.Text = mark.Label;
             v.LabelFontName = PlotStyle.Font;
         }
-        plot.ShowLegend(Alignment.UpperRight);
+        PlotStyle.ShowLegendAwayFrom(plot, curves.SelectMany(c => c.Values.Select((v, i) => (i < positions.Length ? positions[i] : i, v))));
         PlotStyle.Save(plot, stem, 760, 480);
     }
 }
