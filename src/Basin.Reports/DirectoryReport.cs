@@ -45,10 +45,15 @@ internal static class DirectoryReport
             report.Heading(Title(Path.GetFileNameWithoutExtension(png))).Figure(png, Path.GetFileName(png));
         foreach (var json in Directory.GetFiles(dir, "*.json").Where(p => Path.GetFileName(p) != "experiment.json").OrderBy(p => p, StringComparer.Ordinal))
             if (Curvature(json) is { } rows) report.Heading($"Curvature ({Path.GetFileName(json)})").Table(["quantity", "value"], rows);
-        foreach (var h5 in Directory.GetFiles(dir, "*.h5").OrderBy(p => p, StringComparer.Ordinal))
+        foreach (var h5 in Directory.GetFiles(dir, "*.h5").Where(p => !p.EndsWith(".proj.h5", StringComparison.Ordinal) && !p.EndsWith(".dir.h5", StringComparison.Ordinal))
+            .OrderBy(p => p, StringComparer.Ordinal))
         {
             var surface = SurfaceFile.Read(h5);
-            if (surface.Y is not null) report.Heading($"{Title(Path.GetFileNameWithoutExtension(h5))} in 3D").Surface3D(surface, $"training loss, {Path.GetFileName(h5)}");
+            if (surface.Y is null) continue;
+            // A trajectory's plane with its projections beside it (basin trajectory --h5-directions): the path on the surface.
+            string projections = Path.ChangeExtension(h5, ".proj.h5");
+            var path = File.Exists(projections) ? DirectionFile.ReadProjections(projections) : null;
+            report.Heading($"{Title(Path.GetFileNameWithoutExtension(h5))} in 3D").Surface3D(surface, $"training loss, {Path.GetFileName(h5)}" + (path is null ? "" : ", the trajectory in red"), path);
         }
         var runs = new[] { dir }.Concat(Directory.GetDirectories(dir).OrderBy(d => d, StringComparer.Ordinal)).Where(RunDirectory.IsRun).ToList();
         foreach (var runPath in runs)

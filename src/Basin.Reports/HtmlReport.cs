@@ -42,10 +42,10 @@ internal sealed class HtmlReport(string title)
         return this;
     }
 
-    public HtmlReport Surface3D(Landscape.Surface surface, string caption)
+    public HtmlReport Surface3D(Landscape.Surface surface, string caption, IReadOnlyList<(double X, double Y)>? path = null)
     {
         plotly = true;
-        body.Append(Plots.SurfaceHtml.Figure(surface, $"surface{body.Length}", caption));
+        body.Append(Plots.SurfaceHtml.Figure(surface, $"surface{body.Length}", caption, path));
         return this;
     }
 

@@ -45,7 +45,7 @@ internal static class DemoCommand
         stdout.WriteLine();
         string trajectory = Path.Combine(dir, "trajectory");
         stdout.WriteLine("the training trajectory on its PCA plane, over the loss surface of that plane (Li et al. 2018):");
-        TrajectoryCommand.Run([run.Directory.Path], new TrajectoryOptions { SurfaceGrid = 21 }, trajectory, json: false, stdout, stderr);
+        TrajectoryCommand.Run([run.Directory.Path], new TrajectoryOptions { SurfaceGrid = 21 }, trajectory, json: false, stdout, stderr, h5: true);
         stdout.WriteLine();
         string density = Path.Combine(dir, "hessian-density");
         stdout.WriteLine("the curvature at the trained weights: top Hessian eigenvalues (Lanczos), trace (Hutchinson), spectral density (SLQ):");

@@ -25,7 +25,9 @@ internal static class SurfaceHtml
     static string Number(double v) => double.IsFinite(v) ? v.ToString("R", CultureInfo.InvariantCulture) : "null";
 
     /// <summary>A div and script drawing the 2D surface (plotly: z[row][column] at y[row], x[column]).</summary>
-    public static string Figure(Surface s, string id, string title)
+    /// <param name="path">Points of the plane to draw on the surface as a line (a trajectory's checkpoints), at the surface's
+    /// loss there (bilinear between the grid's points).</param>
+    public static string Figure(Surface s, string id, string title, IReadOnlyList<(double X, double Y)>? path = null)
     {
         var z = new StringBuilder("[");
         for (int j = 0; j < s.Columns; j++)
@@ -38,6 +40,10 @@ internal static class SurfaceHtml
         string ys = string.Join(",", s.Y!.Values().Select(Number));
         string trace = "{type: \"surface\", x: [" + xs + "], y: [" + ys + "], z: " + z +
             ", colorscale: \"Viridis\", contours: {z: {show: true, usecolormap: true, project: {z: true}}}}";
+        if (path is { Count: > 0 })
+            trace += ", {type: \"scatter3d\", mode: \"lines+markers\", name: \"trajectory\", line: {color: \"red\", width: 5}, marker: {size: 3, color: \"red\"}, " +
+                $"x: [{string.Join(",", path.Select(p => Number(p.X)))}], y: [{string.Join(",", path.Select(p => Number(p.Y)))}], " +
+                $"z: [{string.Join(",", path.Select(p => Number(s.LossAt(p.X, p.Y))))}]}}";
         string layout = "{title: {text: " + System.Text.Json.JsonSerializer.Serialize(title) + "}, margin: {l: 0, r: 0, t: 40, b: 0}, " +
             "scene: {xaxis: {title: {text: \"x\"}}, yaxis: {title: {text: \"y\"}}, zaxis: {title: {text: \"loss\"}}}}";
         return $"<div id=\"{id}\" style=\"width:100%;height:600px\"></div>\n" +

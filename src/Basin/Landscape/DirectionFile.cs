@@ -34,6 +34,26 @@ internal static class DirectionFile
         Models.AtomicFile.Write(path, stream => file.Write(stream));
     }
 
+    /// <summary>loss-landscape's projection file of a trajectory (plot_trajectory.py): proj_xcoord and proj_ycoord of every point.</summary>
+    public static void WriteProjections(string path, IReadOnlyList<double[]> points)
+    {
+        var file = new H5File { ["proj_xcoord"] = points.Select(p => p[0]).ToArray(), ["proj_ycoord"] = points.Select(p => p[1]).ToArray() };
+        Models.AtomicFile.Write(path, stream => file.Write(stream));
+    }
+
+    public static List<(double X, double Y)> ReadProjections(string path)
+    {
+        try
+        {
+            using var f = H5File.OpenRead(path);
+            return [.. f.Dataset("proj_xcoord").Read<double[]>().Zip(f.Dataset("proj_ycoord").Read<double[]>())];
+        }
+        catch (Exception e) when (e is not BasinException)
+        {
+            throw new BasinException(path, $"not a projection file with proj_xcoord and proj_ycoord ({e.Message})");
+        }
+    }
+
     /// <summary>The direction in <paramref name="group"/> as a flat vector in theta's order, checked against the model's tensors.</summary>
     public static T[] Read<T>(string path, string group, ParameterLayout layout) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {

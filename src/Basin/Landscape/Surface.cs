@@ -40,6 +40,21 @@ public sealed class Surface
     }
 
     /// <summary>|lambda_min / lambda_max| of a cell: Li et al.'s convexity map (NaN without eigenvalues).</summary>
+    /// <summary>The training loss at a point of a 2D surface's plane: bilinear between its grid's points, clamped to the grid.</summary>
+    internal double LossAt(double x, double y)
+    {
+        static (int Lo, double Frac) Locate(Axis a, double v)
+        {
+            double u = Math.Clamp((v - a.Min) / (a.Max - a.Min) * (a.Count - 1), 0, a.Count - 1);
+            int lo = Math.Min((int)u, a.Count - 2);
+            return (lo, u - lo);
+        }
+        var (i, fx) = Locate(X, x);
+        var (j, fy) = Locate(Y!, y);
+        double At(int a, int b) => TrainLoss[a * Columns + b];
+        return (1 - fx) * ((1 - fy) * At(i, j) + fy * At(i, j + 1)) + fx * ((1 - fy) * At(i + 1, j) + fy * At(i + 1, j + 1));
+    }
+
     public double Convexity(int cell) => MaxEig is null ? double.NaN : Math.Abs(MinEig![cell] / MaxEig[cell]);
 
     static double[] Filled(int n) { var a = new double[n]; Array.Fill(a, double.NaN); return a; }

@@ -33,8 +33,7 @@ public sealed record Trajectory(string Method, string Reference, IReadOnlyList<R
         if (Directions is not { } d || Layout is null) throw new BasinException("{h5-directions}", "an MDS embedding has no directions", "use {method} pca");
         Landscape.DirectionFile.Write(stem + ".dir.h5", Layout, [("xdirection", d.X), ("ydirection", d.Y)],
             new Dictionary<string, double[]> { ["explained_variance_ratio_"] = ExplainedVariance! });
-        var file = new PureHDF.H5File { ["proj_xcoord"] = Points.Select(p => p[0]).ToArray(), ["proj_ycoord"] = Points.Select(p => p[1]).ToArray() };
-        Models.AtomicFile.Write(stem + ".proj.h5", stream => file.Write(stream));
+        Landscape.DirectionFile.WriteProjections(stem + ".proj.h5", Points);
         return [stem + ".dir.h5", stem + ".proj.h5"];
     }
     public double? Stress { get; init; }

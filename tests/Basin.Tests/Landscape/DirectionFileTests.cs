@@ -56,7 +56,7 @@ public class DirectionFileTests
         string dir = TestPaths.NewDirectory("traj-h5");
         string[] runs = CliRunner.TwoRuns(dir, 3);
         string stem = Path.Combine(dir, "pca");
-        var (code, stdout, err) = CliRunner.Run(["trajectory", .. runs, "--out", stem, "--h5-directions", "--json"]);
+        var (code, stdout, err) = CliRunner.Run(["trajectory", .. runs, "--out", stem, "--h5-directions", "--surface", "--grid", "5", "--json"]);
         Assert.True(code == 0, err);
         var json = JsonNode.Parse(stdout)!;
         var coordinates = json["runs"]!.AsArray().SelectMany(r => r!["coordinates"]!.AsArray()).Select(c => c!.AsArray()).ToArray();
@@ -75,5 +75,22 @@ public class DirectionFileTests
         Assert.Equal(json["explained_variance"]!.AsArray().Select(v => v!.GetValue<double>()), dirs.Dataset("explained_variance_ratio_").Read<double[]>());
         var mds = CliRunner.Run(["trajectory", runs[0], "--method", "mds", "--out", stem + "-mds", "--h5-directions"]);
         Assert.Equal(2, mds.Code);
+        // The report draws the path on the plane's 3D surface, from the projections beside it.
+        Assert.Equal(0, CliRunner.Run("report", dir).Code);
+        string html = File.ReadAllText(Path.Combine(dir, "report.html"));
+        Assert.Contains("type: \"scatter3d\"", html);
+        Assert.Contains("pca.h5, the trajectory in red", html);
+        Assert.Equal(coordinates.Length, DirectionFile.ReadProjections(stem + ".proj.h5").Count);
+    }
+
+    [Fact]
+    public void A_point_of_the_plane_gets_the_bilinear_loss_of_its_cell()
+    {
+        var s = new Surface(new Axis(0, 2, 3), new Axis(0, 1, 2), false, new Dictionary<string, string>());
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 2; j++) s.TrainLoss[i * 2 + j] = 10 * i + j;
+        Assert.Equal(11, s.LossAt(1, 1));
+        Assert.Equal(5.5, s.LossAt(0.5, 0.5), 12);
+        Assert.Equal(15.25, s.LossAt(1.5, 0.25), 12);
+        Assert.Equal(21, s.LossAt(5, 3));
     }
 }
