@@ -36,4 +36,31 @@ public class InterpolateCommandTests
         double inside = Enumerable.Range(0, t.Length).Where(i => t[i] >= 0 && t[i] <= 1).Max(i => loss[i]);
         Assert.Equal(Math.Max(0, inside - ends), json["barrier"]!.GetValue<double>(), 10);
     }
+
+    [Fact]
+    public void The_tables_show_the_ends_a_b_and_the_peak_and_say_what_they_leave_out()
+    {
+        string dir = TestPaths.NewDirectory("interp-table");
+        var runs = CliRunner.TwoRuns(dir, 3);
+        string[] data = ["--data", "spirals", "--n", "100"];
+        var (_, jsonOut, _) = CliRunner.Run(["interpolate", .. runs, .. data, "--range", "-0.5:1.5:41", "--json"]);
+        var json = JsonNode.Parse(jsonOut)!;
+        var t = json["t"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var loss = json["loss"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+        var (code, table, _) = CliRunner.Run(["interpolate", .. runs, .. data, "--range", "-0.5:1.5:41"]);
+        Assert.Equal(0, code);
+        var rows = table.Split('\n').Where(l => l.StartsWith('│')).Select(l => l.Split('│', StringSplitOptions.TrimEntries)[1]).ToList();
+        int peak = Array.IndexOf(loss, loss.Max());
+        foreach (double shown in new[] { t[0], 0, 1, t[^1], t[peak] })
+            Assert.Contains(shown.ToString("G4", System.Globalization.CultureInfo.InvariantCulture), rows);
+        Assert.Contains("...", rows);
+        Assert.Matches(@"\d+ of 41 points", table.Replace("\n", " "));
+
+        // connect --test: the test columns beside the training ones, the same ends and peak.
+        var (connectCode, connect, _) = CliRunner.Run(["connect", .. runs, .. data, "--curve", "line", "--points", "31", "--test"]);
+        Assert.Equal(0, connectCode);
+        Assert.Contains("test loss", connect);
+        var first = connect.Split('\n').First(l => l.StartsWith("│ 0 ", StringComparison.Ordinal));
+        Assert.Equal(5 + 2, first.Split('│').Length);
+    }
 }
