@@ -28,7 +28,8 @@ internal static class PerturbCommand
             var study = Progress.Status(stderr, "retraining from the perturbations...", () => PerturbStudy.Run(r.GetValue(runArg)!, r.GetValue(scale), r.GetValue(seeds),
                 r.GetValue(epochs), r.GetValue(optimizer)!, r.GetValue(lr), r.GetValue(outDir), r.GetValue(threads)));
             Basin.Reports.Plots.TrajectoryPlot.SaveCurves(study.Runs.Select(x => ($"seed {x.Seed}", x.Rows.Select(row => 100 * (1 - row.TrainAccuracy)).ToArray())).ToList(),
-                Path.Combine(study.Root, "train-error"), "Training error after the perturbation", "epoch", "training error (%)");
+                Path.Combine(study.Root, "train-error"), "Training error after the perturbation", "epoch", "training error (%)",
+                study.Runs.All(x => x.Rows.Count == study.Runs[0].Rows.Count) ? study.Runs[0].Rows.Select(row => (double)row.Epoch).ToArray() : null);
             if (r.GetValue(json)) { stdout.WriteLine(study.ToJson().ToJsonString()); return Cli.Ok; }
             var console = Output.Console(stdout);
             console.WriteLine($"noise N(0, sigma^2), sigma = {study.Scale:G3} x mean|w| = {study.Sigma:G4}; retrained {study.Epochs} epochs by {study.Optimizer}");
