@@ -25,7 +25,7 @@ internal static class HessianCommand
         var exact = new Option<bool>("--exact") { Description = "build the whole matrix (small nets): every eigenvalue, exact trace and Frobenius norm" };
         var op = new Option<string>("--operator") { Description = "hessian, ggn (Gauss-Newton) or fisher (empirical)", DefaultValueFactory = _ => "hessian" };
         var seed = new Option<ulong>("--seed") { Description = "seed of the random starts and probes" };
-        var outStem = new Option<string?>("--out") { Description = "with --density: write STEM.png and STEM.svg" };
+        var outStem = new Option<string?>("--out") { Description = "with --density: write STEM.png and STEM.svg, and the numbers as STEM.json (basin report shows them)" };
         var command = new Command("hessian", "Hessian (or Gauss-Newton, Fisher) spectrum: top/bottom eigenvalues, trace, Frobenius norm, density.");
         common.AddTo(command);
         foreach (var o in new Option[] { top, bottom, steps, power, powerIterations, powerTol, trace, probes, tol, hutchpp, frobenius, density, runs, densitySteps, sigma, fisherTrace, exact, op, seed, outStem })
