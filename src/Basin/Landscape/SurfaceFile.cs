@@ -66,6 +66,7 @@ public static class SurfaceFile
     /// <summary>As <see cref="Read(string)"/>; <paramref name="oldLayout"/> tells a 2D file written before the layout attribute.</summary>
     internal static Surface Read(string path, out bool oldLayout)
     {
+        if (!System.IO.File.Exists(path)) throw new BasinException(path, "file not found");
         try
         {
             using var f = H5File.OpenRead(path);
@@ -101,7 +102,7 @@ public static class SurfaceFile
         }
         catch (Exception e) when (e is not BasinException)
         {
-            throw new BasinException(path, $"cannot read it as a Basin surface ({e.Message})", "pass {force} to compute it again");
+            throw new BasinException(path, $"cannot read it as a Basin surface ({e.Message})", "give a file written by basin surface ({force} there computes one again in its place)");
         }
     }
 
