@@ -70,7 +70,8 @@ internal static class ConnectCommand
             if (r.GetValue(common.Json)) { stdout.WriteLine(json.ToJsonString()); return Cli.Ok; }
             var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
             if (path.Test is not null) table.AddColumn(new TableColumn("test loss").RightAligned()).AddColumn(new TableColumn("test accuracy").RightAligned());
-            int peak = Array.FindIndex(train, e => e.Loss == train.Max(x => x.Loss));
+            double highest = train.Max(e => e.Loss);
+            int peak = Array.FindIndex(train, e => e.Loss == highest);
             table.AddRows(path.T.Length, Output.Rows(path.T.Length, 11, peak), i => [$"{path.T[i]:G4}", $"{train[i].Loss:G6}", Output.Percent(train[i].Accuracy),
                 .. path.Test is { } t ? [$"{t[i].Loss:G6}", Output.Percent(t[i].Accuracy)] : Array.Empty<string>()]);
             var console = Output.Console(stdout);

@@ -43,8 +43,6 @@ internal sealed class ByteFeatures : FeatureStore
         return starts;
     }
 
-    public override long StoredBytes => (long)Count * stride;
-
     public override FeatureStore Slice(int first, int count)
     {
         Check(first, count, count * Size);

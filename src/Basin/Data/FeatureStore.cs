@@ -16,9 +16,6 @@ internal abstract class FeatureStore(int count, int size)
     /// <summary>Values per example.</summary>
     public int Size { get; } = size;
 
-    /// <summary>Bytes the examples take as stored (in memory or mapped from a file).</summary>
-    public abstract long StoredBytes { get; }
-
     /// <summary>Examples [first, first + count) as float32 values, example after example.</summary>
     public abstract void CopyTo(int first, int count, Span<float> destination);
 

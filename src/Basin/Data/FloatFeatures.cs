@@ -3,8 +3,6 @@ namespace Basin.Data;
 /// <summary>Examples stored as float32 values (synthetic sets, CSV files, sets built in code).</summary>
 internal sealed class FloatFeatures(ReadOnlyMemory<float> values, int size) : FeatureStore(values.Length / size, size)
 {
-    public override long StoredBytes => 4L * values.Length;
-
     public override void CopyTo(int first, int count, Span<float> destination)
     {
         Check(first, count, destination.Length);

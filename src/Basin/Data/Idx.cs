@@ -49,8 +49,9 @@ internal static class Idx
             using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             if (IsGzip(f)) return Read(f, path, records, progress);
             var (dims, recordSize, headerLength) = Header(f, path, gzip: false);
-            long count = (long)Take(dims, records) * recordSize, available = f.Length - headerLength;
-            if (available < count || (Take(dims, records) == dims[0] && available > count))
+            int take = Take(dims, records);
+            long count = (long)take * recordSize, available = f.Length - headerLength;
+            if (available < count || (take == dims[0] && available > count))
                 throw Mismatch(path, dims, recordSize, available < count ? available : -1);
             return (dims, count == 0 ? ReadOnlyMemory<byte>.Empty : MappedFile.Open(path).Slice(headerLength, (int)count));
         }

@@ -346,8 +346,10 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     Workspace<T>[]? Linearization(ReadOnlySpan<T> theta, T[]? fixedSource)
     {
         if (minibatch) return null;
-        long perShard = 0;
-        foreach (var layer in Network.Layers) perShard += 4L * layer.OutputSize * BatchSize * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        // A kept workspace holds its shard's activations, and its converted input when the data are not read in place.
+        long perShard = inPlace.IsEmpty ? (long)Network.InputSize * BatchSize * size : 0;
+        foreach (var layer in Network.Layers) perShard += 4L * layer.OutputSize * BatchSize * size;
         if (perShard * Shards > LinearizationBudget) return null;
         if (linearized is null)
         {
