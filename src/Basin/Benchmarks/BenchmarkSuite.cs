@@ -52,6 +52,19 @@ internal static class BenchmarkSuite
         double mlpFlops = 2.0 * (784 * 100 + 100 * 10);
         var loss10k = new EmpiricalRisk<float>(net, data10k, "ce", 0, Shard, threads);
         cases.Add(new BenchmarkCase("mlp_loss_10k", Median(repeat, () => loss10k.Evaluate(theta)), mlpFlops * 10000, $"{Mlp}, {data10k.Name}, n=10000"));
+        {
+            // The 21 x 21 surface of the whole-process benchmark as `basin surface` runs it: a 16-cell chunk, then the rest.
+            var dx = Initialization.Create<float>(net.Layout, "pytorch", 5);
+            var dy = Initialization.Create<float>(net.Layout, "pytorch", 6);
+            var a = new double[441]; var b = new double[441];
+            for (int k = 0; k < 441; k++) { a[k] = -1 + 0.1 * (k % 21); b[k] = -1 + 0.1 * (k / 21); }
+            var results = new Evaluation[441];
+            cases.Add(new BenchmarkCase("mlp_surface_21x21_10k", Median(repeat, () =>
+            {
+                loss10k.EvaluatePlane(theta, dx, dy, a.AsSpan(0, 16), b.AsSpan(0, 16), results);
+                loss10k.EvaluatePlane(theta, dx, dy, a.AsSpan(16), b.AsSpan(16), results.AsSpan(16));
+            }), 441 * 2.0 * 100 * 10 * 10000, "441 points of a plane, n=10000; FLOPs counted: the second layer only"));
+        }
         // What a command pays once before its first pass: reading the images (a gzip decompressed up to the 10,000th), and
         // the first layer's zero patterns with their packed values (a whole-set pass's first step; eval stays dense).
         cases.Add(new BenchmarkCase("load_10k", Median(repeat, () => Images(dataDir, 10000)), 0, $"{data10k.Name}: the first 10,000 images read (no arithmetic)"));

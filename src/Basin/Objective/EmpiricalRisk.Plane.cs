@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Basin.Engine;
 using Basin.Engine.Losses;
 using Basin.Tensors;
@@ -16,7 +17,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     /// layer's Z0, Zx, Zy per shard, then the later layers per point, on blocks of rows.
     /// </summary>
     readonly record struct PlaneJob(EmpiricalRisk<T> Risk, int First, int TailStart, T[] DirX, T[] DirY, bool Plane, double[] A, double[] B,
-        T[] Tails, double[] Losses, int[] Corrects, int Threads) : IWorkerBody
+        T[] Tails, double[] Losses, int[] Corrects, int Threads, PlaneHead? Head, float[]? HeadPoints) : IWorkerBody
     {
         public void Run(int worker)
         {
@@ -42,6 +43,17 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
             // The later layers run on blocks of rows small enough that Z0, Zx, Zy and the activations stay in cache.
             int outputs = network.OutputSize, zWidth = layer.OutputSize;
             var labels = Risk.Data.Labels;
+            if (Head is not null)
+            {
+                var worker = MemoryMarshal.Cast<T, float>(buffers.AsSpan(3 * width));
+                Head.Transpose(MemoryMarshal.Cast<T, float>(z0), MemoryMarshal.Cast<T, float>(zx), MemoryMarshal.Cast<T, float>(zy), batch, worker);
+                var shardLabels = labels.AsSpan(start, batch);
+                for (int r0 = 0; r0 < batch; r0 += PlaneBlock)
+                    for (int k = 0; k < points; k++)
+                        Head.Run(worker, batch, r0, Math.Min(PlaneBlock, batch - r0), (float)A[k], (float)B[k], Plane,
+                            HeadPoints.AsSpan(k * Head.PointLength, Head.PointLength), shardLabels, ref Losses[shard * points + k], ref Corrects[shard * points + k]);
+                return;
+            }
             for (int r0 = 0; r0 < batch; r0 += PlaneBlock)
             {
                 int rows = Math.Min(PlaneBlock, batch - r0);
@@ -59,6 +71,9 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
             }
         }
     }
+
+    /// <summary>Whether a plane pass may run its per-point layers as one <see cref="PlaneHead"/> (the same bits; off to test that).</summary>
+    internal bool FusedPlaneHead { get; set; } = true;
 
     /// <summary>Rows per block in <see cref="EvaluatePlane"/>'s per-point layers.</summary>
     const int PlaneBlock = 128;
@@ -98,11 +113,20 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
                 tail[i] = this.theta[tailStart + i] + ak * dirX[tailStart + i] + bk * dirY[tailStart + i];
         }
         int width = Network.Layers[f].OutputSize * BatchSize;
+        var head = FusedPlaneHead ? PlaneHead.For(Network, f, loss, Data.Labels) : null;
+        float[]? headPoints = null;
+        if (head is not null)
+        {
+            headPoints = new float[points * head.PointLength];
+            head.PackPoints(MemoryMarshal.Cast<T, float>(tails.AsSpan()), tailLength, points, headPoints);
+        }
+        int bufferLength = 3 * width + (head?.WorkerLength(BatchSize) ?? 0);
         planeBuffers ??= new T[Threads][];
         var losses = new double[points * Shards];
         var corrects = new int[points * Shards];
-        var job = new PlaneJob(this, f, tailStart, dirX, dirY, plane, a.ToArray(), b.ToArray(), tails, losses, corrects, Math.Min(Threads, Shards));
-        for (int t = 0; t < job.Threads; t++) planeBuffers[t] ??= new T[3 * width];
+        var job = new PlaneJob(this, f, tailStart, dirX, dirY, plane, a.ToArray(), b.ToArray(), tails, losses, corrects, Math.Min(Threads, Shards), head, headPoints);
+        for (int t = 0; t < job.Threads; t++)
+            if (planeBuffers[t] is null || planeBuffers[t].Length < bufferLength) planeBuffers[t] = new T[bufferLength];
         Executor.Run(job.Threads, job);
 
         // ||theta + a dx + b dy||^2 from six dot products, for the l2 term.

@@ -1,3 +1,5 @@
+using Basin.Models;
+
 namespace Basin.Tests.Landscape;
 
 public class PlaneEvaluationTests
@@ -27,4 +29,47 @@ public class PlaneEvaluationTests
         var onLine = theta.Select((t, i) => t + a[3] * dx[i]).ToArray();
         Assert.Equal(f.Evaluate(onLine).Loss, results[3].Loss, 1e-11);
     }
+
+    [Theory]
+    [InlineData("linear(12,20),relu,linear(20,10)", 10, 153, 40)]
+    [InlineData("linear(12,7),relu,linear(7,3,bias=false)", 3, 70, 16)]
+    [InlineData("linear(12,33),relu,linear(33,17)", 17, 129, 129)]
+    public void The_fused_float32_head_gives_the_layer_by_layer_bits(string spec, int classes, int n, int batch)
+    {
+        var data = TestNets.Classification([12], n, classes);
+        var net = ModelSpec.Build<float>(spec, data.InputShape);
+        var fused = new EmpiricalRisk<float>(net, data, "ce", 0.01, batch, threads: 2);
+        var layered = new EmpiricalRisk<float>(net, data, "ce", 0.01, batch, threads: 2) { FusedPlaneHead = false };
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, PlaneHead.For(net, 0, Basin.Engine.Losses.Loss<float>.Create("ce"), data.Labels) is not null);
+        var theta = TestNets.RandomVector<float>(fused.Dimension, 1, 2);
+        var dx = TestNets.RandomVector<float>(fused.Dimension, 2);
+        var dy = TestNets.RandomVector<float>(fused.Dimension, 3);
+        // Far points overflow the softmax; a zero last layer ties every class (arg-max takes the first), two NaN rows of its
+        // weight make NaN logits (arg-max takes the first NaN).
+        double[] a = [-1, -0.25, 0, 0.5, 1.5, 4e3, -3e38], b = [0.3, -1, 0, 2, 0.75, -2e3, 3e38];
+        Compare(theta, dx, dy);
+        Compare(theta, dx, []);
+        int lastLayer = net.Offset(2);
+        var tied = theta.ToArray();
+        Array.Clear(tied, lastLayer, tied.Length - lastLayer);
+        Compare(tied, new float[tied.Length], dy);
+        var nan = theta.ToArray();
+        int hidden = (tied.Length - lastLayer) / classes;
+        nan[lastLayer + hidden] = nan[lastLayer + (classes - 1) * hidden] = float.NaN;
+        Compare(nan, dx, dy);
+
+        void Compare(float[] t, float[] x, float[] y)
+        {
+            var expected = new Evaluation[a.Length];
+            var results = new Evaluation[a.Length];
+            layered.EvaluatePlane(t, x, y, a, y.Length == 0 ? new double[a.Length] : b, expected);
+            fused.EvaluatePlane(t, x, y, a, y.Length == 0 ? new double[a.Length] : b, results);
+            for (int k = 0; k < a.Length; k++)
+            {
+                Assert.Equal(BitConverter.DoubleToInt64Bits(expected[k].Loss), BitConverter.DoubleToInt64Bits(results[k].Loss));
+                Assert.Equal(expected[k].Accuracy, results[k].Accuracy);
+            }
+        }
+    }
 }
+

@@ -13,6 +13,8 @@ internal sealed class Activation<T> : Layer<T> where T : unmanaged, IFloatingPoi
 
     public Activation(int[] inputShape, IActivation<T> f) : base(inputShape) => this.f = f;
 
+    public IActivation<T> Function => f;
+
     public override string Describe() => f.Name;
     public override int ScratchSize(int batch) => f.IsPiecewiseLinear ? 0 : batch * InputSize;
 
