@@ -48,6 +48,7 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     T[] ownInput = [];
+    T[] inputBlock = [];
 
     /// <summary>
     /// This workspace's own buffer for an input of <paramref name="length"/> values (a shard converted from the data
@@ -57,6 +58,13 @@ internal sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (ownInput.Length < length) ownInput = GC.AllocateUninitializedArray<T>(Math.Max(length, Capacity * network.InputSize));
         return ownInput.AsMemory(0, length);
+    }
+
+    /// <summary>A few rows of converted input for a first layer that reads them once (see EmpiricalRisk's loss pass).</summary>
+    public Span<T> InputBlock(int length)
+    {
+        if (inputBlock.Length < length) inputBlock = GC.AllocateUninitializedArray<T>(length);
+        return inputBlock.AsSpan(0, length);
     }
 
     public void SetInput(ReadOnlyMemory<T> x, ZeroPattern? pattern = null, ReadOnlyMemory<T> packed = default)

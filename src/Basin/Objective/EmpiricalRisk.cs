@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using Basin.Data;
 using Basin.Engine;
+using Basin.Engine.Layers;
 using Basin.Engine.Losses;
 using Basin.Tensors;
 
@@ -143,6 +144,9 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     }
 
     int Shards => (activeCount + BatchSize - 1) / BatchSize;
+
+    /// <summary>Rows of converted input per block in a pass that reads its input only in a dense first linear layer.</summary>
+    const int InputBlockRows = 64;
 
     void CheckLength<TV>(ReadOnlySpan<TV> x, string name)
     {
@@ -408,14 +412,32 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         return q;
     }
 
-    /// <summary>Forward pass of one shard, its loss and correct count; the loss gradient goes to dz unless it is empty.</summary>
-    void ForwardLoss(int shard, int start, int batch, Workspace<T> ws, Span<T> dz)
+    /// <summary>
+    /// Forward pass of one shard, its loss and correct count; the loss gradient goes to dz unless it is empty. A pass
+    /// after which nothing reads the input (<paramref name="inputRead"/> false) converts it for a dense first linear
+    /// layer a block of rows at a time: the same products, without the whole shard's copy.
+    /// </summary>
+    void ForwardLoss(int shard, int start, int batch, Workspace<T> ws, Span<T> dz, bool inputRead = true)
     {
         int width = Network.OutputSize;
         int inputs = Network.InputSize;
         if (minibatch) GatherMinibatch(start, batch);
         UsePanels(ws);
-        Network.Forward(theta, minibatch ? batchFeatures.AsMemory(start * inputs, batch * inputs) : Inputs(start, batch, ws), batch, ws, PatternOf(shard), PackedOf(shard));
+        if (!inputRead && !minibatch && inPlace.IsEmpty && PatternOf(shard) is null && Network.Layers[0] is Linear<T> first)
+        {
+            ws.SetInput(ReadOnlyMemory<T>.Empty);
+            var y = ws.Out(0, batch);
+            for (int r = 0; r < batch; r += InputBlockRows)
+            {
+                int rows = Math.Min(InputBlockRows, batch - r);
+                var x = ws.InputBlock(rows * inputs);
+                features.CopyTo(start + r, rows, x);
+                first.Forward(theta.AsSpan(0, first.ParameterCount), x, y.Slice(r * first.OutputSize, rows * first.OutputSize), rows, ws.ScratchOf(0));
+            }
+            Network.ForwardRange(theta, 1, Network.Layers.Length, batch, ws);
+        }
+        else
+            Network.Forward(theta, minibatch ? batchFeatures.AsMemory(start * inputs, batch * inputs) : Inputs(start, batch, ws), batch, ws, PatternOf(shard), PackedOf(shard));
         var z = ws.Output(batch);
         shardSum[shard] = loss.Forward(z, activeTargets, start, batch, width, dz);
         shardCorrect[shard] = activeTargets.Labels is not { } labels ? 0 : Loss<T>.Correct(z, labels.AsSpan(start, batch), batch, width);
@@ -425,7 +447,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     {
         int start = shard * BatchSize, batch = Math.Min(BatchSize, activeCount - start);
         int width = Network.OutputSize;
-        ForwardLoss(shard, start, batch, ws, pass is Pass.Loss or Pass.GaussNewtonQuadratic ? Span<T>.Empty : ws.OutputDelta(batch));
+        ForwardLoss(shard, start, batch, ws, pass is Pass.Loss or Pass.GaussNewtonQuadratic ? Span<T>.Empty : ws.OutputDelta(batch), inputRead: pass != Pass.Loss);
         if (pass == Pass.Loss) return;
         if (pass is Pass.HessianQuadratic or Pass.GaussNewtonQuadratic)
         {

@@ -92,14 +92,6 @@ public sealed record RunConfig
         Training.Schedule.Parse(Schedule, LearningRate, Steps ?? Epochs ?? 1, Warmup);
     }
 
-    // Every key is written, null or not, so that a missing key is an error rather than a default taken silently.
-    static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        RespectNullableAnnotations = true,
-    };
-
     /// <summary>The keys of model.json, in the order they are written.</summary>
     public static readonly IReadOnlyList<string> Keys = JsonNode.Parse(new RunConfig().ToJson())!.AsObject().Select(kv => kv.Key).ToArray();
 
@@ -111,7 +103,7 @@ public sealed record RunConfig
     // tells), no augmentation.
     static readonly HashSet<string> AddedLater = ["normalize", "augment"];
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, RunConfigJson.Default.RunConfig);
 
     /// <summary>Reads model.json, refusing unknown and missing keys (which would otherwise resume a run with other settings).</summary>
     public static RunConfig FromJson(string json, string what)
@@ -126,7 +118,7 @@ public sealed record RunConfig
             foreach (var key in Keys)
                 if (!keys.ContainsKey(key) && !(old && OptionalBefore02.Contains(key)) && !AddedLater.Contains(key))
                     throw new BasinException(what, $"model.json has no '{key}'", hint);
-            return keys.Deserialize<RunConfig>(Json) ?? throw new BasinException(what, "model.json is empty", hint);
+            return keys.Deserialize(RunConfigJson.Default.RunConfig) ?? throw new BasinException(what, "model.json is empty", hint);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {

@@ -70,9 +70,10 @@ public class ByteBackedDataTests
         TestNets.RandomStatistics(network.Buffers);
         var theta = TestNets.RandomVector<T>(network.ParameterCount, 3, 0.3);
         var v = TestNets.RandomVector<T>(network.ParameterCount, 4);
-        // Shards of 64 (the last shorter), two threads: each shard converted into the workspace that runs it.
-        var a = new EmpiricalRisk<T>(network, bytes, "ce", 1e-3, 64, 2);
-        var b = new EmpiricalRisk<T>(network, floats, "ce", 1e-3, 64, 2);
+        // Shards of 112 (the last shorter), two threads: each shard converted into the workspace that runs it, a loss-only
+        // pass through a dense first linear layer in blocks of 64 rows.
+        var a = new EmpiricalRisk<T>(network, bytes, "ce", 1e-3, 112, 2);
+        var b = new EmpiricalRisk<T>(network, floats, "ce", 1e-3, 112, 2);
         Assert.Equal(b.Evaluate(theta), a.Evaluate(theta));
         T[] ga = new T[theta.Length], gb = new T[theta.Length];
         Assert.Equal(b.Gradient(theta, gb), a.Gradient(theta, ga));
