@@ -20,45 +20,131 @@ internal readonly struct Im2Col
     public int Rows => Channels * Kernel * Kernel;
     public int Columns => OutHeight * OutWidth;
 
+    /// <summary>
+    /// Whether the output is the input's size divided by the stride, rounded up (a "same" convolution, or ResNet's
+    /// downsampling ones): then every column row is a shifted copy of one polyphase plane of the input.
+    /// </summary>
+    bool Polyphase => OutHeight == (Height + Stride - 1) / Stride && OutWidth == (Width + Stride - 1) / Stride;
+
     public void Unfold<T>(ReadOnlySpan<T> image, Span<T> cols) where T : unmanaged, INumberBase<T>
     {
+        if (Polyphase)
+        {
+            UnfoldPolyphase(image, cols);
+            return;
+        }
         int row = 0;
-        bool same = Stride == 1 && OutHeight == Height && OutWidth == Width;
         for (int c = 0; c < Channels; c++)
         for (int ki = 0; ki < Kernel; ki++)
         for (int kj = 0; kj < Kernel; kj++, row++)
         {
             var dst = cols.Slice(row * Columns, Columns);
-            if (same)
-            {
-                ShiftedPlane(image.Slice(c * Height * Width, Height * Width), dst, ki - Padding, kj - Padding);
-                continue;
-            }
+            // Output columns [lo, hi) read the input row from lo * Stride - Padding + kj on, zeros around: one copy at stride 1.
+            var (lo, hi) = Inside(kj);
             for (int oh = 0; oh < OutHeight; oh++)
             {
                 int ih = oh * Stride - Padding + ki;
                 var d = dst.Slice(oh * OutWidth, OutWidth);
                 if ((uint)ih >= (uint)Height) { d.Clear(); continue; }
-                var src = image.Slice((c * Height + ih) * Width, Width);
-                // Output columns [lo, hi) read the input row from lo * Stride - Padding + kj on, zeros around: one copy at stride 1.
-                var (lo, hi) = Inside(kj);
-                d[..lo].Clear();
-                if (Stride == 1) src.Slice(lo - Padding + kj, hi - lo).CopyTo(d[lo..hi]);
-                else
-                    for (int ow = lo, iw = lo * Stride - Padding + kj; ow < hi; ow++, iw += Stride) d[ow] = src[iw];
-                d[hi..].Clear();
+                int from = (c * Height + ih) * Width + lo * Stride - Padding + kj;
+                for (int ow = 0; ow < lo; ow++) d[ow] = T.Zero;
+                if (Stride == 1) image.Slice(from, hi - lo).CopyTo(d[lo..hi]);
+                else Strided.Gather(image, from, Stride, d[lo..hi]);
+                for (int ow = hi; ow < OutWidth; ow++) d[ow] = T.Zero;
             }
         }
     }
 
     /// <summary>
-    /// A "same" convolution's column row is the input plane shifted by (di, dj) with zeros where the shift leaves
-    /// the plane: one block copy, then the rows and the column that fell outside are cleared.
+    /// Input row ki - Padding + Stride oh, column kj - Padding + Stride ow is row oh + di, column ow + dj of the
+    /// polyphase plane (p, q), with (di, p) = divmod(ki - Padding, Stride) and likewise (dj, q): so each column row is
+    /// that plane shifted (a stride-1 "same" convolution's plane is the input's own).
     /// </summary>
-    void ShiftedPlane<T>(ReadOnlySpan<T> plane, Span<T> dst, int di, int dj) where T : unmanaged, INumberBase<T>
+    void UnfoldPolyphase<T>(ReadOnlySpan<T> image, Span<T> cols) where T : unmanaged, INumberBase<T>
     {
-        int shift = di * Width + dj, n = plane.Length;
-        int t0 = Math.Clamp(-di, 0, Height) * Width, t1 = Math.Clamp(Height - di, 0, Height) * Width;
+        int plane = OutHeight * OutWidth, phases = Stride * Stride;
+        var planes = Stride == 1 ? [] : PolyphaseBuffer<T>.Get(Channels * phases * plane);
+        if (Stride == 2)
+        {
+            bool even0 = UsesPhase(0), odd1 = UsesPhase(1);
+            for (int c = 0; c < Channels; c++)
+            {
+                // Each input row is split once into the even and odd columns of its row phase.
+                for (int ih = 0; ih < 2 * OutHeight; ih++)
+                {
+                    int p = ih % 2, m = ih / 2;
+                    if (p == 0 ? !even0 : !odd1) continue;
+                    var even = planes.Slice(((c * 2 + p) * 2) * plane + m * OutWidth, OutWidth);
+                    var odd = planes.Slice(((c * 2 + p) * 2 + 1) * plane + m * OutWidth, OutWidth);
+                    if (ih >= Height) { even.Clear(); odd.Clear(); continue; }
+                    Strided.Deinterleave(image.Slice((c * Height + ih) * Width, Width), even[..((Width + 1) / 2)], odd[..(Width / 2)]);
+                    odd[(Width / 2)..].Clear();
+                }
+            }
+        }
+        else if (Stride > 2)
+            for (int c = 0; c < Channels; c++)
+            for (int p = 0; p < Stride; p++)
+            for (int q = 0; q < Stride; q++)
+            {
+                if (!UsesPhase(p) || !UsesPhase(q)) continue;
+                var dst = planes.Slice(((c * Stride + p) * Stride + q) * plane, plane);
+                for (int m = 0; m < OutHeight; m++)
+                {
+                    var d = dst.Slice(m * OutWidth, OutWidth);
+                    int ih = m * Stride + p, n = ih < Height ? Math.Max(0, (Width - q + Stride - 1) / Stride) : 0;
+                    if (n > 0) Strided.Gather(image, (c * Height + ih) * Width + q, Stride, d[..n]);
+                    d[n..].Clear();
+                }
+            }
+        ReadOnlySpan<T> split = Stride == 1 ? image : planes;
+        Span<(int Shift, int Phase)> offsets = stackalloc (int, int)[Kernel];
+        for (int k = 0; k < Kernel; k++) offsets[k] = FloorDivide(k - Padding);
+        int row = 0;
+        for (int c = 0; c < Channels; c++)
+        for (int ki = 0; ki < Kernel; ki++)
+        for (int kj = 0; kj < Kernel; kj++, row++)
+        {
+            var (di, p) = offsets[ki];
+            var (dj, q) = offsets[kj];
+            ShiftedPlane(split.Slice(((c * Stride + p) * Stride + q) * plane, plane), OutHeight, OutWidth, cols.Slice(row * Columns, Columns), di, dj);
+        }
+    }
+
+    /// <summary>Whether some kernel offset reads phase p (a 1 x 1 kernel at stride 2 reads only phase 0).</summary>
+    bool UsesPhase(int p)
+    {
+        for (int k = 0; k < Kernel; k++)
+            if (FloorDivide(k - Padding).Remainder == p) return true;
+        return false;
+    }
+
+    (int Quotient, int Remainder) FloorDivide(int a)
+    {
+        int d = a >= 0 ? a / Stride : -((-a + Stride - 1) / Stride);
+        return (d, a - d * Stride);
+    }
+
+    /// <summary>A thread's buffer for the polyphase planes of one image.</summary>
+    static class PolyphaseBuffer<T>
+    {
+        [ThreadStatic] static T[]? buffer;
+
+        public static Span<T> Get(int length)
+        {
+            if (buffer is null || buffer.Length < length) buffer = new T[length];
+            return buffer.AsSpan(0, length);
+        }
+    }
+
+    /// <summary>
+    /// dst = the height x width plane shifted by (di, dj), with zeros where the shift leaves the plane: one block copy,
+    /// then the rows and the column that fell outside are cleared.
+    /// </summary>
+    static void ShiftedPlane<T>(ReadOnlySpan<T> plane, int height, int width, Span<T> dst, int di, int dj) where T : unmanaged, INumberBase<T>
+    {
+        int shift = di * width + dj, n = plane.Length;
+        int t0 = Math.Clamp(-di, 0, height) * width, t1 = Math.Clamp(height - di, 0, height) * width;
         // A shift as large as the plane (a 3x3 kernel on a 1x1 image) leaves nothing to copy.
         int a = Math.Clamp(Math.Max(t0, -shift), 0, n), b = Math.Clamp(Math.Min(t1, n - shift), a, n);
         dst[..a].Clear();
@@ -66,8 +152,9 @@ internal readonly struct Im2Col
         dst[b..].Clear();
         if (dj == 0) return;
         // Columns that wrapped into the neighbouring row.
-        int lo = dj < 0 ? 0 : Math.Max(0, Width - dj), hi = dj < 0 ? Math.Min(Width, -dj) : Width;
-        for (int r = t0 / Width; r < t1 / Width; r++) dst.Slice(r * Width + lo, hi - lo).Clear();
+        int lo = dj < 0 ? 0 : Math.Max(0, width - dj), hi = dj < 0 ? Math.Min(width, -dj) : width;
+        for (int r = t0 / width; r < t1 / width; r++)
+            for (int col = r * width + lo; col < r * width + hi; col++) dst[col] = T.Zero;
     }
 
     /// <summary>The output columns [lo, hi) whose input column ow * Stride - Padding + kj lies inside the image.</summary>
@@ -89,14 +176,14 @@ internal readonly struct Im2Col
         for (int kj = 0; kj < Kernel; kj++, row++)
         {
             var srcRow = cols.Slice(row * Columns, Columns);
+            var (lo, hi) = Inside(kj);
+            if (hi <= lo) continue;
             for (int oh = 0; oh < OutHeight; oh++)
             {
                 int ih = oh * Stride - Padding + ki;
                 if ((uint)ih >= (uint)Height) continue;
                 var dst = image.Slice((c * Height + ih) * Width, Width);
                 var s = srcRow.Slice(oh * OutWidth, OutWidth);
-                var (lo, hi) = Inside(kj);
-                if (hi <= lo) continue;
                 if (Stride == 1)
                 {
                     // Element-wise adds in the same order as one at a time: the same bits, vectorized.
@@ -104,7 +191,7 @@ internal readonly struct Im2Col
                     System.Numerics.Tensors.TensorPrimitives.Add<T>(d, s[lo..hi], d);
                     continue;
                 }
-                for (int ow = lo, iw = lo * Stride - Padding + kj; ow < hi; ow++, iw += Stride) dst[iw] += s[ow];
+                Strided.AddTo(s[lo..hi], image, (c * Height + ih) * Width + lo * Stride - Padding + kj, Stride);
             }
         }
     }

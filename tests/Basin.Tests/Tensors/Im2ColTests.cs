@@ -12,12 +12,21 @@ public class Im2ColTests
     [InlineData(1, 1, 1, 3, 1, 1)]
     [InlineData(2, 2, 3, 3, 3, 2)]
     [InlineData(1, 6, 6, 2, 1, 0)]
+    // Polyphase unfolds (output = input / stride, rounded up) with the vectorized stride-2 gather: ResNet's downsampling
+    // 3x3 and 1x1 convolutions, stride 3, a 7x7 kernel on an odd width.
+    [InlineData(3, 32, 32, 3, 2, 1)]
+    [InlineData(4, 16, 16, 1, 2, 0)]
+    [InlineData(2, 9, 9, 3, 3, 1)]
+    [InlineData(1, 16, 15, 7, 2, 3)]
     public void Unfold_is_the_definition_and_fold_is_its_adjoint(int channels, int height, int width, int kernel, int stride, int padding)
     {
         var g = new Im2Col(channels, height, width, kernel, stride, padding);
         var x = TestNets.RandomVector<double>(channels * height * width, 1);
         var cols = new double[g.Rows * g.Columns];
         g.Unfold<double>(x, cols);
+        var colsSingle = new float[cols.Length];
+        g.Unfold<float>(x.Select(v => (float)v).ToArray(), colsSingle);
+        Assert.Equal(cols.Select(v => (float)v), colsSingle);
         for (int c = 0; c < channels; c++)
         for (int ki = 0; ki < kernel; ki++)
         for (int kj = 0; kj < kernel; kj++)
