@@ -18,6 +18,8 @@ public class Im2ColTests
     [InlineData(4, 16, 16, 1, 2, 0)]
     [InlineData(2, 9, 9, 3, 3, 1)]
     [InlineData(1, 16, 15, 7, 2, 3)]
+    // Not polyphase, output rows wide enough for the vectorized stride-2 gather.
+    [InlineData(2, 40, 40, 3, 2, 0)]
     public void Unfold_is_the_definition_and_fold_is_its_adjoint(int channels, int height, int width, int kernel, int stride, int padding)
     {
         var g = new Im2Col(channels, height, width, kernel, stride, padding);
