@@ -24,13 +24,13 @@ internal readonly struct Im2Col
     /// Whether the output is the input's size divided by the stride, rounded up (a "same" convolution, or ResNet's
     /// downsampling ones): then every column row is a shifted copy of one polyphase plane of the input.
     /// </summary>
-    bool Polyphase => OutHeight == (Height + Stride - 1) / Stride && OutWidth == (Width + Stride - 1) / Stride;
+    public bool Polyphase => OutHeight == (Height + Stride - 1) / Stride && OutWidth == (Width + Stride - 1) / Stride;
 
     public void Unfold<T>(ReadOnlySpan<T> image, Span<T> cols) where T : unmanaged, INumberBase<T>
     {
         if (Polyphase)
         {
-            UnfoldPolyphase(image, cols);
+            UnfoldGroup(image, 1, cols);
             return;
         }
         int row = 0;
@@ -56,58 +56,68 @@ internal readonly struct Im2Col
     }
 
     /// <summary>
-    /// Input row ki - Padding + Stride oh, column kj - Padding + Stride ow is row oh + di, column ow + dj of the
-    /// polyphase plane (p, q), with (di, p) = divmod(ki - Padding, Stride) and likewise (dj, q): so each column row is
-    /// that plane shifted (a stride-1 "same" convolution's plane is the input's own).
+    /// The columns of <paramref name="count"/> images side by side ([Rows, count * Columns], image g's in columns
+    /// g * Columns on), so one product serves them all; <see cref="Polyphase"/> geometries only. Input row
+    /// ki - Padding + Stride oh, column kj - Padding + Stride ow is row oh + di, column ow + dj of the polyphase plane
+    /// (p, q), with (di, p) = divmod(ki - Padding, Stride) and likewise (dj, q): so each column row is that plane shifted
+    /// (a stride-1 convolution's plane is the input's own), and the planes of the group, stacked, shift in one copy.
     /// </summary>
-    void UnfoldPolyphase<T>(ReadOnlySpan<T> image, Span<T> cols) where T : unmanaged, INumberBase<T>
+    public void UnfoldGroup<T>(ReadOnlySpan<T> images, int count, Span<T> cols) where T : unmanaged, INumberBase<T>
     {
-        int plane = OutHeight * OutWidth, phases = Stride * Stride;
-        var planes = Stride == 1 ? [] : PolyphaseBuffer<T>.Get(Channels * phases * plane);
-        if (Stride == 2)
+        if (!Polyphase) throw new InvalidOperationException("only a polyphase geometry unfolds a group");
+        int plane = OutHeight * OutWidth, phases = Stride * Stride, image = Channels * Height * Width;
+        // Plane (c, p, q) of image g at ((c * Stride + p) * Stride + q) * count + g: a group's planes of one phase are adjacent.
+        var planes = Stride == 1 && count == 1 ? [] : PolyphaseBuffer<T>.Get(Channels * phases * count * plane);
+        int stride = Stride;
+        Span<T> Plane(Span<T> all, int c, int p, int q, int g) => all.Slice(((((c * stride + p) * stride + q) * count) + g) * plane, plane);
+        for (int g = 0; g < count && !planes.IsEmpty; g++)
         {
-            bool even0 = UsesPhase(0), odd1 = UsesPhase(1);
-            for (int c = 0; c < Channels; c++)
+            var x = images.Slice(g * image, image);
+            if (Stride == 1)
+                for (int c = 0; c < Channels; c++) x.Slice(c * plane, plane).CopyTo(Plane(planes, c, 0, 0, g));
+            else if (Stride == 2)
             {
-                // Each input row is split once into the even and odd columns of its row phase.
-                for (int ih = 0; ih < 2 * OutHeight; ih++)
-                {
-                    int p = ih % 2, m = ih / 2;
-                    if (p == 0 ? !even0 : !odd1) continue;
-                    var even = planes.Slice(((c * 2 + p) * 2) * plane + m * OutWidth, OutWidth);
-                    var odd = planes.Slice(((c * 2 + p) * 2 + 1) * plane + m * OutWidth, OutWidth);
-                    if (ih >= Height) { even.Clear(); odd.Clear(); continue; }
-                    Strided.Deinterleave(image.Slice((c * Height + ih) * Width, Width), even[..((Width + 1) / 2)], odd[..(Width / 2)]);
-                    odd[(Width / 2)..].Clear();
-                }
+                bool even0 = UsesPhase(0), odd1 = UsesPhase(1);
+                for (int c = 0; c < Channels; c++)
+                    // Each input row is split once into the even and odd columns of its row phase.
+                    for (int ih = 0; ih < 2 * OutHeight; ih++)
+                    {
+                        int p = ih % 2, m = ih / 2;
+                        if (p == 0 ? !even0 : !odd1) continue;
+                        var even = Plane(planes, c, p, 0, g).Slice(m * OutWidth, OutWidth);
+                        var odd = Plane(planes, c, p, 1, g).Slice(m * OutWidth, OutWidth);
+                        if (ih >= Height) { even.Clear(); odd.Clear(); continue; }
+                        Strided.Deinterleave(x.Slice((c * Height + ih) * Width, Width), even[..((Width + 1) / 2)], odd[..(Width / 2)]);
+                        odd[(Width / 2)..].Clear();
+                    }
             }
+            else
+                for (int c = 0; c < Channels; c++)
+                for (int p = 0; p < Stride; p++)
+                for (int q = 0; q < Stride; q++)
+                {
+                    if (!UsesPhase(p) || !UsesPhase(q)) continue;
+                    var dst = Plane(planes, c, p, q, g);
+                    for (int m = 0; m < OutHeight; m++)
+                    {
+                        var d = dst.Slice(m * OutWidth, OutWidth);
+                        int ih = m * Stride + p, n = ih < Height ? Math.Max(0, (Width - q + Stride - 1) / Stride) : 0;
+                        if (n > 0) Strided.Gather(x, (c * Height + ih) * Width + q, Stride, d[..n]);
+                        d[n..].Clear();
+                    }
+                }
         }
-        else if (Stride > 2)
-            for (int c = 0; c < Channels; c++)
-            for (int p = 0; p < Stride; p++)
-            for (int q = 0; q < Stride; q++)
-            {
-                if (!UsesPhase(p) || !UsesPhase(q)) continue;
-                var dst = planes.Slice(((c * Stride + p) * Stride + q) * plane, plane);
-                for (int m = 0; m < OutHeight; m++)
-                {
-                    var d = dst.Slice(m * OutWidth, OutWidth);
-                    int ih = m * Stride + p, n = ih < Height ? Math.Max(0, (Width - q + Stride - 1) / Stride) : 0;
-                    if (n > 0) Strided.Gather(image, (c * Height + ih) * Width + q, Stride, d[..n]);
-                    d[n..].Clear();
-                }
-            }
-        ReadOnlySpan<T> split = Stride == 1 ? image : planes;
+        ReadOnlySpan<T> split = planes.IsEmpty ? images : planes;
         Span<(int Shift, int Phase)> offsets = stackalloc (int, int)[Kernel];
         for (int k = 0; k < Kernel; k++) offsets[k] = FloorDivide(k - Padding);
-        int row = 0;
+        int row = 0, group = count * plane;
         for (int c = 0; c < Channels; c++)
         for (int ki = 0; ki < Kernel; ki++)
         for (int kj = 0; kj < Kernel; kj++, row++)
         {
             var (di, p) = offsets[ki];
             var (dj, q) = offsets[kj];
-            ShiftedPlane(split.Slice(((c * Stride + p) * Stride + q) * plane, plane), OutHeight, OutWidth, cols.Slice(row * Columns, Columns), di, dj);
+            ShiftedPlanes(split.Slice(((c * Stride + p) * Stride + q) * group, group), count, OutHeight, OutWidth, cols.Slice(row * group, group), di, dj);
         }
     }
 
@@ -125,7 +135,7 @@ internal readonly struct Im2Col
         return (d, a - d * Stride);
     }
 
-    /// <summary>A thread's buffer for the polyphase planes of one image.</summary>
+    /// <summary>A thread's buffer for the polyphase planes of a group of images.</summary>
     static class PolyphaseBuffer<T>
     {
         [ThreadStatic] static T[]? buffer;
@@ -138,23 +148,29 @@ internal readonly struct Im2Col
     }
 
     /// <summary>
-    /// dst = the height x width plane shifted by (di, dj), with zeros where the shift leaves the plane: one block copy,
-    /// then the rows and the column that fell outside are cleared.
+    /// dst = each of <paramref name="count"/> stacked height x width planes shifted by (di, dj), with zeros where the
+    /// shift leaves its plane: one block copy of the stack, then the rows that came from a neighbouring plane (or from
+    /// outside) and the column that wrapped in from the neighbouring row are cleared.
     /// </summary>
-    static void ShiftedPlane<T>(ReadOnlySpan<T> plane, int height, int width, Span<T> dst, int di, int dj) where T : unmanaged, INumberBase<T>
+    static void ShiftedPlanes<T>(ReadOnlySpan<T> planes, int count, int height, int width, Span<T> dst, int di, int dj) where T : unmanaged, INumberBase<T>
     {
-        int shift = di * width + dj, n = plane.Length;
-        int t0 = Math.Clamp(-di, 0, height) * width, t1 = Math.Clamp(height - di, 0, height) * width;
-        // A shift as large as the plane (a 3x3 kernel on a 1x1 image) leaves nothing to copy.
-        int a = Math.Clamp(Math.Max(t0, -shift), 0, n), b = Math.Clamp(Math.Min(t1, n - shift), a, n);
+        int shift = di * width + dj, n = planes.Length, plane = height * width;
+        // A shift as large as the stack (a 3x3 kernel on one 1x1 image) leaves nothing to copy.
+        int a = Math.Clamp(-shift, 0, n), b = Math.Clamp(n - shift, a, n);
         dst[..a].Clear();
-        if (b > a) plane.Slice(a + shift, b - a).CopyTo(dst[a..b]);
+        if (b > a) planes.Slice(a + shift, b - a).CopyTo(dst[a..b]);
         dst[b..].Clear();
-        if (dj == 0) return;
-        // Columns that wrapped into the neighbouring row.
+        int r0 = Math.Clamp(-di, 0, height), r1 = Math.Clamp(height - di, 0, height);
         int lo = dj < 0 ? 0 : Math.Max(0, width - dj), hi = dj < 0 ? Math.Min(width, -dj) : width;
-        for (int r = t0 / width; r < t1 / width; r++)
-            for (int col = r * width + lo; col < r * width + hi; col++) dst[col] = T.Zero;
+        for (int g = 0; g < count; g++)
+        {
+            var d = dst.Slice(g * plane, plane);
+            d[..(r0 * width)].Clear();
+            d[(r1 * width)..].Clear();
+            if (dj == 0) continue;
+            for (int r = r0; r < r1; r++)
+                for (int col = r * width + lo; col < r * width + hi; col++) d[col] = T.Zero;
+        }
     }
 
     /// <summary>The output columns [lo, hi) whose input column ow * Stride - Padding + kj lies inside the image.</summary>

@@ -39,6 +39,20 @@ public class Im2ColTests
             double expected = ih >= 0 && ih < height && iw >= 0 && iw < width ? x[(c * height + ih) * width + iw] : 0;
             Assert.Equal(expected, cols[((c * kernel + ki) * kernel + kj) * g.Columns + oh * g.OutWidth + ow]);
         }
+        // A polyphase geometry unfolds a group of images side by side, each image's columns as alone.
+        if (g.Polyphase)
+        {
+            var images = TestNets.RandomVector<float>(3 * x.Length, 3);
+            var group = new float[3 * cols.Length];
+            g.UnfoldGroup<float>(images, 3, group);
+            var one = new float[cols.Length];
+            for (int image = 0; image < 3; image++)
+            {
+                g.Unfold<float>(images.AsSpan(image * x.Length, x.Length), one);
+                for (int r = 0; r < g.Rows; r++)
+                    Assert.Equal(one.AsSpan(r * g.Columns, g.Columns), group.AsSpan((r * 3 + image) * g.Columns, g.Columns));
+            }
+        }
         // <unfold(x), y> = <x, fold(y)>
         var y = TestNets.RandomVector<double>(cols.Length, 2);
         var folded = new double[x.Length];

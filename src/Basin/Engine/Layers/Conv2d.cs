@@ -67,13 +67,26 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         }
     }
 
-    /// <summary>Examples worker, worker + threads, ... of a forward pass (kind 0) or an input-gradient pass (kind 1).</summary>
+    /// <summary>
+    /// Examples worker, worker + threads, ... of a forward pass (kind 0) or an input-gradient pass (kind 1); a forward
+    /// pass of a polyphase geometry takes them in groups (see <see cref="ForwardGroup"/>).
+    /// </summary>
     readonly struct Examples(Conv2d<T> layer, int kind, T* p, int parameters, T* input, T* output, T* scratch, int batch, int threads) : IWorkerBody
     {
         public void Run(int worker)
         {
             int rows = layer.Rows, columns = layer.Cols, inSize = layer.InputSize, outSize = layer.OutputSize;
             var w = new ReadOnlySpan<T>(p, parameters);
+            int group = kind == 0 ? layer.GroupSize(batch, threads) : 1;
+            if (group > 1)
+            {
+                for (int first = worker * group; first < batch; first += threads * group)
+                {
+                    int count = Math.Min(group, batch - first);
+                    layer.ForwardGroup(w, new ReadOnlySpan<T>(input + (long)first * inSize, count * inSize), new Span<T>(output + (long)first * outSize, count * outSize), count);
+                }
+                return;
+            }
             var cols = new Span<T>(scratch + (long)worker * rows * columns, rows * columns);
             for (int b = worker; b < batch; b += threads)
                 if (kind == 0) layer.ForwardOne(w, new ReadOnlySpan<T>(input + (long)b * inSize, inSize), new Span<T>(output + (long)b * outSize, outSize), cols);
@@ -86,6 +99,46 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         geometry.Unfold(x, cols);
         Gemm.Multiply(false, false, Out, Cols, Rows, W(p), Rows, cols, Cols, y, Cols, false);
         AddBias(p, y);
+    }
+
+    /// <summary>Columns per product that a group of examples makes up to: a small output's per-row costs then count for little.</summary>
+    const int GroupColumns = 1024;
+
+    /// <summary>Examples per group of a forward pass: none for a geometry that cannot unfold a group, else up to GroupColumns, no more than each worker's share.</summary>
+    int GroupSize(int batch, int threads) => geometry.Polyphase ? Math.Clamp(GroupColumns / Cols, 1, Math.Max(1, (batch + threads - 1) / threads)) : 1;
+
+    /// <summary>
+    /// The forward pass of count examples by one product: their columns side by side, W times them, then each
+    /// example's block of the product into its output. Every output sees the same k order as alone, so the same bits.
+    /// </summary>
+    void ForwardGroup(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int count)
+    {
+        int n = count * Cols;
+        var cols = GroupBuffers.Columns(Rows * n);
+        var product = GroupBuffers.Products(Out * n);
+        geometry.UnfoldGroup(x, count, cols);
+        Gemm.Multiply(false, false, Out, n, Rows, W(p), Rows, cols, n, product, n, false);
+        for (int g = 0; g < count; g++)
+        {
+            var yg = y.Slice(g * OutputSize, OutputSize);
+            for (int o = 0; o < Out; o++) product.Slice(o * n + g * Cols, Cols).CopyTo(yg.Slice(o * Cols, Cols));
+            AddBias(p, yg);
+        }
+    }
+
+    /// <summary>A thread's column and product buffers for <see cref="ForwardGroup"/> (kept, as a worker runs group after group).</summary>
+    static class GroupBuffers
+    {
+        [ThreadStatic] static T[]? columns, products;
+
+        public static Span<T> Columns(int length) => Take(ref columns, length);
+        public static Span<T> Products(int length) => Take(ref products, length);
+
+        static Span<T> Take(ref T[]? buffer, int length)
+        {
+            if (buffer is null || buffer.Length < length) buffer = new T[length];
+            return buffer.AsSpan(0, length);
+        }
     }
 
     /// <summary>dx = fold(W^T dy) for one example.</summary>
