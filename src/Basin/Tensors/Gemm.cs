@@ -67,6 +67,16 @@ internal static unsafe partial class Gemm
     const int DotTailColumns = 8;
     const int DotTailMinK = 64;
 
+    /// <summary>
+    /// Whether a product of this shape sums its last few columns as lane-split dot products rather than as FMA chains
+    /// over k: only then do C = A B^T and C^T = B A^T (the same products) differ in their bits.
+    /// </summary>
+    public static bool HasDotTail<T>(bool transA, bool transB, int n, int k) where T : unmanaged
+    {
+        var shape = MicroTile.For<T>();
+        return shape.Wide && !transA && transB && k >= DotTailMinK && n % shape.NR is > 0 and <= DotTailColumns;
+    }
+
     static void Dot4x4<T>(int k, T* a0, T* a1, T* a2, T* a3, T* b0, T* b1, T* b2, T* b3, T* sums)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,4 +1,5 @@
 using Basin.Engine.Layers;
+using Basin.Tensors;
 
 namespace Basin.Tests.Engine;
 
@@ -23,5 +24,41 @@ public class ConvolutionTests
             layer.Forward(p, x.AsSpan(b * layer.InputSize, layer.InputSize), alone, 1, new float[layer.ScratchSize(1)]);
             Assert.Equal(alone, y.AsSpan(b * layer.OutputSize, layer.OutputSize).ToArray());
         }
+    }
+
+    [Theory]
+    [InlineData(3, 8, 8, 5, 3, 1, 1)]
+    [InlineData(4, 9, 9, 6, 3, 2, 1)]
+    [InlineData(4, 16, 16, 8, 1, 2, 0)]
+    [InlineData(6, 12, 12, 3, 3, 3, 1)]
+    [InlineData(16, 6, 6, 4, 3, 1, 1)]
+    [InlineData(16, 8, 8, 16, 3, 1, 1)]
+    [InlineData(48, 16, 16, 8, 1, 2, 0)]
+    public void The_weight_gradient_over_the_team_gives_the_one_thread_bits(int channels, int height, int width, int outputs, int kernel, int stride, int padding)
+    {
+        const int batch = 13;
+        var layer = new Conv2d<float>([channels, height, width], channels, outputs, kernel, stride, padding, bias: true);
+        var g = new Im2Col(channels, height, width, kernel, stride, padding);
+        var p = TestNets.RandomVector<float>(layer.ParameterCount, 1);
+        var x = TestNets.RandomVector<float>(batch * layer.InputSize, 2);
+        var dy = TestNets.RandomVector<float>(batch * layer.OutputSize, 3);
+        var gp = new float[layer.ParameterCount];
+        layer.Backward(p, x, dy, [], gp, batch, new float[layer.ScratchSize(batch)]);
+        // Example by example: gw (+)= dy_b cols_b^T, gb (+)= the channel sums of dy_b.
+        var expected = new float[layer.ParameterCount];
+        var cols = new float[g.Rows * g.Columns];
+        int weights = outputs * g.Rows;
+        for (int b = 0; b < batch; b++)
+        {
+            var dyb = dy.AsSpan(b * layer.OutputSize, layer.OutputSize);
+            g.Unfold<float>(x.AsSpan(b * layer.InputSize, layer.InputSize), cols);
+            Gemm.Multiply<float>(false, true, outputs, g.Rows, g.Columns, dyb, g.Columns, cols, g.Columns, expected, g.Rows, b > 0);
+            for (int o = 0; o < outputs; o++)
+            {
+                float sum = System.Numerics.Tensors.TensorPrimitives.Sum<float>(dyb.Slice(o * g.Columns, g.Columns));
+                expected[weights + o] = b == 0 ? sum : expected[weights + o] + sum;
+            }
+        }
+        Assert.Equal(expected, gp);
     }
 }

@@ -7,7 +7,8 @@ namespace Basin.Engine.Layers;
 /// 2D convolution with weight [out,in,k,k] and bias [out] (PyTorch nn.Conv2d), by im2col and GEMM. The forward pass and
 /// the input gradient are per example, so a pass that runs alone (a training step's single BatchNorm shard) shares its
 /// examples out to the team, each worker with its own column buffer; inside a wave of shards the team is busy and they
-/// run in order. The weight gradient sums over examples in order, on one thread, so no bit depends on the split.
+/// run in order. The weight gradient sums over examples in order (each example's product split by columns), so no bit
+/// depends on the split.
 /// </summary>
 internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -167,14 +168,41 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     {
         if (!dx.IsEmpty) PerExample(1, p, dy, dx, batch, scratch);
         if (gp.IsEmpty) return;
+        int threads = Math.Min(Team, Executor.Budget);
         var cols = scratch[..(Rows * Cols)];
+        var gT = WeightGradientTransposed ? GroupBuffers.Products(Rows * Out) : [];
         for (int b = 0; b < batch; b++)
         {
             var dyb = dy.Slice(b * OutputSize, OutputSize);
             geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
-            Gemm.Multiply(false, true, Out, Rows, Cols, dyb, Cols, cols, Cols, gp, Rows, b > 0);
+            AddWeightGradient(dyb, cols, gp, gT, b > 0, threads);
             SumBias(dyb, gp, b == 0);
         }
+        if (!gT.IsEmpty) Untranspose(gT, gp);
+    }
+
+    /// <summary>
+    /// Whether the weight gradient is summed transposed, gw^T = X dY^T, which packs dY (Out rows) where gw = dY X^T
+    /// packs the columns (Rows rows, a transpose of the unfold per example): the same FMA chains, so the same bits,
+    /// unless either shape sums some columns as dot products (<see cref="Gemm.HasDotTail{T}"/>).
+    /// </summary>
+    bool WeightGradientTransposed => !Gemm.HasDotTail<T>(false, true, Rows, Cols) && !Gemm.HasDotTail<T>(false, true, Out, Cols);
+
+    /// <summary>
+    /// g (+)= dY X^T of one example, into g, or transposed into gT when that is not empty; the product split over the
+    /// team by columns, so every weight still sums the examples in order.
+    /// </summary>
+    void AddWeightGradient(ReadOnlySpan<T> dy, ReadOnlySpan<T> cols, Span<T> g, Span<T> gT, bool accumulate, int threads)
+    {
+        if (!gT.IsEmpty) Gemm.Multiply(false, true, Rows, Out, Cols, cols, Cols, dy, Cols, gT, Out, accumulate, threads);
+        else Gemm.Multiply(false, true, Out, Rows, Cols, dy, Cols, cols, Cols, g, Rows, accumulate, threads);
+    }
+
+    /// <summary>The weights' part of g = gT^T.</summary>
+    void Untranspose(ReadOnlySpan<T> gT, Span<T> g)
+    {
+        for (int o = 0; o < Out; o++)
+            for (int r = 0; r < Rows; r++) g[o * Rows + r] = gT[r * Out + o];
     }
 
     public override void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
@@ -222,6 +250,7 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     {
         var cols = scratch[..(Rows * Cols)];
         var dcols = scratch.Slice(Rows * Cols, Rows * Cols);
+        var hT = WeightGradientTransposed ? GroupBuffers.Products(Rows * Out) : [];
         for (int b = 0; b < batch; b++)
         {
             var dyb = dy.Slice(b * OutputSize, OutputSize);
@@ -233,13 +262,14 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
                 geometry.Fold<T>(dcols, rdx.Slice(b * InputSize, InputSize));
             }
             geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
-            Gemm.Multiply(false, true, Out, Rows, Cols, rdyb, Cols, cols, Cols, hp, Rows, b > 0);
+            AddWeightGradient(rdyb, cols, hp, hT, b > 0, 1);
             if (!rx.IsEmpty)
             {
                 geometry.Unfold(rx.Slice(b * InputSize, InputSize), cols);
-                Gemm.Multiply(false, true, Out, Rows, Cols, dyb, Cols, cols, Cols, hp, Rows, true);
+                AddWeightGradient(dyb, cols, hp, hT, true, 1);
             }
             SumBias(rdyb, hp, b == 0);
         }
+        if (!hT.IsEmpty) Untranspose(hT, hp);
     }
 }
