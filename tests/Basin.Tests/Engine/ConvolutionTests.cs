@@ -3,13 +3,23 @@ using Basin.Tensors;
 
 namespace Basin.Tests.Engine;
 
+/// <summary>Convolutions computed in groups of examples or split over threads give the bits of one example at a time.</summary>
 public class ConvolutionTests
 {
+    /// <summary>Channels, height, width, outputs, kernel, stride, padding: strides 1 to 3, odd sizes, 1 x 1, whole register tiles.</summary>
+    public static TheoryData<int, int, int, int, int, int, int> Geometries => new()
+    {
+        { 3, 8, 8, 5, 3, 1, 1 },
+        { 4, 9, 9, 6, 3, 2, 1 },
+        { 4, 16, 16, 8, 1, 2, 0 },
+        { 6, 12, 12, 3, 3, 3, 1 },
+        { 16, 6, 6, 4, 3, 1, 1 },
+        { 16, 8, 8, 16, 3, 1, 1 },
+        { 48, 16, 16, 8, 1, 2, 0 },
+    };
+
     [Theory]
-    [InlineData(3, 8, 8, 5, 3, 1, 1)]
-    [InlineData(4, 9, 9, 6, 3, 2, 1)]
-    [InlineData(4, 16, 16, 8, 1, 2, 0)]
-    [InlineData(2, 12, 12, 3, 3, 3, 1)]
+    [MemberData(nameof(Geometries))]
     public void A_forward_pass_in_groups_gives_each_examples_bits_alone(int channels, int height, int width, int outputs, int kernel, int stride, int padding)
     {
         const int batch = 13;
@@ -27,13 +37,7 @@ public class ConvolutionTests
     }
 
     [Theory]
-    [InlineData(3, 8, 8, 5, 3, 1, 1)]
-    [InlineData(4, 9, 9, 6, 3, 2, 1)]
-    [InlineData(4, 16, 16, 8, 1, 2, 0)]
-    [InlineData(6, 12, 12, 3, 3, 3, 1)]
-    [InlineData(16, 6, 6, 4, 3, 1, 1)]
-    [InlineData(16, 8, 8, 16, 3, 1, 1)]
-    [InlineData(48, 16, 16, 8, 1, 2, 0)]
+    [MemberData(nameof(Geometries))]
     public void The_weight_gradient_over_the_team_gives_the_one_thread_bits(int channels, int height, int width, int outputs, int kernel, int stride, int padding)
     {
         const int batch = 13;
