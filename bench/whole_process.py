@@ -63,13 +63,15 @@ for _ in range(a.rounds):
 result = {name: {"wall_s": statistics.median(t for t, _ in r), "wall_min_s": min(t for t, _ in r), "wall_max_s": max(t for t, _ in r),
                  "peak_rss_mb": statistics.median(m for _, m in r)} for name, r in runs.items()}
 
+# As bench/compare.py: OpenBLAS picks its own (AVX-512) kernels for PyTorch, not the Haswell ones a machine may force.
+torch_env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
 torch = None
 try:
     dirs = [os.path.join(tmp, "s.dir_x.safetensors"), os.path.join(tmp, "s.dir_y.safetensors")]
     times = []
     for _ in range(max(1, min(3, a.rounds))):
         out = subprocess.run(["/usr/bin/python3", os.path.join(here, "pytorch_surface.py"), weights, *dirs, "--data-dir", a.data_dir],
-                             capture_output=True, text=True, check=True)
+                             capture_output=True, text=True, check=True, env=torch_env)
         times.append(json.loads(out.stdout)["seconds"])
     torch = {"surface_compute_s": statistics.median(times), "runs": times}
 except (subprocess.CalledProcessError, FileNotFoundError, KeyError, json.JSONDecodeError) as e:
