@@ -128,8 +128,9 @@ internal static unsafe partial class Gemm
         Store(c[7] + j, v, load, c70, c71, c72);
     }
 
-    // 8 x 1 vector tile for the last, narrow panel of B (row stride ldb): avoids computing padding columns.
-    static void Kernel512Narrow<T>(int kc, T* ap, int rs, int cs, T* bp, int ldb, T* cp, int ldc) where T : unmanaged, INumberBase<T>
+    // 8 x 1 vector tile for the last, narrow panel of B (row stride ldb): avoids computing padding columns. With load,
+    // C + tile is stored (the sum an edge tile's copy-back makes).
+    static void Kernel512Narrow<T>(int kc, T* ap, int rs, int cs, T* bp, int ldb, T* cp, int ldc, bool load = false) where T : unmanaged, INumberBase<T>
     {
         T* a0 = ap, a1 = ap + rs, a2 = ap + 2 * rs, a3 = ap + 3 * rs, a4 = ap + 4 * rs, a5 = ap + 5 * rs, a6 = ap + 6 * rs, a7 = ap + 7 * rs;
         nint off = 0;
@@ -143,6 +144,11 @@ internal static unsafe partial class Gemm
             c6 = Fma(Vector512.Create(a6[off]), b0, c6); c7 = Fma(Vector512.Create(a7[off]), b0, c7);
             off += cs;
             bp += ldb;
+        }
+        if (load)
+        {
+            c0 = Vector512.Load(cp) + c0; c1 = Vector512.Load(cp + ldc) + c1; c2 = Vector512.Load(cp + 2 * ldc) + c2; c3 = Vector512.Load(cp + 3 * ldc) + c3;
+            c4 = Vector512.Load(cp + 4 * ldc) + c4; c5 = Vector512.Load(cp + 5 * ldc) + c5; c6 = Vector512.Load(cp + 6 * ldc) + c6; c7 = Vector512.Load(cp + 7 * ldc) + c7;
         }
         c0.Store(cp); c1.Store(cp + ldc); c2.Store(cp + 2 * ldc); c3.Store(cp + 3 * ldc);
         c4.Store(cp + 4 * ldc); c5.Store(cp + 5 * ldc); c6.Store(cp + 6 * ldc); c7.Store(cp + 7 * ldc);

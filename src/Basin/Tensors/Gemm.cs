@@ -180,6 +180,10 @@ internal static unsafe partial class Gemm
                                     T* cTile = c + (long)(ic + ir) * ldc + jc + jr;
                                     if (rows == mr && cols == nr)
                                         Kernel(kcb, aPanel, rs, cs, bPanel, bs, cTile, ldc, load, aRows, cRows);
+                                    else if (tile.Wide && rows == mr && cols % Vector512<T>.Count == 0)
+                                        // Whole vectors of a narrow panel (n = 16, 32: a transposed weight gradient's) go straight into C.
+                                        for (int q = 0; q < cols; q += Vector512<T>.Count)
+                                            Kernel512Narrow(kcb, aPanel, rs, cs, bPanel + q, bs, cTile + q, ldc, load);
                                     else
                                     {
                                         if (tile.Wide && cols <= 2 * Vector512<T>.Count)

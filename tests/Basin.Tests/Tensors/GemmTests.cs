@@ -21,8 +21,9 @@ public class GemmTests
     public static IEnumerable<object[]> Shapes()
     {
         // [13, 100, 784] and [6, 5, 70] end in a few columns that become dot products (B transposed, long k).
+        // [16, 16, 300], [24, 32, 100], [9, 8, 50]: panels of whole vectors narrower than a register tile, stored straight into C.
         int[][] shapes = [[1, 1, 1], [3, 5, 7], [17, 33, 9], [8, 48, 256], [9, 49, 257], [97, 61, 300], [130, 500, 31], [2, 1000, 3],
-            [13, 100, 784], [6, 5, 70], [5, 55, 65]];
+            [13, 100, 784], [6, 5, 70], [5, 55, 65], [16, 16, 300], [24, 32, 100], [9, 8, 50]];
         foreach (var s in shapes)
         foreach (bool ta in new[] { false, true })
         foreach (bool tb in new[] { false, true })
