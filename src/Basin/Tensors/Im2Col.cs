@@ -183,7 +183,10 @@ internal readonly struct Im2Col
     }
 
     /// <summary>image = fold(cols), overwriting image.</summary>
-    public void Fold<T>(ReadOnlySpan<T> cols, Span<T> image) where T : unmanaged, INumberBase<T>
+    public void Fold<T>(ReadOnlySpan<T> cols, Span<T> image) where T : unmanaged, INumberBase<T> => Fold(cols, Columns, image);
+
+    /// <summary>image = fold(cols) for columns whose rows lie <paramref name="stride"/> apart (an image's block of a group's).</summary>
+    public void Fold<T>(ReadOnlySpan<T> cols, int stride, Span<T> image) where T : unmanaged, INumberBase<T>
     {
         image.Clear();
         int row = 0;
@@ -191,7 +194,7 @@ internal readonly struct Im2Col
         for (int ki = 0; ki < Kernel; ki++)
         for (int kj = 0; kj < Kernel; kj++, row++)
         {
-            var srcRow = cols.Slice(row * Columns, Columns);
+            var srcRow = cols.Slice(row * stride, Columns);
             var (lo, hi) = Inside(kj);
             if (hi <= lo) continue;
             for (int oh = 0; oh < OutHeight; oh++)

@@ -6,7 +6,10 @@ namespace Basin.Tests.Engine;
 /// <summary>Convolutions computed in groups of examples or split over threads give the bits of one example at a time.</summary>
 public class ConvolutionTests
 {
-    /// <summary>Channels, height, width, outputs, kernel, stride, padding: strides 1 to 3, odd sizes, 1 x 1, whole register tiles.</summary>
+    /// <summary>
+    /// Channels, height, width, outputs, kernel, stride, padding: strides 1 to 3, odd sizes, 1 x 1, whole register tiles,
+    /// and 256 columns an example (groups of 4, so 13 examples make several).
+    /// </summary>
     public static TheoryData<int, int, int, int, int, int, int> Geometries => new()
     {
         { 3, 8, 8, 5, 3, 1, 1 },
@@ -16,16 +19,24 @@ public class ConvolutionTests
         { 16, 6, 6, 4, 3, 1, 1 },
         { 16, 8, 8, 16, 3, 1, 1 },
         { 48, 16, 16, 8, 1, 2, 0 },
+        { 2, 16, 16, 3, 3, 1, 1 },
     };
+
+    const int Batch = 13;
+
+    /// <summary>The layer, its parameters and a batch of inputs.</summary>
+    static (Conv2d<float> Layer, float[] P, float[] X) Setup(int channels, int height, int width, int outputs, int kernel, int stride, int padding)
+    {
+        var layer = new Conv2d<float>([channels, height, width], channels, outputs, kernel, stride, padding, bias: true);
+        return (layer, TestNets.RandomVector<float>(layer.ParameterCount, 1), TestNets.RandomVector<float>(Batch * layer.InputSize, 2));
+    }
 
     [Theory]
     [MemberData(nameof(Geometries))]
     public void A_forward_pass_in_groups_gives_each_examples_bits_alone(int channels, int height, int width, int outputs, int kernel, int stride, int padding)
     {
-        const int batch = 13;
-        var layer = new Conv2d<float>([channels, height, width], channels, outputs, kernel, stride, padding, bias: true);
-        var p = TestNets.RandomVector<float>(layer.ParameterCount, 1);
-        var x = TestNets.RandomVector<float>(batch * layer.InputSize, 2);
+        const int batch = Batch;
+        var (layer, p, x) = Setup(channels, height, width, outputs, kernel, stride, padding);
         var y = new float[batch * layer.OutputSize];
         layer.Forward(p, x, y, batch, new float[layer.ScratchSize(batch)]);
         var alone = new float[layer.OutputSize];
@@ -40,11 +51,9 @@ public class ConvolutionTests
     [MemberData(nameof(Geometries))]
     public void The_weight_gradient_over_the_team_gives_the_one_thread_bits(int channels, int height, int width, int outputs, int kernel, int stride, int padding)
     {
-        const int batch = 13;
-        var layer = new Conv2d<float>([channels, height, width], channels, outputs, kernel, stride, padding, bias: true);
+        const int batch = Batch;
+        var (layer, p, x) = Setup(channels, height, width, outputs, kernel, stride, padding);
         var g = new Im2Col(channels, height, width, kernel, stride, padding);
-        var p = TestNets.RandomVector<float>(layer.ParameterCount, 1);
-        var x = TestNets.RandomVector<float>(batch * layer.InputSize, 2);
         var dy = TestNets.RandomVector<float>(batch * layer.OutputSize, 3);
         var gp = new float[layer.ParameterCount];
         layer.Backward(p, x, dy, [], gp, batch, new float[layer.ScratchSize(batch)]);
@@ -64,5 +73,31 @@ public class ConvolutionTests
             }
         }
         Assert.Equal(expected, gp);
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void Input_gradients_in_groups_give_each_examples_bits_alone(int channels, int height, int width, int outputs, int kernel, int stride, int padding)
+    {
+        const int batch = Batch;
+        var (layer, p, x) = Setup(channels, height, width, outputs, kernel, stride, padding);
+        var v = TestNets.RandomVector<float>(layer.ParameterCount, 4);
+        var dy = TestNets.RandomVector<float>(batch * layer.OutputSize, 3);
+        var rdy = TestNets.RandomVector<float>(batch * layer.OutputSize, 5);
+        var scratch = new float[layer.ScratchSize(batch)];
+        var dx = new float[batch * layer.InputSize];
+        var rdx = new float[batch * layer.InputSize];
+        layer.Backward(p, x, dy, dx, [], batch, scratch);
+        layer.BackwardR(p, v, x, [], dy, rdy, rdx, new float[layer.ParameterCount], batch, scratch);
+        var alone = new float[layer.InputSize];
+        for (int b = 0; b < batch; b++)
+        {
+            var dyb = dy.AsSpan(b * layer.OutputSize, layer.OutputSize);
+            layer.Backward(p, x.AsSpan(b * layer.InputSize, layer.InputSize), dyb, alone, [], 1, scratch);
+            Assert.Equal(alone, dx.AsSpan(b * layer.InputSize, layer.InputSize).ToArray());
+            layer.BackwardR(p, v, x.AsSpan(b * layer.InputSize, layer.InputSize), [], dyb, rdy.AsSpan(b * layer.OutputSize, layer.OutputSize), alone,
+                new float[layer.ParameterCount], 1, scratch);
+            Assert.Equal(alone, rdx.AsSpan(b * layer.InputSize, layer.InputSize).ToArray());
+        }
     }
 }

@@ -78,13 +78,16 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         {
             int rows = layer.Rows, columns = layer.Cols, inSize = layer.InputSize, outSize = layer.OutputSize;
             var w = new ReadOnlySpan<T>(p, parameters);
-            int group = kind == 0 ? layer.GroupSize(batch, threads) : 1;
+            int group = kind == 0 ? layer.GroupSize(batch, threads) : layer.InputGradientGroupSize(batch, threads);
             if (group > 1)
             {
                 for (int first = worker * group; first < batch; first += threads * group)
                 {
                     int count = Math.Min(group, batch - first);
-                    layer.ForwardGroup(w, new ReadOnlySpan<T>(input + (long)first * inSize, count * inSize), new Span<T>(output + (long)first * outSize, count * outSize), count);
+                    if (kind == 0)
+                        layer.ForwardGroup(w, new ReadOnlySpan<T>(input + (long)first * inSize, count * inSize), new Span<T>(output + (long)first * outSize, count * outSize), count);
+                    else
+                        layer.InputGradientGroup(w, new ReadOnlySpan<T>(input + (long)first * outSize, count * outSize), new Span<T>(output + (long)first * inSize, count * inSize), count);
                 }
                 return;
             }
@@ -140,6 +143,31 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
             if (buffer is null || buffer.Length < length) buffer = new T[length];
             return buffer.AsSpan(0, length);
         }
+    }
+
+    /// <summary>Examples per group of an input gradient (any geometry): up to GroupColumns columns, no more than each worker's share.</summary>
+    int InputGradientGroupSize(int batch, int threads) => Math.Clamp(GroupColumns / Cols, 1, Math.Max(1, (batch + threads - 1) / threads));
+
+    /// <summary>[Out, count * Cols] = the group's dY side by side (example g's in columns g * Cols on), in a thread's buffer.</summary>
+    Span<T> SideBySide(ReadOnlySpan<T> dy, int count)
+    {
+        int n = count * Cols;
+        var rows = GroupBuffers.Products(Out * n);
+        for (int g = 0; g < count; g++)
+            for (int o = 0; o < Out; o++) dy.Slice(g * OutputSize + o * Cols, Cols).CopyTo(rows.Slice(o * n + g * Cols, Cols));
+        return rows;
+    }
+
+    /// <summary>
+    /// dx = fold(W^T dy) for a group: one product over the group's dY side by side (W^T packed once, not per example),
+    /// then each example's block folded. Every column sums over the Out channels alone, so the bits are one example's.
+    /// </summary>
+    void InputGradientGroup(ReadOnlySpan<T> p, ReadOnlySpan<T> dy, Span<T> dx, int count)
+    {
+        int n = count * Cols;
+        var dcols = GroupBuffers.Columns(Rows * n);
+        Gemm.Multiply(true, false, Rows, n, Out, W(p), Rows, SideBySide(dy, count), n, dcols, n, false);
+        for (int g = 0; g < count; g++) geometry.Fold<T>(dcols[(g * Cols)..], n, dx.Slice(g * InputSize, InputSize));
     }
 
     /// <summary>dx = fold(W^T dy) for one example.</summary>
@@ -249,18 +277,24 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
     {
         var cols = scratch[..(Rows * Cols)];
-        var dcols = scratch.Slice(Rows * Cols, Rows * Cols);
+        if (!rdx.IsEmpty)
+        {
+            // rdx = fold(W^T rdy + V^T dy), a group of examples per pair of products (see InputGradientGroup).
+            int group = InputGradientGroupSize(batch, 1);
+            for (int b = 0; b < batch; b += group)
+            {
+                int count = Math.Min(group, batch - b), n = count * Cols;
+                var groupCols = GroupBuffers.Columns(Rows * n);
+                Gemm.Multiply(true, false, Rows, n, Out, W(p), Rows, SideBySide(rdy.Slice(b * OutputSize, count * OutputSize), count), n, groupCols, n, false);
+                Gemm.Multiply(true, false, Rows, n, Out, W(vp), Rows, SideBySide(dy.Slice(b * OutputSize, count * OutputSize), count), n, groupCols, n, true);
+                for (int g = 0; g < count; g++) geometry.Fold<T>(groupCols[(g * Cols)..], n, rdx.Slice((b + g) * InputSize, InputSize));
+            }
+        }
         var hT = WeightGradientTransposed ? GroupBuffers.Products(Rows * Out) : [];
         for (int b = 0; b < batch; b++)
         {
             var dyb = dy.Slice(b * OutputSize, OutputSize);
             var rdyb = rdy.Slice(b * OutputSize, OutputSize);
-            if (!rdx.IsEmpty)
-            {
-                Gemm.Multiply(true, false, Rows, Cols, Out, W(p), Rows, rdyb, Cols, dcols, Cols, false);
-                Gemm.Multiply(true, false, Rows, Cols, Out, W(vp), Rows, dyb, Cols, dcols, Cols, true);
-                geometry.Fold<T>(dcols, rdx.Slice(b * InputSize, InputSize));
-            }
             geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
             AddWeightGradient(rdyb, cols, hp, hT, b > 0, 1);
             if (!rx.IsEmpty)
