@@ -35,7 +35,7 @@ internal static unsafe partial class Gemm
         var shape = MicroTile.For<T>();
         // A last panel of a few columns would fill a whole register tile for little work (n = 100 = 48 + 48 + 4):
         // when op(A) rows and op(B) columns are both contiguous, those columns are dot products instead.
-        int tail = shape.Wide && !transA && transB && k >= DotTailMinK && n % shape.NR <= DotTailColumns ? n % shape.NR : 0;
+        int tail = HasDotTail<T>(transA, transB, n, k) ? n % shape.NR : 0;
         int main = n - tail;
         int panels = (main + shape.NR - 1) / shape.NR;
         threads = Math.Clamp(threads, 1, Math.Max(panels, 1));
