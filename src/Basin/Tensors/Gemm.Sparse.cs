@@ -24,7 +24,7 @@ internal static unsafe partial class Gemm
         if (pattern.Rows != m) throw new ArgumentException($"the pattern has {pattern.Rows} rows, A has {m}", nameof(pattern));
         if (panels.IsEmpty && shape.Wide && main > 0)
         {
-            var buffer = PackBuffers<T>.B(PackedLength<T>(n, k)).AsSpan(0, PackedLength<T>(n, k));
+            var buffer = ThreadBuffers<T>.B(PackedLength<T>(n, k)).AsSpan(0, PackedLength<T>(n, k));
             if (PackTransposed(b, ldb, n, k, buffer)) panels = buffer;
         }
         if (!shape.Wide || main == 0 || panels.IsEmpty || (main < n && !T.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(b[(main * ldb)..((n - 1) * ldb + k)]))))
@@ -56,7 +56,7 @@ internal static unsafe partial class Gemm
     static ReadOnlySpan<T> Packed<T>(ZeroPattern pattern, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> packed) where T : unmanaged
     {
         if (!packed.IsEmpty) return packed;
-        var buffer = PackBuffers<T>.Pattern(pattern.PackedLength).AsSpan(0, pattern.PackedLength);
+        var buffer = ThreadBuffers<T>.Pattern(pattern.PackedLength).AsSpan(0, pattern.PackedLength);
         pattern.Pack(a, lda, buffer);
         return buffer;
     }
@@ -118,7 +118,7 @@ internal static unsafe partial class Gemm
         int ldt = mMain + tail.Width / block;
         // Tiles go to C^T (row stride ldt) in whole vectors, transposed into C at the end: scattered scalar stores
         // into C cost more than the one transposition.
-        var transposed = PackBuffers<T>.Transposed(nMain * ldt);
+        var transposed = ThreadBuffers<T>.Transposed(nMain * ldt);
         fixed (T* pa = a, pc = c, values = packed, pt = tail.Values, ct = transposed)
         fixed (int* start = pattern.BlockStart, rows = pattern.BlockRows)
         fixed (ushort* columns = pattern.BlockColumns)
@@ -197,7 +197,7 @@ internal static unsafe partial class Gemm
             int v = Vector512<T>.Count, perVector = v / ZeroPattern.TileRows;
             Outputs = tail;
             Width = (tail + perVector - 1) / perVector * v;
-            Values = PackBuffers<T>.Tail(count * Width).AsSpan(0, count * Width);
+            Values = ThreadBuffers<T>.Tail(count * Width).AsSpan(0, count * Width);
             fixed (T* values = Values)
                 for (int i = 0; tail > 0 && i < count; i++)
                     for (int o = 0; o < Width / ZeroPattern.TileRows; o++)

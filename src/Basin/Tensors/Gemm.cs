@@ -145,7 +145,7 @@ internal static unsafe partial class Gemm
             // Row pointers of the micro-tile's A and C, filled per tile (the micro-kernel takes rows, not strides).
             T** aRows = stackalloc T*[8];
             T** cRows = stackalloc T*[8];
-            fixed (T* pA = PackBuffers<T>.A(mcMax * kcMax + 64), pB = PackBuffers<T>.B(ncMax * kcMax + 64))
+            fixed (T* pA = ThreadBuffers<T>.A(mcMax * kcMax + 64), pB = ThreadBuffers<T>.B(ncMax * kcMax + 64))
             {
                 T* alignedA = Align(pA), alignedB = Align(pB);
                 // AVX-512 kernels read a non-transposed A in place (row stride lda) instead of packing it.
@@ -308,16 +308,5 @@ internal static unsafe partial class Gemm
             if (cs == 1) Kernel512(kc, a, bp, bs, c, 0, load);
             else Kernel512Packed<T, Consecutive, NoTail>(kc, default, ap, bp, bs, c, 0, load);
         }
-    }
-
-    /// <summary>Per-thread packing buffers, grown once and reused so repeated products allocate nothing.</summary>
-    static class PackBuffers<T> where T : unmanaged
-    {
-        [ThreadStatic] static T[]? a, b, pattern, tail, transposed;
-        public static T[] A(int size) => a is { } x && x.Length >= size ? x : a = GC.AllocateUninitializedArray<T>(size);
-        public static T[] B(int size) => b is { } x && x.Length >= size ? x : b = GC.AllocateUninitializedArray<T>(size);
-        public static T[] Pattern(int size) => pattern is { } x && x.Length >= size ? x : pattern = GC.AllocateUninitializedArray<T>(size);
-        public static T[] Tail(int size) => tail is { } x && x.Length >= size ? x : tail = GC.AllocateUninitializedArray<T>(size);
-        public static T[] Transposed(int size) => transposed is { } x && x.Length >= size ? x : transposed = GC.AllocateUninitializedArray<T>(size);
     }
 }

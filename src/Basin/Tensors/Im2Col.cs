@@ -67,9 +67,18 @@ internal readonly struct Im2Col
         if (!Polyphase) throw new InvalidOperationException("only a polyphase geometry unfolds a group");
         int plane = OutHeight * OutWidth, phases = Stride * Stride, image = Channels * Height * Width;
         // Plane (c, p, q) of image g at ((c * Stride + p) * Stride + q) * count + g: a group's planes of one phase are adjacent.
-        var planes = Stride == 1 && count == 1 ? [] : PolyphaseBuffer<T>.Get(Channels * phases * count * plane);
+        var planes = Stride == 1 && count == 1 ? [] : ThreadBuffers<T>.Planes(Channels * phases * count * plane);
         int stride = Stride;
         Span<T> Plane(Span<T> all, int c, int p, int q, int g) => all.Slice(((((c * stride + p) * stride + q) * count) + g) * plane, plane);
+        // Kernel offset k reads phase offsets[k].Phase shifted by offsets[k].Shift; a phase no offset reads (a 1 x 1 kernel
+        // at stride 2 reads only phase 0) is not split out.
+        Span<(int Shift, int Phase)> offsets = stackalloc (int, int)[Kernel];
+        Span<bool> used = stackalloc bool[Stride];
+        for (int k = 0; k < Kernel; k++)
+        {
+            offsets[k] = FloorDivide(k - Padding);
+            used[offsets[k].Phase] = true;
+        }
         for (int g = 0; g < count && !planes.IsEmpty; g++)
         {
             var x = images.Slice(g * image, image);
@@ -77,13 +86,12 @@ internal readonly struct Im2Col
                 for (int c = 0; c < Channels; c++) x.Slice(c * plane, plane).CopyTo(Plane(planes, c, 0, 0, g));
             else if (Stride == 2)
             {
-                bool even0 = UsesPhase(0), odd1 = UsesPhase(1);
                 for (int c = 0; c < Channels; c++)
                     // Each input row is split once into the even and odd columns of its row phase.
                     for (int ih = 0; ih < 2 * OutHeight; ih++)
                     {
                         int p = ih % 2, m = ih / 2;
-                        if (p == 0 ? !even0 : !odd1) continue;
+                        if (!used[p]) continue;
                         var even = Plane(planes, c, p, 0, g).Slice(m * OutWidth, OutWidth);
                         var odd = Plane(planes, c, p, 1, g).Slice(m * OutWidth, OutWidth);
                         if (ih >= Height) { even.Clear(); odd.Clear(); continue; }
@@ -96,7 +104,7 @@ internal readonly struct Im2Col
                 for (int p = 0; p < Stride; p++)
                 for (int q = 0; q < Stride; q++)
                 {
-                    if (!UsesPhase(p) || !UsesPhase(q)) continue;
+                    if (!used[p] || !used[q]) continue;
                     var dst = Plane(planes, c, p, q, g);
                     for (int m = 0; m < OutHeight; m++)
                     {
@@ -108,8 +116,6 @@ internal readonly struct Im2Col
                 }
         }
         ReadOnlySpan<T> split = planes.IsEmpty ? images : planes;
-        Span<(int Shift, int Phase)> offsets = stackalloc (int, int)[Kernel];
-        for (int k = 0; k < Kernel; k++) offsets[k] = FloorDivide(k - Padding);
         int row = 0, group = count * plane;
         for (int c = 0; c < Channels; c++)
         for (int ki = 0; ki < Kernel; ki++)
@@ -121,30 +127,10 @@ internal readonly struct Im2Col
         }
     }
 
-    /// <summary>Whether some kernel offset reads phase p (a 1 x 1 kernel at stride 2 reads only phase 0).</summary>
-    bool UsesPhase(int p)
-    {
-        for (int k = 0; k < Kernel; k++)
-            if (FloorDivide(k - Padding).Remainder == p) return true;
-        return false;
-    }
-
     (int Quotient, int Remainder) FloorDivide(int a)
     {
         int d = a >= 0 ? a / Stride : -((-a + Stride - 1) / Stride);
         return (d, a - d * Stride);
-    }
-
-    /// <summary>A thread's buffer for the polyphase planes of a group of images.</summary>
-    static class PolyphaseBuffer<T>
-    {
-        [ThreadStatic] static T[]? buffer;
-
-        public static Span<T> Get(int length)
-        {
-            if (buffer is null || buffer.Length < length) buffer = new T[length];
-            return buffer.AsSpan(0, length);
-        }
     }
 
     /// <summary>

@@ -69,8 +69,8 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     }
 
     /// <summary>
-    /// Examples worker, worker + threads, ... of a forward pass (kind 0) or an input-gradient pass (kind 1); a forward
-    /// pass of a polyphase geometry takes them in groups (see <see cref="ForwardGroup"/>).
+    /// Examples worker, worker + threads, ... of a forward pass (kind 0) or an input-gradient pass (kind 1), in groups
+    /// (see <see cref="ForwardGroup"/> and <see cref="InputGradientGroup"/>) where they apply.
     /// </summary>
     readonly struct Examples(Conv2d<T> layer, int kind, T* p, int parameters, T* input, T* output, T* scratch, int batch, int threads) : IWorkerBody
     {
@@ -78,8 +78,10 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         {
             int rows = layer.Rows, columns = layer.Cols, inSize = layer.InputSize, outSize = layer.OutputSize;
             var w = new ReadOnlySpan<T>(p, parameters);
-            int group = kind == 0 ? layer.GroupSize(batch, threads) : layer.InputGradientGroupSize(batch, threads);
-            if (group > 1)
+            // Input gradients always go by groups (of one when an example has GroupColumns columns); forward passes when the
+            // geometry can unfold a group and it holds more than one example.
+            int group = kind == 1 || layer.geometry.Polyphase ? layer.GroupSize(batch, threads) : 1;
+            if (kind == 1 || group > 1)
             {
                 for (int first = worker * group; first < batch; first += threads * group)
                 {
@@ -93,8 +95,7 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
             }
             var cols = new Span<T>(scratch + (long)worker * rows * columns, rows * columns);
             for (int b = worker; b < batch; b += threads)
-                if (kind == 0) layer.ForwardOne(w, new ReadOnlySpan<T>(input + (long)b * inSize, inSize), new Span<T>(output + (long)b * outSize, outSize), cols);
-                else layer.InputGradientOne(w, new ReadOnlySpan<T>(input + (long)b * outSize, outSize), new Span<T>(output + (long)b * inSize, inSize), cols);
+                layer.ForwardOne(w, new ReadOnlySpan<T>(input + (long)b * inSize, inSize), new Span<T>(output + (long)b * outSize, outSize), cols);
         }
     }
 
@@ -108,8 +109,8 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     /// <summary>Columns per product that a group of examples makes up to: a small output's per-row costs then count for little.</summary>
     const int GroupColumns = 1024;
 
-    /// <summary>Examples per group of a forward pass: none for a geometry that cannot unfold a group, else up to GroupColumns, no more than each worker's share.</summary>
-    int GroupSize(int batch, int threads) => geometry.Polyphase ? Math.Clamp(GroupColumns / Cols, 1, Math.Max(1, (batch + threads - 1) / threads)) : 1;
+    /// <summary>Examples per group: up to GroupColumns columns, no more than each worker's share.</summary>
+    int GroupSize(int batch, int threads) => Math.Clamp(GroupColumns / Cols, 1, Math.Max(1, (batch + threads - 1) / threads));
 
     /// <summary>
     /// The forward pass of count examples by one product: their columns side by side, W times them, then each
@@ -118,8 +119,8 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     void ForwardGroup(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int count)
     {
         int n = count * Cols;
-        var cols = GroupBuffers.Columns(Rows * n);
-        var product = GroupBuffers.Products(Out * n);
+        var cols = ThreadBuffers<T>.Columns(Rows * n);
+        var product = ThreadBuffers<T>.Products(Out * n);
         geometry.UnfoldGroup(x, count, cols);
         Gemm.Multiply(false, false, Out, n, Rows, W(p), Rows, cols, n, product, n, false);
         for (int g = 0; g < count; g++)
@@ -130,29 +131,12 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         }
     }
 
-    /// <summary>A thread's column and product buffers for <see cref="ForwardGroup"/> (kept, as a worker runs group after group).</summary>
-    static class GroupBuffers
+    /// <summary>[Out, count * Cols] = the group's dY side by side (example g's in columns g * Cols on): one example's as it is, else in a thread's buffer.</summary>
+    ReadOnlySpan<T> SideBySide(ReadOnlySpan<T> dy, int count)
     {
-        [ThreadStatic] static T[]? columns, products;
-
-        public static Span<T> Columns(int length) => Take(ref columns, length);
-        public static Span<T> Products(int length) => Take(ref products, length);
-
-        static Span<T> Take(ref T[]? buffer, int length)
-        {
-            if (buffer is null || buffer.Length < length) buffer = new T[length];
-            return buffer.AsSpan(0, length);
-        }
-    }
-
-    /// <summary>Examples per group of an input gradient (any geometry): up to GroupColumns columns, no more than each worker's share.</summary>
-    int InputGradientGroupSize(int batch, int threads) => Math.Clamp(GroupColumns / Cols, 1, Math.Max(1, (batch + threads - 1) / threads));
-
-    /// <summary>[Out, count * Cols] = the group's dY side by side (example g's in columns g * Cols on), in a thread's buffer.</summary>
-    Span<T> SideBySide(ReadOnlySpan<T> dy, int count)
-    {
+        if (count == 1) return dy;
         int n = count * Cols;
-        var rows = GroupBuffers.Products(Out * n);
+        var rows = ThreadBuffers<T>.Products(Out * n);
         for (int g = 0; g < count; g++)
             for (int o = 0; o < Out; o++) dy.Slice(g * OutputSize + o * Cols, Cols).CopyTo(rows.Slice(o * n + g * Cols, Cols));
         return rows;
@@ -165,16 +149,9 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     void InputGradientGroup(ReadOnlySpan<T> p, ReadOnlySpan<T> dy, Span<T> dx, int count)
     {
         int n = count * Cols;
-        var dcols = GroupBuffers.Columns(Rows * n);
+        var dcols = ThreadBuffers<T>.Columns(Rows * n);
         Gemm.Multiply(true, false, Rows, n, Out, W(p), Rows, SideBySide(dy, count), n, dcols, n, false);
         for (int g = 0; g < count; g++) geometry.Fold<T>(dcols[(g * Cols)..], n, dx.Slice(g * InputSize, InputSize));
-    }
-
-    /// <summary>dx = fold(W^T dy) for one example.</summary>
-    void InputGradientOne(ReadOnlySpan<T> p, ReadOnlySpan<T> dy, Span<T> dx, Span<T> dcols)
-    {
-        Gemm.Multiply(true, false, Rows, Cols, Out, W(p), Rows, dy, Cols, dcols, Cols, false);
-        geometry.Fold<T>(dcols, dx);
     }
 
     void PerExample(int kind, ReadOnlySpan<T> p, ReadOnlySpan<T> input, Span<T> output, int batch, Span<T> scratch)
@@ -198,7 +175,7 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         if (gp.IsEmpty) return;
         int threads = Math.Min(Team, Executor.Budget);
         var cols = scratch[..(Rows * Cols)];
-        var gT = WeightGradientTransposed ? GroupBuffers.Products(Rows * Out) : [];
+        var gT = WeightGradientTransposed ? ThreadBuffers<T>.Products(Rows * Out) : [];
         for (int b = 0; b < batch; b++)
         {
             var dyb = dy.Slice(b * OutputSize, OutputSize);
@@ -280,17 +257,17 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         if (!rdx.IsEmpty)
         {
             // rdx = fold(W^T rdy + V^T dy), a group of examples per pair of products (see InputGradientGroup).
-            int group = InputGradientGroupSize(batch, 1);
+            int group = GroupSize(batch, 1);
             for (int b = 0; b < batch; b += group)
             {
                 int count = Math.Min(group, batch - b), n = count * Cols;
-                var groupCols = GroupBuffers.Columns(Rows * n);
+                var groupCols = ThreadBuffers<T>.Columns(Rows * n);
                 Gemm.Multiply(true, false, Rows, n, Out, W(p), Rows, SideBySide(rdy.Slice(b * OutputSize, count * OutputSize), count), n, groupCols, n, false);
                 Gemm.Multiply(true, false, Rows, n, Out, W(vp), Rows, SideBySide(dy.Slice(b * OutputSize, count * OutputSize), count), n, groupCols, n, true);
                 for (int g = 0; g < count; g++) geometry.Fold<T>(groupCols[(g * Cols)..], n, rdx.Slice((b + g) * InputSize, InputSize));
             }
         }
-        var hT = WeightGradientTransposed ? GroupBuffers.Products(Rows * Out) : [];
+        var hT = WeightGradientTransposed ? ThreadBuffers<T>.Products(Rows * Out) : [];
         for (int b = 0; b < batch; b++)
         {
             var dyb = dy.Slice(b * OutputSize, OutputSize);
