@@ -1,4 +1,5 @@
 using System.Numerics;
+using Basin.Tensors;
 
 namespace Basin.Objective;
 
@@ -26,6 +27,71 @@ public sealed partial class EmpiricalRisk<T>
     /// <summary>The sum over shards [first, first + count) of the per-example Hessian-vector products (no 1/N, no l2).</summary>
     public void SumHessianVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, int first, int count, Span<T> hvSum) =>
         Run(Pass.HessianVector, theta, v, hvSum, range: Range(first, count));
+
+    /// <summary>Waves of <see cref="WaveSize"/> shards: the unit of work a cluster shares out.</summary>
+    internal int WaveCount => (ShardCount + WaveSize - 1) / WaveSize;
+
+    /// <summary>
+    /// The sums of waves [first, first + count) of a pass at <paramref name="fixedTheta"/> (an array its caller never
+    /// writes) along v (float64; unused by the loss and gradient passes): each shard's loss sum (or quadratic form) and
+    /// correct predictions, and each wave's summed shard vector for the vector passes.
+    /// </summary>
+    internal ShardSums<T> SumWaves(Pass pass, T[] fixedTheta, ReadOnlySpan<double> v, int first, int count)
+    {
+        if (first < 0 || count < 1 || first + count > WaveCount)
+            throw new ArgumentOutOfRangeException(nameof(count), $"waves [{first}, {first + count}) of {WaveCount}");
+        int from = first * WaveSize, to = Math.Min(ShardCount, (first + count) * WaveSize);
+        bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
+        var waves = new T[vector ? count : 0][];
+        for (int k = 0; k < waves.Length; k++) waves[k] = new T[Dimension];
+        Run<double>(pass, fixedTheta, v, Span<double>.Empty, fixedTheta, (from, to), waves);
+        return new ShardSums<T>(first, shardSum[from..to], shardCorrect[from..to], waves);
+    }
+
+    /// <summary>
+    /// The full pass from its waves' sums, computed anywhere, in wave order: the same bits as the pass run here, as it
+    /// adds the same numbers in the same order (each shard's scalar in turn, each wave's vector in turn). Returns the
+    /// mean loss (or quadratic form) and correct count; a vector pass writes its mean (+ l2) to result.
+    /// </summary>
+    internal (double Loss, long Correct) Merge(Pass pass, T[] fixedTheta, ReadOnlySpan<double> v, IReadOnlyList<ShardSums<T>> parts, Span<double> result)
+    {
+        bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
+        int wave = 0;
+        foreach (var part in parts)
+        {
+            int waves = (part.Loss.Length + WaveSize - 1) / WaveSize;
+            int shards = Math.Min(ShardCount, (wave + waves) * WaveSize) - wave * WaveSize;
+            if (part.FirstWave != wave || part.Loss.Length != shards || part.Waves.Length != (vector ? waves : 0))
+                throw new ArgumentException($"the parts do not cover the waves in order (wave {wave} expected, {part.FirstWave} given)");
+            wave += waves;
+        }
+        if (wave != WaveCount) throw new ArgumentException($"the parts cover {wave} of {WaveCount} waves");
+        Network.Buffers.Training = trainMode;
+        Executor.Budget = Threads;
+        SetTheta(fixedTheta, fixedTheta);
+        if (pass is not (Pass.Loss or Pass.Gradient)) SetDirection(v);
+        if (vector) CheckLength<double>(result, "result");
+        double total = 0;
+        long correct = 0;
+        int k = 0;
+        foreach (var part in parts)
+        {
+            for (int s = 0; s < part.Loss.Length; s++)
+            {
+                total += part.Loss[s];
+                correct += part.Correct[s];
+            }
+            if (!vector) continue;
+            foreach (var sum in part.Waves)
+            {
+                shardVectors[0] ??= new T[Dimension];
+                sum.CopyTo(shardVectors[0], 0);
+                Reduce(pass, 1, null, starts: k == 0, last: k == WaveCount - 1, result);
+                k++;
+            }
+        }
+        return Normalized(pass, total, correct);
+    }
 
     (int From, int To) Range(int first, int count)
     {

@@ -19,7 +19,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     /// <summary>Shards computed between two ordered reductions; fixed so the order never depends on threads.</summary>
     const int WaveSize = 8;
 
-    enum Pass { Loss, Gradient, HessianVector, GaussNewtonVector, HessianQuadratic, GaussNewtonQuadratic }
+    internal enum Pass { Loss, Gradient, HessianVector, GaussNewtonVector, HessianQuadratic, GaussNewtonQuadratic }
 
     readonly Loss<T> loss;
     // The data's features as stored; read in place when they are float32 values and T is float32, else converted a
@@ -215,23 +215,23 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     }
 
     /// <summary>One pass over the data; v and result are vectors of TV (T, or float64 converted to and from T).</summary>
+    /// <remarks>
+    /// A range pass returns its unnormalized sums; with <paramref name="waveSums"/> it also leaves each wave's summed shard
+    /// vector there (wave k of the range in waveSums[k]) instead of reducing into result: <see cref="Merge{TV}"/> of a
+    /// pass's waves, however they were shared out, gives the full pass's bits.
+    /// </remarks>
     (double Loss, long Correct) Run<TV>(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<TV> v, Span<TV> result, T[]? fixedSource = null,
-        (int From, int To)? range = null) where TV : unmanaged, INumberBase<TV>
+        (int From, int To)? range = null, T[][]? waveSums = null) where TV : unmanaged, INumberBase<TV>
     {
         Network.Buffers.Training = trainMode;
         Executor.Budget = Threads;
         SetTheta(theta, fixedSource);
         bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
         bool quadratic = pass is Pass.HessianQuadratic or Pass.GaussNewtonQuadratic;
-        if (pass is not (Pass.Loss or Pass.Gradient))
-        {
-            CheckLength(v, "v");
-            if (typeof(TV) == typeof(T)) System.Runtime.InteropServices.MemoryMarshal.Cast<TV, T>(v).CopyTo(direction);
-            else ConvertOnTeam(v, direction);
-        }
+        if (pass is not (Pass.Loss or Pass.Gradient)) SetDirection(v);
         if (vector)
         {
-            CheckLength<TV>(result, "result");
+            if (waveSums is null) CheckLength<TV>(result, "result");
             for (int s = 0; s < WaveSize; s++) shardVectors[s] ??= new T[Dimension];
         }
         double total = 0;
@@ -255,9 +255,23 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
                 total += shardSum[first + s];
                 correct += shardCorrect[first + s];
             }
-            if (vector) Reduce(pass, first, count, first == from, last: range is null && wave + waveSize >= to, result);
+            if (vector && waveSums is not null) Reduce<TV>(pass, count, waveSums[(wave - from) / WaveSize], starts: false, last: false, []);
+            else if (vector) Reduce(pass, count, null, first == from, last: range is null && wave + waveSize >= to, result);
         }
-        if (range is not null) return (total, correct);
+        return range is not null ? (total, correct) : Normalized(pass, total, correct);
+    }
+
+    void SetDirection<TV>(ReadOnlySpan<TV> v) where TV : unmanaged, INumberBase<TV>
+    {
+        CheckLength(v, "v");
+        if (typeof(TV) == typeof(T)) System.Runtime.InteropServices.MemoryMarshal.Cast<TV, T>(v).CopyTo(direction);
+        else ConvertOnTeam(v, direction);
+    }
+
+    /// <summary>A full pass's mean loss (+ l2) or quadratic form (+ l2 ||v||^2) from the sum over its shards.</summary>
+    (double Loss, long Correct) Normalized(Pass pass, double total, long correct)
+    {
+        bool quadratic = pass is Pass.HessianQuadratic or Pass.GaussNewtonQuadratic;
         double n = activeCount;
         double l = total / n;
         if (quadratic)
@@ -299,36 +313,38 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     T[]? sum;
 
     /// <summary>
-    /// result (+)= a wave's shard vectors in shard order, then after the last wave the 1/N scale and the l2 term, in
-    /// fixed chunks of elements shared out to the team, so the bits do not depend on the thread count. A float64
-    /// result is summed in T, as any other, and each chunk converted once done.
+    /// Sums a wave's shard vectors in shard order (into the first; with <paramref name="waveSum"/>, that sum is the result),
+    /// and result (+)= the wave's sum, then after the last wave the 1/N scale and the l2 term, in fixed chunks of elements
+    /// shared out to the team, so the bits do not depend on the thread count. A float64 result is summed in T, as any
+    /// other, and each chunk converted once done.
     /// </summary>
-    unsafe void Reduce<TV>(Pass pass, int first, int count, bool starts, bool last, Span<TV> result) where TV : unmanaged, INumberBase<TV>
+    unsafe void Reduce<TV>(Pass pass, int count, T[]? waveSum, bool starts, bool last, Span<TV> result) where TV : unmanaged, INumberBase<TV>
     {
         bool converted = typeof(TV) != typeof(T);
         if (converted) sum ??= new T[Dimension];
         fixed (TV* pr = result)
         fixed (T* ps = sum)
+        fixed (T* pw = waveSum)
             Executor.ForChunks(Dimension, Threads, new Reduction<TV>(this, pass == Pass.Gradient ? theta : direction, count, starts, last,
-                converted ? ps : (T*)pr, converted ? pr : null));
+                waveSum is not null ? pw : converted ? ps : (T*)pr, waveSum is not null, converted ? pr : null));
     }
 
     /// <summary>
-    /// One chunk of <see cref="Reduce{TV}"/>: into sums the wave's shard vectors (the first wave of a pass starting it), then
-    /// after the last wave of a full pass scales by 1/N, adds l2 and converts.
+    /// One chunk of <see cref="Reduce{TV}"/>: sums the wave's shard vectors, then (unless only the wave's sum is asked for)
+    /// adds it into the sums (the first wave of a pass starting them), and after the last wave of a full pass scales by 1/N,
+    /// adds l2 and converts.
     /// </summary>
-    readonly unsafe struct Reduction<TV>(EmpiricalRisk<T> risk, T[] l2Of, int count, bool starts, bool last, T* into, TV* converted) : IChunkBody
-        where TV : unmanaged, INumberBase<TV>
+    readonly unsafe struct Reduction<TV>(EmpiricalRisk<T> risk, T[] l2Of, int count, bool starts, bool last, T* into, bool waveOnly, TV* converted)
+        : IChunkBody where TV : unmanaged, INumberBase<TV>
     {
         public void Run(int lo, int length)
         {
             var r = new Span<T>(into + lo, length);
-            for (int s = 0; s < count; s++)
-            {
-                var v = risk.shardVectors[s].AsSpan(lo, length);
-                if (starts && s == 0) v.CopyTo(r);
-                else TensorPrimitives.Add(r, v, r);
-            }
+            var wave = risk.shardVectors[0].AsSpan(lo, length);
+            for (int s = 1; s < count; s++) TensorPrimitives.Add(wave, risk.shardVectors[s].AsSpan(lo, length), wave);
+            if (waveOnly) { wave.CopyTo(r); return; }
+            if (starts) wave.CopyTo(r);
+            else TensorPrimitives.Add(r, wave, r);
             if (!last) return;
             TensorPrimitives.Multiply(r, T.One / T.CreateChecked(risk.activeCount), r);
             if (risk.L2 != 0) TensorPrimitives.MultiplyAdd(l2Of.AsSpan(lo, length), T.CreateChecked(risk.L2), r, r);
