@@ -13,9 +13,10 @@ namespace Basin;
 
 /// <summary>
 /// How a point's loss is computed: loss name, l2, examples per shard and threads (the last two never change the numbers),
-/// and whether each evaluation first recomputes BatchNorm's running statistics at its point (update_bn).
+/// whether each evaluation first recomputes BatchNorm's running statistics at its point (update_bn), and workers elsewhere
+/// that run its Hessian's products and its surfaces.
 /// </summary>
-internal sealed record RiskSettings(string Loss, double L2, int Batch, int Threads, bool UpdateBatchNorm = false);
+internal sealed record RiskSettings(string Loss, double L2, int Batch, int Threads, bool UpdateBatchNorm = false, IRemoteWorkers? Remote = null);
 
 /// <summary>What <see cref="LossLandscape"/> asks of its point, whatever the engine's float type.</summary>
 internal interface ILandscapePoint
@@ -29,6 +30,7 @@ internal interface ILandscapePoint
     ILandscapePoint At(ReadOnlySpan<double> theta);
     ILandscapePoint? Rescaled(double alpha);
     ILandscapePoint UpdatingBatchNorm();
+    ILandscapePoint Remote(IRemoteWorkers workers);
     Evaluation Evaluate();
     ICurvatureOperator Hessian();
     ICurvatureOperator GaussNewton();
@@ -87,6 +89,12 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
         return new LandscapePoint<T>(network, theta, data, settings with { UpdateBatchNorm = true });
     }
 
+    public ILandscapePoint Remote(IRemoteWorkers workers) => new LandscapePoint<T>(network, theta, data, settings with { Remote = workers });
+
+    /// <summary>What has no remote form yet refuses to run silently in this process when workers were asked for.</summary>
+    EmpiricalRisk<T> LocalRisk(string what) => settings.Remote is null ? Risk
+        : throw new BasinException("{cluster}", $"{what} runs in one process only", "leave {cluster} out");
+
     static LandscapePoint<T> Same(ILandscapePoint other) =>
         other as LandscapePoint<T> ?? throw new BasinException("landscape", "the two points are of different float types", "load both as float32, or both as float64");
 
@@ -105,13 +113,13 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
     // numbers never depend on what was asked before.
     public Evaluation Evaluate() => (dense ??= new EmpiricalRisk<T>(network, data, settings.Loss, settings.L2, settings.Batch, settings.Threads) { SkipsZeroInputs = false }).Evaluate(theta);
 
-    public ICurvatureOperator Hessian() => new HessianOperator<T>(Risk, theta);
-    public ICurvatureOperator GaussNewton() => new GaussNewtonOperator<T>(Risk, theta);
-    public ICurvatureOperator Fisher() => new FisherOperator<T>(Risk, theta);
-    public double FisherTrace() => new FisherOperator<T>(Risk, theta).Trace();
+    public ICurvatureOperator Hessian() => new HessianOperator<T>(Risk, theta, settings.Remote);
+    public ICurvatureOperator GaussNewton() => new GaussNewtonOperator<T>(LocalRisk("the Gauss-Newton operator"), theta);
+    public ICurvatureOperator Fisher() => new FisherOperator<T>(LocalRisk("the empirical Fisher"), theta);
+    public double FisherTrace() => new FisherOperator<T>(LocalRisk("the exact Fisher trace"), theta).Trace();
 
     public (Surface Surface, bool Resumed) Surface(SurfaceOptions options, Action<int>? progress, CancellationToken cancel) =>
-        SurfaceStudy.Compute(Risk, RiskOn, theta, options, progress, cancel);
+        SurfaceStudy.Compute(Risk, RiskOn, theta, options, progress, cancel, settings.Remote);
 
     public (Surface Line, Evaluation A, Evaluation B, double Barrier, double Peak, double PeakT) Interpolate(ILandscapePoint to, Axis t, DataSet? test)
     {

@@ -64,6 +64,12 @@ public sealed class LossLandscape
     /// </summary>
     public LossLandscape UpdatingBatchNorm() => new(point.UpdatingBatchNorm(), WeightsPath);
 
+    /// <summary>The same point, its Hessian's products and its surfaces computed by workers that hold it too.</summary>
+    internal LossLandscape Remote(IRemoteWorkers workers) => new(point.Remote(workers), WeightsPath);
+
+    /// <summary>The model's BatchNorm running statistics (empty without BatchNorm).</summary>
+    internal ModelBuffers Buffers => Layout.Buffers;
+
     /// <summary>The model as it describes its layers, e.g. linear(784,100),relu,linear(100,10).</summary>
     public string Spec => point.Spec;
     public ParameterLayout Layout => point.Layout;

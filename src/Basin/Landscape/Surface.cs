@@ -39,7 +39,6 @@ public sealed class Surface
         Done = new bool[n];
     }
 
-    /// <summary>|lambda_min / lambda_max| of a cell: Li et al.'s convexity map (NaN without eigenvalues).</summary>
     /// <summary>The training loss at a point of a 2D surface's plane: bilinear between its grid's points, clamped to the grid.</summary>
     internal double LossAt(double x, double y)
     {
@@ -55,7 +54,18 @@ public sealed class Surface
         return (1 - fx) * ((1 - fy) * At(i, j) + fy * At(i, j + 1)) + fx * ((1 - fy) * At(i + 1, j) + fy * At(i + 1, j + 1));
     }
 
+    /// <summary>|lambda_min / lambda_max| of a cell: Li et al.'s convexity map (NaN without eigenvalues).</summary>
     public double Convexity(int cell) => MaxEig is null ? double.NaN : Math.Abs(MinEig![cell] / MaxEig[cell]);
+
+    /// <summary>Keeps a computed cell's values (those the surface holds) and marks it done.</summary>
+    internal void Store(int cell, CellValues v)
+    {
+        TrainLoss[cell] = v.TrainLoss;
+        TrainAccuracy[cell] = v.TrainAccuracy;
+        if (HasTest) { TestLoss![cell] = v.TestLoss; TestAccuracy![cell] = v.TestAccuracy; }
+        if (MaxEig is not null) { MaxEig[cell] = v.MaxEig; MinEig![cell] = v.MinEig; }
+        Done[cell] = true;
+    }
 
     static double[] Filled(int n) { var a = new double[n]; Array.Fill(a, double.NaN); return a; }
 

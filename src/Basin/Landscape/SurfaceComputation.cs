@@ -21,7 +21,6 @@ internal static class SurfaceComputation
     {
         var todo = Enumerable.Range(0, s.Cells).Where(c => !s.Done[c]).ToArray();
         int size = Math.Max(1, chunk ?? FirstChunk);
-        var results = new Objective.Evaluation[MaxChunk];
         for (int from = 0; from < todo.Length; from += size)
         {
             cancel.ThrowIfCancellationRequested();
@@ -31,25 +30,40 @@ internal static class SurfaceComputation
             var a = new double[cells.Length];
             var b = new double[cells.Length];
             for (int k = 0; k < cells.Length; k++) (a[k], b[k]) = s.Coordinates(cells[k]);
-            train.EvaluatePlane(theta, dx, dy ?? [], a, b, results);
-            for (int k = 0; k < cells.Length; k++) { s.TrainLoss[cells[k]] = results[k].Loss; s.TrainAccuracy[cells[k]] = results[k].Accuracy; }
-            if (test is not null && s.HasTest)
-            {
-                test.EvaluatePlane(theta, dx, dy ?? [], a, b, results);
-                for (int k = 0; k < cells.Length; k++) { s.TestLoss![cells[k]] = results[k].Loss; s.TestAccuracy![cells[k]] = results[k].Accuracy; }
-            }
-            if (s.MaxEig is not null)
-                for (int k = 0; k < cells.Length; k++)
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    (s.MaxEig[cells[k]], s.MinEig![cells[k]]) = Extremes(train, theta, dx, dy, a[k], b[k], eigenSteps ?? 30);
-                }
-            foreach (int c in cells) s.Done[c] = true;
+            var values = Cells(train, s.HasTest ? test : null, theta, dx, dy, a, b, s.MaxEig is null ? null : eigenSteps ?? 30, cancel);
+            for (int k = 0; k < cells.Length; k++) s.Store(cells[k], values[k]);
             s.SecondsPerCell = Math.Max(1e-9, clock.Elapsed.TotalSeconds / cells.Length);
             bool last = from + size >= todo.Length;
             if (last || chunk is not null || from > 0 || clock.Elapsed.TotalSeconds > saveSeconds / 2) save?.Invoke(s);
             progress?.Invoke(s.Completed);
         }
+    }
+
+    /// <summary>
+    /// The values of the cells at coordinates (a[k], b[k]): the training (and test) loss and accuracy in a pass over the data
+    /// for all of them, and with <paramref name="eigenSteps"/> each one's Hessian extremes. A cell's values do not depend on
+    /// the others computed with it, so cells may be computed anywhere, in any groups.
+    /// </summary>
+    public static CellValues[] Cells<T>(Objective.EmpiricalRisk<T> train, Objective.EmpiricalRisk<T>? test, T[] theta, T[] dx, T[]? dy,
+        double[] a, double[] b, int? eigenSteps, CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var values = new CellValues[a.Length];
+        var results = new Objective.Evaluation[a.Length];
+        train.EvaluatePlane(theta, dx, dy ?? [], a, b, results);
+        for (int k = 0; k < a.Length; k++) values[k] = new CellValues(results[k].Loss, results[k].Accuracy);
+        if (test is not null)
+        {
+            test.EvaluatePlane(theta, dx, dy ?? [], a, b, results);
+            for (int k = 0; k < a.Length; k++) values[k] = values[k] with { TestLoss = results[k].Loss, TestAccuracy = results[k].Accuracy };
+        }
+        if (eigenSteps is { } steps)
+            for (int k = 0; k < a.Length; k++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var (max, min) = Extremes(train, theta, dx, dy, a[k], b[k], steps);
+                values[k] = values[k] with { MaxEig = max, MinEig = min };
+            }
+        return values;
     }
 
     /// <summary>The Hessian's largest and smallest eigenvalue at theta + a dx + b dy: both ends of one Lanczos run.</summary>

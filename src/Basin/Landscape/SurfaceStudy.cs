@@ -17,7 +17,7 @@ internal static class SurfaceStudy
 {
     /// <summary>The surface around theta on <paramref name="risk"/>; <paramref name="riskOn"/> makes the same risk on the test data.</summary>
     public static (Surface Surface, bool Resumed) Compute<T>(EmpiricalRisk<T> risk, Func<Data.DataSet, EmpiricalRisk<T>> riskOn, T[] theta, SurfaceOptions o,
-        Action<int>? progress, CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T>
+        Action<int>? progress, CancellationToken cancel, IRemoteWorkers? remote = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var network = risk.Network;
         var data = risk.Data;
@@ -88,11 +88,15 @@ internal static class SurfaceStudy
                     ? [("xdirection", Tensors.Numbers.ToDouble<T>(dx))]
                     : [("xdirection", Tensors.Numbers.ToDouble<T>(dx)), ("ydirection", Tensors.Numbers.ToDouble<T>(dy))]);
         }
-        var test = o.Test is null ? null : riskOn(o.Test);
+        Action<Surface>? save = o.File is { } to ? s => SurfaceFile.Write(to, s) : null;
         try
         {
-            SurfaceComputation.Complete(surface, risk, test, theta, dx, dy, o.FlushEvery, o.FlushSeconds,
-                o.File is { } to ? s => SurfaceFile.Write(to, s) : null, progress, cancel, o.EigenSteps);
+            if (remote is not null)
+                remote.Complete(surface, Tensors.Numbers.ToDouble<T>(dx), dy is null ? null : Tensors.Numbers.ToDouble<T>(dy), o.EigenSteps, o.FlushSeconds,
+                    save, progress, cancel);
+            else
+                SurfaceComputation.Complete(surface, risk, o.Test is null ? null : riskOn(o.Test), theta, dx, dy, o.FlushEvery, o.FlushSeconds,
+                    save, progress, cancel, o.EigenSteps);
         }
         catch (OperationCanceledException)
         {

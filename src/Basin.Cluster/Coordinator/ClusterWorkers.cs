@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Numerics;
+using Basin.Cluster.Messages;
+using Basin.Landscape;
+using Basin.Objective;
+
+namespace Basin.Cluster.Coordinator;
+
+/// <summary>
+/// A cluster's workers holding one point (the job), as the library's remote: passes over the data cut into a share of
+/// waves per worker, merged here in wave order; surface cells in blocks, saved here as they come back. The log hears
+/// the pieces each worker did; <paramref name="handedOut"/> each piece as a worker is given it.
+/// </summary>
+internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextWriter? log = null, Action<SiloAddress, int>? handedOut = null) : IRemoteWorkers
+{
+    WorkerPool? passes;
+
+    /// <summary>The job of a point: its parameters and BatchNorm statistics, the loss, and the data the workers load.</summary>
+    public static WorkerJob Job(LossLandscape point, DataRequest train, DataRequest? test, string loss, double l2, int batch) =>
+        new(NewId(), point.Spec, point.Float64, point.Theta(), point.Buffers.Values.ToArray(), point.Buffers.Counts.ToArray(), loss, l2, batch, train, test);
+
+    static string NewId() => Guid.NewGuid().ToString("N");
+
+    public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[] v, int waves) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var pool = passes ??= new WorkerPool(client, job, handedOut);
+        int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);
+        int size = (waves + workers - 1) / workers, pieces = (waves + size - 1) / size;
+        var parts = new ShardSums<T>[pieces];
+        pool.Run(pieces, (grain, p) => grain.Waves(job.Id, (int)pass, v, p * size, Math.Min(size, waves - p * size)), (p, m) => parts[p] = m.To<T>(),
+            CancellationToken.None).GetAwaiter().GetResult();
+        return parts;
+    }
+
+    public void Complete(Surface surface, double[] dx, double[]? dy, int? eigenSteps, double saveSeconds, Action<Surface>? save, Action<int>? progress,
+        CancellationToken cancel)
+    {
+        var cellsJob = job with { Id = NewId(), DirectionX = dx, DirectionY = dy, Test = surface.HasTest ? job.Test : null };
+        var pool = new WorkerPool(client, cellsJob, handedOut);
+        var todo = Enumerable.Range(0, surface.Cells).Where(c => !surface.Done[c]).ToArray();
+        int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);
+        // About four blocks per worker: a lost worker's block is redone elsewhere, a fast one takes more.
+        int block = Math.Clamp(todo.Length / (4 * workers), 1, 1024), pieces = (todo.Length + block - 1) / block;
+        int[] Block(int p) => todo[(p * block)..Math.Min(todo.Length, (p + 1) * block)];
+        double[] Coordinate(int[] cells, Func<(double X, double Y), double> pick) => cells.Select(c => pick(surface.Coordinates(c))).ToArray();
+        var sinceSave = Stopwatch.StartNew();
+        bool saved = true;
+        try
+        {
+            pool.Run(pieces, (grain, p) => grain.Cells(cellsJob.Id, Coordinate(Block(p), c => c.X), Coordinate(Block(p), c => c.Y), eigenSteps), (p, flat) =>
+            {
+                var cells = Block(p);
+                for (int k = 0; k < cells.Length; k++) surface.Store(cells[k], CellCodec.Decode(flat, k));
+                saved = false;
+                if (sinceSave.Elapsed.TotalSeconds >= saveSeconds)
+                {
+                    save?.Invoke(surface);
+                    saved = true;
+                    sinceSave.Restart();
+                }
+                progress?.Invoke(surface.Completed);
+            }, cancel).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            if (!saved) save?.Invoke(surface);
+            pool.Release().GetAwaiter().GetResult();
+            Report(pool, "surface blocks");
+        }
+    }
+
+    /// <summary>Pieces per worker, and workers lost, to the log.</summary>
+    void Report(WorkerPool pool, string what) =>
+        log?.WriteLine($"cluster: {what} per worker: {string.Join(", ", pool.Done.Select(d => $"{d.Key} {d.Value}"))}{(pool.Lost > 0 ? $"; {pool.Lost} worker(s) lost and their pieces redone" : "")}");
+
+    /// <summary>Ends the passes' job on the workers and reports its pieces.</summary>
+    public void Finish()
+    {
+        if (passes is null) return;
+        passes.Release().GetAwaiter().GetResult();
+        Report(passes, "wave shares");
+    }
+}

@@ -1,0 +1,81 @@
+using Basin.Cluster.Coordinator;
+using Basin.Cluster.Messages;
+using Basin.Curvature;
+using Basin.Data;
+using Basin.Landscape;
+using Basin.Tensors;
+
+namespace Basin.Tests.Cluster;
+
+/// <summary>
+/// Work shared out over a cluster of three workers gives the bits of one process: surfaces (cells in blocks), Lanczos'
+/// top eigenvalues and Hutchinson's trace (products from waves summed by the workers); a worker killed mid-job changes
+/// nothing; data that differ from the coordinator's are refused.
+/// </summary>
+[Collection("cluster")]
+public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    const string Spec = "linear(784,12),tanh,linear(12,10)";
+
+    static (LossLandscape Point, DataRequest Train, DataRequest Test) Point(bool float64)
+    {
+        var train = DataCatalog.Load(DataCatalog.Embedded, "train", null, 400);
+        var test = DataCatalog.Load(DataCatalog.Embedded, "test", null, 100);
+        var theta = Numbers.ToDouble<double>(TestNets.RandomVector<double>(784 * 12 + 12 + 12 * 10 + 10, 3, 0.1));
+        // 16 shards of 25: two waves, so products merge waves computed by different workers.
+        var point = LossLandscape.At(Spec, theta, train, l2: 1e-3, float64: float64, batch: 25, threads: 1);
+        return (point, Request(train), Request(test));
+    }
+
+    static DataRequest Request(DataSet d) => new(DataCatalog.Embedded, d.Split, null, d.Count, true, d.ContentHash);
+
+    ClusterWorkers Workers(LossLandscape point, DataRequest train, DataRequest? test, StringWriter? log = null) =>
+        new(fixture.Cluster.Client, ClusterWorkers.Job(point, train, test, "ce", 1e-3, 25), log);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_surface_over_the_cluster_has_the_bits_of_one_process(bool float64)
+    {
+        var (point, train, test) = Point(float64);
+        var options = new SurfaceOptions { X = new Axis(-1, 1, 7), Y = new Axis(-1, 1, 5), Seed = 4, Test = DataCatalog.Load(DataCatalog.Embedded, "test", null, 100) };
+        var here = point.Surface(options).Surface;
+        var log = new StringWriter();
+        var there = point.Remote(Workers(point, train, test, log)).Surface(options).Surface;
+        Assert.Equal(here.TrainLoss, there.TrainLoss);
+        Assert.Equal(here.TrainAccuracy, there.TrainAccuracy);
+        Assert.Equal(here.TestLoss, there.TestLoss);
+        Assert.Equal(here.TestAccuracy, there.TestAccuracy);
+        Assert.All(here.Done, Assert.True);
+        // Every worker took blocks.
+        Assert.Equal(3, log.ToString().Split("127.0.0.1").Length - 1);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Lanczos_top_eigenvalues_and_Hutchinson_trace_over_the_cluster_have_the_bits_of_one_process(bool float64)
+    {
+        var (point, train, _) = Point(float64);
+        var options = new CurvatureOptions { Top = 3, LanczosSteps = 20, Trace = true, Probes = 12, TraceTolerance = 0, Seed = 5 };
+        var here = point.Curvature(options);
+        var workers = Workers(point, train, null);
+        var there = point.Remote(workers).Curvature(options);
+        workers.Finish();
+        Assert.Equal(here.Top!.Values, there.Top!.Values);
+        Assert.Equal(here.Top.Residuals, there.Top.Residuals);
+        Assert.Equal(here.Trace!.Value, there.Trace!.Value);
+        Assert.Equal(here.Trace.StandardError, there.Trace.StandardError);
+        Assert.Equal(here.Products, there.Products);
+    }
+
+    [Fact]
+    public void Data_that_differ_from_the_coordinators_are_refused()
+    {
+        var (point, train, _) = Point(false);
+        var workers = Workers(point, train with { Sha256 = new string('0', 64) }, null);
+        var e = Assert.Throws<BasinException>(() => point.Remote(workers).Curvature(new CurvatureOptions { Top = 1, LanczosSteps = 5 }));
+        Assert.Contains("sha256", e.Why);
+        Assert.Contains("the coordinator's 000000000000", e.Why);
+    }
+}
