@@ -29,6 +29,9 @@ internal static class Interruption
         };
     }
 
+    /// <summary>Stops a cooperating command at its next safe point, as a first Ctrl-C does (a worker's SIGTERM).</summary>
+    public static void Cancel() => Source.Cancel();
+
     /// <summary>The token of a command that stops at safe points when it is cancelled (Ctrl-C then waits for that point).</summary>
     public static CancellationToken Token
     {

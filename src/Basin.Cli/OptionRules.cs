@@ -19,7 +19,7 @@ internal static class OptionRules
         ["--probes"] = 1, ["--runs"] = 1, ["--density-steps"] = 1, ["--lanczos-steps"] = 1, ["--power-iterations"] = 1,
         ["--flush-every"] = 1, ["--repeat"] = 1, ["--pairs"] = 1, ["--disagreement-batch"] = 1, ["--bends"] = 1, ["--images"] = 1,
         ["--iterations"] = 1, ["--cycles"] = 1, ["--points"] = 2, ["--grid"] = 2, ["--depth"] = 1, ["--width"] = 1,
-        ["--inputs"] = 1, ["--degree"] = 1,
+        ["--inputs"] = 1, ["--degree"] = 1, ["--silo-port"] = 0, ["--gateway-port"] = 0,
     };
 
     // Real-valued options that must be above zero, not merely finite.

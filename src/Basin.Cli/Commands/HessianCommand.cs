@@ -6,6 +6,7 @@ internal static class HessianCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var common = new CommonOptions();
+        var cluster = new ClusterOption();
         var top = new Option<int>("--top") { Description = "the K largest eigenvalues (Lanczos)", DefaultValueFactory = _ => 5 };
         var bottom = new Option<int>("--bottom") { Description = "the K smallest eigenvalues (negative ones: saddle directions)" };
         var steps = new Option<int?>("--lanczos-steps") { Description = "Lanczos steps for --top/--bottom (default 3K+40, at least 60)" };
@@ -28,6 +29,7 @@ internal static class HessianCommand
         var outStem = new Option<string?>("--out") { Description = "with --density: write STEM.png and STEM.svg, and the numbers as STEM.json (basin report shows them)" };
         var command = new Command("hessian", "Hessian (or Gauss-Newton, Fisher) spectrum: top/bottom eigenvalues, trace, Frobenius norm, density.");
         common.AddTo(command);
+        cluster.AddTo(command);
         foreach (var o in new Option[] { top, bottom, steps, power, powerIterations, powerTol, trace, probes, tol, hutchpp, frobenius, density, runs, densitySteps, sigma, fisherTrace, exact, op, seed, outStem })
             command.Options.Add(o);
         command.SetAction(r =>
@@ -46,7 +48,8 @@ internal static class HessianCommand
                 OutputPath.RequireFile(plot + ".png", "--out");
                 OutputPath.RequireFile(plot + ".svg", "--out");
             }
-            return Progress.Status(stderr, "computing curvature...", () => Run(common.Landscape(r, common.LoadData(r)), options, r.GetValue(outStem), r.GetValue(common.Json), stdout));
+            return cluster.Run(r, common, common.Landscape(r, common.LoadData(r)), null, null, stderr, landscape =>
+                Progress.Status(stderr, "computing curvature...", () => Run(landscape, options, r.GetValue(outStem), r.GetValue(common.Json), stdout)));
         });
         return command;
     }

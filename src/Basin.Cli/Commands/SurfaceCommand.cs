@@ -8,6 +8,7 @@ internal static class SurfaceCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var c = new CommonOptions();
+        var cluster = new ClusterOption();
         var dirX = new Option<string?>("--dir-x") { Description = "x direction from a safetensors file (normalized by --norm)" };
         var dirY = new Option<string?>("--dir-y") { Description = "y direction from a safetensors file (normalized by --norm)" };
         var towardX = new Option<string?>("--dir-x-toward") { Description = "x direction = these weights (file or run) minus the model's, not normalized" };
@@ -32,6 +33,7 @@ internal static class SurfaceCommand
         var eigenSteps = new Option<int>("--eigen-steps") { Description = "Lanczos steps per cell for --eigen", DefaultValueFactory = _ => 30 };
         var command = new Command("surface", "Loss and accuracy along one or two (filter-normalized) directions around the weights.");
         c.AddTo(command);
+        cluster.AddTo(command);
         foreach (var o in new Option[] { dirX, dirY, towardX, towardY, norm, ignore, orthogonalize, seed, xRange, yRange, test, testN, outFile, force, chunk, flushSeconds, noPlots, vtp, dirH5, log, eigen, eigenSteps })
             command.Options.Add(o);
         command.SetAction(r =>
@@ -51,7 +53,8 @@ internal static class SurfaceCommand
             var data = c.LoadData(r);
             var testData = r.GetValue(test) ? c.LoadData(r, "test", r.GetValue(testN)) : null;
             if (r.GetValue(vtp) && options.Y is null) throw new BasinException("--vtp", "a 1D curve has no surface to draw in 3D", "give a --yrange, or leave --vtp out");
-            return Run(c.Landscape(r, data), options with { Test = testData }, !r.GetValue(noPlots), r.GetValue(log), r.GetValue(c.Json), stdout, stderr, r.GetValue(vtp));
+            return cluster.Run(r, c, c.Landscape(r, data), testData, r.GetValue(testN), stderr, landscape =>
+                Run(landscape, options with { Test = testData }, !r.GetValue(noPlots), r.GetValue(log), r.GetValue(c.Json), stdout, stderr, r.GetValue(vtp)));
         });
         return command;
     }

@@ -28,7 +28,8 @@ internal sealed record ClusterAddress(string Text, string? Redis)
     /// <summary>The address other silos reach this one at: loopback for a Redis on this machine, else this host's first IPv4 address.</summary>
     public IPAddress DefaultAdvertised()
     {
-        string host = Redis![..Redis.LastIndexOf(':')];
+        string redis = Redis ?? throw new InvalidOperationException("a localhost cluster advertises loopback");
+        string host = redis[..redis.LastIndexOf(':')];
         if (host is "localhost" or "127.0.0.1" or "::1") return IPAddress.Loopback;
         return Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
             ?? IPAddress.Loopback;

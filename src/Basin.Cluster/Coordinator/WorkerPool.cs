@@ -42,7 +42,15 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
         while (pending.Count > 0 || running.Count > 0)
         {
             cancel.ThrowIfCancellationRequested();
-            foreach (var worker in await Workers())
+            var workers = await Workers();
+            // A worker the membership has declared dead never answers (the client is not told of silos behind its gateways).
+            foreach (var (task, (worker, piece)) in running.Where(r => !workers.Contains(r.Value.Worker)).ToList())
+            {
+                running.Remove(task);
+                Lose(worker, piece, pending);
+                _ = task.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            }
+            foreach (var worker in workers)
             {
                 if (pending.Count == 0) break;
                 if (running.Values.Any(r => r.Worker.Equals(worker))) continue;
@@ -70,15 +78,17 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
                     done(piece, task.Result);
                     Done[worker.ToString()] = Done.GetValueOrDefault(worker.ToString()) + 1;
                 }
-                else if (task.Exception!.GetBaseException() is var e && IsWorkerLost(e))
-                {
-                    lost.Add(worker);
-                    prepared.Remove(worker);
-                    pending.Enqueue(piece);
-                }
+                else if (IsWorkerLost(task.Exception!.GetBaseException())) Lose(worker, piece, pending);
                 else System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(task.Exception!.GetBaseException());
             }
         }
+    }
+
+    void Lose(SiloAddress worker, int piece, Queue<int> pending)
+    {
+        lost.Add(worker);
+        prepared.Remove(worker);
+        pending.Enqueue(piece);
     }
 
     /// <summary>Failures of a worker or of reaching it, after which its piece is given to another; any other exception ends the job.</summary>

@@ -61,7 +61,10 @@ internal static class WorkerSilo
         ready(host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString());
         try { await Task.Delay(Timeout.Infinite, stop); }
         catch (OperationCanceledException) { }
-        await host.StopAsync(CancellationToken.None);
+        // A graceful leave tells the membership; without it (Redis gone) the others notice by probes, so do not wait long.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try { await host.StopAsync(patience.Token); }
+        catch (OperationCanceledException) { }
     }
 
     static bool IsFree(int port)

@@ -66,6 +66,10 @@ internal sealed partial class BasinProcess : IDisposable
     public bool WaitForStderr(string text, double seconds = 60) =>
         SpinWait.SpinUntil(() => process.HasExited || Text(stderr).Contains(text), TimeSpan.FromSeconds(seconds)) && !process.HasExited;
 
+    /// <summary>Waits until stdout has printed <paramref name="text"/>; false if the process ended or the time ran out first.</summary>
+    public bool WaitForStdout(string text, double seconds = 60) =>
+        SpinWait.SpinUntil(() => process.HasExited || Text(stdout).Contains(text), TimeSpan.FromSeconds(seconds)) && !process.HasExited;
+
     public void Dispose()
     {
         if (!process.HasExited)

@@ -1,0 +1,50 @@
+using System.Runtime.CompilerServices;
+using Basin.Cluster.Coordinator;
+using Basin.Cluster.Messages;
+
+namespace Basin.Cli;
+
+/// <summary>
+/// <c>--cluster ADDRESS</c> on a command a cluster serves: the command runs here as the coordinator and its work on the
+/// workers of the cluster (started with <c>basin worker</c>), with the same results.
+/// </summary>
+internal sealed class ClusterOption
+{
+    public readonly Option<string?> Address = new("--cluster")
+    {
+        Description = "run the work on the workers of this cluster (redis://HOST:PORT, or localhost), each started with basin worker; same results",
+    };
+
+    public void AddTo(Command command) => command.Options.Add(Address);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on the landscape, its work on the cluster when one is named: the workers load the data
+    /// <paramref name="c"/>'s options name (train, and the test split of <paramref name="test"/>) and check it by its hash.
+    /// </summary>
+    public int Run(ParseResult r, CommonOptions c, LossLandscape landscape, DataSet? test, int? testN, TextWriter stderr, Func<LossLandscape, int> body) =>
+        r.GetValue(Address) is { } address ? OnCluster(r, c, landscape, test, testN, address, stderr, body) : body(landscape);
+
+    // Apart, so that a command without --cluster never loads Orleans.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static int OnCluster(ParseResult r, CommonOptions c, LossLandscape landscape, DataSet? test, int? testN, string address, TextWriter stderr,
+        Func<LossLandscape, int> body)
+    {
+        var cluster = ClusterAddress.Parse(address);
+        bool normalize = DataCatalog.ParseNormalize(r.GetValue(c.Normalize)!);
+        DataRequest Request(DataSet d, int? n) => new(r.GetValue(c.Data)!, d.Split, r.GetValue(c.DataDir), n, normalize, d.ContentHash);
+        var job = ClusterWorkers.Job(landscape, Request(landscape.Data, r.GetValue(c.N)), test is null ? null : Request(test, testN),
+            r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch));
+        var connection = ClusterConnection.Open(cluster);
+        try
+        {
+            var workers = new ClusterWorkers(connection.Client, job, stderr);
+            int code = body(landscape.Remote(workers));
+            workers.Finish();
+            return code;
+        }
+        finally
+        {
+            connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+}
