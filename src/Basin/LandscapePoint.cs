@@ -133,7 +133,12 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
             ["dtype"] = Float64 ? "float64" : "float32", ["norm"] = "none", ["dir_x"] = "b - a",
         };
         var line = new Surface(t, null, test is not null, settingsOfLine);
-        SurfaceComputation.Complete(line, Risk, test is null ? null : RiskOn(test), theta, direction, null, chunk: t.Count);
+        if (settings.Remote is { } remote)
+        {
+            if (settings.UpdateBatchNorm) throw new BasinException("{cluster}", "{update-bn} runs in one process only", "leave {cluster} or {update-bn} out");
+            remote.Complete(line, Numbers.ToDouble<T>(direction), null, null, double.PositiveInfinity, null, null, CancellationToken.None);
+        }
+        else SurfaceComputation.Complete(line, Risk, test is null ? null : RiskOn(test), theta, direction, null, chunk: t.Count);
         var ends = new Evaluation[2];
         Risk.EvaluatePlane(theta, direction, [], [0.0, 1.0], [0.0, 0.0], ends);
         double top = Math.Max(ends[0].Loss, ends[1].Loss), highest = top, at = ends[0].Loss >= ends[1].Loss ? 0 : 1;

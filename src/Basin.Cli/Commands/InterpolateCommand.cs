@@ -11,6 +11,7 @@ internal static class InterpolateCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var common = new CommonOptions();
+        var cluster = new ClusterOption();
         var a = new Argument<string?>("A") { Description = "weights at t = 0 (safetensors file or run directory)", Arity = ArgumentArity.ZeroOrOne };
         var b = new Argument<string?>("B") { Description = "weights at t = 1", Arity = ArgumentArity.ZeroOrOne };
         var run = new Option<string?>("--run") { Description = "interpolate from a run's initial weights (step 0) to its final ones" };
@@ -21,6 +22,7 @@ internal static class InterpolateCommand
         command.Arguments.Add(a);
         command.Arguments.Add(b);
         common.AddDataOptions(command);
+        cluster.AddTo(command);
         var updateBn = new Option<bool>("--update-bn") { Description = "recompute BatchNorm's running statistics at every point by train-mode passes over the data (update_bn)" };
         foreach (var o in new Option[] { run, range, test, outPath, updateBn }) command.Options.Add(o);
         command.SetAction(r =>
@@ -44,30 +46,37 @@ internal static class InterpolateCommand
             var (from, to) = common.Pair(r, data, first, second, spec);
             if (r.GetValue(updateBn)) from = from.UpdatingBatchNorm();
             bool withTest = r.GetValue(test);
-            var (surface, atA, atB, barrier, highest, at) = from.Interpolate(to, Axis.Parse(r.GetValue(range)!, "--range"),
-                withTest ? common.LoadData(r, "test", null) : null);
-            if (r.GetValue(outPath) is { } h5) SurfaceFile.Write(h5, surface);
-            if (r.GetValue(common.Json))
-            {
-                var json = surface.ToJson();
-                json["t"] = json["x"]!.DeepClone();
-                json.Remove("x");
-                (json["loss_a"], json["loss_b"], json["barrier"], json["barrier_t"]) = (JsonValues.Number(atA.Loss), JsonValues.Number(atB.Loss), JsonValues.Number(barrier), at);
-                stdout.WriteLine(json.ToJsonString());
-                return Cli.Ok;
-            }
-            var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
-            if (withTest) table.AddColumn(new TableColumn("test loss").RightAligned()).AddColumn(new TableColumn("test accuracy").RightAligned());
-            int peak = Array.IndexOf(surface.TrainLoss, surface.TrainLoss.Max());
-            int Nearest(double t) => Enumerable.Range(0, surface.X.Count).MinBy(i => Math.Abs(surface.X[i] - t));
-            table.AddRows(surface.X.Count, Output.Rows(surface.X.Count, 13, peak, Nearest(0), Nearest(1)), i => [$"{surface.X[i]:G4}", $"{surface.TrainLoss[i]:G6}", Output.Percent(surface.TrainAccuracy[i]),
-                .. withTest ? [$"{surface.TestLoss![i]:G6}", Output.Percent(surface.TestAccuracy![i])] : Array.Empty<string>()]);
-            var console = Output.Console(stdout);
-            console.Write(table);
-            console.WriteLine($"loss at A {atA.Loss:G6}, at B {atB.Loss:G6}; barrier {barrier:G6} (highest loss {highest:G6} at t = {at:G4})");
-            if (r.GetValue(outPath) is { } written) console.WriteLine($"wrote {written}");
-            return Cli.Ok;
+            var testData = withTest ? common.LoadData(r, "test", null) : null;
+            var t = Axis.Parse(r.GetValue(range)!, "--range");
+            return cluster.Run(r, common, from, testData, null, stderr, a => Report(a.Interpolate(to, t, testData), withTest, r.GetValue(outPath), r.GetValue(common.Json), stdout));
         });
         return command;
+    }
+
+    static int Report((Surface Line, Objective.Evaluation A, Objective.Evaluation B, double Barrier, double Peak, double PeakT) result, bool withTest,
+        string? outPath, bool asJson, TextWriter stdout)
+    {
+        var (surface, atA, atB, barrier, highest, at) = result;
+        if (outPath is not null) SurfaceFile.Write(outPath, surface);
+        if (asJson)
+        {
+            var json = surface.ToJson();
+            json["t"] = json["x"]!.DeepClone();
+            json.Remove("x");
+            (json["loss_a"], json["loss_b"], json["barrier"], json["barrier_t"]) = (JsonValues.Number(atA.Loss), JsonValues.Number(atB.Loss), JsonValues.Number(barrier), at);
+            stdout.WriteLine(json.ToJsonString());
+            return Cli.Ok;
+        }
+        var table = new Table().AddColumn("t").AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("train accuracy").RightAligned());
+        if (withTest) table.AddColumn(new TableColumn("test loss").RightAligned()).AddColumn(new TableColumn("test accuracy").RightAligned());
+        int peak = Array.IndexOf(surface.TrainLoss, surface.TrainLoss.Max());
+        int Nearest(double t) => Enumerable.Range(0, surface.X.Count).MinBy(i => Math.Abs(surface.X[i] - t));
+        table.AddRows(surface.X.Count, Output.Rows(surface.X.Count, 13, peak, Nearest(0), Nearest(1)), i => [$"{surface.X[i]:G4}", $"{surface.TrainLoss[i]:G6}", Output.Percent(surface.TrainAccuracy[i]),
+            .. withTest ? [$"{surface.TestLoss![i]:G6}", Output.Percent(surface.TestAccuracy![i])] : Array.Empty<string>()]);
+        var console = Output.Console(stdout);
+        console.Write(table);
+        console.WriteLine($"loss at A {atA.Loss:G6}, at B {atB.Loss:G6}; barrier {barrier:G6} (highest loss {highest:G6} at t = {at:G4})");
+        if (outPath is not null) console.WriteLine($"wrote {outPath}");
+        return Cli.Ok;
     }
 }

@@ -70,6 +70,19 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
     }
 
     [Fact]
+    public void An_interpolation_over_the_cluster_has_the_bits_of_one_process()
+    {
+        var (a, train, _) = Point(false);
+        var b = a.At(Numbers.ToDouble<double>(TestNets.RandomVector<double>(a.ParameterCount, 8, 0.1)));
+        var t = new Axis(-0.5, 1.5, 9);
+        var here = a.Interpolate(b, t);
+        var there = a.Remote(Workers(a, train, null)).Interpolate(b, t);
+        Assert.Equal(here.Line.TrainLoss, there.Line.TrainLoss);
+        Assert.Equal(here.Line.TrainAccuracy, there.Line.TrainAccuracy);
+        Assert.Equal(here.Barrier, there.Barrier);
+    }
+
+    [Fact]
     public void Data_that_differ_from_the_coordinators_are_refused()
     {
         var (point, train, _) = Point(false);
