@@ -69,9 +69,10 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
         }
     }
 
-    /// <summary>Pieces per worker, and workers lost, to the log.</summary>
+    /// <summary>Pieces per worker, the job's time on the cluster, and workers lost, to the log.</summary>
     void Report(WorkerPool pool, string what) =>
-        log?.WriteLine($"cluster: {what} per worker: {string.Join(", ", pool.Done.Select(d => $"{d.Key} {d.Value}"))}{(pool.Lost > 0 ? $"; {pool.Lost} worker(s) lost and their pieces redone" : "")}");
+        log?.WriteLine($"cluster: {pool.Done.Values.Sum()} {what} in {pool.Elapsed.TotalSeconds:F3} s; per worker: {string.Join(", ", pool.Done.Select(d => $"{d.Key} {d.Value}"))}" +
+            (pool.Lost > 0 ? $"; {pool.Lost} worker(s) lost and their pieces redone" : ""));
 
     /// <summary>Ends the passes' job on the workers and reports its pieces.</summary>
     public void Finish()

@@ -19,6 +19,9 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
     /// <summary>Pieces done per worker, for the coordinator's report.</summary>
     public Dictionary<string, int> Done { get; } = [];
 
+    /// <summary>Wall time of the job's runs, from handing out the first piece to taking the last result.</summary>
+    public TimeSpan Elapsed { get; private set; }
+
     /// <summary>Workers that failed during the job.</summary>
     public int Lost => lost.Count;
 
@@ -34,6 +37,14 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
 
     /// <summary>Computes pieces 0 .. pieces - 1 by <paramref name="compute"/> (null: the worker no longer holds the job), passing each result to <paramref name="done"/>.</summary>
     public async Task Run<TResult>(int pieces, Func<IWorkerGrain, int, Task<TResult?>> compute, Action<int, TResult> done, CancellationToken cancel)
+        where TResult : class
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try { await Share(pieces, compute, done, cancel); }
+        finally { Elapsed += System.Diagnostics.Stopwatch.GetElapsedTime(start); }
+    }
+
+    async Task Share<TResult>(int pieces, Func<IWorkerGrain, int, Task<TResult?>> compute, Action<int, TResult> done, CancellationToken cancel)
         where TResult : class
     {
         var pending = new Queue<int>(Enumerable.Range(0, pieces));

@@ -8,7 +8,7 @@ namespace Basin.Curvature;
 /// x^T H x comes from a second-order forward pass without a backward pass. With a remote, workers run the passes over
 /// the data and this process merges their sums into the same bits.
 /// </summary>
-internal sealed class HessianOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta, IRemoteWorkers? remote = null) : RiskCurvature<T>(risk, theta), IQuadraticForm
+internal sealed class HessianOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> theta, IRemoteRisk? remote = null) : RiskCurvature<T>(risk, theta), IQuadraticForm
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     protected override void Product(ReadOnlySpan<double> x, Span<double> y)

@@ -1,0 +1,13 @@
+using System.Numerics;
+
+namespace Basin.Objective;
+
+/// <summary>
+/// Workers elsewhere (a cluster) that hold the same point, data and settings as this process: a pass over the data comes
+/// back as the unnormalized sums of its waves, which <see cref="EmpiricalRisk{T}.Merge"/> turns into this process's bits.
+/// </summary>
+internal interface IRemoteRisk
+{
+    /// <summary>The sums of every wave of one pass at the point along v, in shares covering waves 0 to waves - 1 in order.</summary>
+    IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[] v, int waves) where T : unmanaged, IFloatingPointIeee754<T>;
+}
