@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Scaling of `basin --cluster` on this machine (issue 22): 1 worker of 1 thread against 2 workers of 1 thread each, on
-LeNet's filter-normalized surface and on 20 Lanczos steps of its Hessian, with the one-process, one-thread time of the
-same work beside them. Redis is Debian's redis-server on a free loopback port; every process started here is stopped.
+LeNet's filter-normalized surface and on 20 Lanczos steps of its Hessian, with the one-process time of the same work on
+1 and on 2 threads beside them (the control: what this machine's second core gives one process). Redis is Debian's redis-server on a free loopback port; every process started here is stopped.
 
-Per job it reports the cluster's own time (the coordinator's "cluster: ... in T s" line: from handing out the first
-piece to taking the last result, after connecting and loading), the throughput ratio 1 worker / 2 workers, and the
-overhead per piece (serialization, scheduling, transfer): (job time on 1 worker - one-process compute time) / pieces.
+Per job it reports the cluster's own time (the coordinator's "cluster: N pieces in T s (C s computing on the workers)"
+line: from handing out the first piece to taking the last result, after connecting and loading), the throughput ratio
+1 worker / 2 workers, and the overhead per piece (serialization, transfer, scheduling, merging) on 1 worker: (T - C) / N,
+against a piece's compute time C / N.
 
 Usage: /usr/bin/python3 bench/cluster_scaling.py [--basin PATH] [--data-dir DIR] [--rounds 3]"""
 import argparse, json, os, re, signal, socket, statistics, subprocess, sys, tempfile, time
@@ -44,8 +45,8 @@ def local_seconds(name, out):
     return json.loads(out.stdout)["seconds"]
 
 def cluster_job(err):
-    m = re.search(r"cluster: (\d+) [a-z ]+ in ([\d.]+) s", err)
-    return int(m.group(1)), float(m.group(2))
+    m = re.search(r"cluster: (\d+) [a-z ]+ in ([\d.]+) s \(([\d.]+) s computing", err)
+    return int(m.group(1)), float(m.group(2)), float(m.group(3))
 
 port = free_port()
 redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -61,14 +62,17 @@ results = {}
 try:
     time.sleep(0.5)
     for name, args in jobs.items():
-        results[name] = {"local": statistics.median(local_seconds(name, basin(args + ["--threads", "1"])) for _ in range(a.rounds))}
+        results[name] = {"local": statistics.median(local_seconds(name, basin(args + ["--threads", "1"])) for _ in range(a.rounds)),
+                         "local 2 threads": statistics.median(local_seconds(name, basin(args + ["--threads", "2"])) for _ in range(a.rounds))}
     for count in (1, 2):
         while len(workers) < count:
             start_worker()
         for name, args in jobs.items():
             timings = [cluster_job(basin(args + ["--cluster", f"redis://127.0.0.1:{port}"]).stderr) for _ in range(a.rounds)]
-            results[name][f"{count} worker"] = statistics.median(t for _, t in timings)
+            results[name][f"{count} worker"] = statistics.median(t for _, t, _ in timings)
             results[name][f"{count} worker pieces"] = timings[0][0]
+            results[name][f"{count} worker overhead"] = statistics.median((t - c) / n for n, t, c in timings)
+            results[name][f"{count} worker piece"] = statistics.median(c / n for n, _, c in timings)
 finally:
     for w in workers:
         w.send_signal(signal.SIGTERM)
@@ -79,8 +83,8 @@ finally:
     redis.wait()
 
 for name, r in results.items():
-    overhead = (r["1 worker"] - r["local"]) / r["1 worker pieces"]
-    print(f"{name}: one process {r['local']:.3f} s; cluster 1 worker {r['1 worker']:.3f} s ({r['1 worker pieces']} pieces), "
-          f"2 workers {r['2 worker']:.3f} s: throughput x{r['1 worker'] / r['2 worker']:.2f}; overhead per piece {overhead * 1000:.1f} ms "
-          f"({overhead / (r['local'] / r['1 worker pieces']) * 100:.1f} % of a piece's compute)")
+    print(f"{name}: one process, 1 thread {r['local']:.3f} s; cluster 1 worker {r['1 worker']:.3f} s ({r['1 worker pieces']} pieces), "
+          f"2 workers {r['2 worker']:.3f} s: throughput x{r['1 worker'] / r['2 worker']:.2f}; overhead per piece on 1 worker "
+          f"{r['1 worker overhead'] * 1000:.1f} ms = {r['1 worker overhead'] / r['1 worker piece'] * 100:.1f} % of a piece's {r['1 worker piece']:.3f} s; "
+          f"control: one process on 2 threads {r['local 2 threads']:.3f} s = x{r['local'] / r['local 2 threads']:.2f} its 1-thread time")
 print(json.dumps(results))

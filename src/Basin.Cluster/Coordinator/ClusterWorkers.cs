@@ -40,17 +40,17 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
         var todo = Enumerable.Range(0, surface.Cells).Where(c => !surface.Done[c]).ToArray();
         int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);
         // About four blocks per worker: a lost worker's block is redone elsewhere, a fast one takes more.
-        int block = Math.Clamp(todo.Length / (4 * workers), 1, 1024), pieces = (todo.Length + block - 1) / block;
+        int block = Math.Clamp((todo.Length + 4 * workers - 1) / (4 * workers), 1, 1024), pieces = (todo.Length + block - 1) / block;
         int[] Block(int p) => todo[(p * block)..Math.Min(todo.Length, (p + 1) * block)];
         double[] Coordinate(int[] cells, Func<(double X, double Y), double> pick) => cells.Select(c => pick(surface.Coordinates(c))).ToArray();
         var sinceSave = Stopwatch.StartNew();
         bool saved = true;
         try
         {
-            pool.Run(pieces, (grain, p) => grain.Cells(cellsJob.Id, Coordinate(Block(p), c => c.X), Coordinate(Block(p), c => c.Y), eigenSteps), (p, flat) =>
+            pool.Run(pieces, (grain, p) => grain.Cells(cellsJob.Id, Coordinate(Block(p), c => c.X), Coordinate(Block(p), c => c.Y), eigenSteps), (p, block) =>
             {
                 var cells = Block(p);
-                for (int k = 0; k < cells.Length; k++) surface.Store(cells[k], CellCodec.Decode(flat, k));
+                for (int k = 0; k < cells.Length; k++) surface.Store(cells[k], CellCodec.Decode(block.Values, k));
                 saved = false;
                 if (sinceSave.Elapsed.TotalSeconds >= saveSeconds)
                 {
@@ -71,7 +71,7 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
 
     /// <summary>Pieces per worker, the job's time on the cluster, and workers lost, to the log.</summary>
     void Report(WorkerPool pool, string what) =>
-        log?.WriteLine($"cluster: {pool.Done.Values.Sum()} {what} in {pool.Elapsed.TotalSeconds:F3} s; per worker: {string.Join(", ", pool.Done.Select(d => $"{d.Key} {d.Value}"))}" +
+        log?.WriteLine($"cluster: {pool.Done.Values.Sum()} {what} in {pool.Elapsed.TotalSeconds:F3} s ({pool.Computing:F3} s computing on the workers); per worker: {string.Join(", ", pool.Done.Select(d => $"{d.Key} {d.Value}"))}" +
             (pool.Lost > 0 ? $"; {pool.Lost} worker(s) lost and their pieces redone" : ""));
 
     /// <summary>Ends the passes' job on the workers and reports its pieces.</summary>

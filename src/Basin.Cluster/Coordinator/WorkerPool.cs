@@ -22,6 +22,9 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
     /// <summary>Wall time of the job's runs, from handing out the first piece to taking the last result.</summary>
     public TimeSpan Elapsed { get; private set; }
 
+    /// <summary>Seconds the workers spent computing the pieces taken (the rest of <see cref="Elapsed"/>, on one worker, is overhead).</summary>
+    public double Computing { get; private set; }
+
     /// <summary>Workers that failed during the job.</summary>
     public int Lost => lost.Count;
 
@@ -37,7 +40,7 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
 
     /// <summary>Computes pieces 0 .. pieces - 1 by <paramref name="compute"/> (null: the worker no longer holds the job), passing each result to <paramref name="done"/>.</summary>
     public async Task Run<TResult>(int pieces, Func<IWorkerGrain, int, Task<TResult?>> compute, Action<int, TResult> done, CancellationToken cancel)
-        where TResult : class
+        where TResult : class, IComputed
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         try { await Share(pieces, compute, done, cancel); }
@@ -45,7 +48,7 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
     }
 
     async Task Share<TResult>(int pieces, Func<IWorkerGrain, int, Task<TResult?>> compute, Action<int, TResult> done, CancellationToken cancel)
-        where TResult : class
+        where TResult : class, IComputed
     {
         var pending = new Queue<int>(Enumerable.Range(0, pieces));
         var running = new Dictionary<Task<TResult>, (SiloAddress Worker, int Piece)>();
@@ -87,6 +90,7 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
                 if (task.IsCompletedSuccessfully)
                 {
                     done(piece, task.Result);
+                    Computing += task.Result.Seconds;
                     Done[worker.ToString()] = Done.GetValueOrDefault(worker.ToString()) + 1;
                 }
                 else if (IsWorkerLost(task.Exception!.GetBaseException())) Lose(worker, piece, pending);
@@ -98,8 +102,14 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
     void Lose(SiloAddress worker, int piece, Queue<int> pending)
     {
         lost.Add(worker);
-        prepared.Remove(worker);
+        Forget(worker);
         pending.Enqueue(piece);
+    }
+
+    // Pieces run concurrently: the prepared workers are shared between them.
+    void Forget(SiloAddress worker)
+    {
+        lock (prepared) prepared.Remove(worker);
     }
 
     /// <summary>Failures of a worker or of reaching it, after which its piece is given to another; any other exception ends the job.</summary>
@@ -108,14 +118,14 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
             or ClientNotAvailableException or GatewayTooBusyException or OperationCanceledException
         || e.GetType().Namespace?.StartsWith("Orleans", StringComparison.Ordinal) == true && e is not BasinException;
 
-    async Task<TResult> Piece<TResult>(SiloAddress worker, int piece, Func<IWorkerGrain, int, Task<TResult?>> compute) where TResult : class
+    async Task<TResult> Piece<TResult>(SiloAddress worker, int piece, Func<IWorkerGrain, int, Task<TResult?>> compute) where TResult : class, IComputed
     {
         for (int attempt = 0; ; attempt++)
         {
             var grain = await Prepared(worker);
             if (await compute(grain, piece) is { } result) return result;
             // The worker lost the job (its grain was restarted): prepare it again, once.
-            prepared.Remove(worker);
+            Forget(worker);
             if (attempt > 0) throw new SiloUnavailableException($"worker {worker} keeps losing the job");
         }
     }
@@ -123,17 +133,20 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
     /// <summary>The worker's grain (keyed by its silo, placed there), holding the job (sent once per worker).</summary>
     async Task<IWorkerGrain> Prepared(SiloAddress worker)
     {
-        if (prepared.TryGetValue(worker, out var ready)) return ready;
+        lock (prepared)
+            if (prepared.TryGetValue(worker, out var ready)) return ready;
         var grain = client.GetGrain<IWorkerGrain>(worker.ToParsableString());
         if (await grain.Prepare(job) is { } refusal) throw new BasinException(refusal.What, refusal.Why, refusal.Hint);
-        prepared[worker] = grain;
+        lock (prepared) prepared[worker] = grain;
         return grain;
     }
 
     /// <summary>Tells every worker that holds the job to forget it.</summary>
     public async Task Release()
     {
-        foreach (var grain in prepared.Values)
+        IWorkerGrain[] holding;
+        lock (prepared) holding = [.. prepared.Values];
+        foreach (var grain in holding)
             try { await grain.Release(job.Id); }
             catch (Exception e) when (IsWorkerLost(e)) { }
     }

@@ -11,7 +11,7 @@ internal interface IWorkerGrain : IGrainWithStringKey
     Task<WorkerRefusal?> Prepare(WorkerJob job);
 
     /// <summary>Surface cells at coordinates (a[k], b[k]), <see cref="CellCodec"/> values each.</summary>
-    Task<double[]?> Cells(string job, double[] a, double[] b, int? eigenSteps);
+    Task<CellsMessage?> Cells(string job, double[] a, double[] b, int? eigenSteps);
 
     /// <summary>The sums of waves [first, first + count) of a pass (EmpiricalRisk.Pass) along v.</summary>
     Task<WaveSumsMessage?> Waves(string job, int pass, double[] v, int first, int count);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using Basin.Cluster.Messages;
 using Basin.Data;
@@ -11,7 +12,7 @@ namespace Basin.Cluster.Worker;
 /// <summary>A job as a worker holds it: the point built in the job's float type, its risk over the worker's own copy of the data.</summary>
 internal interface IPreparedJob
 {
-    double[] Cells(double[] a, double[] b, int? eigenSteps);
+    CellsMessage Cells(double[] a, double[] b, int? eigenSteps);
     WaveSumsMessage Waves(int pass, double[] v, int first, int count);
 }
 
@@ -45,10 +46,18 @@ internal sealed class PreparedJob<T> : IPreparedJob where T : unmanaged, IFloati
         if (job.DirectionY is { } y) dy = Numbers.To<T>(y);
     }
 
-    public double[] Cells(double[] a, double[] b, int? eigenSteps) =>
-        CellCodec.Encode(SurfaceComputation.Cells(train, test, theta, dx ?? throw new InvalidOperationException("a job without directions has no cells"),
+    public CellsMessage Cells(double[] a, double[] b, int? eigenSteps)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var values = CellCodec.Encode(SurfaceComputation.Cells(train, test, theta, dx ?? throw new InvalidOperationException("a job without directions has no cells"),
             dy, a, b, eigenSteps, CancellationToken.None));
+        return new CellsMessage(values, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
 
-    public WaveSumsMessage Waves(int pass, double[] v, int first, int count) =>
-        WaveSumsMessage.Of(train.SumWaves((EmpiricalRisk<T>.Pass)pass, theta, v, first, count));
+    public WaveSumsMessage Waves(int pass, double[] v, int first, int count)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var sums = train.SumWaves((EmpiricalRisk<T>.Pass)pass, theta, v, first, count);
+        return WaveSumsMessage.Of(sums, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
 }

@@ -32,7 +32,7 @@ internal sealed class WorkerGrain(WorkerSettings settings) : Grain, IWorkerGrain
         }
     }
 
-    public async Task<double[]?> Cells(string job, double[] a, double[] b, int? eigenSteps) =>
+    public async Task<CellsMessage?> Cells(string job, double[] a, double[] b, int? eigenSteps) =>
         Find(job) is { } j ? await OnCores(() => j.Cells(a, b, eigenSteps)) : null;
 
     public async Task<WaveSumsMessage?> Waves(string job, int pass, double[] v, int first, int count) =>
