@@ -25,6 +25,14 @@ internal sealed class ClusterConnection : IAsyncDisposable
             else client.UseLocalhostClustering(ClusterAddress.PrimaryGateway, ClusterAddress.Id, ClusterAddress.Id);
             client.Configure<ClusterOptions>(o => { o.ClusterId = ClusterAddress.Id; o.ServiceId = ClusterAddress.Id; });
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ClusterAddress.PieceTimeout);
+            // Workers that are starting get a few seconds; none at all is an error, not minutes of retries.
+            var connecting = System.Diagnostics.Stopwatch.StartNew();
+            client.UseConnectionRetryFilter(async (_, cancel) =>
+            {
+                if (connecting.Elapsed > ConnectPatience) return false;
+                await Task.Delay(500, cancel);
+                return true;
+            });
         }).Build();
         try
         {
@@ -33,10 +41,19 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e)
         {
             host.Dispose();
-            throw new BasinException("--cluster", $"no worker answers at {address}: {e.GetBaseException().Message}",
+            throw new BasinException("--cluster", $"no worker answers at {address} ({Reason(e)})",
                 $"start workers first: basin worker --cluster {address}");
         }
         return new ClusterConnection(host);
+    }
+
+    static readonly TimeSpan ConnectPatience = TimeSpan.FromSeconds(10);
+
+    /// <summary>An Orleans or Redis failure's first sentence (the rest is advice for their own configuration).</summary>
+    public static string Reason(Exception e)
+    {
+        string message = e.GetBaseException().Message;
+        return message.IndexOf(". ", StringComparison.Ordinal) is > 0 and var end ? message[..end] : message.TrimEnd('.');
     }
 
     public async ValueTask DisposeAsync()

@@ -55,7 +55,7 @@ internal static class WorkerSilo
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            throw new BasinException("--cluster", $"the worker could not join {address}: {e.GetBaseException().Message}",
+            throw new BasinException("--cluster", $"the worker could not join {address} ({ClusterConnection.Reason(e)})",
                 address.Redis is null ? "on one machine the first worker listens on port 11111; is another process using it?" : "is redis-server running there?");
         }
         ready(host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress.ToString());
