@@ -3,10 +3,12 @@ using Basin.Cluster.Messages;
 namespace Basin.Cluster.Coordinator;
 
 /// <summary>
-/// Hands a job's pieces to the cluster's workers, one piece per worker at a time, and takes each result as it comes. A
-/// worker that fails (killed, unreachable, timed out) is dropped and its piece goes to another; a worker that joins takes
-/// pieces from then on; when no worker is left for <see cref="WaitForWorkers"/>, the job stops with an error and the pieces
-/// done so far are kept by the caller.
+/// Hands a job's pieces to the cluster's workers, one piece per worker at a time, and takes each result as it comes. When a
+/// piece fails (its worker killed, unreachable, timed out, or only the gateway that carried it lost) it goes to another
+/// worker, and its worker rests for <see cref="Rest"/> before it is given another: one that the membership then declares
+/// dead is lost, one that is still there works on. A piece that takes far longer than the others is copied to an idle
+/// worker at the end of the job. A worker that joins takes pieces from then on; when no worker is left
+/// for <see cref="WaitForWorkers"/>, the job stops with an error and the pieces done so far are kept by the caller.
 /// </summary>
 /// <param name="handedOut">Hears each piece as it is handed to a worker.</param>
 internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<SiloAddress, int>? handedOut = null)
@@ -14,7 +16,10 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
     public static TimeSpan WaitForWorkers { get; set; } = TimeSpan.FromSeconds(30);
 
     readonly Dictionary<SiloAddress, IWorkerGrain> prepared = [];
-    readonly HashSet<SiloAddress> lost = [];
+    static readonly TimeSpan Rest = TimeSpan.FromSeconds(2);
+
+    // Workers whose piece failed, and when.
+    readonly Dictionary<SiloAddress, long> failed = [];
 
     /// <summary>Pieces done per worker, for the coordinator's report.</summary>
     public Dictionary<string, int> Done { get; } = [];
@@ -25,18 +30,27 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
     /// <summary>Seconds the workers spent computing the pieces taken (the rest of <see cref="Elapsed"/>, on one worker, is overhead).</summary>
     public double Computing { get; private set; }
 
-    /// <summary>Workers that failed during the job.</summary>
-    public int Lost => lost.Count;
+    /// <summary>Pieces copied to another worker because theirs did not answer in time.</summary>
+    public int Copies { get; private set; }
+
+    /// <summary>Workers that failed a piece during the job.</summary>
+    public int Failed => failed.Count;
+
+    /// <summary>Workers that failed a piece during the job and have left the cluster.</summary>
+    public int Lost => failed.Keys.Count(w => !members.Contains(w));
 
     SiloAddress[] members = [];
 
-    /// <summary>Workers now in the cluster and not lost (those last known, while the membership cannot be asked: its grain's silo may be the one lost).</summary>
+    /// <summary>Workers now in the cluster (those last known, while the membership cannot be asked: its grain's silo may be the one lost).</summary>
     public async Task<List<SiloAddress>> Workers()
     {
         try { members = [.. (await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Keys]; }
         catch (Exception e) when (IsWorkerLost(e)) { }
-        return members.Where(s => !lost.Contains(s)).OrderBy(s => s.ToString(), StringComparer.Ordinal).ToList();
+        return members.OrderBy(s => s.ToString(), StringComparer.Ordinal).ToList();
     }
+
+    bool Resting(SiloAddress worker) =>
+        failed.TryGetValue(worker, out long at) && System.Diagnostics.Stopwatch.GetElapsedTime(at) < Rest;
 
     /// <summary>Computes pieces 0 .. pieces - 1 by <paramref name="compute"/> (null: the worker no longer holds the job), passing each result to <paramref name="done"/>.</summary>
     public async Task Run<TResult>(int pieces, Func<IWorkerGrain, int, Task<TResult?>> compute, Action<int, TResult> done, CancellationToken cancel)
@@ -51,59 +65,86 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
         where TResult : class, IComputed
     {
         var pending = new Queue<int>(Enumerable.Range(0, pieces));
-        var running = new Dictionary<Task<TResult>, (SiloAddress Worker, int Piece)>();
+        var finished = new bool[pieces];
+        int left = pieces;
+        var running = new Dictionary<Task<TResult>, (SiloAddress Worker, int Piece, long Start)>();
+        var seconds = new List<double>();
         var alone = System.Diagnostics.Stopwatch.StartNew();
-        while (pending.Count > 0 || running.Count > 0)
+        void Fail(SiloAddress worker, int piece)
         {
-            cancel.ThrowIfCancellationRequested();
-            var workers = await Workers();
-            // A worker the membership has declared dead never answers (the client is not told of silos behind its gateways).
-            foreach (var (task, (worker, piece)) in running.Where(r => !workers.Contains(r.Value.Worker)).ToList())
+            failed[worker] = System.Diagnostics.Stopwatch.GetTimestamp();
+            Forget(worker);
+            if (!finished[piece] && !pending.Contains(piece) && !running.Values.Any(r => r.Piece == piece)) pending.Enqueue(piece);
+        }
+        try
+        {
+            while (left > 0)
             {
-                running.Remove(task);
-                Lose(worker, piece, pending);
-                _ = task.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-            }
-            foreach (var worker in workers)
-            {
-                if (pending.Count == 0) break;
-                if (running.Values.Any(r => r.Worker.Equals(worker))) continue;
-                int piece = pending.Dequeue();
-                running[Piece(worker, piece, compute)] = (worker, piece);
-                handedOut?.Invoke(worker, piece);
-            }
-            if (running.Count == 0)
-            {
-                if (alone.Elapsed > WaitForWorkers)
-                    throw new BasinException("--cluster", $"every worker is gone ({lost.Count} lost during the job), {pending.Count} pieces left",
-                        "start workers again (basin worker --cluster ...) and run the same command: what was done is kept");
-                await Task.Delay(250, cancel);
-                continue;
-            }
-            alone.Restart();
-            // Wake at least every second to hand pieces to workers that joined.
-            await Task.WhenAny(running.Keys.Cast<Task>().Append(Task.Delay(1000, cancel)));
-            foreach (var task in running.Keys.Where(t => t.IsCompleted).ToList())
-            {
-                var (worker, piece) = running[task];
-                running.Remove(task);
-                if (task.IsCompletedSuccessfully)
+                cancel.ThrowIfCancellationRequested();
+                var workers = await Workers();
+                // A worker the membership has declared dead never answers (the client is not told of silos behind its gateways).
+                foreach (var (task, (worker, piece, _)) in running.Where(r => !workers.Contains(r.Value.Worker)).ToList())
                 {
-                    done(piece, task.Result);
-                    Computing += task.Result.Seconds;
-                    Done[worker.ToString()] = Done.GetValueOrDefault(worker.ToString()) + 1;
+                    running.Remove(task);
+                    Fail(worker, piece);
                 }
-                else if (IsWorkerLost(task.Exception!.GetBaseException())) Lose(worker, piece, pending);
-                else System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(task.Exception!.GetBaseException());
+                foreach (var worker in workers)
+                {
+                    if (Resting(worker) || running.Values.Any(r => r.Worker.Equals(worker))) continue;
+                    int? copy = pending.Count > 0 ? null : Straggler(running.Values, seconds);
+                    if (copy is not null) Copies++;
+                    if ((pending.Count > 0 ? pending.Dequeue() : copy) is not int piece) break;
+                    running[Piece(worker, piece, compute)] = (worker, piece, System.Diagnostics.Stopwatch.GetTimestamp());
+                    handedOut?.Invoke(worker, piece);
+                }
+                if (running.Count == 0)
+                {
+                    if (alone.Elapsed > WaitForWorkers)
+                        throw new BasinException("--cluster", $"every worker is gone ({Lost} lost during the job), {left} pieces left",
+                            "start workers again (basin worker --cluster ...) and run the same command: what was done is kept");
+                    await Task.Delay(250, cancel);
+                    continue;
+                }
+                alone.Restart();
+                // Wake at least every second to hand pieces to workers that joined, and copies of stragglers to idle ones.
+                await Task.WhenAny(running.Keys.Cast<Task>().Append(Task.Delay(1000, cancel)));
+                foreach (var task in running.Keys.Where(t => t.IsCompleted).ToList())
+                {
+                    var (worker, piece, started) = running[task];
+                    running.Remove(task);
+                    if (task.IsCompletedSuccessfully)
+                    {
+                        seconds.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+                        Done[worker.ToString()] = Done.GetValueOrDefault(worker.ToString()) + 1;
+                        Computing += task.Result.Seconds;
+                        if (finished[piece]) continue;
+                        finished[piece] = true;
+                        left--;
+                        done(piece, task.Result);
+                    }
+                    else if (IsWorkerLost(task.Exception!.GetBaseException())) Fail(worker, piece);
+                    else System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(task.Exception!.GetBaseException());
+                }
             }
+        }
+        finally
+        {
+            // Copies of pieces done elsewhere, and pieces of an abandoned job, end unobserved.
+            foreach (var task in running.Keys) _ = task.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         }
     }
 
-    void Lose(SiloAddress worker, int piece, Queue<int> pending)
+    /// <summary>
+    /// A piece to copy to an idle worker once none is waiting: the oldest running alone for over three times the pieces'
+    /// median round trip (at least two seconds; a minute before any has come back). A response lost with a gateway that
+    /// died never comes, though its worker lives on; whichever copy answers first is taken (they have the same bits).
+    /// </summary>
+    static int? Straggler(IEnumerable<(SiloAddress Worker, int Piece, long Start)> running, List<double> seconds)
     {
-        lost.Add(worker);
-        Forget(worker);
-        pending.Enqueue(piece);
+        double limit = seconds.Count == 0 ? 60 : Math.Max(2, 3 * seconds.Order().ElementAt(seconds.Count / 2));
+        var alone = running.GroupBy(r => r.Piece).Where(g => g.Count() == 1).Select(g => g.First())
+            .Where(r => System.Diagnostics.Stopwatch.GetElapsedTime(r.Start).TotalSeconds > limit).ToList();
+        return alone.Count == 0 ? null : alone.MinBy(r => r.Start).Piece;
     }
 
     // Pieces run concurrently: the prepared workers are shared between them.

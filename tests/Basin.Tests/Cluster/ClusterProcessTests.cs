@@ -49,7 +49,9 @@ public sealed class ClusterProcessTests
             Assert.True(workers[1].KillAfter(TimeSpan.Zero), "the worker had already stopped");
             var (code, _, err) = coordinator.Wait(120);
             Assert.True(code == 0, err);
-            Assert.Contains("1 worker(s) lost", err);
+            // The killed worker's piece failed, or hung until it was copied to another worker (a piece that went through its
+            // gateway to another worker may have too).
+            Assert.True(System.Text.RegularExpressions.Regex.IsMatch(err, @"[1-3] worker\(s\) failed a piece, redone elsewhere|[1-3] piece\(s\) copied"), err);
             Assert.Equal(File.ReadAllBytes(local), File.ReadAllBytes(remote));
         }
         finally
