@@ -24,6 +24,36 @@ internal sealed class ClusterOption
     public int Run(ParseResult r, CommonOptions c, LossLandscape landscape, DataSet? test, int? testN, TextWriter stderr, Func<LossLandscape, int> body) =>
         r.GetValue(Address) is { } address ? OnCluster(r, c, landscape, test, testN, address, stderr, body) : body(landscape);
 
+    /// <summary>Trains the run, its full-batch gradients computed by the cluster's workers when one is named.</summary>
+    public void Train(ParseResult r, Training.TrainingRun run, TextWriter stderr, Action body)
+    {
+        if (r.GetValue(Address) is { } address) TrainOnCluster(run, address, stderr, body);
+        else body();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void TrainOnCluster(Training.TrainingRun run, string address, TextWriter stderr, Action body)
+    {
+        var cluster = ClusterAddress.Parse(address);
+        var config = run.Config;
+        if (config.RandomLabels > 0)
+            throw new BasinException("--cluster", "random labels are drawn here, so the workers' data would differ", "leave --cluster or --random-labels out");
+        var request = new DataRequest(config.Data, "train", config.DataDir, config.N, config.Normalize, run.Train.ContentHash);
+        int parameters = ModelSpec.Build<float>(config.Model, run.Train.InputShape).ParameterCount;
+        var connection = ClusterConnection.Open(cluster);
+        try
+        {
+            var workers = new ClusterWorkers(connection.Client, ClusterWorkers.Job(config, parameters, request), stderr);
+            run.Remote = workers;
+            body();
+            workers.Finish();
+        }
+        finally
+        {
+            connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
     // Apart, so that a command without --cluster never loads Orleans.
     [MethodImpl(MethodImplOptions.NoInlining)]
     static int OnCluster(ParseResult r, CommonOptions c, LossLandscape landscape, DataSet? test, int? testN, string address, TextWriter stderr,

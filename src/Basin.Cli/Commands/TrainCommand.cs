@@ -22,6 +22,7 @@ internal static class TrainCommand
         var l2 = new Option<double>("--l2") { Description = "adds lambda/2 ||theta||^2 to the loss" };
         var dtype = new Option<string>("--dtype") { Description = "float32 or float64", DefaultValueFactory = _ => "float32" };
         var threads = new Option<int>("--threads") { Description = "worker threads (results do not depend on it)" };
+        var cluster = new ClusterOption();
         var seed = new Option<ulong>("--seed") { Description = "seed of the initialization and the shuffling" };
         var batch = new Option<int>("--batch") { Description = "minibatch size", DefaultValueFactory = _ => 128 };
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, gd (full batch) or adam", DefaultValueFactory = _ => "sgd" };
@@ -53,6 +54,7 @@ internal static class TrainCommand
         Option[] settings = [model, data, dataDir, n, testN, noTest, normalize, augment, randomLabels, loss, l2, dtype, seed, batch, optimizer, lr, momentum, nesterov,
             weightDecay, beta1, beta2, eps, schedule, warmup, epochs, steps, targetLoss, zeroError, saveEvery, saveEverySteps, logEvery, init, noShuffle, shard];
         foreach (var o in settings.Concat([threads, outDir, force, resume, allowChange, json])) command.Options.Add(o);
+        cluster.AddTo(command);
         command.SetAction(r =>
         {
             var requested = new RunConfig
@@ -80,7 +82,7 @@ internal static class TrainCommand
                 run = TrainingRun.Create(requested, r.GetValue(outDir) ?? throw new BasinException("--out", "missing", "name the run directory to create, e.g. --out runs/mlp"),
                     r.GetValue(force));
             }
-            TrainRunner.Run(run, r.GetValue(threads), stdout, stderr, r.GetValue(json));
+            cluster.Train(r, run, stderr, () => TrainRunner.Run(run, r.GetValue(threads), stdout, stderr, r.GetValue(json)));
             return Cli.Ok;
         });
         return command;

@@ -19,15 +19,19 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
     public static WorkerJob Job(LossLandscape point, DataRequest train, DataRequest? test, string loss, double l2, int batch) =>
         new(NewId(), point.Spec, point.Float64, point.Theta(), point.Buffers.Values.ToArray(), point.Buffers.Counts.ToArray(), loss, l2, batch, train, test);
 
+    /// <summary>The job of a training run's full-batch passes (its point comes with every pass).</summary>
+    public static WorkerJob Job(Training.RunConfig config, int parameters, DataRequest train) =>
+        new(NewId(), config.Model, config.DType == "float64", new double[parameters], [], [], config.Loss, config.L2, config.Shard, train);
+
     static string NewId() => Guid.NewGuid().ToString("N");
 
-    public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[] v, int waves) where T : unmanaged, IFloatingPointIeee754<T>
+    public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var pool = passes ??= new WorkerPool(client, job, handedOut);
         int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);
         int size = (waves + workers - 1) / workers, pieces = (waves + size - 1) / size;
         var parts = new ShardSums<T>[pieces];
-        pool.Run(pieces, (grain, p) => grain.Waves(job.Id, (int)pass, v, p * size, Math.Min(size, waves - p * size)), (p, m) => parts[p] = m.To<T>(),
+        pool.Run(pieces, (grain, p) => grain.Waves(job.Id, (int)pass, theta, v, p * size, Math.Min(size, waves - p * size)), (p, m) => parts[p] = m.To<T>(),
             CancellationToken.None).GetAwaiter().GetResult();
         return parts;
     }

@@ -13,8 +13,8 @@ internal interface IWorkerGrain : IGrainWithStringKey
     /// <summary>Surface cells at coordinates (a[k], b[k]), <see cref="CellCodec"/> values each.</summary>
     Task<CellsMessage?> Cells(string job, double[] a, double[] b, int? eigenSteps);
 
-    /// <summary>The sums of waves [first, first + count) of a pass (EmpiricalRisk.Pass) along v.</summary>
-    Task<WaveSumsMessage?> Waves(string job, int pass, double[] v, int first, int count);
+    /// <summary>The sums of waves [first, first + count) of a pass (EmpiricalRisk.Pass) along v, at the job's point or at theta.</summary>
+    Task<WaveSumsMessage?> Waves(string job, int pass, double[]? theta, double[] v, int first, int count);
 
     /// <summary>Forgets a finished job.</summary>
     Task Release(string job);

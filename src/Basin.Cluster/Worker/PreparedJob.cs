@@ -13,7 +13,7 @@ namespace Basin.Cluster.Worker;
 internal interface IPreparedJob
 {
     CellsMessage Cells(double[] a, double[] b, int? eigenSteps);
-    WaveSumsMessage Waves(int pass, double[] v, int first, int count);
+    WaveSumsMessage Waves(int pass, double[]? theta, double[] v, int first, int count);
 }
 
 internal static class PreparedJob
@@ -54,10 +54,11 @@ internal sealed class PreparedJob<T> : IPreparedJob where T : unmanaged, IFloati
         return new CellsMessage(values, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
-    public WaveSumsMessage Waves(int pass, double[] v, int first, int count)
+    public WaveSumsMessage Waves(int pass, double[]? at, double[] v, int first, int count)
     {
         long start = Stopwatch.GetTimestamp();
-        var sums = train.SumWaves((EmpiricalRisk<T>.Pass)pass, theta, v, first, count);
+        // A point of its own is a new array: the risk keeps what it learned of the job's (an unchanged array) between passes.
+        var sums = train.SumWaves((EmpiricalRisk<T>.Pass)pass, at is null ? theta : Numbers.To<T>(at), v, first, count);
         return WaveSumsMessage.Of(sums, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 }

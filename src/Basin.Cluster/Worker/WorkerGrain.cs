@@ -35,8 +35,8 @@ internal sealed class WorkerGrain(WorkerSettings settings) : Grain, IWorkerGrain
     public async Task<CellsMessage?> Cells(string job, double[] a, double[] b, int? eigenSteps) =>
         Find(job) is { } j ? await OnCores(() => j.Cells(a, b, eigenSteps)) : null;
 
-    public async Task<WaveSumsMessage?> Waves(string job, int pass, double[] v, int first, int count) =>
-        Find(job) is { } j ? await OnCores(() => j.Waves(pass, v, first, count)) : null;
+    public async Task<WaveSumsMessage?> Waves(string job, int pass, double[]? theta, double[] v, int first, int count) =>
+        Find(job) is { } j ? await OnCores(() => j.Waves(pass, theta, v, first, count)) : null;
 
     public Task Release(string job)
     {

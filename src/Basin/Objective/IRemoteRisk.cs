@@ -8,6 +8,9 @@ namespace Basin.Objective;
 /// </summary>
 internal interface IRemoteRisk
 {
-    /// <summary>The sums of every wave of one pass at the point along v, in shares covering waves 0 to waves - 1 in order.</summary>
-    IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[] v, int waves) where T : unmanaged, IFloatingPointIeee754<T>;
+    /// <summary>
+    /// The sums of every wave of one pass along v, in shares covering waves 0 to waves - 1 in order: at the workers' point,
+    /// or at <paramref name="theta"/> when given (a training step's).
+    /// </summary>
+    IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves) where T : unmanaged, IFloatingPointIeee754<T>;
 }

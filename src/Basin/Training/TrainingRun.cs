@@ -155,13 +155,16 @@ public sealed class TrainingRun
         return run.Directory;
     }
 
+    /// <summary>Workers that compute full-batch gradient descent's gradients (a cluster), instead of this process.</summary>
+    internal Objective.IRemoteRisk? Remote { get; set; }
+
     /// <summary>Trains (in float64 when the run's dtype says so), reporting every update to <paramref name="progress"/>.</summary>
     public TrainResult Run(int threads = 0, Action<TrainProgress>? progress = null, CancellationToken cancel = default) =>
         Config.DType == "float64" ? Run<double>(threads, progress, cancel) : Run<float>(threads, progress, cancel);
 
     TrainResult Run<T>(int threads, Action<TrainProgress>? progress, CancellationToken cancel) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var trainer = new Trainer<T>(Config, Train, Test, Directory, threads);
+        var trainer = new Trainer<T>(Config, Train, Test, Directory, threads, Remote);
         var start = trainer.Begin(Resumes);
         prepare();
         return trainer.Run(start, progress, cancel);

@@ -82,6 +82,32 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         Assert.Equal(here.Barrier, there.Barrier);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Full_batch_gradient_descent_with_the_clusters_gradients_has_the_bits_of_one_process(bool float64)
+    {
+        var config = new Basin.Training.RunConfig
+        {
+            Model = Spec, Data = DataCatalog.Embedded, N = 400, Optimizer = "gd", LearningRate = 0.1, Momentum = 0.9, L2 = 1e-3, Steps = 4,
+            Shard = 25, DType = float64 ? "float64" : "float32", Test = false, SaveEvery = 0,
+        };
+        var here = Basin.Training.TrainingRun.Create(config, TestPaths.NewDirectory("gd-here"), replace: true);
+        here.Run(threads: 1);
+        var there = Basin.Training.TrainingRun.Create(config, TestPaths.NewDirectory("gd-there"), replace: true);
+        var request = new DataRequest(DataCatalog.Embedded, "train", null, 400, true, there.Train.ContentHash);
+        var workers = new ClusterWorkers(fixture.Cluster.Client, ClusterWorkers.Job(config, 784 * 12 + 12 + 12 * 10 + 10, request));
+        there.Remote = workers;
+        there.Run(threads: 1);
+        workers.Finish();
+        Assert.Equal(File.ReadAllBytes(here.Directory.Weights()), File.ReadAllBytes(there.Directory.Weights()));
+        // step, epoch, lr, training loss and accuracy of every logged row (not the seconds).
+        string[] Metrics(Basin.Training.TrainingRun run) => File.ReadAllLines(Path.Combine(run.Directory.Path, "metrics.csv"))
+            .Where(l => l.Length > 0).Select(l => string.Join(',', l.Split(',')[..5])).ToArray();
+        Assert.Equal(Metrics(here), Metrics(there));
+        Assert.True(Metrics(here).Length >= 2);
+    }
+
     [Fact]
     public void Data_that_differ_from_the_coordinators_are_refused()
     {
