@@ -37,6 +37,9 @@ internal sealed partial class BasinProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>What the process has printed on stderr so far.</summary>
+    public string Stderr => Text(stderr);
+
     /// <summary>Runs to the end (at most <paramref name="seconds"/>) and returns what it printed.</summary>
     public (int Code, string Out, string Err) Wait(double seconds = 120)
     {

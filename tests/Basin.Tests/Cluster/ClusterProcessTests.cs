@@ -45,9 +45,10 @@ public sealed class ClusterProcessTests
             Assert.All(workers, w => Assert.True(w.WaitForStdout("in cluster", 60), "a worker did not join"));
             using var coordinator = new BasinProcess(dir, [.. surface, "--out", remote, "--cluster", cluster]);
             // The file is first saved once blocks have come back: then every worker holds one, and the second dies with it.
-            Assert.True(SpinWait.SpinUntil(() => File.Exists(remote) || coordinator.HasExited, TimeSpan.FromSeconds(60)));
+            Assert.True(SpinWait.SpinUntil(() => File.Exists(remote) || coordinator.HasExited, TimeSpan.FromSeconds(150)),
+                "no block came back: " + coordinator.Stderr + string.Join("", workers.Select(w => w.Stderr)));
             Assert.True(workers[1].KillAfter(TimeSpan.Zero), "the worker had already stopped");
-            var (code, _, err) = coordinator.Wait(120);
+            var (code, _, err) = coordinator.Wait(240);
             Assert.True(code == 0, err);
             // The killed worker's piece failed, or hung until it was copied to another worker (a piece that went through its
             // gateway to another worker may have too).
