@@ -9,7 +9,8 @@ namespace Basin.Cluster.Coordinator;
 /// <summary>
 /// A cluster's workers holding one point (the job), as the library's remote: passes over the data cut into a share of
 /// waves per worker, merged here in wave order; surface cells in blocks, saved here as they come back. The log hears
-/// the pieces each worker did; <paramref name="handedOut"/> each piece as a worker is given it.
+/// workers joining and failing as it happens, and at the end the pieces each worker did; <paramref name="handedOut"/> each
+/// piece as a worker is given it.
 /// </summary>
 internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextWriter? log = null, Action<SiloAddress, int>? handedOut = null) : IRemoteWorkers
 {
@@ -27,7 +28,7 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
 
     public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var pool = passes ??= new WorkerPool(client, job, handedOut);
+        var pool = passes ??= new WorkerPool(client, job, handedOut, log);
         int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);
         int size = (waves + workers - 1) / workers, pieces = (waves + size - 1) / size;
         var parts = new ShardSums<T>[pieces];
@@ -40,7 +41,7 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
         CancellationToken cancel)
     {
         var cellsJob = job with { Id = NewId(), DirectionX = dx, DirectionY = dy, Test = surface.HasTest ? job.Test : null };
-        var pool = new WorkerPool(client, cellsJob, handedOut);
+        var pool = new WorkerPool(client, cellsJob, handedOut, log);
         var todo = Enumerable.Range(0, surface.Cells).Where(c => !surface.Done[c]).ToArray();
         int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);
         // About four blocks per worker: a lost worker's block is redone elsewhere, a fast one takes more.

@@ -11,12 +11,12 @@ namespace Basin.Cluster.Coordinator;
 /// for <see cref="WaitForWorkers"/>, the job stops with an error and the pieces done so far are kept by the caller.
 /// </summary>
 /// <param name="handedOut">Hears each piece as it is handed to a worker.</param>
-internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<SiloAddress, int>? handedOut = null)
+/// <param name="log">Hears, as they happen, workers joining and failing and pieces copied.</param>
+internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<SiloAddress, int>? handedOut = null, TextWriter? log = null)
 {
-    public static TimeSpan WaitForWorkers { get; set; } = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan WaitForWorkers = TimeSpan.FromSeconds(30), Rest = TimeSpan.FromSeconds(2);
 
     readonly Dictionary<SiloAddress, IWorkerGrain> prepared = [];
-    static readonly TimeSpan Rest = TimeSpan.FromSeconds(2);
 
     // Workers whose piece failed, and when.
     readonly Dictionary<SiloAddress, long> failed = [];
@@ -40,17 +40,24 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
     public int Lost => failed.Keys.Count(w => !members.Contains(w));
 
     SiloAddress[] members = [];
+    // Whether the last membership read answered: while it does not, workers that have failed get no more pieces.
+    bool fresh;
 
     /// <summary>Workers now in the cluster (those last known, while the membership cannot be asked: its grain's silo may be the one lost).</summary>
     public async Task<List<SiloAddress>> Workers()
     {
-        try { members = [.. (await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Keys]; }
-        catch (Exception e) when (IsWorkerLost(e)) { }
+        try
+        {
+            members = [.. (await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Keys];
+            fresh = true;
+        }
+        catch (Exception e) when (IsWorkerLost(e)) { fresh = false; }
         return members.OrderBy(s => s.ToString(), StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>A worker whose piece failed waits a while, and while the membership is silent, for good.</summary>
     bool Resting(SiloAddress worker) =>
-        failed.TryGetValue(worker, out long at) && System.Diagnostics.Stopwatch.GetElapsedTime(at) < Rest;
+        failed.TryGetValue(worker, out long at) && (!fresh || System.Diagnostics.Stopwatch.GetElapsedTime(at) < Rest);
 
     /// <summary>Computes pieces 0 .. pieces - 1 by <paramref name="compute"/> (null: the worker no longer holds the job), passing each result to <paramref name="done"/>.</summary>
     public async Task Run<TResult>(int pieces, Func<IWorkerGrain, int, Task<TResult?>> compute, Action<int, TResult> done, CancellationToken cancel)
@@ -70,8 +77,10 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
         var running = new Dictionary<Task<TResult>, (SiloAddress Worker, int Piece, long Start)>();
         var seconds = new List<double>();
         var alone = System.Diagnostics.Stopwatch.StartNew();
-        void Fail(SiloAddress worker, int piece)
+        var seen = new HashSet<SiloAddress>();
+        void Fail(SiloAddress worker, int piece, string why)
         {
+            log?.WriteLine($"cluster: worker {worker} failed piece {piece} ({why}); it goes to another");
             failed[worker] = System.Diagnostics.Stopwatch.GetTimestamp();
             Forget(worker);
             if (!finished[piece] && !pending.Contains(piece) && !running.Values.Any(r => r.Piece == piece)) pending.Enqueue(piece);
@@ -86,14 +95,21 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
                 foreach (var (task, (worker, piece, _)) in running.Where(r => !workers.Contains(r.Value.Worker)).ToList())
                 {
                     running.Remove(task);
-                    Fail(worker, piece);
+                    Fail(worker, piece, "the cluster declared it dead");
                 }
+                bool starting = seen.Count == 0;
+                foreach (var worker in workers)
+                    if (seen.Add(worker) && !starting) log?.WriteLine($"cluster: worker {worker} joined");
                 foreach (var worker in workers)
                 {
                     if (Resting(worker) || running.Values.Any(r => r.Worker.Equals(worker))) continue;
                     int? copy = pending.Count > 0 ? null : Straggler(running.Values, seconds);
-                    if (copy is not null) Copies++;
                     if ((pending.Count > 0 ? pending.Dequeue() : copy) is not int piece) break;
+                    if (copy is not null)
+                    {
+                        Copies++;
+                        log?.WriteLine($"cluster: piece {piece} has not answered for 3 times the median; copied to worker {worker}");
+                    }
                     running[Piece(worker, piece, compute)] = (worker, piece, System.Diagnostics.Stopwatch.GetTimestamp());
                     handedOut?.Invoke(worker, piece);
                 }
@@ -122,7 +138,7 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
                         left--;
                         done(piece, task.Result);
                     }
-                    else if (IsWorkerLost(task.Exception!.GetBaseException())) Fail(worker, piece);
+                    else if (IsWorkerLost(task.Exception!.GetBaseException())) Fail(worker, piece, ClusterConnection.Reason(task.Exception));
                     else System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(task.Exception!.GetBaseException());
                 }
             }
