@@ -19,7 +19,7 @@ internal static class WorkerCommand
         var advertise = new Option<string?>("--advertise") { Description = "the address other machines reach this worker at (default: loopback for a local Redis, else this host's first IPv4 address)" };
         var siloPort = new Option<int>("--silo-port") { Description = "port for the other workers (default: a free one; on localhost the first worker takes 11111)" };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "port for coordinators (default: a free one; on localhost the first worker takes 30000)" };
-        var command = new Command("worker", "Join a cluster as a worker: commands run with --cluster hand it blocks of surfaces and shares of curvature products.");
+        var command = new Command("worker", "Join a cluster as a worker: commands run with --cluster hand it blocks of surfaces and shares of passes over the data (Hessian products, full-batch gradients).");
         foreach (var o in new Option[] { cluster, threads, advertise, siloPort, gatewayPort }) command.Options.Add(o);
         command.SetAction(r =>
         {
