@@ -41,7 +41,7 @@ public sealed partial class EmpiricalRisk<T>
         if (first < 0 || count < 1 || first + count > WaveCount)
             throw new ArgumentOutOfRangeException(nameof(count), $"waves [{first}, {first + count}) of {WaveCount}");
         int from = first * WaveSize, to = Math.Min(ShardCount, (first + count) * WaveSize);
-        bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
+        bool vector = IsVector(pass);
         var waves = new T[vector ? count : 0][];
         for (int k = 0; k < waves.Length; k++) waves[k] = new T[Dimension];
         Run<double>(pass, fixedTheta, v, Span<double>.Empty, fixedTheta, (from, to), waves);
@@ -55,7 +55,7 @@ public sealed partial class EmpiricalRisk<T>
     /// </summary>
     internal (double Loss, long Correct) Merge(Pass pass, T[] fixedTheta, ReadOnlySpan<double> v, IReadOnlyList<ShardSums<T>> parts, Span<double> result)
     {
-        bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
+        bool vector = IsVector(pass);
         int wave = 0;
         foreach (var part in parts)
         {
@@ -84,9 +84,7 @@ public sealed partial class EmpiricalRisk<T>
             if (!vector) continue;
             foreach (var sum in part.Waves)
             {
-                shardVectors[0] ??= new T[Dimension];
-                sum.CopyTo(shardVectors[0], 0);
-                Reduce(pass, 1, null, starts: k == 0, last: k == WaveCount - 1, result);
+                Reduce(pass, [sum], 1, null, starts: k == 0, last: k == WaveCount - 1, result);
                 k++;
             }
         }

@@ -21,6 +21,9 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
 
     internal enum Pass { Loss, Gradient, HessianVector, GaussNewtonVector, HessianQuadratic, GaussNewtonQuadratic }
 
+    /// <summary>Whether a pass sums a vector per shard (gradient, Hv, Gv) rather than only scalars.</summary>
+    static bool IsVector(Pass pass) => pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
+
     readonly Loss<T> loss;
     // The data's features as stored; read in place when they are float32 values and T is float32, else converted a
     // shard at a time into the workspace running it.
@@ -226,7 +229,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         Network.Buffers.Training = trainMode;
         Executor.Budget = Threads;
         SetTheta(theta, fixedSource);
-        bool vector = pass is Pass.Gradient or Pass.HessianVector or Pass.GaussNewtonVector;
+        bool vector = IsVector(pass);
         bool quadratic = pass is Pass.HessianQuadratic or Pass.GaussNewtonQuadratic;
         if (pass is not (Pass.Loss or Pass.Gradient)) SetDirection(v);
         if (vector)
@@ -255,8 +258,8 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
                 total += shardSum[first + s];
                 correct += shardCorrect[first + s];
             }
-            if (vector && waveSums is not null) Reduce<TV>(pass, count, waveSums[(wave - from) / WaveSize], starts: false, last: false, []);
-            else if (vector) Reduce(pass, count, null, first == from, last: range is null && wave + waveSize >= to, result);
+            if (vector && waveSums is not null) Reduce<TV>(pass, shardVectors, count, waveSums[(wave - from) / WaveSize], starts: false, last: false, []);
+            else if (vector) Reduce(pass, shardVectors, count, null, first == from, last: range is null && wave + waveSize >= to, result);
         }
         return range is not null ? (total, correct) : Normalized(pass, total, correct);
     }
@@ -313,19 +316,20 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     T[]? sum;
 
     /// <summary>
-    /// Sums a wave's shard vectors in shard order (into the first; with <paramref name="waveSum"/>, that sum is the result),
+    /// Sums the first <paramref name="count"/> of a wave's shard vectors in shard order (into the first; with
+    /// <paramref name="waveSum"/>, that sum is the result),
     /// and result (+)= the wave's sum, then after the last wave the 1/N scale and the l2 term, in fixed chunks of elements
     /// shared out to the team, so the bits do not depend on the thread count. A float64 result is summed in T, as any
     /// other, and each chunk converted once done.
     /// </summary>
-    unsafe void Reduce<TV>(Pass pass, int count, T[]? waveSum, bool starts, bool last, Span<TV> result) where TV : unmanaged, INumberBase<TV>
+    unsafe void Reduce<TV>(Pass pass, T[][] vectors, int count, T[]? waveSum, bool starts, bool last, Span<TV> result) where TV : unmanaged, INumberBase<TV>
     {
         bool converted = typeof(TV) != typeof(T);
         if (converted) sum ??= new T[Dimension];
         fixed (TV* pr = result)
         fixed (T* ps = sum)
         fixed (T* pw = waveSum)
-            Executor.ForChunks(Dimension, Threads, new Reduction<TV>(this, pass == Pass.Gradient ? theta : direction, count, starts, last,
+            Executor.ForChunks(Dimension, Threads, new Reduction<TV>(this, vectors, pass == Pass.Gradient ? theta : direction, count, starts, last,
                 waveSum is not null ? pw : converted ? ps : (T*)pr, waveSum is not null, converted ? pr : null));
     }
 
@@ -334,14 +338,14 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     /// adds it into the sums (the first wave of a pass starting them), and after the last wave of a full pass scales by 1/N,
     /// adds l2 and converts.
     /// </summary>
-    readonly unsafe struct Reduction<TV>(EmpiricalRisk<T> risk, T[] l2Of, int count, bool starts, bool last, T* into, bool waveOnly, TV* converted)
-        : IChunkBody where TV : unmanaged, INumberBase<TV>
+    readonly unsafe struct Reduction<TV>(EmpiricalRisk<T> risk, T[][] vectors, T[] l2Of, int count, bool starts, bool last, T* into, bool waveOnly,
+        TV* converted) : IChunkBody where TV : unmanaged, INumberBase<TV>
     {
         public void Run(int lo, int length)
         {
             var r = new Span<T>(into + lo, length);
-            var wave = risk.shardVectors[0].AsSpan(lo, length);
-            for (int s = 1; s < count; s++) TensorPrimitives.Add(wave, risk.shardVectors[s].AsSpan(lo, length), wave);
+            var wave = vectors[0].AsSpan(lo, length);
+            for (int s = 1; s < count; s++) TensorPrimitives.Add(wave, vectors[s].AsSpan(lo, length), wave);
             if (waveOnly) { wave.CopyTo(r); return; }
             if (starts) wave.CopyTo(r);
             else TensorPrimitives.Add(r, wave, r);
