@@ -31,6 +31,7 @@ internal sealed class ClusterOption
         else body();
     }
 
+    // Apart, so that a command without --cluster never loads Orleans.
     [MethodImpl(MethodImplOptions.NoInlining)]
     static void TrainOnCluster(Training.TrainingRun run, string address, TextWriter stderr, Action body)
     {
@@ -40,21 +41,14 @@ internal sealed class ClusterOption
             throw new BasinException("--cluster", "random labels are drawn here, so the workers' data would differ", "leave --cluster or --random-labels out");
         var request = new DataRequest(config.Data, "train", config.DataDir, config.N, config.Normalize, run.Train.ContentHash);
         int parameters = ModelSpec.Build<float>(config.Model, run.Train.InputShape).ParameterCount;
-        var connection = ClusterConnection.Open(cluster);
-        try
+        OnWorkers(cluster, ClusterWorkers.Job(config, parameters, request), stderr, workers =>
         {
-            var workers = new ClusterWorkers(connection.Client, ClusterWorkers.Job(config, parameters, request), stderr);
             run.Remote = workers;
             body();
-            workers.Finish();
-        }
-        finally
-        {
-            connection.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+            return Cli.Ok;
+        });
     }
 
-    // Apart, so that a command without --cluster never loads Orleans.
     [MethodImpl(MethodImplOptions.NoInlining)]
     static int OnCluster(ParseResult r, CommonOptions c, LossLandscape landscape, DataSet? test, int? testN, string address, TextWriter stderr,
         Func<LossLandscape, int> body)
@@ -64,11 +58,17 @@ internal sealed class ClusterOption
         DataRequest Request(DataSet d, int? n) => new(r.GetValue(c.Data)!, d.Split, r.GetValue(c.DataDir), n, normalize, d.ContentHash);
         var job = ClusterWorkers.Job(landscape, Request(landscape.Data, r.GetValue(c.N)), test is null ? null : Request(test, testN),
             r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch));
+        return OnWorkers(cluster, job, stderr, workers => body(landscape.Remote(workers)));
+    }
+
+    /// <summary>Connects to the cluster, runs <paramref name="body"/> with its workers holding the job, and ends the job there.</summary>
+    static int OnWorkers(ClusterAddress cluster, WorkerJob job, TextWriter stderr, Func<ClusterWorkers, int> body)
+    {
         var connection = ClusterConnection.Open(cluster);
         try
         {
             var workers = new ClusterWorkers(connection.Client, job, stderr);
-            int code = body(landscape.Remote(workers));
+            int code = body(workers);
             workers.Finish();
             return code;
         }

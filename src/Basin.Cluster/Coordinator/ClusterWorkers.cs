@@ -47,12 +47,16 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
         // About four blocks per worker: a lost worker's block is redone elsewhere, a fast one takes more.
         int block = Math.Clamp((todo.Length + 4 * workers - 1) / (4 * workers), 1, 1024), pieces = (todo.Length + block - 1) / block;
         int[] Block(int p) => todo[(p * block)..Math.Min(todo.Length, (p + 1) * block)];
-        double[] Coordinate(int[] cells, Func<(double X, double Y), double> pick) => cells.Select(c => pick(surface.Coordinates(c))).ToArray();
+        Task<CellsMessage?> Compute(IWorkerGrain grain, int p)
+        {
+            var at = Block(p).Select(surface.Coordinates).ToArray();
+            return grain.Cells(cellsJob.Id, [.. at.Select(c => c.X)], [.. at.Select(c => c.Y)], eigenSteps);
+        }
         var sinceSave = Stopwatch.StartNew();
         bool saved = true;
         try
         {
-            pool.Run(pieces, (grain, p) => grain.Cells(cellsJob.Id, Coordinate(Block(p), c => c.X), Coordinate(Block(p), c => c.Y), eigenSteps), (p, block) =>
+            pool.Run(pieces, Compute, (p, block) =>
             {
                 var cells = Block(p);
                 for (int k = 0; k < cells.Length; k++) surface.Store(cells[k], CellCodec.Decode(block.Values, k));

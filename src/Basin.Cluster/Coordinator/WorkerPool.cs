@@ -169,11 +169,12 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
         lock (prepared) prepared.Remove(worker);
     }
 
-    /// <summary>Failures of a worker or of reaching it, after which its piece is given to another; any other exception ends the job.</summary>
+    /// <summary>
+    /// Failures of a worker or of reaching it (Orleans' own exceptions: a silo unavailable, a message rejected, no gateway),
+    /// timeouts and cancelled requests, after which its piece is given to another; any other exception ends the job.
+    /// </summary>
     static bool IsWorkerLost(Exception e) =>
-        e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
-            or ClientNotAvailableException or GatewayTooBusyException or OperationCanceledException
-        || e.GetType().Namespace?.StartsWith("Orleans", StringComparison.Ordinal) == true && e is not BasinException;
+        e is TimeoutException or OperationCanceledException || e.GetType().Namespace?.StartsWith("Orleans", StringComparison.Ordinal) == true;
 
     async Task<TResult> Piece<TResult>(SiloAddress worker, int piece, Func<IWorkerGrain, int, Task<TResult?>> compute) where TResult : class, IComputed
     {

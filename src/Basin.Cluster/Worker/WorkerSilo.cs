@@ -79,7 +79,8 @@ internal static class WorkerSilo
         catch (System.Net.Sockets.SocketException) { return false; }
     }
 
-    static int FreePort()
+    /// <summary>A TCP port free on loopback now (the system's choice).</summary>
+    internal static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();

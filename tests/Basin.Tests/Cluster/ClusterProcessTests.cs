@@ -31,7 +31,7 @@ public sealed class ClusterProcessTests
         string local = Path.Combine(dir, "local.h5"), remote = Path.Combine(dir, "remote.h5");
         Assert.Equal(0, CliRunner.Run([.. surface, "--out", local]).Code);
 
-        int port = FreePort();
+        int port = Basin.Cluster.Worker.WorkerSilo.FreePort();
         using var redis = Process.Start(new ProcessStartInfo(redisServer!, ["--port", $"{port}", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         {
             RedirectStandardOutput = true, UseShellExecute = false,
@@ -61,15 +61,6 @@ public sealed class ClusterProcessTests
             redis.Kill(entireProcessTree: true);
             redis.WaitForExit();
         }
-    }
-
-    static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     static bool Listening(int port)
