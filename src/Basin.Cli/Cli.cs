@@ -14,7 +14,7 @@ internal static partial class Cli
         {
             DemoCommand.Create(stdout, stderr), TrainCommand.Create(stdout, stderr), EvalCommand.Create(stdout), SurfaceCommand.Create(stdout, stderr),
             InterpolateCommand.Create(stdout, stderr), HessianCommand.Create(stdout, stderr), TrajectoryCommand.Create(stdout, stderr),
-            ConnectCommand.Create(stdout, stderr), PerturbCommand.Create(stdout, stderr), ExperimentCommand.Create(stdout), ReportCommand.Create(stdout),
+            ConnectCommand.Create(stdout, stderr), PerturbCommand.Create(stdout, stderr), ExperimentCommand.Create(stdout, stderr), ReportCommand.Create(stdout),
             SharpnessCommand.Create(stdout, stderr), ExportCommand.Create(stdout), BenchCommand.Create(stdout), WorkerCommand.Create(stdout),
         })
             root.Subcommands.Add(command);

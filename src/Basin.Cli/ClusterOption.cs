@@ -24,6 +24,14 @@ internal sealed class ClusterOption
     public int Run(ParseResult r, CommonOptions c, LossLandscape landscape, DataSet? test, int? testN, TextWriter stderr, Func<LossLandscape, int> body) =>
         r.GetValue(Address) is { } address ? OnCluster(r, c, landscape, test, testN, address, stderr, body) : body(landscape);
 
+    /// <summary>Runs <paramref name="body"/> with the cluster's workers as the trainer of independent runs when one is named, else with none.</summary>
+    public T Trainer<T>(ParseResult r, TextWriter stderr, Func<Training.IRemoteTrainer?, T> body) =>
+        r.GetValue(Address) is { } address ? WithTrainer(address, stderr, body) : body(null);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static T WithTrainer<T>(string address, TextWriter stderr, Func<Training.IRemoteTrainer?, T> body) =>
+        Connected(ClusterAddress.Parse(address), client => body(new ClusterTrainer(client, stderr)));
+
     /// <summary>Trains the run, its full-batch gradients computed by the cluster's workers when one is named.</summary>
     public void Train(ParseResult r, Training.TrainingRun run, TextWriter stderr, Action body)
     {
@@ -62,15 +70,21 @@ internal sealed class ClusterOption
     }
 
     /// <summary>Connects to the cluster, runs <paramref name="body"/> with its workers holding the job, and ends the job there.</summary>
-    static int OnWorkers(ClusterAddress cluster, WorkerJob job, TextWriter stderr, Func<ClusterWorkers, int> body)
+    static int OnWorkers(ClusterAddress cluster, WorkerJob job, TextWriter stderr, Func<ClusterWorkers, int> body) => Connected(cluster, client =>
+    {
+        var workers = new ClusterWorkers(client, job, stderr);
+        int code = body(workers);
+        workers.Finish();
+        return code;
+    });
+
+    /// <summary>Connects to the cluster, runs <paramref name="body"/> with its client, and disconnects.</summary>
+    static T Connected<T>(ClusterAddress cluster, Func<IClusterClient, T> body)
     {
         var connection = ClusterConnection.Open(cluster);
         try
         {
-            var workers = new ClusterWorkers(connection.Client, job, stderr);
-            int code = body(workers);
-            workers.Finish();
-            return code;
+            return body(connection.Client);
         }
         finally
         {

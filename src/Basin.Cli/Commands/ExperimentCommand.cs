@@ -11,19 +11,19 @@ namespace Basin.Cli.Commands;
 /// </summary>
 internal static class ExperimentCommand
 {
-    public static Command Create(TextWriter stdout)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var command = new Command("experiment", "The papers' experiments: basin experiment list, basin experiment NAME [--quick].");
         var list = new Command("list", "List the experiments.");
         list.SetAction(_ => { foreach (var e in Experiment.All) stdout.WriteLine($"{e.Name,-18} {e.Paper}"); });
         command.Subcommands.Add(list);
-        foreach (var e in Experiment.All) command.Subcommands.Add(For(e, stdout));
+        foreach (var e in Experiment.All) command.Subcommands.Add(For(e, stdout, stderr));
         return command;
     }
 
     static string Number(double x) => x.ToString(CultureInfo.InvariantCulture);
 
-    static Command For(Experiment experiment, TextWriter stdout)
+    static Command For(Experiment experiment, TextWriter stdout, TextWriter stderr)
     {
         var quick = new Option<bool>("--quick") { Description = "a small version (seconds), as the tests run it" };
         var outDir = new Option<string?>("--out") { Description = $"output directory (default: experiments/{experiment.Name})" };
@@ -38,8 +38,14 @@ internal static class ExperimentCommand
         var inputs = new List<Option>();
         if (experiment.TakesData) inputs.AddRange([data, common.DataDir]);
         if (experiment.TakesModel) inputs.Add(new Option<string?>("--model") { Description = "a network in place of the experiment's own (a model spec)" });
+        var cluster = new ClusterOption();
         var command = new Command(experiment.Name, experiment.Paper);
         foreach (var o in new Option[] { quick, outDir, seed }.Concat(inputs).Concat(parameters.Select(p => p.Option))) command.Options.Add(o);
+        if (experiment.Trains)
+        {
+            cluster.AddTo(command);
+            cluster.Address.Description = "train the independent runs (seeds, widths) on the workers of this cluster (redis://HOST:PORT, or localhost); same results";
+        }
         command.SetAction(r =>
         {
             string dir = r.GetValue(outDir) ?? Path.Combine("experiments", experiment.Name);
@@ -51,7 +57,8 @@ internal static class ExperimentCommand
                 if (r.GetResult(option)?.GetValueOrDefault<object>() is { } value) given[name] = Convert.ToDouble(value, CultureInfo.InvariantCulture);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             string? Input(string name) => inputs.FirstOrDefault(o => o.Name == name) is Option<string?> o ? r.GetValue(o) : null;
-            var result = experiment.Run(dir, r.GetValue(quick), r.GetValue(seed), given, Input("--data"), Input("--data-dir"), Input("--model"));
+            var result = cluster.Trainer(r, stderr, trainer =>
+                experiment.Run(dir, r.GetValue(quick), r.GetValue(seed), given, Input("--data"), Input("--data-dir"), Input("--model"), trainer));
             result.Save(dir);
             foreach (var figure in result.Figures) FigurePlot.Save(figure, dir);
             string report = DirectoryReport.Write(dir);

@@ -11,8 +11,21 @@ internal sealed record ClusterAddress(string Text, string? Redis)
     public const string Id = "basin";
     public const int PrimaryPort = 11111, PrimaryGateway = 30000;
 
-    /// <summary>The longest one piece (a block of cells, a share of a pass) may take before its worker counts as lost.</summary>
-    public static readonly TimeSpan PieceTimeout = TimeSpan.FromMinutes(30);
+    /// <summary>
+    /// The longest one piece (a block of cells, a share of a pass, a training run) may take before its worker counts as lost:
+    /// a worker that dies is found by the membership's probes within seconds, so this only bounds a silent one.
+    /// </summary>
+    public static readonly TimeSpan PieceTimeout = TimeSpan.FromHours(24);
+
+    /// <summary>The largest message: a training run's files come back in one (Orleans' default is 100 MB).</summary>
+    public const int MaxMessageBytes = 1 << 30;
+
+    /// <summary>The messaging settings coordinator and workers share.</summary>
+    public static void Configure(Orleans.Configuration.MessagingOptions o)
+    {
+        o.ResponseTimeout = PieceTimeout;
+        o.MaxMessageBodySize = MaxMessageBytes;
+    }
 
     public static ClusterAddress Parse(string text)
     {

@@ -24,7 +24,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
             if (address.Redis is { } redis) client.UseRedisClustering(redis);
             else client.UseLocalhostClustering(ClusterAddress.PrimaryGateway, ClusterAddress.Id, ClusterAddress.Id);
             client.Configure<ClusterOptions>(o => { o.ClusterId = ClusterAddress.Id; o.ServiceId = ClusterAddress.Id; });
-            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ClusterAddress.PieceTimeout);
+            client.Configure<ClientMessagingOptions>(ClusterAddress.Configure);
             // Workers that are starting get a few seconds; none at all is an error, not minutes of retries.
             var connecting = System.Diagnostics.Stopwatch.StartNew();
             client.UseConnectionRetryFilter(async (_, cancel) =>

@@ -74,21 +74,15 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
         {
             if (!saved) save?.Invoke(surface);
             pool.Release().GetAwaiter().GetResult();
-            Report(pool, "surface blocks");
+            pool.Report("surface blocks");
         }
     }
-
-    /// <summary>Pieces per worker, the job's time on the cluster, and workers lost, to the log.</summary>
-    void Report(WorkerPool pool, string what) =>
-        log?.WriteLine($"cluster: {pool.Done.Values.Sum()} {what} in {pool.Elapsed.TotalSeconds:F3} s ({pool.Computing:F3} s computing on the workers); per worker: {string.Join(", ", pool.Done.Select(d => $"{d.Key} {d.Value}"))}" +
-            (pool.Failed > 0 ? $"; {pool.Failed} worker(s) failed a piece, redone elsewhere ({pool.Lost} of them gone from the cluster)" : "") +
-            (pool.Copies > 0 ? $"; {pool.Copies} piece(s) copied to another worker, theirs not answering" : ""));
 
     /// <summary>Ends the passes' job on the workers and reports its pieces.</summary>
     public void Finish()
     {
         if (passes is null) return;
         passes.Release().GetAwaiter().GetResult();
-        Report(passes, "wave shares");
+        passes.Report("wave shares");
     }
 }

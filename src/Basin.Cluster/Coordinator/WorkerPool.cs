@@ -9,10 +9,11 @@ namespace Basin.Cluster.Coordinator;
 /// dead is lost, one that is still there works on. A piece that takes far longer than the others is copied to an idle
 /// worker at the end of the job. A worker that joins takes pieces from then on; when no worker is left
 /// for <see cref="WaitForWorkers"/>, the job stops with an error and the pieces done so far are kept by the caller.
+/// Pieces that need no job on the workers (training runs) come with none.
 /// </summary>
 /// <param name="handedOut">Hears each piece as it is handed to a worker.</param>
 /// <param name="log">Hears, as they happen, workers joining and failing and pieces copied.</param>
-internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<SiloAddress, int>? handedOut = null, TextWriter? log = null)
+internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, Action<SiloAddress, int>? handedOut = null, TextWriter? log = null)
 {
     static readonly TimeSpan WaitForWorkers = TimeSpan.FromSeconds(30), Rest = TimeSpan.FromSeconds(2);
 
@@ -194,7 +195,7 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
         lock (prepared)
             if (prepared.TryGetValue(worker, out var ready)) return ready;
         var grain = client.GetGrain<IWorkerGrain>(worker.ToParsableString());
-        if (await grain.Prepare(job) is { } refusal) throw new BasinException(refusal.What, refusal.Why, refusal.Hint);
+        if (job is not null && await grain.Prepare(job) is { } refusal) throw new BasinException(refusal.What, refusal.Why, refusal.Hint);
         lock (prepared) prepared[worker] = grain;
         return grain;
     }
@@ -202,10 +203,17 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob job, Action<Si
     /// <summary>Tells every worker that holds the job to forget it.</summary>
     public async Task Release()
     {
+        if (job is null) return;
         IWorkerGrain[] holding;
         lock (prepared) holding = [.. prepared.Values];
         foreach (var grain in holding)
             try { await grain.Release(job.Id); }
             catch (Exception e) when (IsWorkerLost(e)) { }
     }
+
+    /// <summary>Pieces per worker, the job's time on the cluster, and workers lost, to the log.</summary>
+    public void Report(string what) =>
+        log?.WriteLine($"cluster: {Done.Values.Sum()} {what} in {Elapsed.TotalSeconds:F3} s ({Computing:F3} s computing on the workers); per worker: {string.Join(", ", Done.Select(d => $"{d.Key} {d.Value}"))}" +
+            (Failed > 0 ? $"; {Failed} worker(s) failed a piece, redone elsewhere ({Lost} of them gone from the cluster)" : "") +
+            (Copies > 0 ? $"; {Copies} piece(s) copied to another worker, theirs not answering" : ""));
 }

@@ -16,6 +16,9 @@ internal interface IWorkerGrain : IGrainWithStringKey
     /// <summary>The sums of waves [first, first + count) of a pass (EmpiricalRisk.Pass) along v, at the job's point or at theta.</summary>
     Task<WaveSumsMessage?> Waves(string job, int pass, double[]? theta, double[] v, int first, int count);
 
+    /// <summary>Trains a run from scratch in a directory of its own and returns its files (no job to prepare).</summary>
+    Task<RunFilesMessage?> Train(TrainingMessage run);
+
     /// <summary>Forgets a finished job.</summary>
     Task Release(string job);
 }

@@ -5,7 +5,7 @@ namespace Basin.Cluster.Worker;
 
 /// <summary>
 /// A worker silo's computing grain: prepares jobs (loading their data once, checked against the coordinator's hash) and
-/// computes their pieces on the thread pool, off the silo's scheduler, one at a time per process (silos that share a
+/// computes their pieces, and trains runs, on the thread pool, off the silo's scheduler, one at a time per process (silos that share a
 /// process, as in tests, share its cores too).
 /// </summary>
 [SiloKeyPlacement]
@@ -37,6 +37,8 @@ internal sealed class WorkerGrain(WorkerSettings settings) : Grain, IWorkerGrain
 
     public async Task<WaveSumsMessage?> Waves(string job, int pass, double[]? theta, double[] v, int first, int count) =>
         Find(job) is { } j ? await OnCores(() => j.Waves(pass, theta, v, first, count)) : null;
+
+    public async Task<RunFilesMessage?> Train(TrainingMessage run) => await OnCores(() => TrainedRun.Files(run, Load, settings.Threads));
 
     public Task Release(string job)
     {

@@ -40,7 +40,7 @@ internal static class WorkerSilo
             o.NumVotesForDeathDeclaration = 1;
             o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
         });
-        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ClusterAddress.PieceTimeout);
+        silo.Configure<SiloMessagingOptions>(ClusterAddress.Configure);
         silo.Services.AddSingleton(new WorkerSettings(threads));
         silo.Services.AddPlacementDirector<SiloKeyPlacement, SiloKeyPlacementDirector>();
     }

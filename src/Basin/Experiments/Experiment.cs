@@ -1,4 +1,5 @@
 using System.Globalization;
+using Basin.Training;
 
 namespace Basin.Experiments;
 
@@ -36,7 +37,15 @@ public abstract class Experiment
     /// replace the embedded subset and the experiment's network where it takes them (<see cref="TakesData"/>, <see cref="TakesModel"/>).
     /// </summary>
     public ExperimentResult Run(string directory, bool quick = false, ulong seed = 0, IReadOnlyDictionary<string, double>? parameters = null,
-        string? data = null, string? dataDir = null, string? model = null)
+        string? data = null, string? dataDir = null, string? model = null) => Run(directory, quick, seed, parameters, data, dataDir, model, null);
+
+    /// <summary>
+    /// <see cref="Run(string, bool, ulong, IReadOnlyDictionary{string, double}?, string?, string?, string?)"/> with its
+    /// independent training runs trained first by <paramref name="trainer"/>'s workers, round by round (a round's runs may
+    /// depend on the last round's), then reused where the experiment measures them.
+    /// </summary>
+    internal ExperimentResult Run(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double>? parameters,
+        string? data, string? dataDir, string? model, IRemoteTrainer? trainer)
     {
         if ((data ?? dataDir) is not null && !TakesData)
             throw new BasinException(data is null ? "{data-dir}" : "{data}", $"{Name} studies a synthetic problem of its own, not a data set", "leave it out");
@@ -59,7 +68,9 @@ public abstract class Experiment
                         : "use a value above 0");
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var result = Measure(directory, quick, seed, values, new ExperimentInputs(data ?? ExperimentInputs.Default.Data, dataDir, model));
+        var inputs = new ExperimentInputs(data ?? ExperimentInputs.Default.Data, dataDir, model);
+        if (trainer is not null) TrainFirst(trainer, () => Trainings(directory, quick, seed, values, inputs).Where(t => !t.Finished).ToList());
+        var result = Measure(directory, quick, seed, values, inputs);
         result.Json["claims"] = ExperimentResult.ClaimsJson(result.Claims);
         result.Json["checks"] = ExperimentResult.ClaimsJson(result.Checks);
         result.Json["summary"] = new System.Text.Json.Nodes.JsonArray(result.Summary.Select(l => (System.Text.Json.Nodes.JsonNode)l).ToArray());
@@ -70,6 +81,27 @@ public abstract class Experiment
 
     /// <summary>The smallest value a parameter may take: 2 seeds, else 1 for whole numbers and anything above 0 for the others.</summary>
     protected virtual double Smallest(string parameter) => parameter == "seeds" ? 2 : Parameters.Single(p => p.Name == parameter).Integer ? 1 : 0;
+
+    /// <summary>Whether it trains runs that workers elsewhere can train (<see cref="Trainings"/>).</summary>
+    internal virtual bool Trains => false;
+
+    /// <summary>
+    /// The training runs it needs that can be named now, before any is measured: those independent of the others, and
+    /// those whose settings follow from runs already finished (a target loss taken from another run).
+    /// </summary>
+    private protected virtual IEnumerable<TrainingTask> Trainings(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> parameters,
+        ExperimentInputs inputs) => [];
+
+    static void TrainFirst(IRemoteTrainer trainer, Func<List<TrainingTask>> pending)
+    {
+        for (var round = pending(); round.Count > 0; round = pending())
+        {
+            trainer.Train(round);
+            if (round.FirstOrDefault(t => !t.Finished) is { } missing)
+                throw new BasinException("--cluster", $"the run trained for {missing.Directory} does not have its settings here",
+                    "workers and coordinator must run the same version of basin");
+        }
+    }
 
     /// <summary>The study itself, with every parameter's value.</summary>
     private protected abstract ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> parameters,

@@ -10,8 +10,11 @@ internal sealed record ExperimentInputs(string Data, string? DataDir, string? Mo
 {
     public static ExperimentInputs Default { get; } = new(DataCatalog.Embedded, null, null);
 
+    /// <summary>Where the first <paramref name="n"/> examples of a split (all when null) come from.</summary>
+    public DataSource Source(string split, int? n = null) => new(Data, split, DataDir, n);
+
     /// <summary>The first <paramref name="n"/> examples of a split (all when null).</summary>
-    public DataSet Load(string split, int? n = null) => DataCatalog.Load(Data, split, DataDir, n);
+    public DataSet Load(string split, int? n = null) => Source(split, n).Load();
 
     /// <summary>The channels, height and width of image examples; an error for examples of another shape.</summary>
     public static (int Channels, int Height, int Width) Image(DataSet data, string experiment) => data.InputShape is [int c, int h, int w]

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Basin.Training;
 using Basin.Curvature;
 using Basin.Landscape;
 using Basin.Models;
@@ -34,11 +35,23 @@ internal sealed class FlatnessReparam : Experiment
 
     static readonly double[] Alphas = [0.1, 0.3, 1, 3, 10];
 
+    internal override bool Trains => true;
+
+    static FlatnessReparamRuns Runs(string directory, bool quick, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs) =>
+        new(inputs, quick ? 32 : 100, (int)p["n"], directory);
+
+    private protected override IEnumerable<TrainingTask> Trainings(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p,
+        ExperimentInputs inputs)
+    {
+        var runs = Runs(directory, quick, p, inputs);
+        return Enumerable.Range(0, (int)p["seeds"]).SelectMany(k => new[] { runs.Run(runs.SmallBatch, seed + (ulong)k), runs.Run(runs.LargeBatch, seed + (ulong)k) });
+    }
+
     private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
     {
         int seeds = (int)p["seeds"];
         double alpha = p["alpha"];
-        var runs = new FlatnessReparamRuns(inputs, quick ? 32 : 100, (int)p["n"], directory);
+        var runs = Runs(directory, quick, p, inputs);
         var network = runs.Net();
         var pair = Reparametrization.FindPair(network)
             ?? throw new BasinException("{model}", $"{runs.Model} has no pair of layers to rescale", "Dinh et al.'s rescaling needs two linear (or convolution) layers joined by a ReLU");

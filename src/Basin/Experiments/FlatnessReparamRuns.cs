@@ -28,7 +28,8 @@ internal sealed class FlatnessReparamRuns(ExperimentInputs inputs, int hidden, i
     public const double TargetLoss = 0.01;
     const int FilterDirections = 3, Minibatches = 8, MinibatchSize = 32;
 
-    public readonly DataSet Train = inputs.Load("train", examples);
+    readonly DataSource source = inputs.Source("train", examples);
+    public DataSet Train => field ??= source.Load();
     public readonly DataSet Test = inputs.Load("test");
 
     /// <summary>The given network, else an MLP with one hidden layer.</summary>
@@ -47,15 +48,17 @@ internal sealed class FlatnessReparamRuns(ExperimentInputs inputs, int hidden, i
 
     EmpiricalRisk<double> Risk(DataSet data) => new(Net(), data, "ce", 0, 500, 0);
 
+    /// <summary>The training run of the minimum of this batch size and seed.</summary>
+    public TrainingTask Run(int batch, ulong seed) => new(new RunConfig
+    {
+        Model = Model, Data = Train.Name, DType = "float64", Optimizer = "adam", LearningRate = 1e-3, Batch = batch, Epochs = 1000,
+        TargetLoss = TargetLoss, Seed = seed, SaveEvery = 0, Test = false,
+    }, Train, Path.Combine(directory, $"batch-{batch}-seed-{seed}"), source);
+
     /// <summary>Trains (or reuses) the minimum of this batch size and seed and measures it.</summary>
     public FlatMinimum Minimum(int batch, ulong seed)
     {
-        var config = new RunConfig
-        {
-            Model = Model, Data = Train.Name, DType = "float64", Optimizer = "adam", LearningRate = 1e-3, Batch = batch, Epochs = 1000,
-            TargetLoss = TargetLoss, Seed = seed, SaveEvery = 0, Test = false,
-        };
-        var run = TrainingRun.Ensure<double>(config, Train, null, Path.Combine(directory, $"batch-{batch}-seed-{seed}"), 0);
+        var run = Run(batch, seed).Ensure();
         var theta = SafeTensors.ReadTheta<double>(run.FinalPath, Net().Layout);
         var f = TrainRisk;
         var e = f.Evaluate(theta);

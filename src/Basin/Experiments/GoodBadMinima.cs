@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Basin.Training;
 using Basin.Models;
 using Basin.Tensors;
 
@@ -33,6 +34,34 @@ internal sealed class GoodBadMinima : Experiment
     public override bool TakesData => true;
 
     public override bool TakesModel => true;
+
+    internal override bool Trains => true;
+
+    /// <summary>
+    /// In rounds: the bad minima; the good ones, each to its bad one's clean loss; the random starts, to the highest clean
+    /// loss of the last attack's good minima. The starts next to a bad minimum are trained where they are measured.
+    /// </summary>
+    private protected override IEnumerable<TrainingTask> Trainings(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p,
+        ExperimentInputs inputs)
+    {
+        int seeds = (int)p["seeds"];
+        var runs = new GoodBadMinimaRuns(inputs, (int)p["hidden"], (int)p["n"], directory);
+        var attacks = quick ? QuickAttacks : FullAttacks;
+        var last = new List<TrainingTask>();
+        foreach (int attack in attacks)
+            for (int k = 0; k < seeds; k++)
+            {
+                var bad = runs.Bad(attack, seed + (ulong)k);
+                yield return bad;
+                if (!bad.Finished) continue;
+                var good = runs.Good(attack, seed + (ulong)k, runs.CleanLoss(bad));
+                yield return good;
+                if (attack == attacks[^1]) last.Add(good);
+            }
+        if (last.Count < seeds || !last.All(g => g.Finished)) yield break;
+        double target = last.Max(runs.CleanLoss);
+        for (int k = 0; k < (int)p["starts"]; k++) yield return runs.RandomStart(k, seed, target);
+    }
 
     private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
     {
@@ -136,13 +165,13 @@ internal sealed class GoodBadMinima : Experiment
     {
         double good = pairs.Average(x => x.Good.TestAccuracy), bad = pairs.Average(x => x.Bad.TestAccuracy), threshold = 0.5 * (good + bad);
         double target = pairs.Max(x => x.Good.CleanLoss);
-        var random = Enumerable.Range(0, starts).Select(k => runs.TestAccuracyFrom($"start-random-{k}", seed + 500 + (ulong)k, target, null)).ToArray();
+        var random = Enumerable.Range(0, starts).Select(k => runs.TestAccuracy(runs.RandomStart(k, seed, target))).ToArray();
         var near = Enumerable.Range(0, starts).Select(k =>
         {
             var b = pairs[k % pairs.Length].BadTheta;
             double scale = 0.01 * b.Average(w => Math.Abs(w));
             var rng = new Rng(seed + (ulong)k, 0x0EA7);
-            return runs.TestAccuracyFrom($"start-near-bad-{k}", seed + 700 + (ulong)k, target, b.Select(w => w + (float)(scale * rng.NextGaussian())).ToArray());
+            return runs.TestAccuracy(runs.NearStart(k, seed, target, b.Select(w => w + (float)(scale * rng.NextGaussian())).ToArray()));
         }).ToArray();
         double[] reachedBad = random.Select(a => a < threshold ? 1.0 : 0).ToArray(), controlBad = near.Select(a => a < threshold ? 1.0 : 0).ToArray();
         var interval = Statistics.Interval(Statistics.Differences(controlBad, reachedBad));

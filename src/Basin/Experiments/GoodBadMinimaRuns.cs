@@ -38,6 +38,8 @@ internal sealed class GoodBadMinimaRuns(ExperimentInputs inputs, int hidden, int
     public const double RadiusLoss = 0.1;
 
     readonly DataSet pool = inputs.Load("train");
+    // The clean set is the pool's first images, as a worker loads them itself.
+    readonly DataSource cleanSource = inputs.Source("train", clean);
     public DataSet Clean => field ??= pool.Take(clean);
     public readonly DataSet Test = inputs.Load("test");
 
@@ -73,42 +75,53 @@ internal sealed class GoodBadMinimaRuns(ExperimentInputs inputs, int hidden, int
         TargetLoss = target, UntilZeroError = target is null, Seed = seed, SaveEvery = 0, Test = false, Init = init, LogEvery = target is null ? 0 : 1,
     };
 
-    float[] Train(DataSet data, string name, ulong seed, double? target, string init = "pytorch")
+    TrainingTask Run(DataSet data, string name, ulong seed, double? target, string init = "pytorch") =>
+        new(Config(data, seed, target, init), data, Path.Combine(directory, name), data == Clean ? cleanSource : null);
+
+    /// <summary>The run's minimum, trained (or reused).</summary>
+    float[] Theta(TrainingTask run) => SafeTensors.ReadTheta<float>(run.Ensure().FinalPath, Net().Layout);
+
+    static string Labels(bool randomLabels) => randomLabels ? "" : "-true-labels";
+
+    /// <summary>Seed k's bad minimum: trained on the clean and attack sets until every example of them is classified correctly.</summary>
+    public TrainingTask Bad(int attack, ulong seed, bool randomLabels = true) =>
+        Run(Poisoned(attack, seed, randomLabels), $"bad-{attack}-{seed}{Labels(randomLabels)}", seed, null);
+
+    /// <summary>Seed k's good minimum: trained on the clean set alone from another initialization until its loss is at most <paramref name="target"/>.</summary>
+    public TrainingTask Good(int attack, ulong seed, double target, bool randomLabels = true) =>
+        Run(Clean, $"good-{attack}-{seed}{Labels(randomLabels)}", seed + 1000, target);
+
+    /// <summary>The k-th random start of the attraction claim, trained on the clean set to <paramref name="target"/>.</summary>
+    public TrainingTask RandomStart(int k, ulong seed, double target) => Run(Clean, $"start-random-{k}", seed + 500 + (ulong)k, target);
+
+    /// <summary>The k-th start next to a bad minimum (<paramref name="start"/>, written beside the runs), trained on the clean set to <paramref name="target"/>.</summary>
+    public TrainingTask NearStart(int k, ulong seed, double target, float[] start)
     {
-        var run = TrainingRun.Ensure<float>(Config(data, seed, target, init), data, null, Path.Combine(directory, name), 0);
-        return SafeTensors.ReadTheta<float>(run.FinalPath, Net().Layout);
+        string name = $"start-near-bad-{k}";
+        Directory.CreateDirectory(directory);
+        string init = Path.Combine(directory, name + ".init.safetensors");
+        SafeTensors.Write<float>(init, Net().Layout, start);
+        return Run(Clean, name, seed + 700 + (ulong)k, target, init);
     }
 
+    /// <summary>The clean loss where a finished run ended (a good run's target, from its bad run).</summary>
+    public double CleanLoss(TrainingTask run) => CleanRisk.Evaluate(Theta(run)).Loss;
+
     /// <summary>
-    /// Seed k's pair: the bad minimum trained on the clean and attack sets until every example of them is classified
-    /// correctly (verified), then the good one trained on the clean set alone from another initialization until its loss is
-    /// at most the bad one's clean loss (equal loss, verified by <see cref="MinimumPair.EqualLoss"/>).
+    /// Seed k's pair: the bad minimum (verified to classify every example correctly), then the good one trained to the bad
+    /// one's clean loss (equal loss, verified by <see cref="MinimumPair.EqualLoss"/>).
     /// </summary>
     public MinimumPair Pair(int attack, ulong seed, bool randomLabels = true)
     {
-        var poisoned = Poisoned(attack, seed, randomLabels);
-        var bad = Train(poisoned, $"bad-{attack}-{seed}{(randomLabels ? "" : "-true-labels")}", seed, null);
-        var badMeasures = Measure(bad, seed, converged: new EmpiricalRisk<float>(Net(), poisoned, "ce", 0, 500, 0).Evaluate(bad).Accuracy == 1);
-        var good = Train(Clean, $"good-{attack}-{seed}{(randomLabels ? "" : "-true-labels")}", seed + 1000, badMeasures.CleanLoss);
+        var badRun = Bad(attack, seed, randomLabels);
+        var bad = Theta(badRun);
+        var badMeasures = Measure(bad, seed, converged: new EmpiricalRisk<float>(Net(), badRun.Train, "ce", 0, 500, 0).Evaluate(bad).Accuracy == 1);
+        var good = Theta(Good(attack, seed, badMeasures.CleanLoss, randomLabels));
         return new MinimumPair(attack, Measure(good, seed, converged: true), badMeasures, bad);
     }
 
-    /// <summary>
-    /// Trains on the clean set from <paramref name="init"/> (a safetensors file) or a seeded initialization, to the clean
-    /// loss given, and returns the test accuracy reached.
-    /// </summary>
-    public double TestAccuracyFrom(string name, ulong seed, double target, float[]? start)
-    {
-        string init = "pytorch";
-        if (start is not null)
-        {
-            Directory.CreateDirectory(directory);
-            init = Path.Combine(directory, name + ".init.safetensors");
-            SafeTensors.Write<float>(init, Net().Layout, start);
-        }
-        var theta = Train(Clean, name, seed, target, init);
-        return TestRisk.Evaluate(theta).Accuracy;
-    }
+    /// <summary>The test accuracy where a run on the clean set ends, trained (or reused).</summary>
+    public double TestAccuracy(TrainingTask run) => TestRisk.Evaluate(Theta(run)).Accuracy;
 
     /// <summary>The minimum's measures on the clean set (curvature, the sampling radius, a 1D filter-normalized profile).</summary>
     MinimumMeasures Measure(float[] theta, ulong seed, bool converged)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Basin.Training;
 using Basin.Models;
 
 namespace Basin.Experiments;
@@ -41,12 +42,29 @@ internal sealed class SkipConnections : Experiment
 
     public override bool TakesData => true;
 
-    private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
+    internal override bool Trains => true;
+
+    /// <summary>The runs of the settings, and the shallow and deep depths (each 6n + 2).</summary>
+    static (SkipConnectionsRuns Runs, int Shallow, int Deep) Runs(string directory, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
     {
-        int seeds = (int)p["seeds"], shallow = (int)p["shallow"], deep = (int)p["deep"];
+        int shallow = (int)p["shallow"], deep = (int)p["deep"];
         if ((shallow - 2) % 6 != 0 || (deep - 2) % 6 != 0 || deep <= shallow)
             throw new BasinException("{deep}", $"depths {shallow} and {deep}: each must be 6n + 2 and the deep one deeper", "e.g. 20 and 56");
-        var runs = new SkipConnectionsRuns(inputs, (int)p["n"], (int)p["width"], (int)p["epochs"], p["target-loss"], directory);
+        return (new SkipConnectionsRuns(inputs, (int)p["n"], (int)p["width"], (int)p["epochs"], p["target-loss"], directory), shallow, deep);
+    }
+
+    private protected override IEnumerable<TrainingTask> Trainings(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p,
+        ExperimentInputs inputs)
+    {
+        var (runs, shallow, deep) = Runs(directory, p, inputs);
+        return from depth in new[] { shallow, deep } from shortcuts in new[] { true, false } from k in Enumerable.Range(0, (int)p["seeds"])
+               select runs.Run(depth, shortcuts, seed + (ulong)k);
+    }
+
+    private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
+    {
+        int seeds = (int)p["seeds"];
+        var (runs, shallow, deep) = Runs(directory, p, inputs);
         ResNetMinimum[] Nets(int depth, bool shortcuts) => Enumerable.Range(0, seeds)
             .Select(k => runs.Minimum(depth, shortcuts, seed + (ulong)k, (int)p["grid"], (int)p["eigen-grid"], (int)p["eigen-examples"], (int)p["eigen-steps"])).ToArray();
         var shallowShort = Nets(shallow, true);

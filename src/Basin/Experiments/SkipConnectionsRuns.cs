@@ -26,21 +26,24 @@ internal sealed record ResNetMinimum(int Depth, bool Shortcuts, ulong Seed, doub
 /// </summary>
 internal sealed class SkipConnectionsRuns(ExperimentInputs inputs, int examples, int width, int epochs, double targetLoss, string directory)
 {
-    public readonly DataSet Train = inputs.Load("train", examples);
+    readonly DataSource source = inputs.Source("train", examples);
+    public DataSet Train => field ??= source.Load();
 
     /// <summary>The preset on the data's channels and classes (CIFAR-10's ten, the presets' default, left unsaid).</summary>
     public string Spec(int depth, bool shortcuts) =>
         $"resnet{depth}{(shortcuts ? "" : "_noshort")}(in={ExperimentInputs.Image(Train, "skip-connections").Channels}{(Train.Classes == 10 ? "" : $",classes={Train.Classes}")},width={width})";
 
+    /// <summary>The training run of the ResNet of this depth, with or without shortcuts, and seed.</summary>
+    public TrainingTask Run(int depth, bool shortcuts, ulong seed) => new(new RunConfig
+    {
+        Model = Spec(depth, shortcuts), Data = Train.Name, Optimizer = "sgd", LearningRate = 0.1, Momentum = 0.9, WeightDecay = 5e-4, Batch = 32,
+        Epochs = epochs, Schedule = $"step:{epochs / 2},{3 * epochs / 4}:0.1", Seed = seed, SaveEvery = 0, Test = false,
+    }, Train, Path.Combine(directory, $"resnet{depth}{(shortcuts ? "" : "_noshort")}-width-{width}-seed-{seed}"), source);
+
     public ResNetMinimum Minimum(int depth, bool shortcuts, ulong seed, int grid, int eigenGrid, int eigenExamples, int eigenSteps)
     {
         string spec = Spec(depth, shortcuts);
-        var config = new RunConfig
-        {
-            Model = spec, Data = Train.Name, Optimizer = "sgd", LearningRate = 0.1, Momentum = 0.9, WeightDecay = 5e-4, Batch = 32,
-            Epochs = epochs, Schedule = $"step:{epochs / 2},{3 * epochs / 4}:0.1", Seed = seed, SaveEvery = 0, Test = false,
-        };
-        var run = TrainingRun.Ensure<float>(config, Train, null, Path.Combine(directory, $"resnet{depth}{(shortcuts ? "" : "_noshort")}-width-{width}-seed-{seed}"), 0);
+        var run = Run(depth, shortcuts, seed).Ensure();
         var network = ModelSpec.Build<float>(spec, Train.InputShape);
         var theta = SafeTensors.ReadTheta<float>(run.FinalPath, network.Layout);
         var risk = new EmpiricalRisk<float>(network, Train, "ce", 0, 500, 0);

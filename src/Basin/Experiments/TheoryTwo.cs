@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Basin.Training;
 using Basin.Models;
 using Basin.Trajectories;
 
@@ -32,19 +33,31 @@ internal sealed class TheoryTwo : Experiment
 
     public override bool TakesData => true;
 
+    internal override bool Trains => true;
+
+    /// <summary>The minima trained from scratch: SGD of seeds 0 .. K, GD of seeds 0 .. K - 1, and SGD with the polynomial activation (the retrainings start from them).</summary>
+    private protected override IEnumerable<TrainingTask> Trainings(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p,
+        ExperimentInputs inputs)
+    {
+        int seeds = (int)p["seeds"];
+        var runs = new TheoryTwoRuns(inputs, (int)p["n"], (int)p["channels"], directory);
+        return Enumerable.Range(0, seeds + 1).Select(k => runs.Sgd(k, seed)).Concat(Enumerable.Range(0, seeds).Select(k => runs.Gd(k, seed)))
+            .Append(runs.Polynomial((int)p["degree"], seed));
+    }
+
     private protected override ExperimentResult Measure(string directory, bool quick, ulong seed, IReadOnlyDictionary<string, double> p, ExperimentInputs inputs)
     {
         int seeds = (int)p["seeds"], epochs = (int)p["retrain-epochs"], degree = (int)p["degree"];
         var runs = new TheoryTwoRuns(inputs, (int)p["n"], (int)p["channels"], directory);
         var scales = quick ? QuickScales : FullScales;
         // Minima of seeds 0 .. K (one more than the seeds, so that each seed has a minimum of another seed to be joined to).
-        var sgd = Enumerable.Range(0, seeds + 1).Select(k => runs.Minimum($"sgd-{k}", runs.Config("sgd", seed + (ulong)k), measureCurvature: k < seeds)).ToArray();
-        var gd = Enumerable.Range(0, seeds).Select(k => runs.Minimum($"gd-{k}", runs.Config("gd", seed + (ulong)k), measureCurvature: true)).ToArray();
+        var sgd = Enumerable.Range(0, seeds + 1).Select(k => runs.Minimum(runs.Sgd(k, seed), measureCurvature: k < seeds)).ToArray();
+        var gd = Enumerable.Range(0, seeds).Select(k => runs.Minimum(runs.Gd(k, seed), measureCurvature: true)).ToArray();
         var sweep = Enumerable.Range(0, seeds).Select(k => scales.Select(s => runs.Perturb($"perturb-{k}-{s:R}", sgd[k].Theta, s, epochs, seed + (ulong)k)).ToArray()).ToArray();
         var across = Enumerable.Range(0, seeds).Select(k => runs.Line(sgd[k].Theta, sgd[k + 1].Theta)).ToArray();
         var degeneracy = Enumerable.Range(0, seeds).Select(k => (Over: Degeneracy.Measure(16, 20, 5, 3, seed + (ulong)k, 2000, DegeneracyActivation),
             Under: Degeneracy.Measure(4, 20, 5, 3, seed + (ulong)k, 2000, DegeneracyActivation))).ToArray();
-        var polynomial = runs.Minimum("polynomial", runs.Config("sgd", seed, runs.PolynomialActivation(degree)), measureCurvature: false);
+        var polynomial = runs.Minimum(runs.Polynomial(degree, seed), measureCurvature: false);
         var tree = Tree(runs, sgd[0].Theta, SmallestEffectiveScale(sweep) ?? scales[^1], epochs, seed, quick ? (2, 1) : (3, 2));
 
         bool converged = sgd.All(m => m.Converged);

@@ -20,7 +20,8 @@ internal sealed record Perturbation(double Scale, double ErrorAfterPerturbation,
 /// <summary>The trainings and measurements of Theory II's CNN on the first images of a data set (the embedded Fashion-MNIST subset).</summary>
 internal sealed class TheoryTwoRuns(ExperimentInputs inputs, int examples, int channels, string directory)
 {
-    public readonly DataSet Train = inputs.Load("train", examples);
+    readonly DataSource source = inputs.Source("train", examples);
+    public DataSet Train => field ??= source.Load();
     public readonly DataSet Test = inputs.Load("test");
 
     /// <summary>The stopping criterion: a mean training cross-entropy of 0.01, with zero training error verified where it stops.</summary>
@@ -47,10 +48,22 @@ internal sealed class TheoryTwoRuns(ExperimentInputs inputs, int examples, int c
         SaveEvery = optimizer == "gd" ? 10 : 1, Test = false,
     };
 
+    TrainingTask Run(string name, RunConfig config) => new(config, Train, Path.Combine(directory, name), source);
+
+    /// <summary>The k-th minimum by SGD (of seed + k), from scratch.</summary>
+    public TrainingTask Sgd(int k, ulong seed) => Run($"sgd-{k}", Config("sgd", seed + (ulong)k));
+
+    /// <summary>The k-th minimum by full-batch GD (of seed + k), from scratch.</summary>
+    public TrainingTask Gd(int k, ulong seed) => Run($"gd-{k}", Config("gd", seed + (ulong)k));
+
+    /// <summary>The minimum by SGD with ReLU replaced by its polynomial of this degree.</summary>
+    public TrainingTask Polynomial(int degree, ulong seed) => Run("polynomial", Config("sgd", seed, PolynomialActivation(degree)));
+
     /// <summary>Trains (or reuses) a run to the stopping criterion and measures where it ended.</summary>
-    public Minimum Minimum(string name, RunConfig config, bool measureCurvature)
+    public Minimum Minimum(TrainingTask task, bool measureCurvature)
     {
-        var run = TrainingRun.Ensure<float>(config, Train, null, Path.Combine(directory, name), 0);
+        var config = task.Config;
+        var run = task.Ensure();
         var risk = Risk(config.Model, Train);
         var network = risk.Network;
         var theta = SafeTensors.ReadTheta<float>(run.FinalPath, network.Layout);
@@ -97,7 +110,7 @@ internal sealed class TheoryTwoRuns(ExperimentInputs inputs, int examples, int c
     }
 
     /// <summary>The spec with ReLU replaced by its least-squares polynomial of the given degree on [-3, 3].</summary>
-    public string PolynomialActivation(int degree) =>
+    string PolynomialActivation(int degree) =>
         $"poly({string.Join(",", TheoryTwo.ReluPolynomial(degree, 3).Select(c => c.ToString("R", CultureInfo.InvariantCulture)))})";
 
     public int Parameters => ModelSpec.Build<float>(Spec(), Train.InputShape).ParameterCount;

@@ -20,6 +20,18 @@ public class ClusterCommandTests
     }
 
     [Fact]
+    public void Experiments_that_train_runs_take_a_cluster_and_those_that_do_not_refuse_it()
+    {
+        string dir = TestPaths.NewDirectory("experiment-cluster");
+        var (code, _, err) = CliRunner.Run("experiment", "flatness-reparam", "--quick", "--out", dir, "--cluster", "redis:/oops");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --cluster: 'redis:/oops' is not a cluster address", err);
+        (code, _, err) = CliRunner.Run("experiment", "deep-linear", "--quick", "--out", dir, "--cluster", "localhost");
+        Assert.Equal(2, code);
+        Assert.Contains("--cluster", err);
+    }
+
+    [Fact]
     public void A_worker_needs_a_cluster_and_checks_its_ports()
     {
         Assert.Equal(2, CliRunner.Run("worker").Code);

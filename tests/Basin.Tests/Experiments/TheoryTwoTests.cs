@@ -22,7 +22,7 @@ public class TheoryTwoTests
         var runs = new TheoryTwoRuns(ExperimentInputs.Default, 100, 4, TestPaths.NewDirectory("theory2-broken"));
         var sweep = Enumerable.Range(0, 2).Select(k =>
         {
-            var minimum = runs.Minimum($"sgd-{k}", runs.Config("sgd", (ulong)k), measureCurvature: false);
+            var minimum = runs.Minimum(runs.Sgd(k, 0), measureCurvature: false);
             return new[] { runs.Perturb($"perturb-{k}", minimum.Theta, 3, epochs: 1, (ulong)k) };
         }).ToArray();
         Assert.Equal(Verdict.Fails, TheoryTwo.RetrainingClaim(sweep, converged: true).Verdict);
