@@ -21,7 +21,7 @@ internal sealed class ClusterOption
     /// Runs <paramref name="body"/> on the landscape, its work on the cluster when one is named: the workers load the data
     /// <paramref name="c"/>'s options name (train, and the test split of <paramref name="test"/>) and check it by its hash.
     /// </summary>
-    public int Run(ParseResult r, CommonOptions c, LossLandscape landscape, DataSet? test, int? testN, TextWriter stderr, Func<LossLandscape, int> body) =>
+    public T Run<T>(ParseResult r, CommonOptions c, LossLandscape landscape, DataSet? test, int? testN, TextWriter stderr, Func<LossLandscape, T> body) =>
         r.GetValue(Address) is { } address ? OnCluster(r, c, landscape, test, testN, address, stderr, body) : body(landscape);
 
     /// <summary>Runs <paramref name="body"/> with the cluster's workers as the trainer of independent runs when one is named, else with none.</summary>
@@ -58,8 +58,8 @@ internal sealed class ClusterOption
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static int OnCluster(ParseResult r, CommonOptions c, LossLandscape landscape, DataSet? test, int? testN, string address, TextWriter stderr,
-        Func<LossLandscape, int> body)
+    static T OnCluster<T>(ParseResult r, CommonOptions c, LossLandscape landscape, DataSet? test, int? testN, string address, TextWriter stderr,
+        Func<LossLandscape, T> body)
     {
         var cluster = ClusterAddress.Parse(address);
         bool normalize = DataCatalog.ParseNormalize(r.GetValue(c.Normalize)!);
@@ -70,12 +70,12 @@ internal sealed class ClusterOption
     }
 
     /// <summary>Connects to the cluster, runs <paramref name="body"/> with its workers holding the job, and ends the job there.</summary>
-    static int OnWorkers(ClusterAddress cluster, WorkerJob job, TextWriter stderr, Func<ClusterWorkers, int> body) => Connected(cluster, client =>
+    static T OnWorkers<T>(ClusterAddress cluster, WorkerJob job, TextWriter stderr, Func<ClusterWorkers, T> body) => Connected(cluster, client =>
     {
         var workers = new ClusterWorkers(client, job, stderr);
-        int code = body(workers);
+        var result = body(workers);
         workers.Finish();
-        return code;
+        return result;
     });
 
     /// <summary>Connects to the cluster, runs <paramref name="body"/> with its client, and disconnects.</summary>

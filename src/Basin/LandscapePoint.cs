@@ -70,10 +70,16 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
     public double[] Theta() => Numbers.ToDouble<T>(theta);
     T[] Values => theta;
 
-    /// <summary>The risk over the data, whose first linear layer skips the data's zero inputs (every pass after the first pays).</summary>
-    EmpiricalRisk<T> Risk => risk ??= RiskOn(data);
+    /// <summary>
+    /// The risk over the data, whose first linear layer skips the data's zero inputs (every pass after the first pays); its
+    /// full passes run on the workers when the point has them.
+    /// </summary>
+    EmpiricalRisk<T> Risk => risk ??= RiskOn(data, settings.Remote);
 
-    EmpiricalRisk<T> RiskOn(DataSet d) => new(network, d, settings.Loss, settings.L2, settings.Batch, settings.Threads) { BatchNormSource = BatchNormSource };
+    EmpiricalRisk<T> RiskOn(DataSet d) => RiskOn(d, null);
+
+    EmpiricalRisk<T> RiskOn(DataSet d, Objective.IRemoteRisk? remote) =>
+        new(network, d, settings.Loss, settings.L2, settings.Batch, settings.Threads) { BatchNormSource = BatchNormSource, Remote = remote };
 
     /// <summary>The training data in shards of 128, one train-mode pass each (update_bn's loader), when statistics are recomputed.</summary>
     EmpiricalRisk<T>? BatchNormSource => settings.UpdateBatchNorm
@@ -106,14 +112,16 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
         return new LandscapePoint<T>(network, Numbers.To<T>(point), data, settings);
     }
 
-    public ILandscapePoint? Rescaled(double alpha) =>
-        Reparametrization.FindPair(network) is { } pair ? new LandscapePoint<T>(network, Reparametrization.Rescale<T>(network, theta, pair, alpha), data, settings) : null;
+    /// <summary>The point after Dinh's alpha-rescaling; workers hold the point they were given, so a point with workers has none.</summary>
+    public ILandscapePoint? Rescaled(double alpha) => settings.Remote is not null
+        ? throw new BasinException("{cluster}", "the workers hold the point given, not its alpha-rescaling", "leave {cluster} or {reparam-check} out")
+        : Reparametrization.FindPair(network) is { } pair ? new LandscapePoint<T>(network, Reparametrization.Rescale<T>(network, theta, pair, alpha), data, settings) : null;
 
     // A single pass: finding the zero patterns of a sparse first layer would cost more than it saves. Its own risk, so the
     // numbers never depend on what was asked before.
     public Evaluation Evaluate() => (dense ??= new EmpiricalRisk<T>(network, data, settings.Loss, settings.L2, settings.Batch, settings.Threads) { SkipsZeroInputs = false }).Evaluate(theta);
 
-    public ICurvatureOperator Hessian() => new HessianOperator<T>(Risk, theta, settings.Remote);
+    public ICurvatureOperator Hessian() => new HessianOperator<T>(Risk, theta);
     public ICurvatureOperator GaussNewton() => new GaussNewtonOperator<T>(LocalRisk("the Gauss-Newton operator"), theta);
     public ICurvatureOperator Fisher() => new FisherOperator<T>(LocalRisk("the empirical Fisher"), theta);
     public double FisherTrace() => new FisherOperator<T>(LocalRisk("the exact Fisher trace"), theta).Trace();

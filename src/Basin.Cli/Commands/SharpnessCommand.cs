@@ -8,6 +8,7 @@ internal static class SharpnessCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var common = new CommonOptions();
+        var cluster = new ClusterOption();
         var measures = new Option<string>("--measures") { Description = "comma-separated: " + string.Join(", ", SharpnessOptions.AllMeasures) + ", or all", DefaultValueFactory = _ => "all" };
         var eps = new Option<string>("--eps") { Description = "Keskar et al. box sizes", DefaultValueFactory = _ => "1e-3,5e-4" };
         var rho = new Option<double>("--rho") { Description = "SAM radius", DefaultValueFactory = _ => 0.05 };
@@ -20,6 +21,7 @@ internal static class SharpnessCommand
         var seed = new Option<ulong>("--seed") { Description = "seed of the probes and perturbations" };
         var command = new Command("sharpness", "Sharpness and flatness measures of a minimum (Keskar, SAM, ASAM, PAC-Bayes, Fisher, Hessian, Wu & Zhu, Huszar).");
         common.AddTo(command);
+        cluster.AddTo(command);
         foreach (var o in new Option[] { measures, eps, rho, asamRho, asamEta, deviation, disagreementBatch, pairs, reparam, seed }) command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -35,12 +37,12 @@ internal static class SharpnessCommand
             options.Validate();
             if (r.GetValue(reparam) is <= 0 and var a) throw new BasinException("--reparam-check", $"alpha must be positive, got {a}");
             var (before, after) = Progress.Status(stderr, "measuring sharpness...", () =>
-            {
-                var landscape = common.Landscape(r, common.LoadData(r));
-                var rescaled = r.GetValue(reparam) is { } alpha ? landscape.Rescaled(alpha) ?? throw new BasinException("--reparam-check",
-                    "the model has no linear/conv layer followed through ReLU by another", "alpha-rescaling needs a positively homogeneous activation between two layers") : null;
-                return (landscape.Sharpness(options), rescaled?.Sharpness(options));
-            });
+                cluster.Run(r, common, common.Landscape(r, common.LoadData(r)), null, null, stderr, landscape =>
+                {
+                    var rescaled = r.GetValue(reparam) is { } alpha ? landscape.Rescaled(alpha) ?? throw new BasinException("--reparam-check",
+                        "the model has no linear/conv layer followed through ReLU by another", "alpha-rescaling needs a positively homogeneous activation between two layers") : null;
+                    return (landscape.Sharpness(options), rescaled?.Sharpness(options));
+                }));
             if (r.GetValue(common.Json))
             {
                 var json = new JsonObject();

@@ -91,6 +91,23 @@ public sealed partial class EmpiricalRisk<T>
         return Normalized(pass, total, correct);
     }
 
+    /// <summary>
+    /// Workers elsewhere (a cluster) holding the same data and settings, which run this risk's full passes: the loss and its
+    /// gradient at any theta, and (through <see cref="Curvature.HessianOperator{T}"/>) the Hessian's products. Minibatch and
+    /// per-example passes stay here.
+    /// </summary>
+    internal IRemoteRisk? Remote { get; init; }
+
+    /// <summary>A full pass at theta by the workers of <see cref="Remote"/>, merged here into this process's bits; the gradient pass writes the mean gradient.</summary>
+    internal (double Loss, long Correct) RemotePass(Pass pass, ReadOnlySpan<T> theta, Span<T> gradient)
+    {
+        var at = theta.ToArray();
+        var mean = new double[pass == Pass.Gradient ? Dimension : 0];
+        var merged = Merge(pass, at, [], Remote!.Sum<T>(pass, Numbers.ToDouble<T>(at), [], WaveCount), mean);
+        if (pass == Pass.Gradient) Numbers.To<T>(mean).CopyTo(gradient);
+        return merged;
+    }
+
     (int From, int To) Range(int first, int count)
     {
         if (first < 0 || count < 1 || first + count > ShardCount)

@@ -166,12 +166,13 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     public Evaluation Evaluate(ReadOnlySpan<T> theta)
     {
         BatchNormSource?.RecomputeRunningStatistics(theta);
-        var (l, correct) = Run(Pass.Loss, theta, default, default);
+        var (l, correct) = Remote is null ? Run(Pass.Loss, theta, default, default) : RemotePass(Pass.Loss, theta, default);
         return new Evaluation(l, Data.Labels is null ? double.NaN : (double)correct / Count, Count);
     }
 
     /// <summary>Writes the gradient of the mean loss; returns the loss.</summary>
-    public double Gradient(ReadOnlySpan<T> theta, Span<T> gradient) => Run(Pass.Gradient, theta, default, gradient).Loss;
+    public double Gradient(ReadOnlySpan<T> theta, Span<T> gradient) =>
+        (Remote is null ? Run(Pass.Gradient, theta, default, gradient) : RemotePass(Pass.Gradient, theta, gradient)).Loss;
 
     /// <summary>H v, exact, by the R-operator.</summary>
     public void HessianVectorProduct(ReadOnlySpan<T> theta, ReadOnlySpan<T> v, Span<T> hv) => Run(Pass.HessianVector, theta, v, hv);

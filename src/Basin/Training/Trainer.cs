@@ -28,8 +28,6 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public Network<T> Network => network;
 
-    readonly IRemoteRisk? remote;
-
     /// <param name="remote">Workers that compute full-batch gradient descent's gradients (the same bits as here).</param>
     public Trainer(RunConfig config, DataSet train, DataSet? test, RunDirectory run, int threads, IRemoteRisk? remote = null)
     {
@@ -52,14 +50,13 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         MemoryBudget.Require(vectors + EmpiricalRisk<T>.EstimateBytes(network, train, shard, threads) + EmpiricalRisk<T>.EstimateBytes(network, train, 500, threads)
             + (test is null ? 0 : EmpiricalRisk<T>.EstimateBytes(network, test, 500, threads)), $"training {network.ParameterCount:N0} parameters",
             "use a smaller {batch} or {shard}, fewer {threads}, less data ({n}) or a smaller model");
-        minibatch = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, shard, threads, wholeShards: !network.Buffers.IsEmpty);
+        minibatch = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, shard, threads, wholeShards: !network.Buffers.IsEmpty) { Remote = remote };
         trainEval = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, 500, threads);
         testEval = test is null ? null : new EmpiricalRisk<T>(network, test, config.Loss, config.L2, 500, threads);
         augmentation = config.Augment ? new Augmentation(train, config.Normalize, config.Seed) : null;
         if (remote is not null && (config.Optimizer != "gd" || !network.Buffers.IsEmpty || config.Augment))
             throw new BasinException("{cluster}", "only full-batch gradient descent ({optimizer} gd) without BatchNorm or {augment} trains on a cluster",
                 "use {optimizer} gd, or leave {cluster} out");
-        this.remote = remote;
         CreateOptimizer();
     }
 
@@ -79,16 +76,6 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         };
         optimizer.Threads = minibatch.Threads;
         return optimizer;
-    }
-
-    /// <summary>Full-batch gradient descent's gradient from the workers' wave sums at theta (the minibatch of every example in order, the same shards).</summary>
-    double RemoteGradient(T[] theta, T[] gradient)
-    {
-        var at = Numbers.ToDouble<T>(theta);
-        var sum = new double[gradient.Length];
-        double loss = minibatch.Merge(EmpiricalRisk<T>.Pass.Gradient, theta.ToArray(), [], remote!.Sum<T>(EmpiricalRisk<T>.Pass.Gradient, at, [], minibatch.WaveCount), sum).Loss;
-        Numbers.To<T>(sum).CopyTo(gradient, 0);
-        return loss;
     }
 
     int[] Permutation(int epoch) =>
@@ -186,7 +173,7 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             {
                 cancel.ThrowIfCancellationRequested();
                 var indices = order.AsSpan(b * batch, Math.Min(batch, train.Count - b * batch));
-                double loss = remote is null ? minibatch.MinibatchGradient(theta, indices, gradient, augmentation, step) : RemoteGradient(theta, gradient);
+                double loss = minibatch.Remote is null ? minibatch.MinibatchGradient(theta, indices, gradient, augmentation, step) : minibatch.Gradient(theta, gradient);
                 if (!double.IsFinite(loss))
                 {
                     string kept = lastSaved >= 0 ? run.CheckpointPath(lastSaved) : "none";

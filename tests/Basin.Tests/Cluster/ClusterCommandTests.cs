@@ -9,6 +9,7 @@ public class ClusterCommandTests
     [InlineData("surface")]
     [InlineData("hessian")]
     [InlineData("interpolate")]
+    [InlineData("sharpness")]
     public void A_cluster_address_that_is_neither_redis_nor_localhost_is_one_line_and_exit_2(string command)
     {
         string[] args = command == "interpolate"

@@ -69,6 +69,27 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         Assert.Equal(here.Products, there.Products);
     }
 
+    [Theory]
+    [InlineData("epsilon")]
+    [InlineData("sam")]
+    [InlineData("asam")]
+    [InlineData("pac-bayes")]
+    [InlineData("hessian-trace")]
+    [InlineData("top-eigenvalue")]
+    public void Sharpness_measures_over_the_cluster_have_the_bits_of_one_process(string measure)
+    {
+        var (point, train, _) = Point(float64: false);
+        var options = new SharpnessOptions { Measures = [measure], Seed = 2 };
+        var here = point.Sharpness(options);
+        int pieces = 0;
+        var workers = new ClusterWorkers(fixture.Cluster.Client, ClusterWorkers.Job(point, train, null, "ce", 1e-3, 25), null, (_, _) => pieces++);
+        var there = point.Remote(workers).Sharpness(options);
+        workers.Finish();
+        Assert.Equal(here, there);
+        // The workers ran its passes (two waves: two pieces a pass).
+        Assert.True(pieces >= 2, $"{pieces} pieces");
+    }
+
     [Fact]
     public void An_interpolation_over_the_cluster_has_the_bits_of_one_process()
     {
