@@ -16,6 +16,9 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
 {
     WorkerPool? passes;
 
+    /// <summary>How long a job waits with no worker left before it stops (and keeps what was done).</summary>
+    public TimeSpan WaitForWorkers { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The job of a point: its parameters and BatchNorm statistics, the loss, and the data the workers load.</summary>
     public static WorkerJob Job(LossLandscape point, DataRequest train, DataRequest? test, string loss, double l2, int batch) =>
         new(NewId(), point.Spec, point.Float64, point.Theta(), point.Buffers.Values.ToArray(), point.Buffers.Counts.ToArray(), loss, l2, batch, train, test);
@@ -28,7 +31,7 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
 
     public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var pool = passes ??= new WorkerPool(client, job, handedOut, log);
+        var pool = passes ??= new WorkerPool(client, job, handedOut, log) { WaitForWorkers = WaitForWorkers };
         int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);
         int size = (waves + workers - 1) / workers, pieces = (waves + size - 1) / size;
         var parts = new ShardSums<T>[pieces];
@@ -41,7 +44,7 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
         CancellationToken cancel)
     {
         var cellsJob = job with { Id = NewId(), DirectionX = dx, DirectionY = dy, Test = surface.HasTest ? job.Test : null };
-        var pool = new WorkerPool(client, cellsJob, handedOut, log);
+        var pool = new WorkerPool(client, cellsJob, handedOut, log) { WaitForWorkers = WaitForWorkers };
         var todo = Enumerable.Range(0, surface.Cells).Where(c => !surface.Done[c]).ToArray();
         int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);
         // About four blocks per worker: a lost worker's block is redone elsewhere, a fast one takes more.

@@ -15,7 +15,10 @@ namespace Basin.Cluster.Coordinator;
 /// <param name="log">Hears, as they happen, workers joining and failing and pieces copied.</param>
 internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, Action<SiloAddress, int>? handedOut = null, TextWriter? log = null)
 {
-    static readonly TimeSpan WaitForWorkers = TimeSpan.FromSeconds(30), Rest = TimeSpan.FromSeconds(2);
+    static readonly TimeSpan Rest = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a job waits with no worker to give a piece to before it stops.</summary>
+    public TimeSpan WaitForWorkers { get; init; } = TimeSpan.FromSeconds(30);
 
     readonly Dictionary<SiloAddress, IWorkerGrain> prepared = [];
 
