@@ -12,7 +12,7 @@ internal sealed class ClusterTrainer(IClusterClient client, TextWriter? log = nu
     public void Train(IReadOnlyList<TrainingTask> tasks)
     {
         var messages = tasks.Select(Message).ToArray();
-        var pool = new WorkerPool(client, null, handedOut, log);
+        var pool = new WorkerPool(client, null, "training runs", handedOut, log);
         try
         {
             pool.Run(tasks.Count, (grain, p) => grain.Train(messages[p]), (p, files) =>
@@ -24,7 +24,7 @@ internal sealed class ClusterTrainer(IClusterClient client, TextWriter? log = nu
         }
         finally
         {
-            pool.Report("training runs");
+            pool.Report();
         }
     }
 

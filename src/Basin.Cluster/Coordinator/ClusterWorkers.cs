@@ -19,6 +19,9 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
     /// <summary>How long a job waits with no worker left before it stops (and keeps what was done).</summary>
     public TimeSpan WaitForWorkers { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often the log hears each worker's progress while a job runs.</summary>
+    public TimeSpan StatusEvery { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The job of a point: its parameters and BatchNorm statistics, the loss, and the data the workers load.</summary>
     public static WorkerJob Job(LossLandscape point, DataRequest train, DataRequest? test, string loss, double l2, int batch) =>
         new(NewId(), point.Spec, point.Float64, point.Theta(), point.Buffers.Values.ToArray(), point.Buffers.Counts.ToArray(), loss, l2, batch, train, test);
@@ -31,7 +34,7 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
 
     public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var pool = passes ??= new WorkerPool(client, job, handedOut, log) { WaitForWorkers = WaitForWorkers };
+        var pool = passes ??= new WorkerPool(client, job, "wave shares", handedOut, log) { WaitForWorkers = WaitForWorkers, StatusEvery = StatusEvery };
         int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);
         int size = (waves + workers - 1) / workers, pieces = (waves + size - 1) / size;
         var parts = new ShardSums<T>[pieces];
@@ -44,7 +47,7 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
         CancellationToken cancel)
     {
         var cellsJob = job with { Id = NewId(), DirectionX = dx, DirectionY = dy, Test = surface.HasTest ? job.Test : null };
-        var pool = new WorkerPool(client, cellsJob, handedOut, log) { WaitForWorkers = WaitForWorkers };
+        var pool = new WorkerPool(client, cellsJob, "surface blocks", handedOut, log) { WaitForWorkers = WaitForWorkers, StatusEvery = StatusEvery };
         var todo = Enumerable.Range(0, surface.Cells).Where(c => !surface.Done[c]).ToArray();
         int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);
         // About four blocks per worker: a lost worker's block is redone elsewhere, a fast one takes more.
@@ -77,7 +80,7 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
         {
             if (!saved) save?.Invoke(surface);
             pool.Release().GetAwaiter().GetResult();
-            pool.Report("surface blocks");
+            pool.Report();
         }
     }
 
@@ -86,6 +89,6 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
     {
         if (passes is null) return;
         passes.Release().GetAwaiter().GetResult();
-        passes.Report("wave shares");
+        passes.Report();
     }
 }

@@ -11,14 +11,20 @@ namespace Basin.Cluster.Coordinator;
 /// for <see cref="WaitForWorkers"/>, the job stops with an error and the pieces done so far are kept by the caller.
 /// Pieces that need no job on the workers (training runs) come with none.
 /// </summary>
+/// <param name="what">What its pieces are, plural (surface blocks, training runs).</param>
 /// <param name="handedOut">Hears each piece as it is handed to a worker.</param>
-/// <param name="log">Hears, as they happen, workers joining and failing and pieces copied.</param>
-internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, Action<SiloAddress, int>? handedOut = null, TextWriter? log = null)
+/// <param name="log">Hears, as they happen, workers joining and failing and pieces copied, and every <see cref="StatusEvery"/> each worker's count.</param>
+internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, string what, Action<SiloAddress, int>? handedOut = null, TextWriter? log = null)
 {
     static readonly TimeSpan Rest = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a job waits with no worker to give a piece to before it stops.</summary>
     public TimeSpan WaitForWorkers { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often, while pieces run, the log hears each worker's pieces done and what it is doing.</summary>
+    public TimeSpan StatusEvery { get; init; } = TimeSpan.FromSeconds(10);
+
+    readonly System.Diagnostics.Stopwatch sinceStatus = System.Diagnostics.Stopwatch.StartNew();
 
     readonly Dictionary<SiloAddress, IWorkerGrain> prepared = [];
 
@@ -126,6 +132,7 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, Action<S
                     continue;
                 }
                 alone.Restart();
+                Status(pieces - left, pieces, workers, running.Values.Select(r => r.Worker));
                 // Wake at least every second to hand pieces to workers that joined, and copies of stragglers to idle ones.
                 await Task.WhenAny(running.Keys.Cast<Task>().Append(Task.Delay(1000, cancel)));
                 foreach (var task in running.Keys.Where(t => t.IsCompleted).ToList())
@@ -152,6 +159,16 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, Action<S
             // Copies of pieces done elsewhere, and pieces of an abandoned job, end unobserved.
             foreach (var task in running.Keys) _ = task.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
         }
+    }
+
+    /// <summary>The pieces done of this run, and per worker its pieces done in the job and whether it computes one now, rests after a failure or waits.</summary>
+    void Status(int done, int pieces, List<SiloAddress> workers, IEnumerable<SiloAddress> busy)
+    {
+        if (log is null || sinceStatus.Elapsed < StatusEvery) return;
+        sinceStatus.Restart();
+        var computing = busy.ToHashSet();
+        log.WriteLine($"cluster: {done}/{pieces} {what} done; " + string.Join(", ", workers.Select(w =>
+            $"{w}: {Done.GetValueOrDefault(w.ToString())} done, {(computing.Contains(w) ? "computing" : Resting(w) ? "resting after a failure" : "waiting")}")));
     }
 
     /// <summary>
@@ -215,7 +232,7 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, Action<S
     }
 
     /// <summary>Pieces per worker, the job's time on the cluster, and workers lost, to the log.</summary>
-    public void Report(string what) =>
+    public void Report() =>
         log?.WriteLine($"cluster: {Done.Values.Sum()} {what} in {Elapsed.TotalSeconds:F3} s ({Computing:F3} s computing on the workers); per worker: {string.Join(", ", Done.Select(d => $"{d.Key} {d.Value}"))}" +
             (Failed > 0 ? $"; {Failed} worker(s) failed a piece, redone elsewhere ({Lost} of them gone from the cluster)" : "") +
             (Copies > 0 ? $"; {Copies} piece(s) copied to another worker, theirs not answering" : ""));

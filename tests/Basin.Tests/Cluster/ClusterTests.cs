@@ -29,8 +29,8 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
 
     static DataRequest Request(DataSet d) => new(DataCatalog.Embedded, d.Split, null, d.Count, true, d.ContentHash);
 
-    ClusterWorkers Workers(LossLandscape point, DataRequest train, DataRequest? test, StringWriter? log = null) =>
-        new(fixture.Cluster.Client, ClusterWorkers.Job(point, train, test, "ce", 1e-3, 25), log);
+    ClusterWorkers Workers(LossLandscape point, DataRequest train, DataRequest? test, StringWriter? log = null, Action<SiloAddress, int>? handedOut = null) =>
+        new(fixture.Cluster.Client, ClusterWorkers.Job(point, train, test, "ce", 1e-3, 25), log, handedOut);
 
     [Theory]
     [InlineData(false)]
@@ -41,14 +41,21 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         var options = new SurfaceOptions { X = new Axis(-1, 1, 7), Y = new Axis(-1, 1, 5), Seed = 4, Test = DataCatalog.Load(DataCatalog.Embedded, "test", null, 100) };
         var here = point.Surface(options).Surface;
         var log = new StringWriter();
-        var there = point.Remote(Workers(point, train, test, log)).Surface(options).Surface;
+        var workers = new ClusterWorkers(fixture.Cluster.Client, ClusterWorkers.Job(point, train, test, "ce", 1e-3, 25), log) { StatusEvery = TimeSpan.Zero };
+        var there = point.Remote(workers).Surface(options).Surface;
         Assert.Equal(here.TrainLoss, there.TrainLoss);
         Assert.Equal(here.TrainAccuracy, there.TrainAccuracy);
         Assert.Equal(here.TestLoss, there.TestLoss);
         Assert.Equal(here.TestAccuracy, there.TestAccuracy);
         Assert.All(here.Done, Assert.True);
+        var lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         // Every worker took blocks.
-        Assert.Equal(3, log.ToString().Split("127.0.0.1").Length - 1);
+        Assert.Equal(3, lines.Single(l => l.Contains("surface blocks in")).Split("127.0.0.1").Length - 1);
+        // While the job ran, the log said what each worker had done and was doing.
+        var status = lines.Where(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^cluster: \d+/\d+ surface blocks done; ")).ToList();
+        Assert.NotEmpty(status);
+        Assert.All(status, l => Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(l, @"127\.0\.0\.1:\d+:\d+: \d+ done, (computing|waiting|resting after a failure)").Count));
+        Assert.Contains(status, l => l.Contains("computing"));
     }
 
     [Theory]
@@ -82,7 +89,7 @@ public sealed class ClusterTests(ClusterFixture fixture) : IClassFixture<Cluster
         var options = new SharpnessOptions { Measures = [measure], Seed = 2 };
         var here = point.Sharpness(options);
         int pieces = 0;
-        var workers = new ClusterWorkers(fixture.Cluster.Client, ClusterWorkers.Job(point, train, null, "ce", 1e-3, 25), null, (_, _) => pieces++);
+        var workers = Workers(point, train, null, null, (_, _) => pieces++);
         var there = point.Remote(workers).Sharpness(options);
         workers.Finish();
         Assert.Equal(here, there);
