@@ -98,7 +98,7 @@ public abstract class Experiment
         {
             trainer.Train(round);
             if (round.FirstOrDefault(t => !t.Finished) is { } missing)
-                throw new BasinException("--cluster", $"the run trained for {missing.Directory} does not have its settings here",
+                throw new BasinException("{cluster}", $"the run trained for {missing.Directory} does not have its settings here",
                     "workers and coordinator must run the same version of basin");
         }
     }
