@@ -8,13 +8,14 @@ line: from handing out the first piece to taking the last result, after connecti
 1 worker / 2 workers, and the overhead per piece (serialization, transfer, scheduling, merging) on 1 worker: (T - C) / N,
 against a piece's compute time C / N.
 
-Usage: /usr/bin/python3 bench/cluster_scaling.py [--basin PATH] [--data-dir DIR] [--rounds 3]"""
+Usage: /usr/bin/python3 bench/cluster_scaling.py [--basin PATH] [--data-dir DIR] [--rounds 3] [--grid 9]"""
 import argparse, json, os, re, signal, socket, statistics, subprocess, sys, tempfile, time
 
 p = argparse.ArgumentParser()
 p.add_argument("--basin", default=os.path.expanduser("~/.local/bin/basin"))
 p.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
 p.add_argument("--rounds", type=int, default=3)
+p.add_argument("--grid", type=int, default=9, help="points per axis of the surface")
 a = p.parse_args()
 tmp = tempfile.mkdtemp(prefix="basin-cluster-")
 data = ["--data", "fashion-mnist", "--data-dir", a.data_dir]
@@ -33,7 +34,7 @@ def basin(args, check=True):
 run = os.path.join(tmp, "lenet")
 basin(["train", "--model", "lenet", *data, "--n", "2000", "--epochs", "1", "--out", run])
 jobs = {
-    "surface 9 x 9, lenet, n=2000": ["surface", "--weights", run, *data, "--n", "2000", "--xrange", "-1:1:9", "--yrange", "-1:1:9",
+    f"surface {a.grid} x {a.grid}, lenet, n=2000": ["surface", "--weights", run, *data, "--n", "2000", "--xrange", f"-1:1:{a.grid}", "--yrange", f"-1:1:{a.grid}",
                                      "--no-plots", "--force", "--out", os.path.join(tmp, "s.h5")],
     "hessian 20 Lanczos steps, lenet, n=4000, batch 50": ["hessian", "--weights", run, *data, "--n", "4000", "--batch", "50", "--top", "1",
                                                          "--lanczos-steps", "20", "--json"],
