@@ -8,7 +8,7 @@ line: from handing out the first piece to taking the last result, after connecti
 1 worker / 2 workers, and the overhead per piece (serialization, transfer, scheduling, merging) on 1 worker: (T - C) / N,
 against a piece's compute time C / N.
 
-Usage: /usr/bin/python3 bench/cluster_scaling.py [--basin PATH] [--data-dir DIR] [--rounds 3] [--grid 9]"""
+Usage: /usr/bin/python3 bench/cluster_scaling.py [--basin PATH] [--data-dir DIR] [--rounds 3] [--grid 9] [--pin]"""
 import argparse, json, os, re, signal, socket, statistics, subprocess, sys, tempfile, time
 
 p = argparse.ArgumentParser()
@@ -16,6 +16,7 @@ p.add_argument("--basin", default=os.path.expanduser("~/.local/bin/basin"))
 p.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist")
 p.add_argument("--rounds", type=int, default=3)
 p.add_argument("--grid", type=int, default=9, help="points per axis of the surface")
+p.add_argument("--pin", action="store_true", help="pin worker k to CPU k (taskset), as on machines of their own")
 a = p.parse_args()
 tmp = tempfile.mkdtemp(prefix="basin-cluster-")
 data = ["--data", "fashion-mnist", "--data-dir", a.data_dir]
@@ -54,7 +55,8 @@ redis = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.
                          stdout=subprocess.DEVNULL)
 workers = []
 def start_worker():
-    w = subprocess.Popen([a.basin, "worker", "--cluster", f"redis://127.0.0.1:{port}", "--threads", "1"], stdout=subprocess.PIPE, text=True, cwd=tmp)
+    pin = ["taskset", "-c", str(len(workers))] if a.pin else []
+    w = subprocess.Popen(pin + [a.basin, "worker", "--cluster", f"redis://127.0.0.1:{port}", "--threads", "1"], stdout=subprocess.PIPE, text=True, cwd=tmp)
     if "in cluster" not in w.stdout.readline():
         sys.exit("a worker did not join")
     workers.append(w)
