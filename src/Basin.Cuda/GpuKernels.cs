@@ -1,0 +1,32 @@
+using Basin.Cuda.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Basin.Cuda;
+
+/// <summary>The kernels loaded (compiled) once for one accelerator, with their launches.</summary>
+internal sealed class GpuKernels(Accelerator accelerator)
+{
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> gemm =
+        accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernel.Run);
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> activation =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ActivationKernel.Run);
+    readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<double>, ArrayView<double>, int> crossEntropy =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<double>, ArrayView<double>, int>(CrossEntropyKernel.Run);
+    readonly Action<KernelConfig, ArrayView<double>, ArrayView<double>, int> sum =
+        accelerator.LoadStreamKernel<ArrayView<double>, ArrayView<double>, int>(SumKernel.Run);
+
+    /// <summary>c = a b in the layouts <paramref name="shape"/> names.</summary>
+    public void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmShape shape) => gemm(GemmKernel.Config(shape), a, b, c, shape);
+
+    /// <summary>output = f^(order)(z + bias per column of <paramref name="width"/>); an empty bias adds none.</summary>
+    public void Activation(ArrayView<float> z, ArrayView<float> bias, ArrayView<float> output, int width, GpuActivation kind, int order) =>
+        activation((int)z.Length, z, bias, output, width, (int)kind, order);
+
+    /// <summary>Each row's cross-entropy and whether it is classified correctly.</summary>
+    public void CrossEntropy(ArrayView<float> logits, ArrayView<int> labels, ArrayView<double> loss, ArrayView<double> correct, int classes) =>
+        crossEntropy((int)labels.Length, logits, labels, loss, correct, classes);
+
+    /// <summary>total[0] = the sum of the first n values, in a fixed order.</summary>
+    public void Sum(ArrayView<double> values, ArrayView<double> total, int n) => sum(SumKernel.Config, values, total, n);
+}

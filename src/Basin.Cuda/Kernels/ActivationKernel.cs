@@ -1,0 +1,67 @@
+using ILGPU;
+
+namespace Basin.Cuda.Kernels;
+
+/// <summary>The engine's pointwise activations the GPU computes, by the names model specs give them.</summary>
+internal enum GpuActivation { Identity, Relu, Tanh, Sigmoid, Softplus }
+
+/// <summary>
+/// An activation's value, first or second derivative at each pre-activation, after adding a bias per column. tanh is
+/// written through exp (PTX's tanh.approx is good to 2^-11 only); exp itself is the ex2-based PTX function.
+/// </summary>
+internal static class ActivationKernel
+{
+    public static GpuActivation Of(string name) => name switch
+    {
+        "identity" => GpuActivation.Identity,
+        "relu" => GpuActivation.Relu,
+        "tanh" => GpuActivation.Tanh,
+        "sigmoid" => GpuActivation.Sigmoid,
+        "softplus" => GpuActivation.Softplus,
+        _ => throw new BasinException("{device}", $"the CUDA backend has no {name} activation yet", "use relu, tanh, sigmoid or softplus, or {device} cpu"),
+    };
+
+    /// <summary>output[i] = f^(order)(z[i] + bias[i mod width]) (no bias when it is empty).</summary>
+    public static void Run(Index1D i, ArrayView<float> z, ArrayView<float> bias, ArrayView<float> output, int width, int kind, int order)
+    {
+        float x = z[i] + (bias.Length > 0 ? bias[i % width] : 0f);
+        output[i] = Apply(x, (GpuActivation)kind, order);
+    }
+
+    static float Apply(float z, GpuActivation kind, int order)
+    {
+        switch (kind)
+        {
+            case GpuActivation.Relu:
+                return order == 0 ? (z > 0 ? z : 0f) : order == 1 ? (z > 0 ? 1f : 0f) : 0f;
+            case GpuActivation.Tanh:
+            {
+                float t = Tanh(z);
+                return order == 0 ? t : order == 1 ? 1 - t * t : -2 * t * (1 - t * t);
+            }
+            case GpuActivation.Sigmoid:
+            {
+                float s = Sigmoid(z);
+                return order == 0 ? s : order == 1 ? s * (1 - s) : s * (1 - s) * (1 - 2 * s);
+            }
+            case GpuActivation.Softplus:
+            {
+                // Linear above 20, as PyTorch's default threshold.
+                if (z > 20) return order == 0 ? z : order == 1 ? 1f : 0f;
+                float s = Sigmoid(z);
+                return order == 0 ? MathF.Log(1 + MathF.Exp(z)) : order == 1 ? s : s * (1 - s);
+            }
+            default:
+                return order == 0 ? z : order == 1 ? 1f : 0f;
+        }
+    }
+
+    static float Sigmoid(float z) => 1 / (1 + MathF.Exp(-z));
+
+    static float Tanh(float z)
+    {
+        float e = MathF.Exp(-2 * MathF.Abs(z));
+        float t = (1 - e) / (1 + e);
+        return z < 0 ? -t : t;
+    }
+}

@@ -1,0 +1,163 @@
+using System.Reflection;
+using Basin.Cuda;
+using Basin.Cuda.Kernels;
+using Basin.Data;
+using Basin.Engine.Layers;
+using Basin.Tensors;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace Basin.Tests.Cuda;
+
+/// <summary>
+/// Every GPU kernel on ILGPU's CPU accelerator (the kernels as .NET code) against the CPU engine or exact sums on small
+/// shapes, and compiled to PTX for sm_90, which catches what the CPU accelerator cannot (IL ILGPU cannot translate).
+/// </summary>
+public sealed class GpuKernelTests : IDisposable
+{
+    readonly GpuDevice device = GpuDevice.Cpu();
+
+    public void Dispose() => device.Dispose();
+
+    static float[] Random(int n, ulong seed)
+    {
+        var rng = new Rng(seed, 0);
+        return Enumerable.Range(0, n).Select(_ => (float)rng.NextGaussian()).ToArray();
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void Gemm_in_each_layout_equals_the_product_summed_in_float64(bool transposeA, bool transposeB)
+    {
+        const int m = 19, n = 23, k = 37;   // none a multiple of the tile
+        var a = Random(m * k, 1);
+        var b = Random(k * n, 2);
+        using var da = device.Accelerator.Allocate1D(a);
+        using var db = device.Accelerator.Allocate1D(b);
+        using var dc = device.Accelerator.Allocate1D<float>(m * n);
+        var shape = GemmShape.Of(m, n, k, transposeA, transposeB);
+        device.Kernels.Gemm(da.View, db.View, dc.View, shape);
+        var c = dc.GetAsArray1D();
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double expected = 0;
+                for (int p = 0; p < k; p++) expected += (double)a[transposeA ? p * m + i : i * k + p] * b[transposeB ? j * k + p : p * n + j];
+                Assert.True(Math.Abs(c[i * n + j] - expected) <= 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {c[i * n + j]}, expected {expected}");
+            }
+    }
+
+    public static TheoryData<string> Activations => ["relu", "tanh", "sigmoid", "softplus"];
+
+    [Theory]
+    [MemberData(nameof(Activations))]
+    public void Activations_and_their_two_derivatives_after_a_bias_equal_the_engines(string name)
+    {
+        const int rows = 7, width = 9;
+        var z = Random(rows * width, 3).Select(v => 4 * v).Append(25f).Append(-0.0f).ToArray();
+        var bias = Random(width, 4);
+        IActivation<float> f = name switch
+        {
+            "relu" => new Relu<float>(), "tanh" => new Tanh<float>(), "sigmoid" => new Sigmoid<float>(), _ => new Softplus<float>(),
+        };
+        var x = z.Select((v, i) => v + bias[i % width]).ToArray();
+        using var dz = device.Accelerator.Allocate1D(z);
+        using var db = device.Accelerator.Allocate1D(bias);
+        using var dout = device.Accelerator.Allocate1D<float>(z.Length);
+        for (int order = 0; order < 3; order++)
+        {
+            device.Kernels.Activation(dz.View, db.View, dout.View, width, ActivationKernel.Of(name), order);
+            var expected = new float[x.Length];
+            if (order == 0) f.Value(x, expected);
+            else if (order == 1) f.FirstDerivative(x, expected);
+            else f.SecondDerivative(x, expected);
+            var got = dout.GetAsArray1D();
+            for (int i = 0; i < x.Length; i++)
+                Assert.True(Math.Abs(got[i] - expected[i]) <= 2e-6 * (1 + Math.Abs(expected[i])), $"{name}^({order})({x[i]}) = {got[i]}, the engine's {expected[i]}");
+        }
+    }
+
+    [Fact]
+    public void An_unknown_activation_is_a_clear_error()
+    {
+        var e = Assert.Throws<BasinException>(() => ActivationKernel.Of("gelu"));
+        Assert.Contains("no gelu activation", e.Why);
+    }
+
+    [Fact]
+    public void The_fixed_order_sum_is_the_same_bits_every_run_and_the_sum()
+    {
+        var values = Enumerable.Range(0, 1001).Select(i => 1.0 / (i + 1)).ToArray();
+        using var dv = device.Accelerator.Allocate1D(values);
+        using var total = device.Accelerator.Allocate1D<double>(1);
+        device.Kernels.Sum(dv.View, total.View, values.Length);
+        double first = total.GetAsArray1D()[0];
+        device.Kernels.Sum(dv.View, total.View, values.Length);
+        Assert.Equal(first, total.GetAsArray1D()[0]);
+        Assert.Equal(values.Sum(), first, 1e-13);
+    }
+
+    [Theory]
+    [InlineData("linear(784,16),tanh,linear(16,10)")]
+    [InlineData("flatten,linear(784,12),relu,linear(12,12),sigmoid,linear(12,10,bias=false)")]
+    public void An_mlps_loss_and_accuracy_equal_the_cpu_engines(string spec)
+    {
+        var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, 150);
+        var network = Basin.Models.ModelSpec.Build<float>(spec, data.InputShape);
+        var theta = TestNets.RandomVector<float>(network.ParameterCount, 5, 0.2);
+        var expected = new Basin.Objective.EmpiricalRisk<float>(network, data, "ce", 0, 50, 1).Evaluate(theta);
+        // Chunks of 64 rows: the last one partial.
+        var got = GpuEvaluation.Evaluate(device, network, theta, data, chunk: 64);
+        Assert.Equal(expected.Loss, got.Loss, 1e-5 * expected.Loss);
+        Assert.Equal(expected.Accuracy, got.Accuracy);
+        Assert.Equal(150, got.Count);
+    }
+
+    [Fact]
+    public void Layers_the_backend_does_not_run_yet_are_named_in_the_error()
+    {
+        var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, 4);
+        var network = Basin.Models.ModelSpec.Build<float>("conv2d(1,2,3),relu,flatten,linear(1352,10)", data.InputShape);
+        var e = Assert.Throws<BasinException>(() => GpuEvaluation.Evaluate(device, network, new float[network.ParameterCount], data));
+        Assert.Equal("{device}", e.What);
+        Assert.Contains("conv2d", e.Why);
+    }
+
+    public static TheoryData<string> Kernels => ["GemmKernel", "ActivationKernel", "CrossEntropyKernel", "SumKernel"];
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Each_kernel_compiles_to_ptx_for_an_sm_90_device(string kernel)
+    {
+        var type = typeof(GpuKernels).Assembly.GetType("Basin.Cuda.Kernels." + kernel)!;
+        var method = type.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!;
+        bool implicitlyGrouped = method.GetParameters()[0].ParameterType == typeof(Index1D);
+        using var context = Context.Create(builder => builder.Cuda().EnableAlgorithms());
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null);
+        var entry = implicitlyGrouped ? EntryPointDescription.FromImplicitlyGroupedKernel(method) : EntryPointDescription.FromExplicitlyGroupedKernel(method);
+        var compiled = (PTXCompiledKernel)backend.Compile(entry, default(KernelSpecialization));
+        Assert.Contains(".entry", compiled.PTXAssembly);
+        // ILGPU writes sm_80 PTX at most, which the driver compiles for Hopper when the kernel is loaded.
+        Assert.Contains(".version 7.8\n.target sm_80", compiled.PTXAssembly[..200]);
+    }
+
+    [Fact]
+    public void Without_a_driver_cuda_is_a_clear_error_and_with_one_a_device()
+    {
+        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _))
+        {
+            using var gpu = GpuDevice.Cuda();
+            Assert.False(string.IsNullOrEmpty(gpu.Describe));
+            return;
+        }
+        var e = Assert.Throws<BasinException>(GpuDevice.Cuda);
+        Assert.Equal("{device}", e.What);
+        Assert.Contains("libcuda.so.1 is not found", e.Why);
+    }
+}
