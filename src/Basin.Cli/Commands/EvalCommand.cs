@@ -8,20 +8,24 @@ internal static class EvalCommand
     public static Command Create(TextWriter stdout)
     {
         var o = new CommonOptions();
+        var device = new DeviceOption();
         var command = new Command("eval", "Loss and accuracy of a model's weights on a data set.");
         o.AddTo(command);
+        device.AddTo(command);
         command.SetAction(r =>
         {
+            bool cuda = device.Cuda(r);
             var data = o.LoadData(r);
             var landscape = o.Landscape(r, data);
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            var e = landscape.Evaluate();
+            var (e, on) = cuda ? DeviceOption.Evaluate(landscape, data) : (landscape.Evaluate(), "cpu");
             sw.Stop();
             if (r.GetValue(o.Json))
             {
                 stdout.WriteLine(new JsonObject
                 {
                     ["loss"] = JsonValues.Number(e.Loss), ["accuracy"] = JsonValues.Number(e.Accuracy), ["n"] = e.Count, ["parameters"] = landscape.ParameterCount,
+                    ["device"] = on,
                 }.ToJsonString());
                 return Cli.Ok;
             }
@@ -32,6 +36,7 @@ internal static class EvalCommand
             table.AddRow("loss", $"{e.Loss:G8}");
             table.AddRow("accuracy", double.IsNaN(e.Accuracy) ? "n/a (no labels)" : $"{100 * e.Accuracy:F2} %");
             table.AddRow("time", $"{sw.Elapsed.TotalMilliseconds:F1} ms");
+            if (cuda) table.AddRow("device", Markup.Escape(on));
             Output.Console(stdout).Write(table);
             return Cli.Ok;
         });

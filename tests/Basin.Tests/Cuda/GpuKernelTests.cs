@@ -139,7 +139,7 @@ public sealed class GpuKernelTests : IDisposable
         var method = type.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!;
         bool implicitlyGrouped = method.GetParameters()[0].ParameterType == typeof(Index1D);
         using var context = Context.Create(builder => builder.Cuda().EnableAlgorithms());
-        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null);
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_78, null!);
         var entry = implicitlyGrouped ? EntryPointDescription.FromImplicitlyGroupedKernel(method) : EntryPointDescription.FromExplicitlyGroupedKernel(method);
         var compiled = (PTXCompiledKernel)backend.Compile(entry, default(KernelSpecialization));
         Assert.Contains(".entry", compiled.PTXAssembly);

@@ -1,0 +1,34 @@
+using Basin.Tests.Cli;
+
+namespace Basin.Tests.Cuda;
+
+/// <summary><c>--device</c> as a user meets it: a clean error without a GPU (or the GPU's numbers where there is one), and unknown devices refused.</summary>
+public class DeviceCommandTests
+{
+    [Fact]
+    public void Eval_on_cuda_is_one_line_and_exit_2_without_a_driver_and_the_cpus_numbers_with_one()
+    {
+        string[] args = ["eval", "--weights", CliRunner.Fixture("mlp.safetensors"), "--model", "mlp:784-100-10", "--n", "500", "--json"];
+        var (code, output, err) = CliRunner.Run([.. args, "--device", "cuda"]);
+        if (!System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _))
+        {
+            Assert.Equal(2, code);
+            Assert.Equal("error: --device: no CUDA device: the NVIDIA driver's libcuda.so.1 is not found\nhint: install the NVIDIA driver, or use --device cpu",
+                err.Replace("\r", "").Trim());
+            return;
+        }
+        Assert.Equal(0, code);
+        var cpu = System.Text.Json.JsonDocument.Parse(CliRunner.Run(args).Out).RootElement;
+        var gpu = System.Text.Json.JsonDocument.Parse(output).RootElement;
+        Assert.Equal(cpu.GetProperty("loss").GetDouble(), gpu.GetProperty("loss").GetDouble(), 1e-5);
+        Assert.Equal(cpu.GetProperty("accuracy").GetDouble(), gpu.GetProperty("accuracy").GetDouble());
+    }
+
+    [Fact]
+    public void An_unknown_device_is_refused()
+    {
+        var (code, _, err) = CliRunner.Run("eval", "--weights", CliRunner.Fixture("mlp.safetensors"), "--model", "mlp:784-100-10", "--device", "tpu");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: unknown device 'tpu'", err);
+    }
+}
