@@ -1,0 +1,15 @@
+#!/bin/sh
+# Prepares the device check (issue 23) on this machine: a self-contained build of the CLI for linux-x64 (the GPU
+# machine has no .NET), packed as bench/gpu/basin-linux-x64.tar.gz, and the CPU engine's numbers the GPU must match
+# (bench/gpu/expected.json). Usage: bench/gpu/build.sh   (then run bench/gpu/check.sh on the GPU machine)
+set -eu
+cd "$(dirname "$0")/../.."
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+dotnet publish src/Basin.Cli -c Release -r linux-x64 --self-contained true -v quiet -nologo -p:PublishReadyToRun=false -o "$out/basin"
+tar -C "$out" -czf bench/gpu/basin-linux-x64.tar.gz basin
+mlp=tests/Basin.Tests/Fixtures/pytorch/mlp.safetensors
+for n in 2000; do
+  "$out/basin/basin" eval --weights "$mlp" --model mlp:784-100-10 --n "$n" --json
+done > bench/gpu/expected.jsonl
+echo "wrote bench/gpu/basin-linux-x64.tar.gz ($(du -h bench/gpu/basin-linux-x64.tar.gz | cut -f1)) and bench/gpu/expected.jsonl"
