@@ -16,6 +16,23 @@ internal sealed class GpuKernels(Accelerator accelerator)
     readonly Action<KernelConfig, ArrayView<double>, ArrayView<double>, int> sum =
         accelerator.LoadStreamKernel<ArrayView<double>, ArrayView<double>, int>(SumKernel.Run);
 
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ConvShape> im2col =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ConvShape>(Im2ColKernel.Run);
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> channels =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(ChannelsKernel.Run);
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PoolShape> maxPool =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolShape>(MaxPoolKernel.Run);
+
+    /// <summary>The batch's column matrix of a convolution.</summary>
+    public void Im2Col(ArrayView<float> x, ArrayView<float> cols, ConvShape shape) => im2col(shape.Rows * shape.Columns, x, cols, shape);
+
+    /// <summary>A convolution's GEMM result into images x channels x positions, with bias and activation.</summary>
+    public void Channels(ArrayView<float> z, ArrayView<float> bias, ArrayView<float> y, int channelCount, int positions, int images, GpuActivation kind) =>
+        channels(channelCount * positions * images, z, bias, y, channelCount, positions, images, (int)kind);
+
+    /// <summary>Max pooling of <paramref name="images"/> images.</summary>
+    public void MaxPool(ArrayView<float> x, ArrayView<float> y, PoolShape shape, int images) => maxPool(images * shape.C * shape.OH * shape.OW, x, y, shape);
+
     /// <summary>c = a b in the layouts <paramref name="shape"/> names.</summary>
     public void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmShape shape) => gemm(GemmKernel.Config(shape), a, b, c, shape);
 

@@ -28,7 +28,7 @@ internal static class ActivationKernel
         output[i] = Apply(x, (GpuActivation)kind, order);
     }
 
-    static float Apply(float z, GpuActivation kind, int order)
+    public static float Apply(float z, GpuActivation kind, int order)
     {
         switch (kind)
         {

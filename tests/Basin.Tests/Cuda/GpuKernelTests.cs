@@ -104,32 +104,45 @@ public sealed class GpuKernelTests : IDisposable
     }
 
     [Theory]
-    [InlineData("linear(784,16),tanh,linear(16,10)")]
-    [InlineData("flatten,linear(784,12),relu,linear(12,12),sigmoid,linear(12,10,bias=false)")]
-    public void An_mlps_loss_and_accuracy_equal_the_cpu_engines(string spec)
+    // The CPU accelerator runs every GPU thread as .NET code: the convolutions take a few images (still two chunks).
+    [InlineData("linear(784,16),tanh,linear(16,10)", 150, 64)]
+    [InlineData("flatten,linear(784,12),relu,linear(12,12),sigmoid,linear(12,10,bias=false)", 150, 64)]
+    [InlineData("conv2d(1,4,3,padding=1),relu,maxpool2d(2),conv2d(4,6,3,stride=2),tanh,flatten,linear(216,10)", 10, 6)]
+    [InlineData("conv2d(1,3,5,bias=false),softplus,maxpool2d(3,stride=2),flatten,linear(363,10)", 10, 6)]
+    public void A_networks_loss_and_accuracy_equal_the_cpu_engines(string spec, int n, int chunk)
     {
-        var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, 150);
+        var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, n);
         var network = Basin.Models.ModelSpec.Build<float>(spec, data.InputShape);
         var theta = TestNets.RandomVector<float>(network.ParameterCount, 5, 0.2);
         var expected = new Basin.Objective.EmpiricalRisk<float>(network, data, "ce", 0, 50, 1).Evaluate(theta);
-        // Chunks of 64 rows: the last one partial.
-        var got = GpuEvaluation.Evaluate(device, network, theta, data, chunk: 64);
+        // The last chunk partial.
+        var got = GpuEvaluation.Evaluate(device, network, theta, data, chunk);
         Assert.Equal(expected.Loss, got.Loss, 1e-5 * expected.Loss);
         Assert.Equal(expected.Accuracy, got.Accuracy);
-        Assert.Equal(150, got.Count);
+        Assert.Equal(n, got.Count);
     }
 
     [Fact]
     public void Layers_the_backend_does_not_run_yet_are_named_in_the_error()
     {
         var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, 4);
-        var network = Basin.Models.ModelSpec.Build<float>("conv2d(1,2,3),relu,flatten,linear(1352,10)", data.InputShape);
+        var network = Basin.Models.ModelSpec.Build<float>("conv2d(1,2,3),avgpool2d(2),relu,flatten,linear(338,10)", data.InputShape);
         var e = Assert.Throws<BasinException>(() => GpuEvaluation.Evaluate(device, network, new float[network.ParameterCount], data));
         Assert.Equal("{device}", e.What);
-        Assert.Contains("conv2d", e.Why);
+        Assert.Contains("avgpool2d", e.Why);
     }
 
-    public static TheoryData<string> Kernels => ["GemmKernel", "ActivationKernel", "CrossEntropyKernel", "SumKernel"];
+    /// <summary>Every kernel: each type of the kernels' namespace with a static Run.</summary>
+    static string[] KernelNames => [.. typeof(GpuKernels).Assembly.GetTypes()
+        .Where(t => t.Namespace == "Basin.Cuda.Kernels" && t.GetMethod("Run", BindingFlags.Public | BindingFlags.Static) is not null).Select(t => t.Name).Order()];
+
+    public static TheoryData<string> Kernels => [.. KernelNames];
+
+    [Fact]
+    public void The_kernels_are_all_found()
+    {
+        Assert.Equal(["ActivationKernel", "ChannelsKernel", "CrossEntropyKernel", "GemmKernel", "Im2ColKernel", "MaxPoolKernel", "SumKernel"], KernelNames);
+    }
 
     [Theory]
     [MemberData(nameof(Kernels))]

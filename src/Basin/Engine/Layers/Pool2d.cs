@@ -11,6 +11,9 @@ internal abstract class Pool2d<T> : Layer<T> where T : unmanaged, IFloatingPoint
     protected readonly int C, H, W, KH, KW, S, OH, OW;
     protected bool Ceil { get; }
 
+    /// <summary>The input's channels, height and width, the window, the stride and the output's height and width (other engines' kernels read them).</summary>
+    internal (int C, int H, int W, int KH, int KW, int S, int OH, int OW, bool Ceil) Geometry => (C, H, W, KH, KW, S, OH, OW, Ceil);
+
     protected Pool2d(int[] inputShape, int kernelHeight, int kernelWidth, int stride, bool ceil) : base(inputShape)
     {
         C = inputShape[0]; H = inputShape[1]; W = inputShape[2]; KH = kernelHeight; KW = kernelWidth; S = stride; Ceil = ceil;
