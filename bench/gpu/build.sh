@@ -8,8 +8,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 dotnet publish src/Basin.Cli -c Release -r linux-x64 --self-contained true -v quiet -nologo -p:PublishReadyToRun=false -o "$out/basin"
 tar -C "$out" -czf bench/gpu/basin-linux-x64.tar.gz basin
-mlp=tests/Basin.Tests/Fixtures/pytorch/mlp.safetensors
-for n in 2000; do
-  "$out/basin/basin" eval --weights "$mlp" --model mlp:784-100-10 --n "$n" --json
-done > bench/gpu/expected.jsonl
+fixtures=tests/Basin.Tests/Fixtures/pytorch
+"$out/basin/basin" eval --weights $fixtures/mlp.safetensors --model mlp:784-100-10 --n 2000 --json > bench/gpu/expected.jsonl
+"$out/basin/basin" eval --weights $fixtures/cnn.safetensors --model "$(cat bench/gpu/cnn.spec)" --n 2000 --json >> bench/gpu/expected.jsonl
 echo "wrote bench/gpu/basin-linux-x64.tar.gz ($(du -h bench/gpu/basin-linux-x64.tar.gz | cut -f1)) and bench/gpu/expected.jsonl"

@@ -10,10 +10,14 @@ mkdir -p "$out/basin-bin"
 tar -C "$out/basin-bin" -xzf bench/gpu/basin-linux-x64.tar.gz
 basin="$out/basin-bin/basin/basin"
 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader > "$out/nvidia-smi.txt" 2>&1
-mlp=tests/Basin.Tests/Fixtures/pytorch/mlp.safetensors
-start=$(date +%s.%N)
-"$basin" eval --weights "$mlp" --model mlp:784-100-10 --n 2000 --json --device cuda > "$out/eval-cuda.json" 2> "$out/eval-cuda.err"
-echo "$? $start $(date +%s.%N)" > "$out/eval-cuda.status"
+fixtures=tests/Basin.Tests/Fixtures/pytorch
+eval_cuda() {  # NAME WEIGHTS MODEL
+  start=$(date +%s.%N)
+  "$basin" eval --weights "$2" --model "$3" --n 2000 --json --device cuda > "$out/eval-$1.json" 2> "$out/eval-$1.err"
+  echo "$? $start $(date +%s.%N)" > "$out/eval-$1.status"
+}
+eval_cuda mlp $fixtures/mlp.safetensors mlp:784-100-10
+eval_cuda cnn $fixtures/cnn.safetensors "$(cat bench/gpu/cnn.spec)"
 timeout 120 python3 bench/gpu/torch_mlp.py > "$out/torch.json" 2> "$out/torch.err"
 python3 - "$out" <<'PY'
 import json, sys, os
@@ -21,14 +25,15 @@ out = sys.argv[1]
 def read(name):
     try: return open(os.path.join(out, name)).read().strip()
     except OSError: return ""
-expected = json.loads(open("bench/gpu/expected.jsonl").readline())
-code, start, end = read("eval-cuda.status").split()
-result = {"gpu": read("nvidia-smi.txt"), "ptx_target": "sm_80 PTX (ISA 7.8), JIT-compiled by the driver",
-          "eval_mlp_2000": {"exit": int(code), "whole_command_s": float(end) - float(start), "stderr": read("eval-cuda.err"), "cpu": expected}}
-if code == "0":
-    gpu = json.loads(read("eval-cuda.json"))
-    result["eval_mlp_2000"].update(gpu=gpu, loss_relative_difference=abs(gpu["loss"] - expected["loss"]) / expected["loss"],
-                                   accuracy_equal=gpu["accuracy"] == expected["accuracy"])
+result = {"gpu": read("nvidia-smi.txt"), "ptx_target": "sm_80 PTX (ISA 7.8), JIT-compiled by the driver"}
+for name, line in zip(["mlp", "cnn"], open("bench/gpu/expected.jsonl")):
+    expected = json.loads(line)
+    code, start, end = read(f"eval-{name}.status").split()
+    check = {"exit": int(code), "whole_command_s": float(end) - float(start), "stderr": read(f"eval-{name}.err"), "cpu": expected}
+    if code == "0":
+        gpu = json.loads(read(f"eval-{name}.json"))
+        check.update(gpu=gpu, loss_relative_difference=abs(gpu["loss"] - expected["loss"]) / expected["loss"], accuracy_equal=gpu["accuracy"] == expected["accuracy"])
+    result[f"eval_{name}_2000"] = check
 try: result["torch"] = json.loads(read("torch.json"))
 except ValueError: result["torch"] = {"error": read("torch.err")[-2000:]}
 json.dump(result, open(os.path.join(out, "gpu-check.json"), "w"), indent=1)
