@@ -1,7 +1,8 @@
 #!/bin/sh
 # The device check (issue 23), run on the GPU machine from the repository root, with bench/gpu/basin-linux-x64.tar.gz
 # carried there (bench/gpu/build.sh makes it): unpacks the CLI, reports the GPU, driver and PTX target, checks the
-# GPU's numbers against the CPU engine's (bench/gpu/expected.jsonl) and times them beside PyTorch CUDA on the same GPU.
+# GPU's numbers against the CPU engine's (bench/gpu/expected.jsonl), times a CNN surface on the GPU and on the machine's
+# CPU, and times PyTorch CUDA on the same GPU.
 # Everything goes to $OUT/gpu-check.json (and the raw outputs beside it). Under five minutes.
 set -u
 cd "$(dirname "$0")/../.."
@@ -18,6 +19,14 @@ eval_cuda() {  # NAME WEIGHTS MODEL
 }
 eval_cuda mlp $fixtures/mlp.safetensors mlp:784-100-10
 eval_cuda cnn $fixtures/cnn.safetensors "$(cat bench/gpu/cnn.spec)"
+surface() {  # DEVICE: the CNN fixture's 21 x 21 surface on the embedded 2,000 images, whole command timed
+  start=$(date +%s.%N)
+  timeout 150 "$basin" surface --weights $fixtures/cnn.safetensors --model "$(cat bench/gpu/cnn.spec)" --xrange -1:1:21 --yrange -1:1:21 \
+    --no-plots --force --json --out "$out/surface-$1.h5" --device "$1" > "$out/surface-$1.json" 2> "$out/surface-$1.err"
+  echo "$? $start $(date +%s.%N)" > "$out/surface-$1.status"
+}
+surface cuda
+surface cpu
 timeout 120 python3 bench/gpu/torch_mlp.py > "$out/torch.json" 2> "$out/torch.err"
 python3 - "$out" <<'PY'
 import json, sys, os
@@ -34,6 +43,9 @@ for name, line in zip(["mlp", "cnn"], open("bench/gpu/expected.jsonl")):
         gpu = json.loads(read(f"eval-{name}.json"))
         check.update(gpu=gpu, loss_relative_difference=abs(gpu["loss"] - expected["loss"]) / expected["loss"], accuracy_equal=gpu["accuracy"] == expected["accuracy"])
     result[f"eval_{name}_2000"] = check
+for device in ("cuda", "cpu"):
+    code, start, end = read(f"surface-{device}.status").split()
+    result[f"surface_cnn_21x21_{device}"] = {"exit": int(code), "whole_command_s": float(end) - float(start), "stderr": read(f"surface-{device}.err")[-500:]}
 try: result["torch"] = json.loads(read("torch.json"))
 except ValueError: result["torch"] = {"error": read("torch.err")[-2000:]}
 json.dump(result, open(os.path.join(out, "gpu-check.json"), "w"), indent=1)

@@ -23,6 +23,13 @@ internal sealed class GpuKernels(Accelerator accelerator)
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PoolShape> maxPool =
         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolShape>(MaxPoolKernel.Run);
 
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float> planePoint =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float>(PlanePointKernel.Run);
+
+    /// <summary>point = theta + a dx + b dy.</summary>
+    public void PlanePoint(ArrayView<float> theta, ArrayView<float> dx, ArrayView<float> dy, ArrayView<float> point, float a, float b) =>
+        planePoint((int)theta.Length, theta, dx, dy, point, a, b);
+
     /// <summary>The batch's column matrix of a convolution.</summary>
     public void Im2Col(ArrayView<float> x, ArrayView<float> cols, ConvShape shape) => im2col(shape.Rows * shape.Columns, x, cols, shape);
 

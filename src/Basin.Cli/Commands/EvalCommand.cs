@@ -22,11 +22,12 @@ internal static class EvalCommand
             sw.Stop();
             if (r.GetValue(o.Json))
             {
-                stdout.WriteLine(new JsonObject
+                var json = new JsonObject
                 {
                     ["loss"] = JsonValues.Number(e.Loss), ["accuracy"] = JsonValues.Number(e.Accuracy), ["n"] = e.Count, ["parameters"] = landscape.ParameterCount,
-                    ["device"] = on,
-                }.ToJsonString());
+                };
+                if (cuda) json["device"] = on;
+                stdout.WriteLine(json.ToJsonString());
                 return Cli.Ok;
             }
             var table = new Table().AddColumn("quantity").AddColumn(new TableColumn("value").RightAligned());

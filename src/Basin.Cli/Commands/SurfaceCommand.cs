@@ -9,6 +9,7 @@ internal static class SurfaceCommand
     {
         var c = new CommonOptions();
         var cluster = new ClusterOption();
+        var device = new DeviceOption(cluster);
         var dirX = new Option<string?>("--dir-x") { Description = "x direction from a safetensors file (normalized by --norm)" };
         var dirY = new Option<string?>("--dir-y") { Description = "y direction from a safetensors file (normalized by --norm)" };
         var towardX = new Option<string?>("--dir-x-toward") { Description = "x direction = these weights (file or run) minus the model's, not normalized" };
@@ -34,6 +35,7 @@ internal static class SurfaceCommand
         var command = new Command("surface", "Loss and accuracy along one or two (filter-normalized) directions around the weights.");
         c.AddTo(command);
         cluster.AddTo(command);
+        device.AddTo(command);
         foreach (var o in new Option[] { dirX, dirY, towardX, towardY, norm, ignore, orthogonalize, seed, xRange, yRange, test, testN, outFile, force, chunk, flushSeconds, noPlots, vtp, dirH5, log, eigen, eigenSteps })
             command.Options.Add(o);
         command.SetAction(r =>
@@ -50,11 +52,12 @@ internal static class SurfaceCommand
                 DirectionsHdf5 = r.GetValue(dirH5),
             };
             OutputPath.RequireFile(options.File, "--out");
+            device.Cuda(r);
             var data = c.LoadData(r);
             var testData = r.GetValue(test) ? c.LoadData(r, "test", r.GetValue(testN)) : null;
             if (r.GetValue(vtp) && options.Y is null) throw new BasinException("--vtp", "a 1D curve has no surface to draw in 3D", "give a --yrange, or leave --vtp out");
-            return cluster.Run(r, c, c.Landscape(r, data), testData, r.GetValue(testN), stderr, landscape =>
-                Run(landscape, options with { Test = testData }, !r.GetValue(noPlots), r.GetValue(log), r.GetValue(c.Json), stdout, stderr, r.GetValue(vtp)));
+            return cluster.Run(r, c, c.Landscape(r, data), testData, r.GetValue(testN), stderr, landscape => device.Run(r, landscape, data, testData, stderr, l =>
+                Run(l, options with { Test = testData }, !r.GetValue(noPlots), r.GetValue(log), r.GetValue(c.Json), stdout, stderr, r.GetValue(vtp))));
         });
         return command;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 using Basin.Cluster.Messages;
 using Basin.Landscape;
@@ -58,27 +57,19 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
             var at = Block(p).Select(surface.Coordinates).ToArray();
             return grain.Cells(cellsJob.Id, [.. at.Select(c => c.X)], [.. at.Select(c => c.Y)], eigenSteps);
         }
-        var sinceSave = Stopwatch.StartNew();
-        bool saved = true;
+        var saving = new PeriodicSave(surface, saveSeconds, save, progress);
         try
         {
             pool.Run(pieces, Compute, (p, block) =>
             {
                 var cells = Block(p);
                 for (int k = 0; k < cells.Length; k++) surface.Store(cells[k], CellCodec.Decode(block.Values, k));
-                saved = false;
-                if (sinceSave.Elapsed.TotalSeconds >= saveSeconds)
-                {
-                    save?.Invoke(surface);
-                    saved = true;
-                    sinceSave.Restart();
-                }
-                progress?.Invoke(surface.Completed);
+                saving.Stored();
             }, cancel).GetAwaiter().GetResult();
         }
         finally
         {
-            if (!saved) save?.Invoke(surface);
+            saving.Finish();
             pool.Release().GetAwaiter().GetResult();
             pool.Report();
         }

@@ -116,10 +116,36 @@ public sealed class GpuKernelTests : IDisposable
         var theta = TestNets.RandomVector<float>(network.ParameterCount, 5, 0.2);
         var expected = new Basin.Objective.EmpiricalRisk<float>(network, data, "ce", 0, 50, 1).Evaluate(theta);
         // The last chunk partial.
-        var got = GpuEvaluation.Evaluate(device, network, theta, data, chunk);
+        using var risk = new GpuRisk(device, network, data, chunk);
+        var got = risk.Evaluate(theta);
         Assert.Equal(expected.Loss, got.Loss, 1e-5 * expected.Loss);
         Assert.Equal(expected.Accuracy, got.Accuracy);
         Assert.Equal(n, got.Count);
+    }
+
+    [Fact]
+    public void A_surface_on_the_gpu_equals_the_cpu_engines_to_float32_rounding()
+    {
+        const string spec = "linear(784,10),tanh,linear(10,10)";
+        // Every GPU thread runs as .NET code here: a small grid of cells on few examples.
+        var train = DataCatalog.Load(DataCatalog.Embedded, "train", null, 40);
+        var test = DataCatalog.Load(DataCatalog.Embedded, "test", null, 20);
+        var theta = Numbers.ToDouble<double>(TestNets.RandomVector<double>(784 * 10 + 10 + 10 * 10 + 10, 6, 0.1));
+        var point = LossLandscape.At(spec, theta, train, threads: 1);
+        var options = new Basin.Landscape.SurfaceOptions { X = new Basin.Landscape.Axis(-1, 1, 3), Y = new Basin.Landscape.Axis(-1, 1, 2), Seed = 3, Test = test };
+        var here = point.Surface(options).Surface;
+        var network = Basin.Models.ModelSpec.Build<float>(spec, train.InputShape);
+        using var trainRisk = new GpuRisk(device, network, train);
+        using var testRisk = new GpuRisk(device, network, test);
+        using var gpu = new GpuSurface(device, trainRisk, testRisk, Numbers.To<float>(theta));
+        var there = point.Remote(gpu).Surface(options).Surface;
+        Assert.All(there.Done, Assert.True);
+        for (int c = 0; c < here.Cells; c++)
+        {
+            Assert.Equal(here.TrainLoss[c], there.TrainLoss[c], 1e-5 * here.TrainLoss[c]);
+            Assert.Equal(here.TestLoss![c], there.TestLoss![c], 1e-5 * here.TestLoss[c]);
+            Assert.Equal(here.TrainAccuracy[c], there.TrainAccuracy[c]);
+        }
     }
 
     [Fact]
@@ -127,7 +153,7 @@ public sealed class GpuKernelTests : IDisposable
     {
         var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, 4);
         var network = Basin.Models.ModelSpec.Build<float>("conv2d(1,2,3),avgpool2d(2),relu,flatten,linear(338,10)", data.InputShape);
-        var e = Assert.Throws<BasinException>(() => GpuEvaluation.Evaluate(device, network, new float[network.ParameterCount], data));
+        var e = Assert.Throws<BasinException>(() => new GpuRisk(device, network, data));
         Assert.Equal("{device}", e.What);
         Assert.Contains("avgpool2d", e.Why);
     }
@@ -141,7 +167,7 @@ public sealed class GpuKernelTests : IDisposable
     [Fact]
     public void The_kernels_are_all_found()
     {
-        Assert.Equal(["ActivationKernel", "ChannelsKernel", "CrossEntropyKernel", "GemmKernel", "Im2ColKernel", "MaxPoolKernel", "SumKernel"], KernelNames);
+        Assert.Equal(["ActivationKernel", "ChannelsKernel", "CrossEntropyKernel", "GemmKernel", "Im2ColKernel", "MaxPoolKernel", "PlanePointKernel", "SumKernel"], KernelNames);
     }
 
     [Theory]
