@@ -26,6 +26,15 @@ internal sealed class GpuKernels(Accelerator accelerator)
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float> planePoint =
         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float>(PlanePointKernel.Run);
 
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int> batchNorm =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int>(
+            BatchNormKernel.Run);
+
+    /// <summary>Eval-mode BatchNorm of <paramref name="count"/> values with the running mean and variance (<paramref name="statistics"/>, means first), then the activation.</summary>
+    public void BatchNorm(ArrayView<float> x, ArrayView<float> y, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> statistics,
+        int channels, int positions, float eps, GpuActivation kind, long count) =>
+        batchNorm((int)count, x, y, weight, bias, statistics, channels, positions, eps, (int)kind);
+
     /// <summary>point = theta + a dx + b dy.</summary>
     public void PlanePoint(ArrayView<float> theta, ArrayView<float> dx, ArrayView<float> dy, ArrayView<float> point, float a, float b) =>
         planePoint((int)theta.Length, theta, dx, dy, point, a, b);

@@ -12,7 +12,8 @@ namespace Basin.Cuda;
 /// A network's cross-entropy over a data set on the GPU, the examples and labels uploaded once: at any weights on the
 /// device, each example's loss and whether it is classified correctly, in chunks of examples. A linear layer is one GEMM
 /// (x W^T) and a bias-and-activation pass; a convolution builds the chunk's column matrix, multiplies it by W in one GEMM
-/// and writes the result back in the images' layout with bias and activation; max pooling is one pass. The mean sums the
+/// and writes the result back in the images' layout with bias and activation; max pooling and eval-mode BatchNorm (with
+/// the model's running statistics) are one pass each; containers are flattened. The mean sums the
 /// examples' losses on the device in a fixed order.
 /// </summary>
 internal sealed class GpuRisk : IDisposable
@@ -25,11 +26,14 @@ internal sealed class GpuRisk : IDisposable
     sealed record Linear(int In, int Out, int Weight, int Bias, GpuActivation Activation) : Step(In, Out);
     sealed record Conv(ConvShape Shape, int Out, int Weight, int Bias, GpuActivation Activation) : Step(Shape.C * Shape.H * Shape.W, Out * Shape.OH * Shape.OW);
     sealed record MaxPool(PoolShape Shape) : Step(Shape.C * Shape.H * Shape.W, Shape.C * Shape.OH * Shape.OW);
+    /// <summary>BatchNorm in eval mode: its affine parameters in theta (-1 without), its running mean and variance in the buffers.</summary>
+    sealed record Norm(int Channels, int Positions, int Weight, int Bias, int Statistics, float Eps, GpuActivation Activation)
+        : Step(Channels * Positions, Channels * Positions);
 
     readonly GpuDevice device;
     readonly List<Step> steps;
     readonly int chunk, inputSize;
-    readonly MemoryBuffer1D<float, Stride1D.Dense> examples, a, b, z, cols;
+    readonly MemoryBuffer1D<float, Stride1D.Dense> examples, a, b, z, cols, statistics;
     readonly MemoryBuffer1D<int, Stride1D.Dense> labels;
     readonly MemoryBuffer1D<double, Stride1D.Dense> loss, correct, total;
 
@@ -57,6 +61,8 @@ internal sealed class GpuRisk : IDisposable
         b = accelerator.Allocate1D<float>((long)this.chunk * widest);
         z = accelerator.Allocate1D<float>((long)this.chunk * widest);
         cols = accelerator.Allocate1D<float>(Math.Max(1, this.chunk * columns));
+        // The BatchNorm statistics as the model holds them (float64 holds float32 values exactly), fixed for every point.
+        statistics = accelerator.Allocate1D(network.Buffers.Values.Length == 0 ? [0f] : Array.ConvertAll(network.Buffers.Values, v => (float)v));
         loss = accelerator.Allocate1D<double>(Count);
         correct = accelerator.Allocate1D<double>(Count);
         total = accelerator.Allocate1D<double>(2);
@@ -82,7 +88,8 @@ internal sealed class GpuRisk : IDisposable
     void Examples(ArrayView<float> weights)
     {
         var kernels = device.Kernels;
-        ArrayView<float> Bias(int offset, int length) => offset < 0 ? weights.SubView(0, 0) : weights.SubView(offset, length);
+        // A tensor of theta, or an empty view for one the layer does not have.
+        ArrayView<float> Tensor(int offset, int length) => offset < 0 ? weights.SubView(0, 0) : weights.SubView(offset, length);
         for (int start = 0; start < Count; start += chunk)
         {
             int rows = Math.Min(chunk, Count - start), k = 0;
@@ -95,16 +102,20 @@ internal sealed class GpuRisk : IDisposable
                     case Linear s:
                         var y = output.SubView(0, (long)rows * s.Out);
                         kernels.Gemm(input, weights.SubView(s.Weight, (long)s.Out * s.In), y, GemmShape.Of(rows, s.Out, s.In, transposeA: false, transposeB: true));
-                        kernels.Activation(y, Bias(s.Bias, s.Out), y, s.Out, s.Activation, 0);
+                        kernels.Activation(y, Tensor(s.Bias, s.Out), y, s.Out, s.Activation, 0);
                         break;
                     case Conv s:
                         var shape = s.Shape with { Images = rows };
                         kernels.Im2Col(input, cols.View, shape);
                         kernels.Gemm(weights.SubView(s.Weight, (long)s.Out * shape.Rows), cols.View, z.View, GemmShape.Of(s.Out, shape.Columns, shape.Rows, false, false));
-                        kernels.Channels(z.View, Bias(s.Bias, s.Out), output, s.Out, shape.OH * shape.OW, rows, s.Activation);
+                        kernels.Channels(z.View, Tensor(s.Bias, s.Out), output, s.Out, shape.OH * shape.OW, rows, s.Activation);
                         break;
                     case MaxPool s:
                         kernels.MaxPool(input, output, s.Shape, rows);
+                        break;
+                    case Norm s:
+                        kernels.BatchNorm(input, output, Tensor(s.Weight, s.Channels), Tensor(s.Bias, s.Channels), statistics.View.SubView(s.Statistics, 2 * s.Channels),
+                            s.Channels, s.Positions, s.Eps, s.Activation, (long)rows * s.InputSize);
                         break;
                 }
                 input = output;
@@ -115,53 +126,78 @@ internal sealed class GpuRisk : IDisposable
         }
     }
 
-    /// <summary>The network as steps; other layers are an error that names them.</summary>
+    /// <summary>
+    /// The network's leaves as steps, containers flattened: parameters and buffers are taken in model.parameters() order,
+    /// depth first, as theta and the buffers hold them. Other layers are an error that names them.
+    /// </summary>
     static List<Step> Steps(Network<float> network)
     {
         var steps = new List<Step>();
         var tensors = network.Layout.Tensors;
-        (int Weight, int Bias) Offsets(int layer)
+        var buffers = network.Buffers.Tensors;
+        int nextTensor = 0, nextBuffer = 0;
+        int Take() => tensors[nextTensor++].Offset;
+        void Fold(GpuActivation activation, Layer<float> layer)
         {
-            var own = tensors.Where(t => t.Layer == layer).ToList();
-            return (own.Single(t => !t.IsBias).Offset, own.SingleOrDefault(t => t.IsBias)?.Offset ?? -1);
-        }
-        for (int i = 0; i < network.Layers.Length; i++)
-            switch (network.Layers[i])
+            steps[^1] = steps.Count == 0 ? throw Unsupported(layer) : steps[^1] switch
             {
+                Linear { Activation: GpuActivation.Identity } s => s with { Activation = activation },
+                Conv { Activation: GpuActivation.Identity } s => s with { Activation = activation },
+                Norm { Activation: GpuActivation.Identity } s => s with { Activation = activation },
+                _ => throw Unsupported(layer),
+            };
+        }
+        void Add(Layer<float> layer)
+        {
+            switch (layer)
+            {
+                case Sequential<float> sequential:
+                    foreach (var child in sequential.Children) Add(child);
+                    break;
                 case Flatten<float>:
                     break;
                 case Linear<float> linear:
-                    var (w, bias) = Offsets(i);
-                    steps.Add(new Linear(linear.In, linear.Out, w, bias, GpuActivation.Identity));
+                    int w = Take();
+                    steps.Add(new Linear(linear.In, linear.Out, w, linear.Bias ? Take() : -1, GpuActivation.Identity));
                     break;
                 case Conv2d<float> conv:
-                    var (cw, cb) = Offsets(i);
+                    int cw = Take();
                     steps.Add(new Conv(new ConvShape
                     {
                         C = conv.InputShape[0], H = conv.InputShape[1], W = conv.InputShape[2], K = conv.Kernel, Stride = conv.Stride, Padding = conv.Padding,
                         OH = conv.OutputShape[1], OW = conv.OutputShape[2],
-                    }, conv.Out, cw, cb, GpuActivation.Identity));
+                    }, conv.Out, cw, conv.Bias ? Take() : -1, GpuActivation.Identity));
                     break;
-                case MaxPool2d<float> pool when !pool.Geometry.Ceil:
+                case BatchNorm<float> norm:
+                    int nw = norm.Affine ? Take() : -1, nb = norm.Affine ? Take() : -1;
+                    int statistics = buffers[nextBuffer].Offset;
+                    nextBuffer += 3;   // running_mean, running_var, num_batches_tracked
+                    int channels = norm.InputShape[0];
+                    steps.Add(new Norm(channels, norm.InputSize / channels, nw, nb, statistics, (float)norm.Eps, GpuActivation.Identity));
+                    break;
+                case MaxPool2d<float> pool:
+                    // A window of ceil mode clipped to the input is what the kernel reads.
                     var g = pool.Geometry;
                     steps.Add(new MaxPool(new PoolShape { C = g.C, H = g.H, W = g.W, KH = g.KH, KW = g.KW, Stride = g.S, OH = g.OH, OW = g.OW }));
                     break;
-                case Activation<float> activation when steps.Count > 0 && steps[^1] is Linear { Activation: GpuActivation.Identity } last:
-                    steps[^1] = last with { Activation = ActivationKernel.Of(activation.Function.Name) };
+                case Activation<float> activation:
+                    Fold(ActivationKernel.Of(activation.Function.Name), layer);
                     break;
-                case Activation<float> activation when steps.Count > 0 && steps[^1] is Conv { Activation: GpuActivation.Identity } last:
-                    steps[^1] = last with { Activation = ActivationKernel.Of(activation.Function.Name) };
-                    break;
-                case var layer:
-                    throw new BasinException("{device}", $"the CUDA backend runs linear and convolution layers, their activations and max pooling so far, not {layer.Describe()}",
-                        "use {device} cpu for this model");
+                default:
+                    throw Unsupported(layer);
             }
+        }
+        foreach (var layer in network.Layers) Add(layer);
         if (steps.Count == 0 || steps[^1] is not Linear) throw new BasinException("{device}", "the model does not end in a linear layer", "use {device} cpu");
         return steps;
     }
 
+    static BasinException Unsupported(Layer<float> layer) => new("{device}",
+        $"the CUDA backend runs linear and convolution layers, BatchNorm in eval mode, max pooling and activations after them so far, not {layer.Describe()}",
+        "use {device} cpu for this model");
+
     public void Dispose()
     {
-        foreach (var buffer in new MemoryBuffer[] { examples, a, b, z, cols, labels, loss, correct, total }) buffer.Dispose();
+        foreach (var buffer in new MemoryBuffer[] { examples, a, b, z, cols, statistics, labels, loss, correct, total }) buffer.Dispose();
     }
 }

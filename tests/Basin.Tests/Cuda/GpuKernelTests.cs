@@ -109,11 +109,17 @@ public sealed class GpuKernelTests : IDisposable
     [InlineData("flatten,linear(784,12),relu,linear(12,12),sigmoid,linear(12,10,bias=false)", 150, 64)]
     [InlineData("conv2d(1,4,3,padding=1),relu,maxpool2d(2),conv2d(4,6,3,stride=2),tanh,flatten,linear(216,10)", 10, 6)]
     [InlineData("conv2d(1,3,5,bias=false),softplus,maxpool2d(3,stride=2),flatten,linear(363,10)", 10, 6)]
+    [InlineData("features:[conv2d(1,4,3,padding=1),batchnorm2d(4),relu,maxpool2d(3,stride=2,ceil_mode=true)],flatten,linear(784,16),batchnorm1d(16,affine=false),tanh,linear(16,10)", 10, 6)]
     public void A_networks_loss_and_accuracy_equal_the_cpu_engines(string spec, int n, int chunk)
     {
         var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, n);
         var network = Basin.Models.ModelSpec.Build<float>(spec, data.InputShape);
         var theta = TestNets.RandomVector<float>(network.ParameterCount, 5, 0.2);
+        // Running statistics of their own, so that eval-mode BatchNorm is not the identity: means near 0, variances in [0.5, 1.5].
+        var rng = new Rng(7, 0);
+        foreach (var t in network.Buffers.Tensors.Where(t => !t.IsCount))
+            for (int i = 0; i < t.Length; i++)
+                network.Buffers.Values[t.Offset + i] = t.Name.EndsWith("running_var") ? 0.5 + rng.NextDouble() : 0.1 * rng.NextGaussian();
         var expected = new Basin.Objective.EmpiricalRisk<float>(network, data, "ce", 0, 50, 1).Evaluate(theta);
         // The last chunk partial.
         using var risk = new GpuRisk(device, network, data, chunk);
@@ -167,7 +173,7 @@ public sealed class GpuKernelTests : IDisposable
     [Fact]
     public void The_kernels_are_all_found()
     {
-        Assert.Equal(["ActivationKernel", "ChannelsKernel", "CrossEntropyKernel", "GemmKernel", "Im2ColKernel", "MaxPoolKernel", "PlanePointKernel", "SumKernel"], KernelNames);
+        Assert.Equal(["ActivationKernel", "BatchNormKernel", "ChannelsKernel", "CrossEntropyKernel", "GemmKernel", "Im2ColKernel", "MaxPoolKernel", "PlanePointKernel", "SumKernel"], KernelNames);
     }
 
     [Theory]
