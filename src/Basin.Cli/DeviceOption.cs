@@ -13,7 +13,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
 {
     public readonly Option<string> Name = new("--device")
     {
-        Description = "cpu, or cuda: the first NVIDIA GPU (so far: losses of linear and convolution layers, eval-mode BatchNorm, max pooling and activations, float32)",
+        Description = "cpu, or cuda: the first NVIDIA GPU (so far: losses of linear, convolution, eval-mode BatchNorm, pooling and residual networks, float32)",
         DefaultValueFactory = _ => "cpu",
     };
 

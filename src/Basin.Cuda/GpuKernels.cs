@@ -35,6 +35,17 @@ internal sealed class GpuKernels(Accelerator accelerator)
         int channels, int positions, float eps, GpuActivation kind, long count) =>
         batchNorm((int)count, x, y, weight, bias, statistics, channels, positions, eps, (int)kind);
 
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PoolShape> avgPool =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolShape>(AvgPoolKernel.Run);
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>> add =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>>(AddKernel.Run);
+
+    /// <summary>Average pooling of <paramref name="images"/> images.</summary>
+    public void AvgPool(ArrayView<float> x, ArrayView<float> y, PoolShape shape, int images) => avgPool(images * shape.C * shape.OH * shape.OW, x, y, shape);
+
+    /// <summary>y = a + b over <paramref name="count"/> values.</summary>
+    public void Add(ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, long count) => add((int)count, a, b, y);
+
     /// <summary>point = theta + a dx + b dy.</summary>
     public void PlanePoint(ArrayView<float> theta, ArrayView<float> dx, ArrayView<float> dy, ArrayView<float> point, float a, float b) =>
         planePoint((int)theta.Length, theta, dx, dy, point, a, b);

@@ -110,6 +110,8 @@ public sealed class GpuKernelTests : IDisposable
     [InlineData("conv2d(1,4,3,padding=1),relu,maxpool2d(2),conv2d(4,6,3,stride=2),tanh,flatten,linear(216,10)", 10, 6)]
     [InlineData("conv2d(1,3,5,bias=false),softplus,maxpool2d(3,stride=2),flatten,linear(363,10)", 10, 6)]
     [InlineData("features:[conv2d(1,4,3,padding=1),batchnorm2d(4),relu,maxpool2d(3,stride=2,ceil_mode=true)],flatten,linear(784,16),batchnorm1d(16,affine=false),tanh,linear(16,10)", 10, 6)]
+    [InlineData("resnet8(in=1,width=4)", 4, 3)]
+    [InlineData("conv2d(1,4,3,stride=2),avgpool2d(3,stride=2,ceil_mode=true),relu,flatten,linear(144,10)", 10, 6)]
     public void A_networks_loss_and_accuracy_equal_the_cpu_engines(string spec, int n, int chunk)
     {
         var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, n);
@@ -154,14 +156,27 @@ public sealed class GpuKernelTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("resnet20(in=1)")]
+    [InlineData("resnet56_noshort(in=1)")]
+    [InlineData("wrn56_2(in=1)")]
+    [InlineData("vgg9(in=1)")]
+    public void The_zoos_networks_take_every_parameter_and_buffer_in_their_order(string spec)
+    {
+        var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, 2);
+        var network = Basin.Models.ModelSpec.Build<float>(spec, data.InputShape);
+        using var risk = new GpuRisk(device, network, data);
+        Assert.Equal(network.ParameterCount, risk.Parameters);
+    }
+
     [Fact]
     public void Layers_the_backend_does_not_run_yet_are_named_in_the_error()
     {
         var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, 4);
-        var network = Basin.Models.ModelSpec.Build<float>("conv2d(1,2,3),avgpool2d(2),relu,flatten,linear(338,10)", data.InputShape);
+        var network = Basin.Models.ModelSpec.Build<float>("conv2d(1,2,3),square,flatten,linear(1352,10)", data.InputShape);
         var e = Assert.Throws<BasinException>(() => new GpuRisk(device, network, data));
         Assert.Equal("{device}", e.What);
-        Assert.Contains("avgpool2d", e.Why);
+        Assert.Contains("square", e.Why);
     }
 
     /// <summary>Every kernel: each type of the kernels' namespace with a static Run.</summary>
@@ -173,7 +188,7 @@ public sealed class GpuKernelTests : IDisposable
     [Fact]
     public void The_kernels_are_all_found()
     {
-        Assert.Equal(["ActivationKernel", "BatchNormKernel", "ChannelsKernel", "CrossEntropyKernel", "GemmKernel", "Im2ColKernel", "MaxPoolKernel", "PlanePointKernel", "SumKernel"], KernelNames);
+        Assert.Equal(["ActivationKernel", "AddKernel", "AvgPoolKernel", "BatchNormKernel", "ChannelsKernel", "CrossEntropyKernel", "GemmKernel", "Im2ColKernel", "MaxPoolKernel", "PlanePointKernel", "SumKernel"], KernelNames);
     }
 
     [Theory]

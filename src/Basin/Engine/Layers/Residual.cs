@@ -24,6 +24,9 @@ internal sealed class Residual<T> : Layer<T> where T : unmanaged, IFloatingPoint
         OutputShape = after.OutputShape;
     }
 
+    /// <summary>The main branch, the shortcut (no layers: the identity) and what follows their sum (other engines walk them).</summary>
+    internal (Sequential<T> Main, Sequential<T> Shortcut, Sequential<T> After) Branches => (main, shortcut, after);
+
     public override IReadOnlyList<TensorSpec> Parameters =>
         [.. main.Parameters, .. shortcut.Parameters.Select(p => p.Under("shortcut")), .. after.Parameters];
 
