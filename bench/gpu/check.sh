@@ -1,8 +1,8 @@
 #!/bin/sh
 # The device check (issue 23), run on the GPU machine from the repository root, with bench/gpu/basin-linux-x64.tar.gz
-# carried there (bench/gpu/build.sh makes it): unpacks the CLI, reports the GPU, driver and PTX target, checks the
-# GPU's numbers against the CPU engine's (bench/gpu/expected.jsonl), times a CNN surface on the GPU and on the machine's
-# CPU, and times PyTorch CUDA on the same GPU.
+# and bench/gpu/resnet20-in1 carried there (bench/gpu/build.sh makes them): unpacks the CLI, reports the GPU, driver and PTX target, checks the
+# GPU's numbers (MLP, CNN, ResNet-20) against the CPU engine's (bench/gpu/expected.jsonl), times a CNN surface on the GPU
+# and on the machine's CPU and a ResNet-20 surface on the GPU, and times PyTorch CUDA on the same GPU.
 # Everything goes to $OUT/gpu-check.json (and the raw outputs beside it). Under five minutes.
 set -u
 cd "$(dirname "$0")/../.."
@@ -12,21 +12,23 @@ tar -C "$out/basin-bin" -xzf bench/gpu/basin-linux-x64.tar.gz
 basin="$out/basin-bin/basin/basin"
 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader > "$out/nvidia-smi.txt" 2>&1
 fixtures=tests/Basin.Tests/Fixtures/pytorch
-eval_cuda() {  # NAME WEIGHTS MODEL
+eval_cuda() {  # NAME WEIGHTS [MODEL]
   start=$(date +%s.%N)
-  "$basin" eval --weights "$2" --model "$3" --n 2000 --json --device cuda > "$out/eval-$1.json" 2> "$out/eval-$1.err"
+  "$basin" eval --weights "$2" ${3:+--model "$3"} --n 2000 --json --device cuda > "$out/eval-$1.json" 2> "$out/eval-$1.err"
   echo "$? $start $(date +%s.%N)" > "$out/eval-$1.status"
 }
 eval_cuda mlp $fixtures/mlp.safetensors mlp:784-100-10
 eval_cuda cnn $fixtures/cnn.safetensors "$(cat bench/gpu/cnn.spec)"
-surface() {  # DEVICE: the CNN fixture's 21 x 21 surface on the embedded 2,000 images, whole command timed
+eval_cuda resnet20 bench/gpu/resnet20-in1
+surface() {  # NAME DEVICE GRID WEIGHTS [MODEL]: a surface on the embedded 2,000 images, whole command timed
   start=$(date +%s.%N)
-  timeout 150 "$basin" surface --weights $fixtures/cnn.safetensors --model "$(cat bench/gpu/cnn.spec)" --xrange -1:1:21 --yrange -1:1:21 \
-    --no-plots --force --json --out "$out/surface-$1.h5" --device "$1" > "$out/surface-$1.json" 2> "$out/surface-$1.err"
-  echo "$? $start $(date +%s.%N)" > "$out/surface-$1.status"
+  timeout 150 "$basin" surface --weights "$4" ${5:+--model "$5"} --xrange -1:1:$3 --yrange -1:1:$3 \
+    --no-plots --force --json --out "$out/surface-$1-$2.h5" --device "$2" > "$out/surface-$1-$2.json" 2> "$out/surface-$1-$2.err"
+  echo "$? $start $(date +%s.%N)" > "$out/surface-$1-$2.status"
 }
-surface cuda
-surface cpu
+surface cnn cuda 21 $fixtures/cnn.safetensors "$(cat bench/gpu/cnn.spec)"
+surface cnn cpu 21 $fixtures/cnn.safetensors "$(cat bench/gpu/cnn.spec)"
+surface resnet20 cuda 11 bench/gpu/resnet20-in1
 timeout 120 python3 bench/gpu/torch_mlp.py > "$out/torch.json" 2> "$out/torch.err"
 python3 - "$out" <<'PY'
 import json, sys, os
@@ -35,7 +37,7 @@ def read(name):
     try: return open(os.path.join(out, name)).read().strip()
     except OSError: return ""
 result = {"gpu": read("nvidia-smi.txt"), "ptx_target": "sm_80 PTX (ISA 7.8), JIT-compiled by the driver"}
-for name, line in zip(["mlp", "cnn"], open("bench/gpu/expected.jsonl")):
+for name, line in zip(["mlp", "cnn", "resnet20"], open("bench/gpu/expected.jsonl")):
     expected = json.loads(line)
     code, start, end = read(f"eval-{name}.status").split()
     check = {"exit": int(code), "whole_command_s": float(end) - float(start), "stderr": read(f"eval-{name}.err"), "cpu": expected}
@@ -43,9 +45,9 @@ for name, line in zip(["mlp", "cnn"], open("bench/gpu/expected.jsonl")):
         gpu = json.loads(read(f"eval-{name}.json"))
         check.update(gpu=gpu, loss_relative_difference=abs(gpu["loss"] - expected["loss"]) / expected["loss"], accuracy_equal=gpu["accuracy"] == expected["accuracy"])
     result[f"eval_{name}_2000"] = check
-for device in ("cuda", "cpu"):
-    code, start, end = read(f"surface-{device}.status").split()
-    result[f"surface_cnn_21x21_{device}"] = {"exit": int(code), "whole_command_s": float(end) - float(start), "stderr": read(f"surface-{device}.err")[-500:]}
+for name in ("cnn-cuda", "cnn-cpu", "resnet20-cuda"):
+    code, start, end = read(f"surface-{name}.status").split()
+    result[f"surface_{name}"] = {"exit": int(code), "whole_command_s": float(end) - float(start), "stderr": read(f"surface-{name}.err")[-500:]}
 try: result["torch"] = json.loads(read("torch.json"))
 except ValueError: result["torch"] = {"error": read("torch.err")[-2000:]}
 json.dump(result, open(os.path.join(out, "gpu-check.json"), "w"), indent=1)
