@@ -12,6 +12,7 @@ internal static class InterpolateCommand
     {
         var common = new CommonOptions();
         var cluster = new ClusterOption();
+        var device = new DeviceOption(cluster);
         var a = new Argument<string?>("A") { Description = "weights at t = 0 (safetensors file or run directory)", Arity = ArgumentArity.ZeroOrOne };
         var b = new Argument<string?>("B") { Description = "weights at t = 1", Arity = ArgumentArity.ZeroOrOne };
         var run = new Option<string?>("--run") { Description = "interpolate from a run's initial weights (step 0) to its final ones" };
@@ -23,6 +24,7 @@ internal static class InterpolateCommand
         command.Arguments.Add(b);
         common.AddDataOptions(command);
         cluster.AddTo(command);
+        device.AddTo(command);
         var updateBn = new Option<bool>("--update-bn") { Description = "recompute BatchNorm's running statistics at every point by train-mode passes over the data (update_bn)" };
         foreach (var o in new Option[] { run, range, test, outPath, updateBn }) command.Options.Add(o);
         command.SetAction(r =>
@@ -42,13 +44,16 @@ internal static class InterpolateCommand
                 second = r.GetValue(b) ?? throw new BasinException("interpolate", "missing the weights B", "basin interpolate A B");
             }
             if (r.GetValue(outPath) is { } file) OutputPath.RequireFile(file, "--out");
+            if (device.Cuda(r) && r.GetValue(updateBn))
+                throw new BasinException("--device", "--update-bn recomputes BatchNorm's statistics on the CPU only", "leave --device cuda or --update-bn out");
             var data = common.LoadData(r);
             var (from, to) = common.Pair(r, data, first, second, spec);
             if (r.GetValue(updateBn)) from = from.UpdatingBatchNorm();
             bool withTest = r.GetValue(test);
             var testData = withTest ? common.LoadData(r, "test", null) : null;
             var t = Axis.Parse(r.GetValue(range)!, "--range");
-            return cluster.Run(r, common, from, testData, null, stderr, a => Report(a.Interpolate(to, t, testData), withTest, r.GetValue(outPath), r.GetValue(common.Json), stdout));
+            return cluster.Run(r, common, from, testData, null, stderr, a => device.Run(r, a, data, testData, stderr, l =>
+                Report(l.Interpolate(to, t, testData), withTest, r.GetValue(outPath), r.GetValue(common.Json), stdout)));
         });
         return command;
     }

@@ -42,6 +42,19 @@ public class DeviceCommandTests
     }
 
     [Fact]
+    public void An_interpolation_on_cuda_needs_a_driver_and_leaves_batchnorm_statistics_to_the_cpu()
+    {
+        string mlp = CliRunner.Fixture("mlp.safetensors");
+        var (code, _, err) = CliRunner.Run("interpolate", mlp, mlp, "--model", "mlp:784-100-10", "--n", "100", "--device", "cuda", "--update-bn");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: --update-bn recomputes BatchNorm's statistics on the CPU only", err);
+        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        (code, _, err) = CliRunner.Run("interpolate", mlp, mlp, "--model", "mlp:784-100-10", "--n", "100", "--device", "cuda");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: no CUDA device", err);
+    }
+
+    [Fact]
     public void A_gpu_and_a_cluster_together_are_refused_before_connecting()
     {
         var (code, _, err) = CliRunner.Run("surface", "--weights", CliRunner.Fixture("mlp.safetensors"), "--model", "mlp:784-100-10",

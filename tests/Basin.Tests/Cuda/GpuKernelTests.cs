@@ -156,6 +156,22 @@ public sealed class GpuKernelTests : IDisposable
         }
     }
 
+    [Fact]
+    public void An_interpolation_on_the_gpu_equals_the_cpu_engines_to_float32_rounding()
+    {
+        const string spec = "linear(784,10),relu,linear(10,10)";
+        var train = DataCatalog.Load(DataCatalog.Embedded, "train", null, 40);
+        var a = LossLandscape.At(spec, Numbers.ToDouble<double>(TestNets.RandomVector<double>(7960, 8, 0.1)), train, threads: 1);
+        var b = LossLandscape.At(spec, Numbers.ToDouble<double>(TestNets.RandomVector<double>(7960, 9, 0.1)), train, threads: 1);
+        var t = new Basin.Landscape.Axis(-0.5, 1.5, 5);
+        var here = a.Interpolate(b, t);
+        using var risk = new GpuRisk(device, Basin.Models.ModelSpec.Build<float>(spec, train.InputShape), train);
+        using var gpu = new GpuSurface(device, risk, null, Numbers.To<float>(a.Theta()));
+        var there = a.Remote(gpu).Interpolate(b, t);
+        for (int i = 0; i < t.Count; i++) Assert.Equal(here.Line.TrainLoss[i], there.Line.TrainLoss[i], 1e-5 * here.Line.TrainLoss[i]);
+        Assert.Equal(here.Barrier, there.Barrier, 1e-5 * (1 + here.Peak));
+    }
+
     [Theory]
     [InlineData("resnet20(in=1)")]
     [InlineData("resnet56_noshort(in=1)")]
