@@ -17,6 +17,7 @@ namespace Basin.Cluster.Coordinator;
 internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, string what, Action<SiloAddress, int>? handedOut = null, TextWriter? log = null)
 {
     static readonly TimeSpan Rest = TimeSpan.FromSeconds(2);
+    static readonly TimeSpan MembershipTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>How long a job waits with no worker to give a piece to before it stops.</summary>
     public TimeSpan WaitForWorkers { get; init; } = TimeSpan.FromSeconds(30);
@@ -53,12 +54,16 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, string w
     // Whether the last membership read answered: while it does not, workers that have failed get no more pieces.
     bool fresh;
 
-    /// <summary>Workers now in the cluster (those last known, while the membership cannot be asked: its grain's silo may be the one lost).</summary>
+    /// <summary>
+    /// Workers now in the cluster (those last known, while the membership cannot be asked: its grain's silo may be the one
+    /// lost). The question has its own short bound: a request whose silo died behind a gateway is never answered, and the
+    /// client's own timeout is as long as a training run.
+    /// </summary>
     public async Task<List<SiloAddress>> Workers()
     {
         try
         {
-            members = [.. (await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true)).Keys];
+            members = [.. (await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(MembershipTimeout)).Keys];
             fresh = true;
         }
         catch (Exception e) when (IsWorkerLost(e)) { fresh = false; }
