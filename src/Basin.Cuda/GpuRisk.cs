@@ -1,4 +1,5 @@
 using Basin.Cuda.Kernels;
+using static Basin.Cuda.GpuSteps;
 using Basin.Data;
 using Basin.Engine;
 using Basin.Engine.Layers;
@@ -22,20 +23,6 @@ internal sealed class GpuRisk : IDisposable
     /// <summary>Column matrices are kept under this many floats (256 MB): the chunk shrinks for wide convolutions.</summary>
     const long ColumnBudget = 64L << 20;
 
-    abstract record Step(int InputSize, int OutputSize);
-    /// <summary>A linear or convolution layer's weights and bias in theta, and the activation after it (identity when none follows).</summary>
-    sealed record Linear(int In, int Out, int Weight, int Bias, GpuActivation Activation) : Step(In, Out);
-    sealed record Conv(ConvShape Shape, int Out, int Weight, int Bias, GpuActivation Activation) : Step(Shape.C * Shape.H * Shape.W, Out * Shape.OH * Shape.OW);
-    sealed record MaxPool(PoolShape Shape) : Step(Shape.C * Shape.H * Shape.W, Shape.C * Shape.OH * Shape.OW);
-    sealed record AvgPool(PoolShape Shape) : Step(Shape.C * Shape.H * Shape.W, Shape.C * Shape.OH * Shape.OW);
-    /// <summary>BatchNorm in eval mode: its affine parameters in theta (-1 without), its running mean and variance in the buffers.</summary>
-    sealed record Norm(int Channels, int Positions, int Weight, int Bias, int Statistics, float Eps, GpuActivation Activation)
-        : Step(Channels * Positions, Channels * Positions);
-    /// <summary>An activation that follows no layer it can join (a residual block's after=relu).</summary>
-    sealed record Pointwise(int Size, GpuActivation Activation) : Step(Size, Size);
-    /// <summary>A residual block: after(main(x) + shortcut(x)), an empty shortcut the identity.</summary>
-    sealed record Block(List<Step> Main, List<Step> Shortcut, List<Step> After, int In, int Out) : Step(In, Out);
-
     readonly GpuDevice device;
     readonly List<Step> steps;
     readonly int chunk, inputSize;
@@ -50,16 +37,23 @@ internal sealed class GpuRisk : IDisposable
     public int Count { get; }
     public int Parameters { get; }
 
+    /// <summary>The network's steps, and the data, labels and BatchNorm statistics on the device, for the backward passes.</summary>
+    internal List<Step> Network => steps;
+    internal int InputSize => inputSize;
+    internal ArrayView<float> Features => examples.View;
+    internal ArrayView<int> Labels => labels.View;
+    internal ArrayView<float> Statistics => statistics.View;
+
     public GpuRisk(GpuDevice device, Network<float> network, DataSet data, int chunk = 8192)
     {
         if (data.Labels is null)
             throw new BasinException("{device}", "the CUDA backend evaluates the cross-entropy of labelled data only so far", "use {device} cpu");
         this.device = device;
-        steps = Steps(network);
+        steps = GpuSteps.Compile(network);
         Count = data.Count;
         Parameters = network.ParameterCount;
         inputSize = network.InputSize;
-        var all = Flat(steps).ToList();
+        var all = GpuSteps.Flat(steps).ToList();
         int widest = Math.Max(inputSize, all.Max(s => s.OutputSize));
         long columns = all.OfType<Conv>().Select(c => (long)c.Shape.Rows * c.Shape.OH * c.Shape.OW).DefaultIfEmpty(0).Max();
         this.chunk = (int)Math.Max(1, Math.Min(Math.Min(chunk, Count), columns == 0 ? Count : ColumnBudget / columns));
@@ -174,90 +168,6 @@ internal sealed class GpuRisk : IDisposable
         }
         return owned;
     }
-
-    static IEnumerable<Step> Flat(IEnumerable<Step> list) =>
-        list.SelectMany(s => s is Block b ? Flat(b.Main).Concat(Flat(b.Shortcut)).Concat(Flat(b.After)).Prepend(s) : [s]);
-
-    /// <summary>
-    /// The network's leaves as steps, containers flattened: parameters and buffers are taken in model.parameters() order,
-    /// depth first, as theta and the buffers hold them. Other layers are an error that names them.
-    /// </summary>
-    static List<Step> Steps(Network<float> network)
-    {
-        var tensors = network.Layout.Tensors;
-        var buffers = network.Buffers.Tensors;
-        int nextTensor = 0, nextBuffer = 0;
-        int Take() => tensors[nextTensor++].Offset;
-        List<Step> Compile(IEnumerable<Layer<float>> layers)
-        {
-            var steps = new List<Step>();
-            void Add(Layer<float> layer)
-            {
-                switch (layer)
-                {
-                    case Sequential<float> sequential:
-                        foreach (var child in sequential.Children) Add(child);
-                        break;
-                    case Residual<float> residual:
-                        var (main, shortcut, after) = residual.Branches;
-                        steps.Add(new Block(Compile(main.Children), Compile(shortcut.Children), Compile(after.Children), residual.InputSize, residual.OutputSize));
-                        break;
-                    case Flatten<float>:
-                        break;
-                    case Linear<float> linear:
-                        int w = Take();
-                        steps.Add(new Linear(linear.In, linear.Out, w, linear.Bias ? Take() : -1, GpuActivation.Identity));
-                        break;
-                    case Conv2d<float> conv:
-                        int cw = Take();
-                        steps.Add(new Conv(new ConvShape
-                        {
-                            C = conv.InputShape[0], H = conv.InputShape[1], W = conv.InputShape[2], K = conv.Kernel, Stride = conv.Stride, Padding = conv.Padding,
-                            OH = conv.OutputShape[1], OW = conv.OutputShape[2],
-                        }, conv.Out, cw, conv.Bias ? Take() : -1, GpuActivation.Identity));
-                        break;
-                    case BatchNorm<float> norm:
-                        int nw = norm.Affine ? Take() : -1, nb = norm.Affine ? Take() : -1;
-                        int statistics = buffers[nextBuffer].Offset;
-                        nextBuffer += 3;   // running_mean, running_var, num_batches_tracked
-                        int channels = norm.InputShape[0];
-                        steps.Add(new Norm(channels, norm.InputSize / channels, nw, nb, statistics, (float)norm.Eps, GpuActivation.Identity));
-                        break;
-                    case Pool2d<float> pool:
-                        // A window of ceil mode clipped to the input is what the kernels read.
-                        var g = pool.Geometry;
-                        var shape = new PoolShape { C = g.C, H = g.H, W = g.W, KH = g.KH, KW = g.KW, Stride = g.S, OH = g.OH, OW = g.OW };
-                        steps.Add(pool is MaxPool2d<float> ? new MaxPool(shape) : new AvgPool(shape));
-                        break;
-                    case Activation<float> activation:
-                        var kind = ActivationKernel.Of(activation.Function.Name);
-                        Step? joined = steps.Count == 0 ? null : steps[^1] switch
-                        {
-                            Linear { Activation: GpuActivation.Identity } s => s with { Activation = kind },
-                            Conv { Activation: GpuActivation.Identity } s => s with { Activation = kind },
-                            Norm { Activation: GpuActivation.Identity } s => s with { Activation = kind },
-                            _ => null,
-                        };
-                        if (joined is null) steps.Add(new Pointwise(layer.InputSize, kind));
-                        else steps[^1] = joined;
-                        break;
-                    default:
-                        throw Unsupported(layer);
-                }
-            }
-            foreach (var layer in layers) Add(layer);
-            return steps;
-        }
-        var steps = Compile(network.Layers);
-        if (nextTensor != tensors.Count || nextBuffer != buffers.Count)
-            throw new InvalidOperationException($"the GPU steps took {nextTensor} of {tensors.Count} parameter tensors and {nextBuffer} of {buffers.Count} buffers");
-        if (steps.Count == 0 || steps[^1] is not Linear) throw new BasinException("{device}", "the model does not end in a linear layer", "use {device} cpu");
-        return steps;
-    }
-
-    static BasinException Unsupported(Layer<float> layer) => new("{device}",
-        $"the CUDA backend runs linear and convolution layers, BatchNorm in eval mode, pooling, residual blocks and activations after them so far, not {layer.Describe()}",
-        "use {device} cpu for this model");
 
     public void Dispose()
     {

@@ -3,19 +3,21 @@ using ILGPU;
 namespace Basin.Cuda.Kernels;
 
 /// <summary>
-/// The sum of n float64 values by one group of <see cref="Threads"/> threads in a fixed order (thread t adds elements t,
-/// t + Threads, ... in turn, then a tree over the threads): the same bits run to run, with no atomics.
+/// Sums of n float64 values in segments of <c>segment</c> (the last may be shorter), one group of <see cref="Threads"/>
+/// threads per segment in a fixed order (thread t adds elements t, t + Threads, ... in turn, then a tree over the
+/// threads): the same bits run to run, with no atomics.
 /// </summary>
 internal static class SumKernel
 {
     public const int Threads = 256;
 
-    public static void Run(ArrayView<double> values, ArrayView<double> total, int n)
+    public static void Run(ArrayView<double> values, ArrayView<double> total, int n, int segment)
     {
         var partial = SharedMemory.Allocate<double>(Threads);
-        int t = Group.IdxX;
+        int t = Group.IdxX, g = Grid.IdxX;
+        long from = (long)g * segment, to = Math.Min(from + segment, n);
         double s = 0;
-        for (int i = t; i < n; i += Threads) s += values[i];
+        for (long i = from + t; i < to; i += Threads) s += values[i];
         partial[t] = s;
         Group.Barrier();
         for (int width = Threads / 2; width > 0; width /= 2)
@@ -23,8 +25,8 @@ internal static class SumKernel
             if (t < width) partial[t] += partial[t + width];
             Group.Barrier();
         }
-        if (t == 0) total[0] = partial[0];
+        if (t == 0) total[g] = partial[0];
     }
 
-    public static KernelConfig Config => new(1, Threads);
+    public static KernelConfig Config(int segments) => new(segments, Threads);
 }

@@ -204,7 +204,10 @@ public sealed class GpuKernelTests : IDisposable
     [Fact]
     public void The_kernels_are_all_found()
     {
-        Assert.Equal(["ActivationKernel", "AddKernel", "AvgPoolKernel", "BatchNormKernel", "ChannelsKernel", "CrossEntropyKernel", "GemmKernel", "Im2ColKernel", "MaxPoolKernel", "PlanePointKernel", "SumKernel"], KernelNames);
+        Assert.Equal(["ActivationDerivativeKernel", "ActivationKernel", "AddKernel", "AvgPoolBackwardKernel", "AvgPoolKernel", "BatchNormKernel",
+            "ChannelReduceKernel", "ChannelTotalKernel", "ChannelsKernel", "Col2ImKernel", "ColumnsKernel", "CrossEntropyBackwardKernel", "CrossEntropyKernel",
+            "GemmKernel", "Im2ColKernel", "MaxPoolBackwardKernel", "MaxPoolKernel", "MaxPoolTangentKernel", "NormScaleKernel", "PlanePointKernel", "SumKernel"],
+            KernelNames);
     }
 
     [Theory]
