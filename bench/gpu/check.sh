@@ -1,9 +1,10 @@
 #!/bin/sh
 # The device check (issue 23), run on the GPU machine from the repository root, with bench/gpu/basin-linux-x64.tar.gz
-# and bench/gpu/resnet20-in1 carried there (bench/gpu/build.sh makes them): unpacks the CLI, reports the GPU, driver and PTX target, checks the
-# GPU's numbers (MLP, CNN, ResNet-20) against the CPU engine's (bench/gpu/expected.jsonl), times a CNN surface on the GPU
-# and on the machine's CPU and a ResNet-20 surface on the GPU, and times PyTorch CUDA on the same GPU.
-# Everything goes to $OUT/gpu-check.json (and the raw outputs beside it). Under five minutes.
+# and bench/gpu/resnet20-in1 carried there (bench/gpu/build.sh makes them): unpacks the CLI, reports the GPU, driver and
+# PTX target, runs each check of bench/gpu/checks.txt with --device cuda (eval of an MLP, a CNN and a ResNet-20; Lanczos'
+# Hessian eigenvalues and SAM's gradient of the MLP and the ResNet-20) against the CPU engine's numbers
+# (bench/gpu/expected/), times a CNN surface on the GPU and on the machine's CPU and a ResNet-20 surface on the GPU, and
+# times PyTorch CUDA on the same GPU. Everything goes to $OUT/gpu-check.json (raw outputs beside it). Under five minutes.
 set -u
 cd "$(dirname "$0")/../.."
 out=${OUT:-$(mktemp -d)}
@@ -11,15 +12,12 @@ mkdir -p "$out/basin-bin"
 tar -C "$out/basin-bin" -xzf bench/gpu/basin-linux-x64.tar.gz
 basin="$out/basin-bin/basin/basin"
 nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader > "$out/nvidia-smi.txt" 2>&1
-fixtures=tests/Basin.Tests/Fixtures/pytorch
-eval_cuda() {  # NAME WEIGHTS [MODEL]
+while read -r name args; do
   start=$(date +%s.%N)
-  "$basin" eval --weights "$2" ${3:+--model "$3"} --n 2000 --json --device cuda > "$out/eval-$1.json" 2> "$out/eval-$1.err"
-  echo "$? $start $(date +%s.%N)" > "$out/eval-$1.status"
-}
-eval_cuda mlp $fixtures/mlp.safetensors mlp:784-100-10
-eval_cuda cnn $fixtures/cnn.safetensors "$(cat bench/gpu/cnn.spec)"
-eval_cuda resnet20 bench/gpu/resnet20-in1
+  eval "timeout 120 \"\$basin\" $args --device cuda" > "$out/$name.json" 2> "$out/$name.err"
+  echo "$? $start $(date +%s.%N)" > "$out/$name.status"
+done < bench/gpu/checks.txt
+fixtures=tests/Basin.Tests/Fixtures/pytorch
 surface() {  # NAME DEVICE GRID WEIGHTS [MODEL]: a surface on the embedded 2,000 images, whole command timed
   start=$(date +%s.%N)
   timeout 150 "$basin" surface --weights "$4" ${5:+--model "$5"} --xrange -1:1:$3 --yrange -1:1:$3 \
@@ -29,22 +27,31 @@ surface() {  # NAME DEVICE GRID WEIGHTS [MODEL]: a surface on the embedded 2,000
 surface cnn cuda 21 $fixtures/cnn.safetensors "$(cat bench/gpu/cnn.spec)"
 surface cnn cpu 21 $fixtures/cnn.safetensors "$(cat bench/gpu/cnn.spec)"
 surface resnet20 cuda 11 bench/gpu/resnet20-in1
-timeout 120 python3 bench/gpu/torch_mlp.py > "$out/torch.json" 2> "$out/torch.err"
+timeout 150 python3 bench/gpu/torch_cuda.py > "$out/torch.json" 2> "$out/torch.err"
 python3 - "$out" <<'PY'
 import json, sys, os
 out = sys.argv[1]
 def read(name):
     try: return open(os.path.join(out, name)).read().strip()
     except OSError: return ""
+def relative(a, b): return abs(a - b) / max(abs(b), 1e-30)
 result = {"gpu": read("nvidia-smi.txt"), "ptx_target": "sm_80 PTX (ISA 7.8), JIT-compiled by the driver"}
-for name, line in zip(["mlp", "cnn", "resnet20"], open("bench/gpu/expected.jsonl")):
-    expected = json.loads(line)
-    code, start, end = read(f"eval-{name}.status").split()
-    check = {"exit": int(code), "whole_command_s": float(end) - float(start), "stderr": read(f"eval-{name}.err"), "cpu": expected}
+for line in open("bench/gpu/checks.txt"):
+    name = line.split()[0]
+    expected = json.load(open(f"bench/gpu/expected/{name}.json"))
+    code, start, end = read(f"{name}.status").split()
+    check = {"exit": int(code), "whole_command_s": float(end) - float(start), "stderr": read(f"{name}.err")[-500:], "cpu": expected}
     if code == "0":
-        gpu = json.loads(read(f"eval-{name}.json"))
-        check.update(gpu=gpu, loss_relative_difference=abs(gpu["loss"] - expected["loss"]) / expected["loss"], accuracy_equal=gpu["accuracy"] == expected["accuracy"])
-    result[f"eval_{name}_2000"] = check
+        gpu = json.loads(read(f"{name}.json"))
+        check["gpu"] = gpu
+        if name.startswith("eval"):
+            check.update(loss_relative_difference=relative(gpu["loss"], expected["loss"]), accuracy_equal=gpu["accuracy"] == expected["accuracy"])
+        elif name.startswith("hessian"):
+            check["eigenvalue_relative_differences"] = [relative(g, c) for g, c in zip(gpu["eigenvalues"], expected["eigenvalues"])]
+            check["seconds_per_product"] = gpu["seconds"] / gpu["products"]
+        else:
+            check["relative_differences"] = {k: relative(gpu[k], v) for k, v in expected.items()}
+    result[name] = check
 for name in ("cnn-cuda", "cnn-cpu", "resnet20-cuda"):
     code, start, end = read(f"surface-{name}.status").split()
     result[f"surface_{name}"] = {"exit": int(code), "whole_command_s": float(end) - float(start), "stderr": read(f"surface-{name}.err")[-500:]}

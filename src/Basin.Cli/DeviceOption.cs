@@ -13,7 +13,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
 {
     public readonly Option<string> Name = new("--device")
     {
-        Description = "cpu, or cuda: the first NVIDIA GPU (so far: losses of linear, convolution, eval-mode BatchNorm, pooling and residual networks, float32)",
+        Description = "cpu, or cuda: the first NVIDIA GPU (float32 cross-entropy of linear, convolution, eval-mode BatchNorm, pooling and residual networks)",
         DefaultValueFactory = _ => "cpu",
     };
 
@@ -48,14 +48,54 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         stderr.WriteLine($"device: {device.Describe}");
         using var train = new GpuRisk(device, network, data);
         using var testRisk = test is null ? null : new GpuRisk(device, network, test);
-        using var surface = new GpuSurface(device, train, testRisk, theta);
+        using var surface = new GpuSurface(device, train, testRisk, theta, landscape.Settings.L2);
         return body(landscape.Remote(surface));
     }
 
-    /// <summary>The landscape's network and theta in float32, the GPU's type.</summary>
+    /// <summary>Trains the run, its full-batch gradients computed on the first GPU when the command asks for it.</summary>
+    public void Train(ParseResult r, Training.TrainingRun run, TextWriter stderr, Action body)
+    {
+        if (!Trains(r, run.Config)) body();
+        else TrainOnGpu(run, stderr, body);
+    }
+
+    /// <summary>Whether the run trains on the GPU; an error, before anything is written, for settings the GPU does not train.</summary>
+    public bool Trains(ParseResult r, Training.RunConfig config)
+    {
+        if (!Cuda(r)) return false;
+        if (config.Optimizer != "gd" || config.Augment)
+            throw new BasinException("--device", "only full-batch gradient descent (--optimizer gd) without --augment trains on the GPU so far", "use --optimizer gd, or --device cpu");
+        if (config.DType == "float64") throw new BasinException("--device", "the CUDA backend computes in float32", "leave --dtype float64 out, or use --device cpu");
+        CrossEntropy(config.Loss);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void TrainOnGpu(Training.TrainingRun run, TextWriter stderr, Action body)
+    {
+        var network = Basin.Models.ModelSpec.Build<float>(run.Config.Model, run.Train.InputShape);
+        if (!network.Buffers.IsEmpty)
+            throw new BasinException("--device", "BatchNorm trains in train mode (batch statistics), which the GPU does not run yet", "use --device cpu");
+        using var device = GpuDevice.Cuda();
+        stderr.WriteLine($"device: {device.Describe}");
+        using var risk = new GpuRisk(device, network, run.Train);
+        using var passes = new GpuPasses(device, risk, null);
+        run.Remote = passes;
+        body();
+    }
+
+    /// <summary>The GPU computes softmax cross-entropy only.</summary>
+    static void CrossEntropy(string loss)
+    {
+        if (loss.ToLowerInvariant() is not ("ce" or "cross-entropy" or "crossentropy"))
+            throw new BasinException("--device", $"the CUDA backend computes the cross-entropy only, not {loss}", "leave --loss out, or use --device cpu");
+    }
+
+    /// <summary>The landscape's network and theta in float32, the GPU's type, for a loss the GPU computes.</summary>
     static (Basin.Engine.Network<float> Network, float[] Theta) Float32(LossLandscape landscape, DataSet data)
     {
         if (landscape.Float64) throw new BasinException("--device", "the CUDA backend computes in float32", "leave --dtype float64 out, or use --device cpu");
+        CrossEntropy(landscape.Settings.Loss);
         return (Basin.Models.ModelSpec.Build<float>(landscape.Spec, data.InputShape), Basin.Tensors.Numbers.To<float>(landscape.Theta()));
     }
 

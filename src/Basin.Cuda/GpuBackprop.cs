@@ -107,7 +107,7 @@ internal sealed class GpuBackprop : IDisposable
                     free.Push(gradient);
                     break;
             }
-            var (pIn, qIn) = Backward(risk.Network, p, q, rows, weights, v, sum);
+            var (pIn, qIn) = Backward(risk.Network, p, q, rows, weights, v, sum, input: false);
             free.Push(pIn);
             if (qIn is not null) free.Push(qIn);
         }
@@ -229,9 +229,11 @@ internal sealed class GpuBackprop : IDisposable
 
     /// <summary>
     /// Carries p (and q, for Hv) from the steps' output back to their input, adding each layer's share of the summed vector
-    /// into <paramref name="sum"/>; takes the buffers given and returns the input's (rented).
+    /// into <paramref name="sum"/>; takes the buffers given and returns the input's (rented). Without
+    /// <paramref name="input"/> the first step's input is the data, whose gradient nobody reads: it is not computed.
     /// </summary>
-    (Buffer P, Buffer? Q) Backward(List<Step> list, Buffer p, Buffer? q, int rows, ArrayView<float> w, ArrayView<float> v, ArrayView<float> sum)
+    (Buffer P, Buffer? Q) Backward(List<Step> list, Buffer p, Buffer? q, int rows, ArrayView<float> w, ArrayView<float> v, ArrayView<float> sum,
+        bool input = true)
     {
         var k = device.Kernels;
         ArrayView<float> T(ArrayView<float> of, int offset, int length) => offset < 0 ? Empty : of.SubView(offset, length);
@@ -239,6 +241,7 @@ internal sealed class GpuBackprop : IDisposable
         {
             var step = list[index];
             var slot = tape[step];
+            bool carry = input || index > 0;
             long n = (long)rows * step.OutputSize, m = (long)rows * step.InputSize;
             var (x, rx) = (slot.In, slot.RIn);
             var (pv, qv) = (p.View.SubView(0, n), q?.View.SubView(0, n) ?? Empty);
@@ -248,8 +251,8 @@ internal sealed class GpuBackprop : IDisposable
                 var (p2, q2) = (Rent(), q is null ? null : Rent());
                 p.View.SubView(0, n).CopyTo(p2.View.SubView(0, n));
                 if (q is not null) q.View.SubView(0, n).CopyTo(q2!.View.SubView(0, n));
-                (p, q) = Backward(block.Main, p, q, rows, w, v, sum);
-                if (block.Shortcut.Count > 0) (p2, q2) = Backward(block.Shortcut, p2, q2, rows, w, v, sum);
+                (p, q) = Backward(block.Main, p, q, rows, w, v, sum, carry);
+                if (block.Shortcut.Count > 0) (p2, q2) = Backward(block.Shortcut, p2, q2, rows, w, v, sum, carry);
                 k.Add(p.View.SubView(0, m), p2.View.SubView(0, m), p.View.SubView(0, m), m);
                 free.Push(p2);
                 if (q is not null)
@@ -285,6 +288,7 @@ internal sealed class GpuBackprop : IDisposable
                     k.Gemm(pv, x, sumWeight, outer);
                     if (q is not null) k.Gemm(qv, rx, sumWeight, outer);
                     if (s.Bias >= 0) k.ChannelReduce(pv, Empty, Empty, sum.SubView(s.Bias, s.Out), partial.View, Reduce(s.Out, 1, rows));
+                    if (!carry) break;
                     k.Gemm(pv, weight, pi, GemmShape.Of(rows, s.In, s.Out, false, false));
                     if (q is not null)
                     {
@@ -309,6 +313,7 @@ internal sealed class GpuBackprop : IDisposable
                         k.Im2Col(rx, cols2.View, conv);
                         k.Gemm(z2.View, cols2.View, sumConv, kernelGradient);
                     }
+                    if (!carry) break;
                     k.Gemm(convWeight, z1.View, cols1.View, inputGradient);
                     if (q is not null)
                     {
@@ -318,11 +323,11 @@ internal sealed class GpuBackprop : IDisposable
                     }
                     k.Col2Im(cols1.View, pi, conv);
                     break;
-                case MaxPool s:
+                case MaxPool s when carry:
                     k.MaxPoolBackward(x, pv, pi, s.Shape, rows);
                     if (q is not null) k.MaxPoolBackward(x, qv, qi, s.Shape, rows);
                     break;
-                case AvgPool s:
+                case AvgPool s when carry:
                     k.AvgPoolBackward(pv, pi, s.Shape, rows);
                     if (q is not null) k.AvgPoolBackward(qv, qi, s.Shape, rows);
                     break;
@@ -336,6 +341,7 @@ internal sealed class GpuBackprop : IDisposable
                         if (q is not null) k.ChannelReduce(qv, rx, statistics, sumScale, partial.View, shape with { Mode = 2 });
                         k.ChannelReduce(pv, Empty, Empty, sum.SubView(s.Bias, s.Channels), partial.View, shape);
                     }
+                    if (!carry) break;
                     k.NormScale(pv, T(w, s.Weight, s.Channels), statistics, pi, s.Channels, s.Positions, s.Eps, false, m);
                     if (q is not null)
                     {

@@ -22,6 +22,7 @@ internal sealed record RiskSettings(string Loss, double L2, int Batch, int Threa
 internal interface ILandscapePoint
 {
     string Spec { get; }
+    RiskSettings Settings { get; }
     ParameterLayout Layout { get; }
     DataSet Data { get; }
     bool Float64 { get; }
@@ -64,6 +65,7 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
     }
 
     public string Spec => network.Source;
+    public RiskSettings Settings => settings;
     public ParameterLayout Layout => network.Layout;
     public DataSet Data => data;
     public bool Float64 => typeof(T) == typeof(double);
@@ -114,7 +116,8 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
 
     /// <summary>The point after Dinh's alpha-rescaling; workers hold the point they were given, so a point with workers has none.</summary>
     public ILandscapePoint? Rescaled(double alpha) => settings.Remote is not null
-        ? throw new BasinException("{cluster}", "the workers hold the point given, not its alpha-rescaling", "leave {cluster} or {reparam-check} out")
+        ? throw new BasinException(settings.Remote.Name, "the passes run there at the point given, not at its alpha-rescaling",
+            $"leave {settings.Remote.Name} or {{reparam-check}} out")
         : Reparametrization.FindPair(network) is { } pair ? new LandscapePoint<T>(network, Reparametrization.Rescale<T>(network, theta, pair, alpha), data, settings) : null;
 
     // A single pass: finding the zero patterns of a sparse first layer would cost more than it saves. Its own risk, so the

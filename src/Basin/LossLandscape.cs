@@ -67,6 +67,9 @@ public sealed class LossLandscape
     /// <summary>The same point, its Hessian's products and its surfaces computed by workers that hold it too.</summary>
     internal LossLandscape Remote(IRemoteWorkers workers) => new(point.Remote(workers), WeightsPath);
 
+    /// <summary>How the point's loss is computed: loss, l2, shard size, threads, and where its passes run.</summary>
+    internal RiskSettings Settings => point.Settings;
+
     /// <summary>The model's BatchNorm running statistics (empty without BatchNorm).</summary>
     internal ModelBuffers Buffers => Layout.Buffers;
 

@@ -7,6 +7,7 @@ internal static class HessianCommand
     {
         var common = new CommonOptions();
         var cluster = new ClusterOption();
+        var device = new DeviceOption(cluster);
         var top = new Option<int>("--top") { Description = "the K largest eigenvalues (Lanczos)", DefaultValueFactory = _ => 5 };
         var bottom = new Option<int>("--bottom") { Description = "the K smallest eigenvalues (negative ones: saddle directions)" };
         var steps = new Option<int?>("--lanczos-steps") { Description = "Lanczos steps for --top/--bottom (default 3K+40, at least 60)" };
@@ -30,6 +31,7 @@ internal static class HessianCommand
         var command = new Command("hessian", "Hessian (or Gauss-Newton, Fisher) spectrum: top/bottom eigenvalues, trace, Frobenius norm, density.");
         common.AddTo(command);
         cluster.AddTo(command);
+        device.AddTo(command);
         foreach (var o in new Option[] { top, bottom, steps, power, powerIterations, powerTol, trace, probes, tol, hutchpp, frobenius, density, runs, densitySteps, sigma, fisherTrace, exact, op, seed, outStem })
             command.Options.Add(o);
         command.SetAction(r =>
@@ -48,8 +50,10 @@ internal static class HessianCommand
                 OutputPath.RequireFile(plot + ".png", "--out");
                 OutputPath.RequireFile(plot + ".svg", "--out");
             }
-            return cluster.Run(r, common, common.Landscape(r, common.LoadData(r)), null, null, stderr, landscape =>
-                Progress.Status(stderr, "computing curvature...", () => Run(landscape, options, r.GetValue(outStem), r.GetValue(common.Json), stdout)));
+            device.Cuda(r);
+            var data = common.LoadData(r);
+            return cluster.Run(r, common, common.Landscape(r, data), null, null, stderr, landscape => device.Run(r, landscape, data, null, stderr, l =>
+                Progress.Status(stderr, "computing curvature...", () => Run(l, options, r.GetValue(outStem), r.GetValue(common.Json), stdout))));
         });
         return command;
     }

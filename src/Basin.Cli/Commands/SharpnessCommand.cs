@@ -9,6 +9,7 @@ internal static class SharpnessCommand
     {
         var common = new CommonOptions();
         var cluster = new ClusterOption();
+        var device = new DeviceOption(cluster);
         var measures = new Option<string>("--measures") { Description = "comma-separated: " + string.Join(", ", SharpnessOptions.AllMeasures) + ", or all", DefaultValueFactory = _ => "all" };
         var eps = new Option<string>("--eps") { Description = "Keskar et al. box sizes", DefaultValueFactory = _ => "1e-3,5e-4" };
         var rho = new Option<double>("--rho") { Description = "SAM radius", DefaultValueFactory = _ => 0.05 };
@@ -22,6 +23,7 @@ internal static class SharpnessCommand
         var command = new Command("sharpness", "Sharpness and flatness measures of a minimum (Keskar, SAM, ASAM, PAC-Bayes, Fisher, Hessian, Wu & Zhu, Huszar).");
         common.AddTo(command);
         cluster.AddTo(command);
+        device.AddTo(command);
         foreach (var o in new Option[] { measures, eps, rho, asamRho, asamEta, deviation, disagreementBatch, pairs, reparam, seed }) command.Options.Add(o);
         command.SetAction(r =>
         {
@@ -36,13 +38,15 @@ internal static class SharpnessCommand
             };
             options.Validate();
             if (r.GetValue(reparam) is <= 0 and var a) throw new BasinException("--reparam-check", $"alpha must be positive, got {a}");
+            device.Cuda(r);
+            var data = common.LoadData(r);
             var (before, after) = Progress.Status(stderr, "measuring sharpness...", () =>
-                cluster.Run(r, common, common.Landscape(r, common.LoadData(r)), null, null, stderr, landscape =>
+                cluster.Run(r, common, common.Landscape(r, data), null, null, stderr, point => device.Run(r, point, data, null, stderr, landscape =>
                 {
                     var rescaled = r.GetValue(reparam) is { } alpha ? landscape.Rescaled(alpha) ?? throw new BasinException("--reparam-check",
                         "the model has no linear/conv layer followed through ReLU by another", "alpha-rescaling needs a positively homogeneous activation between two layers") : null;
                     return (landscape.Sharpness(options), rescaled?.Sharpness(options));
-                }));
+                })));
             if (r.GetValue(common.Json))
             {
                 var json = new JsonObject();

@@ -23,6 +23,7 @@ internal static class TrainCommand
         var dtype = new Option<string>("--dtype") { Description = "float32 or float64", DefaultValueFactory = _ => "float32" };
         var threads = new Option<int>("--threads") { Description = "worker threads (results do not depend on it)" };
         var cluster = new ClusterOption();
+        var device = new DeviceOption(cluster);
         var seed = new Option<ulong>("--seed") { Description = "seed of the initialization and the shuffling" };
         var batch = new Option<int>("--batch") { Description = "minibatch size", DefaultValueFactory = _ => 128 };
         var optimizer = new Option<string>("--optimizer") { Description = "sgd, gd (full batch) or adam", DefaultValueFactory = _ => "sgd" };
@@ -55,6 +56,7 @@ internal static class TrainCommand
             weightDecay, beta1, beta2, eps, schedule, warmup, epochs, steps, targetLoss, zeroError, saveEvery, saveEverySteps, logEvery, init, noShuffle, shard];
         foreach (var o in settings.Concat([threads, outDir, force, resume, allowChange, json])) command.Options.Add(o);
         cluster.AddTo(command);
+        device.AddTo(command);
         command.SetAction(r =>
         {
             var requested = new RunConfig
@@ -69,6 +71,7 @@ internal static class TrainCommand
                 SaveEverySteps = r.GetValue(saveEverySteps), LogEvery = r.GetValue(logEvery), Init = r.GetValue(init)!, Shuffle = !r.GetValue(noShuffle),
                 Shard = r.GetValue(shard),
             };
+            if (r.GetValue(resume) is null) device.Trains(r, requested);
             TrainingRun run;
             if (r.GetValue(resume) is { } path)
             {
@@ -82,7 +85,7 @@ internal static class TrainCommand
                 run = TrainingRun.Create(requested, r.GetValue(outDir) ?? throw new BasinException("--out", "missing", "name the run directory to create, e.g. --out runs/mlp"),
                     r.GetValue(force));
             }
-            cluster.Train(r, run, stderr, () => TrainRunner.Run(run, r.GetValue(threads), stdout, stderr, r.GetValue(json)));
+            cluster.Train(r, run, stderr, () => device.Train(r, run, stderr, () => TrainRunner.Run(run, r.GetValue(threads), stdout, stderr, r.GetValue(json))));
             return Cli.Ok;
         });
         return command;

@@ -31,7 +31,11 @@ internal sealed class ClusterWorkers(IClusterClient client, WorkerJob job, TextW
 
     static string NewId() => Guid.NewGuid().ToString("N");
 
-    public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves) where T : unmanaged, IFloatingPointIeee754<T>
+    public string Name => "{cluster}";
+
+    /// <summary>The workers cut the shards the job names (its batch).</summary>
+    public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves, int shardSize)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var pool = passes ??= new WorkerPool(client, job, "wave shares", handedOut, log) { WaitForWorkers = WaitForWorkers, StatusEvery = StatusEvery };
         int workers = Math.Max(1, pool.Workers().GetAwaiter().GetResult().Count);

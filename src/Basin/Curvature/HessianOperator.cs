@@ -26,6 +26,6 @@ internal sealed class HessianOperator<T>(EmpiricalRisk<T> risk, ReadOnlySpan<T> 
     double Merged(EmpiricalRisk<T>.Pass pass, ReadOnlySpan<double> x, Span<double> y)
     {
         var v = x.ToArray();
-        return Risk.Merge(pass, Theta, v, Risk.Remote!.Sum<T>(pass, null, v, Risk.WaveCount), y).Loss;
+        return Risk.Merge(pass, Theta, v, Risk.Remote!.Sum<T>(pass, null, v, Risk.WaveCount, Risk.BatchSize), y).Loss;
     }
 }

@@ -129,25 +129,14 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
             if (planeBuffers[t] is null || planeBuffers[t].Length < bufferLength) planeBuffers[t] = new T[bufferLength];
         Executor.Run(job.Threads, job);
 
-        // ||theta + a dx + b dy||^2 from six dot products, for the l2 term.
-        double tt = 0, xx = 0, yy = 0, tx = 0, ty = 0, xy = 0;
-        if (L2 != 0)
-            for (int i = 0; i < Dimension; i++)
-            {
-                double w = double.CreateTruncating(this.theta[i]), u = double.CreateTruncating(dirX[i]), v = double.CreateTruncating(dirY[i]);
-                tt += w * w; xx += u * u; yy += v * v; tx += w * u; ty += w * v; xy += u * v;
-            }
+        var norm = L2 != 0 ? PlaneNorm.Of<T>(this.theta, dirX, dirY) : default;
         for (int k = 0; k < points; k++)
         {
             double total = 0;
             long correct = 0;
             for (int shard = 0; shard < Shards; shard++) { total += losses[shard * points + k]; correct += corrects[shard * points + k]; }
             double l = total / Count;
-            if (L2 != 0)
-            {
-                double ak = a[k], bk = b[k];
-                l += 0.5 * L2 * (tt + ak * ak * xx + bk * bk * yy + 2 * ak * tx + 2 * bk * ty + 2 * ak * bk * xy);
-            }
+            if (L2 != 0) l += 0.5 * L2 * norm.At(a[k], b[k]);
             results[k] = new Evaluation(l, Data.Labels is null ? double.NaN : (double)correct / Count, Count);
         }
     }

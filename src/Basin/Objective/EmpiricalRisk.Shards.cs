@@ -103,7 +103,7 @@ public sealed partial class EmpiricalRisk<T>
     {
         var at = theta.ToArray();
         var mean = new double[pass == Pass.Gradient ? Dimension : 0];
-        var merged = Merge(pass, at, [], Remote!.Sum<T>(pass, Numbers.ToDouble<T>(at), [], WaveCount), mean);
+        var merged = Merge(pass, at, [], Remote!.Sum<T>(pass, Numbers.ToDouble<T>(at), [], WaveCount, BatchSize), mean);
         if (pass == Pass.Gradient) Numbers.To<T>(mean).CopyTo(gradient);
         return merged;
     }

@@ -17,7 +17,7 @@ namespace Basin.Objective;
 public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Shards computed between two ordered reductions; fixed so the order never depends on threads.</summary>
-    const int WaveSize = 8;
+    internal const int WaveSize = 8;
 
     internal enum Pass { Loss, Gradient, HessianVector, GaussNewtonVector, HessianQuadratic, GaussNewtonQuadratic }
 

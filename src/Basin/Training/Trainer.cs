@@ -55,8 +55,8 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         testEval = test is null ? null : new EmpiricalRisk<T>(network, test, config.Loss, config.L2, 500, threads);
         augmentation = config.Augment ? new Augmentation(train, config.Normalize, config.Seed) : null;
         if (remote is not null && (config.Optimizer != "gd" || !network.Buffers.IsEmpty || config.Augment))
-            throw new BasinException("{cluster}", "only full-batch gradient descent ({optimizer} gd) without BatchNorm or {augment} trains on a cluster",
-                "use {optimizer} gd, or leave {cluster} out");
+            throw new BasinException(remote.Name, $"only full-batch gradient descent ({{optimizer}} gd) without BatchNorm or {{augment}} trains with {remote.Name}",
+                $"use {{optimizer}} gd, or leave {remote.Name} out");
         CreateOptimizer();
     }
 

@@ -70,4 +70,44 @@ public class DeviceCommandTests
         Assert.Equal(2, code);
         Assert.StartsWith("error: --device: unknown device 'tpu'", err);
     }
+
+    [Theory]
+    [InlineData("hessian", "--top", "1", "--lanczos-steps", "5")]
+    [InlineData("sharpness", "--measures", "sam")]
+    public void Curvature_and_sharpness_on_cuda_need_a_driver(params string[] command)
+    {
+        var (code, output, err) = CliRunner.Run([.. command, "--weights", CliRunner.Fixture("mlp.safetensors"), "--model", "mlp:784-100-10", "--n", "100",
+            "--json", "--device", "cuda"]);
+        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _))
+        {
+            Assert.Equal(0, code);
+            Assert.StartsWith("{", output);
+            return;
+        }
+        Assert.Equal(2, code);
+        Assert.Equal("error: --device: no CUDA device: the NVIDIA driver's libcuda.so.1 is not found\nhint: install the NVIDIA driver, or use --device cpu",
+            err.Replace("\r", "").Trim());
+    }
+
+    [Theory]
+    [InlineData("--optimizer sgd", "error: --device: only full-batch gradient descent (--optimizer gd) without --augment trains on the GPU so far")]
+    [InlineData("--optimizer gd --loss mse", "error: --device: the CUDA backend computes the cross-entropy only, not mse")]
+    [InlineData("--optimizer gd --dtype float64", "error: --device: the CUDA backend computes in float32")]
+    public void Training_on_cuda_is_full_batch_gradient_descent_of_the_cross_entropy_in_float32(string options, string error)
+    {
+        string run = Path.Combine(TestPaths.NewDirectory("gpu-train"), "run");
+        var (code, _, err) = CliRunner.Run(["train", "--model", "mlp:784-10-10", "--n", "50", "--steps", "2", "--out", run, "--device", "cuda", .. options.Split(' ')]);
+        Assert.Equal(2, code);
+        Assert.StartsWith(error, err);
+        Assert.False(Directory.Exists(run));
+    }
+
+    [Fact]
+    public void A_loss_the_gpu_does_not_compute_is_refused_before_the_device_is_asked()
+    {
+        var (code, _, err) = CliRunner.Run("surface", "--weights", CliRunner.Fixture("mlp.safetensors"), "--model", "mlp:784-100-10", "--n", "50",
+            "--xrange", "-1:1:3", "--no-plots", "--loss", "mse", "--out", Path.Combine(TestPaths.NewDirectory("gpu-mse"), "s.h5"), "--device", "cuda");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: the CUDA backend computes the cross-entropy only, not mse", err);
+    }
 }

@@ -132,20 +132,21 @@ public sealed class GpuKernelTests : IDisposable
     }
 
     [Fact]
-    public void A_surface_on_the_gpu_equals_the_cpu_engines_to_float32_rounding()
+    public void A_surface_on_the_gpu_equals_the_cpu_engines_to_float32_rounding_with_its_l2_term()
     {
         const string spec = "linear(784,10),tanh,linear(10,10)";
         // Every GPU thread runs as .NET code here: a small grid of cells on few examples.
         var train = DataCatalog.Load(DataCatalog.Embedded, "train", null, 40);
         var test = DataCatalog.Load(DataCatalog.Embedded, "test", null, 20);
         var theta = Numbers.ToDouble<double>(TestNets.RandomVector<double>(784 * 10 + 10 + 10 * 10 + 10, 6, 0.1));
-        var point = LossLandscape.At(spec, theta, train, threads: 1);
+        // With l2: each cell adds 0.5 l2 ||point||^2, as the engine's plane does.
+        var point = LossLandscape.At(spec, theta, train, l2: 0.05, threads: 1);
         var options = new Basin.Landscape.SurfaceOptions { X = new Basin.Landscape.Axis(-1, 1, 3), Y = new Basin.Landscape.Axis(-1, 1, 2), Seed = 3, Test = test };
         var here = point.Surface(options).Surface;
         var network = Basin.Models.ModelSpec.Build<float>(spec, train.InputShape);
         using var trainRisk = new GpuRisk(device, network, train);
         using var testRisk = new GpuRisk(device, network, test);
-        using var gpu = new GpuSurface(device, trainRisk, testRisk, Numbers.To<float>(theta));
+        using var gpu = new GpuSurface(device, trainRisk, testRisk, Numbers.To<float>(theta), 0.05);
         var there = point.Remote(gpu).Surface(options).Surface;
         Assert.All(there.Done, Assert.True);
         for (int c = 0; c < here.Cells; c++)
@@ -166,7 +167,7 @@ public sealed class GpuKernelTests : IDisposable
         var t = new Basin.Landscape.Axis(-0.5, 1.5, 5);
         var here = a.Interpolate(b, t);
         using var risk = new GpuRisk(device, Basin.Models.ModelSpec.Build<float>(spec, train.InputShape), train);
-        using var gpu = new GpuSurface(device, risk, null, Numbers.To<float>(a.Theta()));
+        using var gpu = new GpuSurface(device, risk, null, Numbers.To<float>(a.Theta()), 0);
         var there = a.Remote(gpu).Interpolate(b, t);
         for (int i = 0; i < t.Count; i++) Assert.Equal(here.Line.TrainLoss[i], there.Line.TrainLoss[i], 1e-5 * here.Line.TrainLoss[i]);
         Assert.Equal(here.Barrier, there.Barrier, 1e-5 * (1 + here.Peak));

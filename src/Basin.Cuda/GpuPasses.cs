@@ -1,0 +1,96 @@
+using System.Numerics;
+using Basin.Objective;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace Basin.Cuda;
+
+/// <summary>
+/// A risk's full passes on the GPU, as its remote: the loss, gradient and Hessian- or Gauss-Newton-vector products (and
+/// their quadratic forms) at a point, summed per shard and per wave as the CPU engine's shards would be, which the risk
+/// then merges and normalizes as it does a cluster's. Sums agree with the CPU engine's to float32 rounding, not bit for
+/// bit; they are the same bits every run (fixed orders, no atomics).
+/// </summary>
+/// <param name="theta">The point passes run at unless one is given (null: passes always name theirs, as training's do).</param>
+internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) : IRemoteRisk, IDisposable
+{
+    // Made on the first pass: a surface that only evaluates never needs its tape.
+    GpuBackprop? backprop;
+    readonly MemoryBuffer1D<float, Stride1D.Dense>? origin = theta is null ? null : device.Accelerator.Allocate1D(theta);
+    readonly MemoryBuffer1D<float, Stride1D.Dense> vector = device.Accelerator.Allocate1D<float>(risk.Parameters);
+    MemoryBuffer1D<double, Stride1D.Dense>? shardSums;
+
+    public string Name => "{device}";
+
+    /// <summary>The point on the device, when the passes were given one.</summary>
+    public ArrayView<float> Origin => origin!.View;
+
+    public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? at, double[] v, int waves, int shardSize)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) != typeof(float)) throw new BasinException("{device}", "the CUDA backend computes in float32", "leave {dtype} float64 out, or use {device} cpu");
+        int count = risk.Count, shards = (count + shardSize - 1) / shardSize, waveSize = EmpiricalRisk<T>.WaveSize;
+        if ((shards + waveSize - 1) / waveSize != waves) throw new ArgumentException($"{waves} waves of {shards} shards");
+        var accelerator = device.Accelerator;
+        using var moved = at is null ? null : accelerator.Allocate1D(Array.ConvertAll(at, x => (float)x));
+        using var direction = v.Length == 0 ? null : accelerator.Allocate1D(Array.ConvertAll(v, x => (float)x));
+        var weights = moved?.View ?? origin?.View ?? throw new ArgumentNullException(nameof(at), "the passes hold no point");
+        var along = direction?.View ?? vector.View.SubView(0, 0);
+        var backprop = this.backprop ??= new GpuBackprop(device, risk);
+        var loss = new double[shards];
+        var waveSums = new List<T[]>();
+        switch (pass)
+        {
+            case EmpiricalRisk<T>.Pass.Loss:
+                backprop.Run(GpuPass.Loss, weights, along, 0, count, vector.View);
+                break;
+            case EmpiricalRisk<T>.Pass.HessianQuadratic or EmpiricalRisk<T>.Pass.GaussNewtonQuadratic:
+                var product = pass == EmpiricalRisk<T>.Pass.HessianQuadratic ? GpuPass.HessianVector : GpuPass.GaussNewtonVector;
+                for (int s = 0; s < shards; s++)
+                {
+                    backprop.Run(product, weights, along, s * shardSize, Math.Min(shardSize, count - s * shardSize), vector.View);
+                    var hv = vector.GetAsArray1D();
+                    for (int i = 0; i < hv.Length; i++) loss[s] += v[i] * hv[i];
+                }
+                break;
+            default:
+                var vectorPass = pass switch
+                {
+                    EmpiricalRisk<T>.Pass.Gradient => GpuPass.Gradient,
+                    EmpiricalRisk<T>.Pass.HessianVector => GpuPass.HessianVector,
+                    _ => GpuPass.GaussNewtonVector,
+                };
+                for (int w = 0; w < waves; w++)
+                {
+                    int from = w * waveSize * shardSize, to = Math.Min(count, (w + 1) * waveSize * shardSize);
+                    backprop.Run(vectorPass, weights, along, from, to - from, vector.View);
+                    waveSums.Add((T[])(object)vector.GetAsArray1D());
+                }
+                break;
+        }
+        var sums = Shards(backprop.Losses, shards, shardSize);
+        var correct = Shards(backprop.Correct, shards, shardSize);
+        bool quadratic = pass is EmpiricalRisk<T>.Pass.HessianQuadratic or EmpiricalRisk<T>.Pass.GaussNewtonQuadratic;
+        return [new ShardSums<T>(0, quadratic ? loss : sums, Array.ConvertAll(correct, c => (int)c), [.. waveSums])];
+    }
+
+    /// <summary>Each shard's sum of per-example values on the device, in a fixed order.</summary>
+    double[] Shards(ArrayView<double> values, int shards, int shardSize)
+    {
+        if (shardSums is null || shardSums.Length < shards)
+        {
+            shardSums?.Dispose();
+            shardSums = device.Accelerator.Allocate1D<double>(shards);
+        }
+        device.Kernels.Sums(values, shardSums.View, risk.Count, shardSize);
+        return shardSums.View.SubView(0, shards).GetAsArray1D();
+    }
+
+    public void Dispose()
+    {
+        backprop?.Dispose();
+        origin?.Dispose();
+        vector.Dispose();
+        shardSums?.Dispose();
+    }
+}

@@ -1,0 +1,106 @@
+using Basin.Cuda;
+using Basin.Curvature;
+using Basin.Data;
+using Basin.Models;
+using Basin.Tensors;
+
+namespace Basin.Tests.Cuda;
+
+/// <summary>
+/// A point's full passes on the GPU (ILGPU's CPU accelerator here) as its remote: curvature and sharpness computed from
+/// the GPU's shard and wave sums equal the CPU engine's to float32 rounding, with l2 and shards over two waves. (The CPU
+/// accelerator takes milliseconds a barrier: measures of hundreds of passes are left to the engine's own tests.)
+/// </summary>
+public sealed class GpuRemoteTests : IDisposable
+{
+    const string Spec = "flatten,linear(72,12),tanh,linear(12,10)";
+    readonly GpuDevice device = GpuDevice.Cpu();
+
+    public void Dispose() => device.Dispose();
+
+    static (LossLandscape Point, Basin.Engine.Network<float> Network) Point()
+    {
+        var rng = new Rng(3, 0);
+        const int n = 30;
+        var data = new DataSet("random", [2, 6, 6], [.. Enumerable.Range(0, n * 72).Select(_ => (float)rng.NextDouble())],
+            [.. Enumerable.Range(0, n).Select(_ => (int)(rng.NextDouble() * 10))], 10);
+        var network = Basin.Models.ModelSpec.Build<float>(Spec, data.InputShape);
+        var theta = Numbers.ToDouble<double>(TestNets.RandomVector<double>(network.ParameterCount, 4, 0.3));
+        // Shards of 3: 10 shards in two waves.
+        return (LossLandscape.At(Spec, theta, data, l2: 1e-3, batch: 3, threads: 1), network);
+    }
+
+    GpuSurface Remote(LossLandscape point, Basin.Engine.Network<float> network) =>
+        new(device, new GpuRisk(device, network, point.Data), null, Numbers.To<float>(point.Theta()), point.Settings.L2);
+
+    static void Close(double expected, double got, double relative) =>
+        Assert.True(Math.Abs(got - expected) <= relative * Math.Abs(expected), $"expected {expected}, got {got}");
+
+    static void Close(double[] expected, double[] got, double relative)
+    {
+        double error = Math.Sqrt(expected.Zip(got, (e, g) => (e - g) * (e - g)).Sum()), norm = Math.Sqrt(expected.Sum(e => e * e));
+        Assert.True(error <= relative * norm, $"relative error {error / norm:g3}");
+    }
+
+    [Fact]
+    public void The_hessians_product_and_quadratic_form_from_the_gpus_wave_and_shard_sums_equal_the_cpus()
+    {
+        var (point, network) = Point();
+        var x = Numbers.ToDouble<double>(TestNets.RandomVector<double>(point.ParameterCount, 9, 1));
+        var here = point.Hessian();
+        using var gpu = Remote(point, network);
+        var there = point.Remote(gpu).Hessian();
+        var (hx, gx) = (new double[x.Length], new double[x.Length]);
+        here.Apply(x, hx);
+        there.Apply(x, gx);
+        Close(hx, gx, 1e-4);
+        Close(((IQuadraticForm)here).Quadratic(x), ((IQuadraticForm)there).Quadratic(x), 1e-4);
+    }
+
+    [Fact]
+    public void Lanczos_top_eigenvalue_from_the_gpus_products_equals_the_cpus()
+    {
+        var (point, network) = Point();
+        var options = new CurvatureOptions { Top = 1, LanczosSteps = 6, Seed = 5 };
+        var here = point.Curvature(options);
+        using var gpu = Remote(point, network);
+        var there = point.Remote(gpu).Curvature(options);
+        Close(here.Top!.Values[0], there.Top!.Values[0], 1e-4);
+        Assert.Equal(here.Products, there.Products);
+    }
+
+    [Fact]
+    public void Sam_sharpness_from_the_gpus_gradient_and_losses_equals_the_cpus()
+    {
+        var (point, network) = Point();
+        var options = new SharpnessOptions { Measures = ["sam"], Seed = 2 };
+        var here = point.Sharpness(options);
+        using var gpu = Remote(point, network);
+        var there = point.Remote(gpu).Sharpness(options);
+        Assert.Equal(here.Select(m => m.Name), there.Select(m => m.Name));
+        for (int i = 0; i < here.Count; i++) Close(here[i].Value, there[i].Value, 1e-4);
+    }
+
+    [Fact]
+    public void Full_batch_gradient_descent_with_the_gpus_gradients_follows_the_cpus_path()
+    {
+        var data = DataCatalog.Load("gaussian-mixture(d=5,classes=3,separation=2)", "train", n: 60);
+        var config = new Basin.Training.RunConfig
+        {
+            Model = "linear(5,16),tanh,linear(16,3)", Data = "gaussian-mixture", Optimizer = "gd", LearningRate = 0.5, L2 = 1e-3, Shard = 16, Seed = 3,
+            Steps = 5, Test = false,
+        };
+        var here = new Basin.Training.RunDirectory(TestPaths.NewDirectory("gpu-gd"));
+        var cpu = new Basin.Training.Trainer<float>(config, data, null, here, 1);
+        cpu.Run(resume: false);
+        var there = new Basin.Training.RunDirectory(TestPaths.NewDirectory("gpu-gd"));
+        using var risk = new GpuRisk(device, cpu.Network, data);
+        using var passes = new GpuPasses(device, risk, null);
+        new Basin.Training.Trainer<float>(config, data, null, there, 1, passes).Run(resume: false);
+        var layout = cpu.Network.Layout;
+        var start = SafeTensors.ReadTheta<float>(here.CheckpointPath(0), layout);
+        var (a, b) = (SafeTensors.ReadTheta<float>(here.FinalPath, layout), SafeTensors.ReadTheta<float>(there.FinalPath, layout));
+        // The path moved, and both processes moved it the same way.
+        Close([.. a.Zip(start, (x, y) => (double)x - y)], [.. b.Zip(start, (x, y) => (double)x - y)], 1e-4);
+    }
+}
