@@ -182,8 +182,19 @@ public sealed class GpuKernelTests : IDisposable
     {
         var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, 2);
         var network = Basin.Models.ModelSpec.Build<float>(spec, data.InputShape);
-        using var risk = new GpuRisk(device, network, data);
-        Assert.Equal(network.ParameterCount, risk.Parameters);
+        var steps = GpuSteps.Flat(GpuSteps.Compile(network)).ToList();
+        // Every tensor of theta is read by exactly one step, at its own offset, in model.parameters() order; and every
+        // BatchNorm's running statistics at theirs.
+        var offsets = steps.SelectMany(s => s switch
+        {
+            GpuSteps.Linear l => new[] { l.Weight, l.Bias },
+            GpuSteps.Conv c => [c.Weight, c.Bias],
+            GpuSteps.Norm n => [n.Weight, n.Bias],
+            _ => [],
+        }).Where(o => o >= 0);
+        Assert.Equal(network.Layout.Tensors.Select(t => t.Offset), offsets);
+        Assert.Equal(network.Buffers.Tensors.Where(t => t.Name.EndsWith("running_mean")).Select(t => t.Offset), steps.OfType<GpuSteps.Norm>().Select(n => n.Statistics));
+        Assert.All(steps.OfType<GpuSteps.Norm>(), n => Assert.Contains(network.Buffers.Tensors, t => t.Name.EndsWith("running_var") && t.Offset == n.Statistics + n.Channels));
     }
 
     [Fact]
