@@ -30,24 +30,29 @@ public sealed class GpuKernelTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false, false)]
-    [InlineData(false, true)]
-    [InlineData(true, false)]
-    public void Gemm_in_each_layout_equals_the_product_summed_in_float64(bool transposeA, bool transposeB)
+    // None a multiple of the tiles (64 x 64, 16 deep); the second spans several tiles of C, and adds to C.
+    [InlineData(false, false, 19, 23, 37, false)]
+    [InlineData(false, true, 19, 23, 37, false)]
+    [InlineData(true, false, 19, 23, 37, false)]
+    [InlineData(true, true, 19, 23, 37, false)]
+    [InlineData(false, false, 70, 130, 45, true)]
+    [InlineData(false, true, 130, 70, 45, true)]
+    [InlineData(true, false, 70, 130, 45, true)]
+    public void Gemm_in_each_layout_equals_the_product_summed_in_float64(bool transposeA, bool transposeB, int m, int n, int k, bool accumulate)
     {
-        const int m = 19, n = 23, k = 37;   // none a multiple of the tile
         var a = Random(m * k, 1);
         var b = Random(k * n, 2);
+        var c0 = Random(m * n, 3);
         using var da = device.Accelerator.Allocate1D(a);
         using var db = device.Accelerator.Allocate1D(b);
-        using var dc = device.Accelerator.Allocate1D<float>(m * n);
-        var shape = GemmShape.Of(m, n, k, transposeA, transposeB);
+        using var dc = device.Accelerator.Allocate1D(c0);
+        var shape = GemmShape.Of(m, n, k, transposeA, transposeB, accumulate);
         device.Kernels.Gemm(da.View, db.View, dc.View, shape);
         var c = dc.GetAsArray1D();
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
-                double expected = 0;
+                double expected = accumulate ? c0[i * n + j] : 0;
                 for (int p = 0; p < k; p++) expected += (double)a[transposeA ? p * m + i : i * k + p] * b[transposeB ? j * k + p : p * n + j];
                 Assert.True(Math.Abs(c[i * n + j] - expected) <= 1e-5 * (1 + Math.Abs(expected)), $"C[{i},{j}] = {c[i * n + j]}, expected {expected}");
             }
