@@ -1,10 +1,11 @@
 #!/bin/sh
-# The device check (issue 23), run on the GPU machine from the repository root, with bench/gpu/basin-linux-x64.tar.gz
-# and bench/gpu/resnet20-in1 carried there (bench/gpu/build.sh makes them): unpacks the CLI, reports the GPU, driver and
+# The device check (issue 23), run on the GPU machine from the repository root, with bench/gpu/basin-linux-x64.tar.gz,
+# bench/gpu/resnet20-in1 and bench/gpu/data carried there (bench/gpu/build.sh makes them): unpacks the CLI, reports the GPU, driver and
 # PTX target, runs each check of bench/gpu/checks.txt with --device cuda (eval of an MLP, a CNN and a ResNet-20; Lanczos'
 # Hessian eigenvalues and SAM's gradient of the MLP and the ResNet-20) against the CPU engine's numbers
-# (bench/gpu/expected/), times a CNN surface on the GPU and on the machine's CPU and a ResNet-20 surface on the GPU, and
-# times PyTorch CUDA on the same GPU. Everything goes to $OUT/gpu-check.json (raw outputs beside it). Under five minutes.
+# (bench/gpu/expected/), times a CNN surface on the GPU and on the machine's CPU and ResNet-20 surfaces on the GPU (11 x 11
+# on 2,000 images, 21 x 21 on 10,000: bench/gpu/data, carried too), runs basin bench --device cuda (SGEMM 4096, losses,
+# gradient and Hv against the GPU's FP32 peak), and times PyTorch CUDA on the same GPU. Everything goes to $OUT/gpu-check.json (raw outputs beside it). Under five minutes.
 set -u
 cd "$(dirname "$0")/../.."
 out=${OUT:-$(mktemp -d)}
@@ -27,6 +28,14 @@ surface() {  # NAME DEVICE GRID WEIGHTS [MODEL]: a surface on the embedded 2,000
 surface cnn cuda 21 $fixtures/cnn.safetensors "$(cat bench/gpu/cnn.spec)"
 surface cnn cpu 21 $fixtures/cnn.safetensors "$(cat bench/gpu/cnn.spec)"
 surface resnet20 cuda 11 bench/gpu/resnet20-in1
+# The ResNet-20's 21 x 21 filter-normalized surface on 10,000 images (bench/gpu/data), whole command timed.
+start=$(date +%s.%N)
+timeout 150 "$basin" surface --weights bench/gpu/resnet20-in1 --data fashion-mnist --data-dir bench/gpu/data --n 10000 --xrange -1:1:21 \
+  --yrange -1:1:21 --no-plots --force --json --out "$out/surface-resnet20-10k-cuda.h5" --device cuda > "$out/surface-resnet20-10k-cuda.json" \
+  2> "$out/surface-resnet20-10k-cuda.err"
+echo "$? $start $(date +%s.%N)" > "$out/surface-resnet20-10k-cuda.status"
+# Basin's own SGEMM 4096, MLP and ResNet-20 loss on 10,000 images, ResNet-20 gradient and Hv on 1,000, against the GPU's peak.
+timeout 150 "$basin" bench --device cuda --repeat 5 --json > "$out/bench.json" 2> "$out/bench.err"
 timeout 150 python3 bench/gpu/torch_cuda.py > "$out/torch.json" 2> "$out/torch.err"
 python3 - "$out" <<'PY'
 import json, sys, os
@@ -52,9 +61,11 @@ for line in open("bench/gpu/checks.txt"):
         else:
             check["relative_differences"] = {k: relative(gpu[k], v) for k, v in expected.items()}
     result[name] = check
-for name in ("cnn-cuda", "cnn-cpu", "resnet20-cuda"):
+for name in ("cnn-cuda", "cnn-cpu", "resnet20-cuda", "resnet20-10k-cuda"):
     code, start, end = read(f"surface-{name}.status").split()
     result[f"surface_{name}"] = {"exit": int(code), "whole_command_s": float(end) - float(start), "stderr": read(f"surface-{name}.err")[-500:]}
+try: result["basin_bench"] = json.loads(read("bench.json"))
+except ValueError: result["basin_bench"] = {"error": read("bench.err")[-2000:]}
 try: result["torch"] = json.loads(read("torch.json"))
 except ValueError: result["torch"] = {"error": read("torch.err")[-2000:]}
 json.dump(result, open(os.path.join(out, "gpu-check.json"), "w"), indent=1)

@@ -99,6 +99,15 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         return (Basin.Models.ModelSpec.Build<float>(landscape.Spec, data.InputShape), Basin.Tensors.Numbers.To<float>(landscape.Theta()));
     }
 
+    /// <summary>The GPU's benchmarks against its FP32 peak, with how the peak is counted and what ran them.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static (Basin.Benchmarks.BenchmarkReport Report, string Peak, string Device) Bench(int repeat, string? dataDir)
+    {
+        using var device = GpuDevice.Cuda();
+        var cases = GpuBenchmarks.Run(device, repeat, dataDir);
+        return (new Basin.Benchmarks.BenchmarkReport(0, GpuBenchmarks.PeakFlops(device), cases), "multiprocessors x 128 FP32 lanes x 2 x clock", device.Describe);
+    }
+
     /// <summary>The landscape's loss and accuracy on the first GPU, with what ran it. Apart, so that the CPU path never loads ILGPU.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static (Evaluation Evaluation, string Device) Evaluate(LossLandscape landscape, DataSet data)

@@ -15,19 +15,31 @@ internal static class BenchCommand
         var compare = new Option<string?>("--compare") { Description = "JSON of PyTorch timings (bench/pytorch_reference.py --json) to report speed ratios against" };
         var dataDir = new Option<string?>("--data-dir") { Description = "folder with Fashion-MNIST IDX files (else the usual lookup; random images when none is found)" };
         var repeat = new Option<int>("--repeat") { Description = "timed repetitions per case after 3 warm-ups (the median is reported)", DefaultValueFactory = _ => 7 };
+        var device = new DeviceOption();
         var command = new Command("bench", "Measure kernel and objective throughput (GEMM, MLP loss, gradient, Hessian-vector product).");
         foreach (var o in new Option[] { threads, repeat, dataDir, compare, json }) command.Options.Add(o);
+        device.AddTo(command);
         command.SetAction(r =>
         {
             var reference = r.GetValue(compare) is { } path ? BenchmarkReport.ReadReference(path) : null;
-            var report = BenchmarkSuite.Run(Math.Max(1, r.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount), Math.Max(1, r.GetValue(repeat)), r.GetValue(dataDir));
-            if (r.GetValue(json)) { stdout.WriteLine(report.ToJson(reference).ToJsonString()); return Cli.Ok; }
+            int repeats = Math.Max(1, r.GetValue(repeat));
+            var (report, peak, on) = device.Cuda(r)
+                ? DeviceOption.Bench(repeats, r.GetValue(dataDir))
+                : (BenchmarkSuite.Run(Math.Max(1, r.GetValue(threads) is > 0 and var t ? t : Environment.ProcessorCount), repeats, r.GetValue(dataDir)), "", "");
+            if (r.GetValue(json))
+            {
+                var result = report.ToJson(reference);
+                if (on != "") result["device"] = on;
+                stdout.WriteLine(result.ToJsonString());
+                return Cli.Ok;
+            }
+            if (on != "") stdout.WriteLine($"device: {on}");
             var table = new Table().AddColumn("case").AddColumn(new TableColumn("time").RightAligned())
                 .AddColumn(new TableColumn("GFLOP/s").RightAligned()).AddColumn(new TableColumn("of peak").RightAligned());
             if (reference is not null) table.AddColumn(new TableColumn("PyTorch").RightAligned()).AddColumn(new TableColumn("speed-up").RightAligned());
             table.AddColumn("detail");
             table.AddRow([.. new[] { "fma_peak", "", $"{report.PeakFlops / 1e9:F1}", "100 %" }, .. reference is null ? Array.Empty<string>() : ["", ""],
-                Markup.Escape($"{report.Threads} thread(s), 16 independent Vector512 FMA chains")]);
+                Markup.Escape(peak != "" ? peak : $"{report.Threads} thread(s), 16 independent Vector512 FMA chains")]);
             foreach (var c in report.Cases)
             {
                 var row = new List<string> { c.Name, $"{c.Seconds * 1e3:F2} ms", $"{c.FlopsPerSecond / 1e9:F1}", $"{100 * c.FlopsPerSecond / report.PeakFlops:F0} %" };

@@ -166,7 +166,7 @@ internal static class BenchmarkSuite
         cases.Add(new BenchmarkCase("resnet20_hvp_256", Median(Math.Min(repeat, 3), () => hvp.HessianVectorProduct(theta, v, hv)), 4 * flops * 256, "n=256, eval mode, no kept linearization"));
     }
 
-    static double Median(int repeat, Action action)
+    internal static double Median(int repeat, Action action)
     {
         for (int i = 0; i < 3; i++) action();
         var times = new double[repeat];
@@ -180,7 +180,7 @@ internal static class BenchmarkSuite
         return times[repeat / 2];
     }
 
-    static DataSet Images(string? dataDir, int n)
+    internal static DataSet Images(string? dataDir, int n)
     {
         try { return DataCatalog.Load("fashion-mnist", "train", dataDir, n); }
         catch (BasinException)

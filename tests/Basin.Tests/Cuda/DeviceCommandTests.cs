@@ -89,6 +89,15 @@ public class DeviceCommandTests
             err.Replace("\r", "").Trim());
     }
 
+    [Fact]
+    public void The_gpus_benchmarks_need_a_driver()
+    {
+        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        var (code, _, err) = CliRunner.Run("bench", "--device", "cuda", "--repeat", "1");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: no CUDA device", err);
+    }
+
     [Theory]
     [InlineData("--optimizer sgd", "error: --device: only full-batch gradient descent (--optimizer gd) without --augment trains on the GPU so far")]
     [InlineData("--optimizer gd --loss mse", "error: --device: the CUDA backend computes the cross-entropy only, not mse")]
