@@ -21,9 +21,11 @@ internal static class TrajectoryCommand
         var outStem = new Option<string>("--out") { Description = "figure STEM.png / STEM.svg", DefaultValueFactory = _ => "trajectory" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
         var h5 = new Option<bool>("--h5-directions") { Description = "pca: also loss-landscape's files, STEM.dir.h5 (the directions, explained_variance_ratio_) and STEM.proj.h5 (proj_xcoord, proj_ycoord)" };
+        var device = new DeviceOption();
         var command = new Command("trajectory", "Training trajectories on their PCA plane (with the loss surface) or embedded by MDS.");
         command.Arguments.Add(runs);
         foreach (var o in new Option[] { method, reference, surface, grid, data, dataDir, n, outStem, h5, json }) command.Options.Add(o);
+        device.AddTo(command);
         command.SetAction(r =>
         {
             OutputPath.RequireFile(r.GetValue(outStem)! + ".png", "--out");
@@ -31,7 +33,13 @@ internal static class TrajectoryCommand
             var options = new TrajectoryOptions
             {
                 Method = r.GetValue(method)!, Reference = r.GetValue(reference), SurfaceGrid = cells, Data = r.GetValue(data), DataDir = r.GetValue(dataDir), N = r.GetValue(n),
+                Device = device.Cuda(r) ? (point, action) => device.Run(r, point, point.Data, null, stderr, moved =>
+                {
+                    action(moved);
+                    return 0;
+                }) : null,
             };
+            if (options.Device is not null && cells == 0) throw new BasinException("--device", "only the plane's surface (--surface) runs on the GPU", "add --surface, or leave --device out");
             if (r.GetValue(h5) && options.Method.ToLowerInvariant() != "pca") throw new BasinException("--h5-directions", "an MDS embedding has no directions", "use --method pca");
             return Run(r.GetValue(runs)!, options, r.GetValue(outStem)!, r.GetValue(json), stdout, stderr, r.GetValue(h5));
         });

@@ -99,7 +99,10 @@ public sealed record Trajectory(string Method, string Reference, IReadOnlyList<R
                 return new Axis(lo - pad, hi + pad, Math.Max(3, options.SurfaceGrid));
             }
             plane = new Surface(Around(pca.Coordinates.Select(c => c[0]).ToArray()), Around(pca.Coordinates.Select(c => c[1]).ToArray()), false, new Dictionary<string, string>());
-            SurfaceComputation.Complete(plane, Risk(), null, center, pca.DirectionX, pca.DirectionY, progress: progress);
+            if (options.Device is { } device)
+                device(LossLandscape.At(spec, center, data, config.Loss, config.L2), moved =>
+                    moved.Settings.Remote!.Complete(plane, pca.DirectionX, pca.DirectionY, null, double.PositiveInfinity, null, progress, default));
+            else SurfaceComputation.Complete(plane, Risk(), null, center, pca.DirectionX, pca.DirectionY, progress: progress);
         }
         return new Trajectory(options.Method, reference, Split(pca.Coordinates, pca.OffPlane))
         {

@@ -14,4 +14,10 @@ public sealed record TrajectoryOptions
     public string? Data { get; init; }
     public string? DataDir { get; init; }
     public int? N { get; init; }
+
+    /// <summary>
+    /// Where the plane's surface is computed, when not here: runs the action given on the reference point (float32) moved
+    /// there (a GPU, <c>--device cuda</c>), whose remote fills the surface's cells.
+    /// </summary>
+    internal Action<LossLandscape, Action<LossLandscape>>? Device { get; init; }
 }

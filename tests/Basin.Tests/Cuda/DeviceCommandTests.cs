@@ -90,6 +90,20 @@ public class DeviceCommandTests
     }
 
     [Fact]
+    public void A_trajectory_on_cuda_surfaces_its_plane_there_and_needs_a_driver()
+    {
+        string dir = TestPaths.NewDirectory("gpu-trajectory-cli");
+        string[] runs = CliRunner.TwoRuns(dir, 2);
+        var (code, _, err) = CliRunner.Run(["trajectory", .. runs, "--out", Path.Combine(dir, "t"), "--device", "cuda"]);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: only the plane's surface (--surface) runs on the GPU", err);
+        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        (code, _, err) = CliRunner.Run(["trajectory", .. runs, "--surface", "--grid", "3", "--out", Path.Combine(dir, "t"), "--device", "cuda"]);
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: no CUDA device", err);
+    }
+
+    [Fact]
     public void The_gpus_benchmarks_need_a_driver()
     {
         if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;

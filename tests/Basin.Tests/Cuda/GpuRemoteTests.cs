@@ -103,4 +103,27 @@ public sealed class GpuRemoteTests : IDisposable
         // The path moved, and both processes moved it the same way.
         Close([.. a.Zip(start, (x, y) => (double)x - y)], [.. b.Zip(start, (x, y) => (double)x - y)], 1e-4);
     }
+
+    [Fact]
+    public void A_trajectorys_plane_surfaced_on_the_gpu_equals_the_cpus_to_float32_rounding()
+    {
+        string[] runs = Basin.Tests.Cli.CliRunner.TwoRuns(TestPaths.NewDirectory("gpu-trajectory"), 2);
+        var options = new Basin.Trajectories.TrajectoryOptions { SurfaceGrid = 4 };
+        var here = Basin.Trajectories.Trajectory.Of(runs, options).Plane!;
+        var there = Basin.Trajectories.Trajectory.Of(runs, options with
+        {
+            Device = (point, action) =>
+            {
+                using var risk = new GpuRisk(device, Basin.Models.ModelSpec.Build<float>(point.Spec, point.Data.InputShape), point.Data);
+                using var gpu = new GpuSurface(device, risk, null, Numbers.To<float>(point.Theta()), point.Settings.L2);
+                action(point.Remote(gpu));
+            },
+        }).Plane!;
+        Assert.All(there.Done, Assert.True);
+        for (int c = 0; c < here.Cells; c++)
+        {
+            Close(here.TrainLoss[c], there.TrainLoss[c], 1e-5);
+            Assert.Equal(here.TrainAccuracy[c], there.TrainAccuracy[c]);
+        }
+    }
 }
