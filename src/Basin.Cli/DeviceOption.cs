@@ -70,18 +70,27 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         return true;
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    static void TrainOnGpu(Training.TrainingRun run, TextWriter stderr, Action body)
+    static void TrainOnGpu(Training.TrainingRun run, TextWriter stderr, Action body) => TrainingPasses(run.Config, run.Train, stderr, passes =>
     {
-        var network = Basin.Models.ModelSpec.Build<float>(run.Config.Model, run.Train.InputShape);
+        run.Remote = passes;
+        body();
+    });
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with the full-batch passes of training runs of <paramref name="config"/> on
+    /// <paramref name="train"/> on the first GPU (the settings checked by <see cref="Trains"/> first).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void TrainingPasses(Training.RunConfig config, DataSet train, TextWriter stderr, Action<Basin.Objective.IRemoteRisk> body)
+    {
+        var network = Basin.Models.ModelSpec.Build<float>(config.Model, train.InputShape);
         if (!network.Buffers.IsEmpty)
             throw new BasinException("--device", "BatchNorm trains in train mode (batch statistics), which the GPU does not run yet", "use --device cpu");
         using var device = GpuDevice.Cuda();
         stderr.WriteLine($"device: {device.Describe}");
-        using var risk = new GpuRisk(device, network, run.Train);
+        using var risk = new GpuRisk(device, network, train);
         using var passes = new GpuPasses(device, risk, null);
-        run.Remote = passes;
-        body();
+        body(passes);
     }
 
     /// <summary>The GPU computes softmax cross-entropy only.</summary>

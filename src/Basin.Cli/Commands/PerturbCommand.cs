@@ -20,13 +20,22 @@ internal static class PerturbCommand
         var outDir = new Option<string?>("--out") { Description = "where the retrained runs go (default: RUN/perturb)" };
         var threads = new Option<int>("--threads") { Description = "worker threads" };
         var json = new Option<bool>("--json") { Description = "print one JSON object" };
+        var device = new DeviceOption();
         var command = new Command("perturb", "Perturb a minimum by Gaussian noise and retrain (Liao and Poggio's Theory II).");
         command.Arguments.Add(runArg);
         foreach (var o in new Option[] { scale, seeds, epochs, optimizer, lr, outDir, threads, json }) command.Options.Add(o);
+        device.AddTo(command);
         command.SetAction(r =>
         {
+            Action<RunConfig, DataSet, Action<Basin.Objective.IRemoteRisk>>? gpu = device.Cuda(r)
+                ? (config, train, body) =>
+                {
+                    device.Trains(r, config);
+                    DeviceOption.TrainingPasses(config, train, stderr, body);
+                }
+                : null;
             var study = Progress.Status(stderr, "retraining from the perturbations...", () => PerturbStudy.Run(r.GetValue(runArg)!, r.GetValue(scale), r.GetValue(seeds),
-                r.GetValue(epochs), r.GetValue(optimizer)!, r.GetValue(lr), r.GetValue(outDir), r.GetValue(threads)));
+                r.GetValue(epochs), r.GetValue(optimizer)!, r.GetValue(lr), r.GetValue(outDir), r.GetValue(threads), gpu));
             Basin.Reports.Plots.TrajectoryPlot.SaveCurves(study.Runs.Select(x => ($"seed {x.Seed}", x.Rows.Select(row => 100 * (1 - row.TrainAccuracy)).ToArray())).ToList(),
                 Path.Combine(study.Root, "train-error"), "Training error after the perturbation", "epoch", "training error (%)",
                 study.Runs.All(x => x.Rows.Count == study.Runs[0].Rows.Count) ? study.Runs[0].Rows.Select(row => (double)row.Epoch).ToArray() : null);

@@ -18,7 +18,8 @@ internal sealed record RetrainedMinimum<T>(int Seed, T[] Weights, IReadOnlyList<
 internal static class PerturbRetrain
 {
     public static List<RetrainedMinimum<T>> Run<T>(RunConfig config, DataSet train, DataSet? test, T[] minimum, ParameterLayout layout, double scale,
-        int seeds, int epochs, string optimizer, double? learningRate, string root, int threads, Action<int>? seedStarted = null, ulong noise = 0x9E27)
+        int seeds, int epochs, string optimizer, double? learningRate, string root, int threads, Action<int>? seedStarted = null, ulong noise = 0x9E27,
+        Objective.IRemoteRisk? remote = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (seeds < 1 || epochs < 1) throw new BasinException("{seeds}/{epochs}", "need at least one seed and one epoch");
@@ -40,7 +41,7 @@ internal static class PerturbRetrain
                 SaveEvery = 1, SaveEverySteps = 0, LogEvery = 0,
             };
             seedStarted?.Invoke(k);
-            var dir = TrainingRun.Ensure<T>(retrain, train, test, Path.Combine(root, $"seed-{k}"), threads);
+            var dir = TrainingRun.Ensure<T>(retrain, train, test, Path.Combine(root, $"seed-{k}"), threads, remote);
             results.Add(new RetrainedMinimum<T>(k, SafeTensors.ReadTheta<T>(dir.FinalPath, layout), new MetricsLog(dir.MetricsPath, long.MaxValue).Rows));
         }
         return results;

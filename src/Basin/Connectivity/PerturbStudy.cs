@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text.Json.Nodes;
+using Basin.Data;
 using Basin.Models;
 using Basin.Objective;
 using Basin.Training;
@@ -18,9 +19,11 @@ internal sealed record PerturbStudy(double Scale, double Sigma, double MeanAbsWe
 
     /// <summary>
     /// Perturbs the run's latest weights <paramref name="seeds"/> times and retrains each (in <paramref name="root"/>, by
-    /// default RUN/perturb; a seed already retrained with the same settings is reused).
+    /// default RUN/perturb; a seed already retrained with the same settings is reused). With <paramref name="device"/>, the
+    /// retraining's full-batch gradients are computed by the remote it gives for the run's settings and training data.
     /// </summary>
-    public static PerturbStudy Run(string runPath, double scale, int seeds, int epochs, string optimizer, double? learningRate, string? root, int threads)
+    public static PerturbStudy Run(string runPath, double scale, int seeds, int epochs, string optimizer, double? learningRate, string? root, int threads,
+        Action<RunConfig, DataSet, Action<IRemoteRisk>>? device = null)
     {
         var run = RunDirectory.IsRun(runPath) ? new RunDirectory(runPath)
             : throw new BasinException(runPath, "is not a run directory (no model.json)", "train one with basin train {out} DIR");
@@ -28,18 +31,22 @@ internal sealed record PerturbStudy(double Scale, double Sigma, double MeanAbsWe
         root ??= Path.Combine(run.Path, "perturb");
         OutputPath.RequireDirectory(root, "{out}");
         return config.DType == "float64"
-            ? Run<double>(run, config, scale, seeds, epochs, optimizer, learningRate, root, threads)
-            : Run<float>(run, config, scale, seeds, epochs, optimizer, learningRate, root, threads);
+            ? Run<double>(run, config, scale, seeds, epochs, optimizer, learningRate, root, threads, device)
+            : Run<float>(run, config, scale, seeds, epochs, optimizer, learningRate, root, threads, device);
     }
 
     static PerturbStudy Run<T>(RunDirectory run, RunConfig config, double scale, int seeds, int epochs, string optimizer, double? learningRate,
-        string root, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+        string root, int threads, Action<RunConfig, DataSet, Action<IRemoteRisk>>? device) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (train, test) = TrainingRun.LoadData(config);
         var network = ModelSpec.Build<T>(config.Model, train.InputShape);
         var minimum = SafeTensors.ReadTheta<T>(run.Weights(), network.Layout);
         double meanAbs = minimum.Average(w => Math.Abs(double.CreateTruncating(w)));
-        var results = PerturbRetrain.Run(config, train, test, minimum, network.Layout, scale, seeds, epochs, optimizer, learningRate, root, threads);
+        List<RetrainedMinimum<T>> Retrain(IRemoteRisk? remote) =>
+            PerturbRetrain.Run(config, train, test, minimum, network.Layout, scale, seeds, epochs, optimizer, learningRate, root, threads, remote: remote);
+        List<RetrainedMinimum<T>> results = null!;
+        if (device is null) results = Retrain(null);
+        else device(config with { Optimizer = optimizer.ToLowerInvariant() }, train, remote => results = Retrain(remote));
         var objective = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, 500, threads);
         var (distance, barrier) = PerturbRetrain.Pairwise(objective, [minimum, .. results.Select(x => x.Weights)]);
         return new PerturbStudy(scale, scale * meanAbs, meanAbs, epochs, optimizer, root, results.Select(x => (x.Seed, x.Rows)).ToList(), distance, barrier);

@@ -147,9 +147,11 @@ public sealed class TrainingRun
     /// an interrupted one resumes, anything else is trained again from the start. Experiments build on this to be
     /// resumable run by run.
     /// </summary>
-    internal static RunDirectory Ensure<T>(RunConfig config, DataSet train, DataSet? test, string path, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static RunDirectory Ensure<T>(RunConfig config, DataSet train, DataSet? test, string path, int threads, Objective.IRemoteRisk? remote = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var run = Reuse(config, train, test, path);
+        run.Remote = remote;
         if (run.State == RunState.Finished) run.Directory.RemoveStaleTemporaries();
         else run.Run<T>(threads, null, default);
         return run.Directory;

@@ -104,6 +104,21 @@ public class DeviceCommandTests
     }
 
     [Fact]
+    public void Perturb_and_retrain_on_cuda_is_full_batch_gradient_descent_and_needs_a_driver()
+    {
+        string dir = TestPaths.NewDirectory("gpu-perturb-cli");
+        string run = CliRunner.TwoRuns(dir, 2)[0];
+        var (code, _, err) = CliRunner.Run("perturb", run, "--seeds", "1", "--epochs", "1", "--optimizer", "sgd", "--device", "cuda");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: only full-batch gradient descent (--optimizer gd)", err);
+        Assert.False(Directory.Exists(Path.Combine(run, "perturb", "seed-0")));
+        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        (code, _, err) = CliRunner.Run("perturb", run, "--seeds", "1", "--epochs", "1", "--device", "cuda");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: no CUDA device", err);
+    }
+
+    [Fact]
     public void The_gpus_benchmarks_need_a_driver()
     {
         if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;

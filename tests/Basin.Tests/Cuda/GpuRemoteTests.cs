@@ -126,4 +126,40 @@ public sealed class GpuRemoteTests : IDisposable
             Assert.Equal(here.TrainAccuracy[c], there.TrainAccuracy[c]);
         }
     }
+
+    [Fact]
+    public void Perturb_and_retrain_with_the_gpus_gradients_follows_the_cpus_path()
+    {
+        string dir = TestPaths.NewDirectory("gpu-perturb");
+        string run = Basin.Tests.Cli.CliRunner.TwoRuns(dir, 3)[0];
+        Counting? counting = null;
+        var here = Basin.Connectivity.PerturbStudy.Run(run, 0.1, 1, 4, "gd", 0.5, Path.Combine(dir, "cpu"), 1);
+        var there = Basin.Connectivity.PerturbStudy.Run(run, 0.1, 1, 4, "gd", 0.5, Path.Combine(dir, "gpu"), 1, (config, train, body) =>
+        {
+            using var risk = new GpuRisk(device, Basin.Models.ModelSpec.Build<float>(config.Model, train.InputShape), train);
+            using var passes = new GpuPasses(device, risk, null);
+            body(counting = new Counting(passes));
+        });
+        Assert.True(counting!.Passes >= 4, $"{counting.Passes} passes on the GPU");
+        var (a, b) = (here.Runs[0].Rows, there.Runs[0].Rows);
+        Assert.Equal(a.Count, b.Count);
+        // The retraining moved the loss, and both processes moved it the same way.
+        Assert.NotEqual(a[0].TrainLoss, a[^1].TrainLoss);
+        for (int i = 0; i < a.Count; i++) Close(a[i].TrainLoss, b[i].TrainLoss, 1e-5);
+        Close(here.Distance[1, 0], there.Distance[1, 0], 1e-4);
+    }
+
+    /// <summary>A remote that counts the passes it runs.</summary>
+    sealed class Counting(Basin.Objective.IRemoteRisk inner) : Basin.Objective.IRemoteRisk
+    {
+        public int Passes { get; private set; }
+        public string Name => inner.Name;
+
+        public IReadOnlyList<Basin.Objective.ShardSums<T>> Sum<T>(Basin.Objective.EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves, int shardSize)
+            where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            Passes++;
+            return inner.Sum(pass, theta, v, waves, shardSize);
+        }
+    }
 }
