@@ -48,7 +48,9 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         stderr.WriteLine($"device: {device.Describe}");
         using var train = new GpuRisk(device, network, data);
         using var testRisk = test is null ? null : new GpuRisk(device, network, test);
-        using var surface = new GpuSurface(device, train, testRisk, theta, landscape.Settings.L2);
+        var settings = landscape.Settings;
+        using var surface = new GpuSurface(device, train, testRisk, theta, settings.L2,
+            remote => new Basin.Objective.EmpiricalRisk<float>(network, data, settings.Loss, settings.L2, settings.Batch, settings.Threads) { Remote = remote });
         return body(landscape.Remote(surface));
     }
 

@@ -25,6 +25,9 @@ internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) 
     /// <summary>The point on the device, when the passes were given one.</summary>
     public ArrayView<float> Origin => origin!.View;
 
+    /// <summary>Another point on the device the passes run at while set (a surface cell's, for its curvature), instead of <see cref="Origin"/>.</summary>
+    public ArrayView<float>? Point { get; set; }
+
     public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? at, double[] v, int waves, int shardSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -34,7 +37,7 @@ internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) 
         var accelerator = device.Accelerator;
         using var moved = at is null ? null : accelerator.Allocate1D(Array.ConvertAll(at, x => (float)x));
         using var direction = v.Length == 0 ? null : accelerator.Allocate1D(Array.ConvertAll(v, x => (float)x));
-        var weights = moved?.View ?? origin?.View ?? throw new ArgumentNullException(nameof(at), "the passes hold no point");
+        var weights = moved?.View ?? Point ?? origin?.View ?? throw new ArgumentNullException(nameof(at), "the passes hold no point");
         var along = direction?.View ?? vector.View.SubView(0, 0);
         var backprop = this.backprop ??= new GpuBackprop(device, risk);
         var loss = new double[shards];

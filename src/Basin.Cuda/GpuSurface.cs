@@ -13,7 +13,12 @@ namespace Basin.Cuda;
 /// (gradients, Hessian products: curvature, sharpness) run on the GPU too.
 /// </summary>
 /// <param name="l2">The risk's l2 coefficient: each cell's losses add 0.5 l2 ||point||^2, as the engine's do.</param>
-internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test, float[] theta, double l2) : IRemoteWorkers, IDisposable
+/// <param name="curvature">
+/// The training risk's shards and settings, its passes run by the remote given: for each cell's Hessian extremes (one
+/// Lanczos run at the cell's point on the GPU), when the surface asks for them.
+/// </param>
+internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test, float[] theta, double l2,
+    Func<IRemoteRisk, EmpiricalRisk<float>>? curvature = null) : IRemoteWorkers, IDisposable
 {
     public string Name => "{device}";
 
@@ -23,8 +28,8 @@ internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test,
     public void Complete(Surface surface, double[] dx, double[]? dy, int? eigenSteps, double saveSeconds, Action<Surface>? save, Action<int>? progress,
         CancellationToken cancel)
     {
-        if (eigenSteps is not null)
-            throw new BasinException("{device}", "the Hessian's extremes per cell ({eigen}) do not run on the GPU yet", "leave {eigen} out, or use {device} cpu");
+        var hessian = eigenSteps is null ? null
+            : curvature?.Invoke(passes) ?? throw new ArgumentNullException(nameof(curvature), "the surface asks for curvature and the GPU has no risk for it");
         using var x = device.Accelerator.Allocate1D(Array.ConvertAll(dx, v => (float)v));
         using var y = device.Accelerator.Allocate1D(dy is null ? new float[dx.Length] : Array.ConvertAll(dy, v => (float)v));
         var norm = l2 == 0 ? default : PlaneNorm.Of<double>(Array.ConvertAll(theta, v => (double)v), dx, dy ?? new double[dx.Length]);
@@ -45,14 +50,31 @@ internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test,
                     var t = test.Evaluate(point.View);
                     values = values with { TestLoss = t.Loss + penalty, TestAccuracy = t.Accuracy };
                 }
+                if (hessian is not null)
+                {
+                    var (max, min) = Extremes(hessian, dx, dy, a, b, eigenSteps!.Value);
+                    values = values with { MaxEig = max, MinEig = min };
+                }
                 surface.Store(cell, values);
                 saving.Stored();
             }
         }
         finally
         {
+            passes.Point = null;
             saving.Finish();
         }
+    }
+
+    /// <summary>The Hessian's largest and smallest eigenvalue at the cell's point (made on the device): both ends of one Lanczos run.</summary>
+    (double Max, double Min) Extremes(EmpiricalRisk<float> risk, double[] dx, double[]? dy, double a, double b, int steps)
+    {
+        // The engine's point, for the l2 term the merge adds; the passes run at the device's copy.
+        var at = new float[theta.Length];
+        float fa = (float)a, fb = (float)b;
+        for (int i = 0; i < at.Length; i++) at[i] = theta[i] + fa * (float)dx[i] + (dy is null ? 0f : fb * (float)dy[i]);
+        passes.Point = point.View;
+        return Basin.Curvature.Spectrum.Extremes(new Basin.Curvature.HessianOperator<float>(risk, at), steps, seed: 0);
     }
 
     public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? at, double[] v, int waves, int shardSize)

@@ -58,6 +58,27 @@ public sealed class GpuRemoteTests : IDisposable
     }
 
     [Fact]
+    public void A_surfaces_hessian_extremes_per_cell_on_the_gpu_equal_the_cpus()
+    {
+        var (point, network) = Point();
+        var options = new Basin.Landscape.SurfaceOptions
+        {
+            X = new Basin.Landscape.Axis(-1, 1, 2), Seed = 3, EigenSteps = 6,
+        };
+        var here = point.Surface(options).Surface;
+        var settings = point.Settings;
+        using var gpu = new GpuSurface(device, new GpuRisk(device, network, point.Data), null, Numbers.To<float>(point.Theta()), settings.L2,
+            remote => new Basin.Objective.EmpiricalRisk<float>(network, point.Data, settings.Loss, settings.L2, settings.Batch, 1) { Remote = remote });
+        var there = point.Remote(gpu).Surface(options).Surface;
+        for (int c = 0; c < here.Cells; c++)
+        {
+            Close(here.MaxEig![c], there.MaxEig![c], 1e-3);
+            Close(here.MinEig![c], there.MinEig![c], 1e-2);
+            Close(here.TrainLoss[c], there.TrainLoss[c], 1e-5);
+        }
+    }
+
+    [Fact]
     public void Lanczos_top_eigenvalue_from_the_gpus_products_equals_the_cpus()
     {
         var (point, network) = Point();
