@@ -65,8 +65,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     public bool Trains(ParseResult r, Training.RunConfig config)
     {
         if (!Cuda(r)) return false;
-        if (config.Optimizer != "gd" || config.Augment)
-            throw new BasinException("--device", "only full-batch gradient descent (--optimizer gd) without --augment trains on the GPU so far", "use --optimizer gd, or --device cpu");
+        if (config.Augment) throw new BasinException("--device", "--augment augments images on the CPU only", "leave --augment out, or use --device cpu");
         if (config.DType == "float64") throw new BasinException("--device", "the CUDA backend computes in float32", "leave --dtype float64 out, or use --device cpu");
         CrossEntropy(config.Loss);
         return true;

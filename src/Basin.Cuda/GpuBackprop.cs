@@ -38,6 +38,9 @@ internal sealed class GpuBackprop : IDisposable
     readonly List<Buffer> deltas = [];
     readonly Stack<Buffer> free = [];
     readonly MemoryBuffer1D<double, Stride1D.Dense> loss, correct, partial;
+    // A minibatch's examples, labels and indices, gathered on the device (grown as needed).
+    Buffer? gathered;
+    MemoryBuffer1D<int, Stride1D.Dense>? gatheredLabels, gatheredIndices;
 
     public GpuBackprop(GpuDevice device, GpuRisk risk, int chunk = 4096)
     {
@@ -77,16 +80,43 @@ internal sealed class GpuBackprop : IDisposable
     /// products: per-example losses into <see cref="Losses"/>, and the vector it sums (none for the loss) into
     /// <paramref name="sum"/>, which it first clears.
     /// </summary>
-    public void Run(GpuPass pass, ArrayView<float> weights, ArrayView<float> v, int start, int count, ArrayView<float> sum)
+    public void Run(GpuPass pass, ArrayView<float> weights, ArrayView<float> v, int start, int count, ArrayView<float> sum) =>
+        Run(pass, weights, v, risk.Features.SubView((long)start * risk.InputSize, (long)count * risk.InputSize), risk.Labels.SubView(start, count), start, sum);
+
+    /// <summary>
+    /// The pass over the examples at <paramref name="indices"/> (a minibatch, gathered on the device): their losses into
+    /// the first entries of <see cref="Losses"/>, and the vector it sums into <paramref name="sum"/>.
+    /// </summary>
+    public void Run(GpuPass pass, ArrayView<float> weights, ArrayView<float> v, int[] indices, ArrayView<float> sum)
+    {
+        int n = indices.Length, width = risk.InputSize;
+        if (gathered is null || gathered.Length < (long)n * width)
+        {
+            gathered?.Dispose();
+            gatheredLabels?.Dispose();
+            gatheredIndices?.Dispose();
+            gathered = device.Accelerator.Allocate1D<float>((long)n * width);
+            gatheredLabels = device.Accelerator.Allocate1D<int>(n);
+            gatheredIndices = device.Accelerator.Allocate1D<int>(n);
+        }
+        var at = gatheredIndices!.View.SubView(0, n);
+        at.CopyFromCPU(indices);
+        device.Kernels.Gather(risk.Features, risk.Labels, at, gathered.View, gatheredLabels!.View, width);
+        Run(pass, weights, v, gathered.View.SubView(0, (long)n * width), gatheredLabels.View.SubView(0, n), 0, sum);
+    }
+
+    /// <summary>The pass over rows of <paramref name="features"/> and their labels, the losses written from <paramref name="first"/> on.</summary>
+    void Run(GpuPass pass, ArrayView<float> weights, ArrayView<float> v, ArrayView<float> features, ArrayView<int> labelsOf, int first, ArrayView<float> sum)
     {
         if (pass != GpuPass.Loss) sum.MemSetToZero();
         bool tangents = pass is GpuPass.HessianVector or GpuPass.GaussNewtonVector;
-        for (int from = start; from < start + count; from += chunk)
+        int count = (int)labelsOf.Length;
+        for (int done = 0; done < count; done += chunk)
         {
-            int rows = Math.Min(chunk, start + count - from);
-            var x = risk.Features.SubView((long)from * risk.InputSize, (long)rows * risk.InputSize);
+            int rows = Math.Min(chunk, count - done), from = first + done;
+            var x = features.SubView((long)done * risk.InputSize, (long)rows * risk.InputSize);
             var (logits, rlogits) = Forward(risk.Network, x, tangents ? zeros.View.SubView(0, x.Length) : Empty, rows, weights, v, tangents);
-            var labels = risk.Labels.SubView(from, rows);
+            var labels = labelsOf.SubView(done, rows);
             int n = rows * classes;
             device.Kernels.CrossEntropy(logits.SubView(0, n), labels, loss.View.SubView(from, rows), correct.View.SubView(from, rows), classes);
             if (pass == GpuPass.Loss) continue;
@@ -363,6 +393,7 @@ internal sealed class GpuBackprop : IDisposable
     public void Dispose()
     {
         var slots = tape.Values.SelectMany(s => new[] { s.Out, s.Z, s.ROut, s.RZ }).OfType<Buffer>();
-        foreach (var buffer in new MemoryBuffer[] { z1, z2, cols1, cols2, none, zeros, loss, correct, partial }.Concat(slots).Concat(deltas)) buffer.Dispose();
+        foreach (var buffer in new MemoryBuffer?[] { z1, z2, cols1, cols2, none, zeros, loss, correct, partial, gathered, gatheredLabels, gatheredIndices }
+            .OfType<MemoryBuffer>().Concat(slots).Concat(deltas)) buffer.Dispose();
     }
 }

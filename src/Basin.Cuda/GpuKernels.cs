@@ -102,6 +102,13 @@ internal sealed class GpuKernels(Accelerator accelerator)
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PoolShape> maxPoolTangent =
         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PoolShape>(MaxPoolTangentKernel.Run);
 
+    readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int> gather =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<int>, int>(GatherKernel.Run);
+
+    /// <summary>The rows of x (and their labels) at <paramref name="indices"/>, in order, into y.</summary>
+    public void Gather(ArrayView<float> x, ArrayView<int> labels, ArrayView<int> indices, ArrayView<float> y, ArrayView<int> yLabels, int width) =>
+        gather((int)indices.Length * width, x, labels, indices, y, yLabels, width);
+
     /// <summary>output = u f'(z) (+ w f''(z) r when w is not empty).</summary>
     public void ActivationDerivative(ArrayView<float> z, ArrayView<float> u, ArrayView<float> w, ArrayView<float> r, ArrayView<float> output, GpuActivation kind) =>
         activationDerivative((int)z.Length, z, u, w, r, output, (int)kind);

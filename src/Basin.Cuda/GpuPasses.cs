@@ -8,17 +8,20 @@ namespace Basin.Cuda;
 /// <summary>
 /// A risk's full passes on the GPU, as its remote: the loss, gradient and Hessian- or Gauss-Newton-vector products (and
 /// their quadratic forms) at a point, summed per shard and per wave as the CPU engine's shards would be, which the risk
-/// then merges and normalizes as it does a cluster's. Sums agree with the CPU engine's to float32 rounding, not bit for
+/// then merges and normalizes as it does a cluster's; and a training step's minibatch gradient, its examples gathered
+/// on the device by index. Sums agree with the CPU engine's to float32 rounding, not bit for
 /// bit; they are the same bits every run (fixed orders, no atomics).
 /// </summary>
 /// <param name="theta">The point passes run at unless one is given (null: passes always name theirs, as training's do).</param>
-internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) : IRemoteRisk, IDisposable
+internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) : IRemoteRisk, IRemoteMinibatch, IDisposable
 {
     // Made on the first pass: a surface that only evaluates never needs its tape.
     GpuBackprop? backprop;
     readonly MemoryBuffer1D<float, Stride1D.Dense>? origin = theta is null ? null : device.Accelerator.Allocate1D(theta);
     readonly MemoryBuffer1D<float, Stride1D.Dense> vector = device.Accelerator.Allocate1D<float>(risk.Parameters);
-    MemoryBuffer1D<double, Stride1D.Dense>? shardSums;
+    MemoryBuffer1D<double, Stride1D.Dense>? shardSums, total;
+    // A training step's theta on the device.
+    MemoryBuffer1D<float, Stride1D.Dense>? step;
 
     public string Name => "{device}";
 
@@ -77,12 +80,28 @@ internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) 
         return [new ShardSums<T>(0, quadratic ? loss : sums, Array.ConvertAll(correct, c => (int)c), [.. waveSums])];
     }
 
+    public double SumGradient(double[] at, int[] indices, double[] gradientSum)
+    {
+        var backprop = this.backprop ??= new GpuBackprop(device, risk);
+        var accelerator = device.Accelerator;
+        step ??= accelerator.Allocate1D<float>(risk.Parameters);
+        total ??= accelerator.Allocate1D<double>(1);
+        step.View.CopyFromCPU(Array.ConvertAll(at, x => (float)x));
+        backprop.Run(GpuPass.Gradient, step.View, vector.View.SubView(0, 0), indices, vector.View);
+        var sum = vector.GetAsArray1D();
+        for (int j = 0; j < sum.Length; j++) gradientSum[j] = sum[j];
+        device.Kernels.Sum(backprop.Losses, total.View, indices.Length);
+        return total.GetAsArray1D()[0];
+    }
+
     /// <summary>Each shard's sum of per-example values on the device, in a fixed order.</summary>
     double[] Shards(ArrayView<double> values, int shards, int shardSize)
     {
         if (shardSums is null || shardSums.Length < shards)
         {
             shardSums?.Dispose();
+        total?.Dispose();
+        step?.Dispose();
             shardSums = device.Accelerator.Allocate1D<double>(shards);
         }
         device.Kernels.Sums(values, shardSums.View, risk.Count, shardSize);

@@ -1,6 +1,7 @@
 using System.Numerics;
 using Basin.Engine;
 using Basin.Engine.Losses;
+using Basin.Tensors;
 
 namespace Basin.Objective;
 
@@ -19,6 +20,24 @@ public sealed partial class EmpiricalRisk<T>
     /// <summary>The minibatch gradient with every gathered image augmented for training step <paramref name="step"/>.</summary>
     internal double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient, Data.Augmentation? augment, long step) =>
         Minibatch(Pass.Gradient, theta, indices, gradient, augment, step);
+
+    /// <summary>
+    /// The minibatch gradient and mean loss from the sums of <see cref="Remote"/> (a GPU holding the data), scaled by 1/n
+    /// and given the l2 term as the passes here are.
+    /// </summary>
+    internal double RemoteMinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient)
+    {
+        var sums = new double[Dimension];
+        double loss = ((IRemoteMinibatch)Remote!).SumGradient(Numbers.ToDouble<T>(theta), indices.ToArray(), sums);
+        T scale = T.One / T.CreateChecked(indices.Length), l2 = T.CreateChecked(L2);
+        double sq = 0;
+        for (int j = 0; j < Dimension; j++)
+        {
+            gradient[j] = T.CreateTruncating(sums[j]) * scale + l2 * theta[j];
+            sq += double.CreateTruncating(theta[j] * theta[j]);
+        }
+        return loss / indices.Length + (L2 == 0 ? 0 : 0.5 * L2 * sq);
+    }
 
     /// <summary>
     /// BatchNorm's running statistics recomputed at theta: reset, then one train-mode pass per shard of the data in file

@@ -102,22 +102,27 @@ public sealed class GpuRemoteTests : IDisposable
         for (int i = 0; i < here.Count; i++) Close(here[i].Value, there[i].Value, 1e-4);
     }
 
-    [Fact]
-    public void Full_batch_gradient_descent_with_the_gpus_gradients_follows_the_cpus_path()
+    [Theory]
+    [InlineData("gd")]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    public void Training_with_the_gpus_gradients_follows_the_cpus_path(string optimizer)
     {
         var data = DataCatalog.Load("gaussian-mixture(d=5,classes=3,separation=2)", "train", n: 60);
         var config = new Basin.Training.RunConfig
         {
-            Model = "linear(5,16),tanh,linear(16,3)", Data = "gaussian-mixture", Optimizer = "gd", LearningRate = 0.5, L2 = 1e-3, Shard = 16, Seed = 3,
-            Steps = 5, Test = false,
+            Model = "linear(5,16),tanh,linear(16,3)", Data = "gaussian-mixture", Optimizer = optimizer, LearningRate = optimizer == "adam" ? 0.01 : 0.5,
+            Momentum = optimizer == "sgd" ? 0.9 : 0, L2 = 1e-3, Batch = 16, Shard = 8, Seed = 3, Steps = 6, Test = false,
         };
         var here = new Basin.Training.RunDirectory(TestPaths.NewDirectory("gpu-gd"));
         var cpu = new Basin.Training.Trainer<float>(config, data, null, here, 1);
         cpu.Run(resume: false);
         var there = new Basin.Training.RunDirectory(TestPaths.NewDirectory("gpu-gd"));
         using var risk = new GpuRisk(device, cpu.Network, data);
-        using var passes = new GpuPasses(device, risk, null);
+        var passes = new Counting(new GpuPasses(device, risk, null));
         new Basin.Training.Trainer<float>(config, data, null, there, 1, passes).Run(resume: false);
+        // Every step's gradient came from the GPU: full passes for gd, minibatches (gathered there) for the others.
+        Assert.Equal(6, optimizer == "gd" ? passes.Passes : passes.Minibatches);
         var layout = cpu.Network.Layout;
         var start = SafeTensors.ReadTheta<float>(here.CheckpointPath(0), layout);
         var (a, b) = (SafeTensors.ReadTheta<float>(here.FinalPath, layout), SafeTensors.ReadTheta<float>(there.FinalPath, layout));
@@ -170,11 +175,18 @@ public sealed class GpuRemoteTests : IDisposable
         Close(here.Distance[1, 0], there.Distance[1, 0], 1e-4);
     }
 
-    /// <summary>A remote that counts the passes it runs.</summary>
-    sealed class Counting(Basin.Objective.IRemoteRisk inner) : Basin.Objective.IRemoteRisk
+    /// <summary>A remote that counts the passes and minibatches it runs.</summary>
+    sealed class Counting(Basin.Objective.IRemoteRisk inner) : Basin.Objective.IRemoteRisk, Basin.Objective.IRemoteMinibatch
     {
         public int Passes { get; private set; }
+        public int Minibatches { get; private set; }
         public string Name => inner.Name;
+
+        public double SumGradient(double[] theta, int[] indices, double[] gradientSum)
+        {
+            Minibatches++;
+            return ((Basin.Objective.IRemoteMinibatch)inner).SumGradient(theta, indices, gradientSum);
+        }
 
         public IReadOnlyList<Basin.Objective.ShardSums<T>> Sum<T>(Basin.Objective.EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves, int shardSize)
             where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>

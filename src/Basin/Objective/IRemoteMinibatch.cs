@@ -1,0 +1,11 @@
+namespace Basin.Objective;
+
+/// <summary>A remote (a GPU) that also runs a training step's minibatch pass, over the examples it holds named by index.</summary>
+internal interface IRemoteMinibatch
+{
+    /// <summary>
+    /// The sum over the examples at <paramref name="indices"/> of their loss gradients at theta (no 1/n, no l2), written to
+    /// <paramref name="gradientSum"/>; returns the sum of their losses.
+    /// </summary>
+    double SumGradient(double[] theta, int[] indices, double[] gradientSum);
+}
