@@ -18,7 +18,7 @@ namespace Basin.Cuda;
 /// Lanczos run at the cell's point on the GPU), when the surface asks for them.
 /// </param>
 internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test, float[] theta, double l2,
-    Func<IRemoteRisk, EmpiricalRisk<float>>? curvature = null) : IRemoteWorkers, IDisposable
+    Func<IRemoteRisk, EmpiricalRisk<float>>? curvature = null) : IRemoteWorkers, IRemoteMinibatch, IDisposable
 {
     public string Name => "{device}";
 
@@ -76,6 +76,8 @@ internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test,
         passes.Point = point.View;
         return Basin.Curvature.Spectrum.Extremes(new Basin.Curvature.HessianOperator<float>(risk, at), steps, seed: 0);
     }
+
+    public double SumGradient(double[] at, int[] indices, double[] gradientSum) => passes.SumGradient(at, indices, gradientSum);
 
     public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? at, double[] v, int waves, int shardSize)
         where T : unmanaged, IFloatingPointIeee754<T> => passes.Sum(pass, at, v, waves, shardSize);

@@ -12,6 +12,7 @@ internal static class ConnectCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var common = new CommonOptions();
+        var device = new DeviceOption();
         var a = new Argument<string>("A") { Description = "weights of the first minimum (file or run directory)" };
         var b = new Argument<string>("B") { Description = "weights of the second minimum" };
         var curveOption = new Option<string>("--curve") { Description = "line, bezier, polychain or neb", DefaultValueFactory = _ => "bezier" };
@@ -30,14 +31,19 @@ internal static class ConnectCommand
         command.Arguments.Add(a);
         command.Arguments.Add(b);
         common.AddDataOptions(command);
+        device.AddTo(command);
         var updateBn = new Option<bool>("--update-bn") { Description = "recompute BatchNorm's running statistics at every evaluated point by train-mode passes over the data (update_bn)" };
         foreach (var o in new Option[] { curveOption, bends, epochs, lr, momentum, images, iterations, cycles, points, testOption, seed, outStem, updateBn }) command.Options.Add(o);
         command.SetAction(r =>
         {
             if (r.GetValue(outStem) is { } target) OutputPath.RequireFile(target + ".json", "--out");
             var data = common.LoadData(r);
-            var (from, to) = common.Pair(r, data, r.GetValue(a)!, r.GetValue(b)!);
-            if (r.GetValue(updateBn)) from = from.UpdatingBatchNorm();
+            if (device.Cuda(r) && r.GetValue(updateBn))
+                throw new BasinException("--device", "--update-bn recomputes BatchNorm's statistics on the CPU only", "leave --device cuda or --update-bn out");
+            var (first, to) = common.Pair(r, data, r.GetValue(a)!, r.GetValue(b)!);
+            if (r.GetValue(updateBn)) first = first.UpdatingBatchNorm();
+            return device.Run(r, first, data, null, stderr, from =>
+            {
             string kind = r.GetValue(curveOption)!.ToLowerInvariant();
             var options = new PathOptions(Enum.GetValues<PathKind>().Where(k => k.ToString().ToLowerInvariant() == kind).Select(k => (PathKind?)k).FirstOrDefault()
                 ?? throw new BasinException("--curve", $"unknown curve '{kind}'", "use line, bezier, polychain or neb"))
@@ -78,6 +84,7 @@ internal static class ConnectCommand
             console.Write(table);
             console.WriteLine($"{kind}: barrier {path.Barrier:G4} (highest loss {train.Max(e => e.Loss):G5}, ends {train[0].Loss:G5} and {train[^1].Loss:G5}), length {path.Length:G5}");
             return Cli.Ok;
+            });
         });
         return command;
     }

@@ -26,7 +26,12 @@ internal static class Paths
                 break;
             case PathKind.Bezier or PathKind.Polychain:
                 curve = new Curve(options.Kind == PathKind.Bezier ? CurveKind.Bezier : CurveKind.Polychain, a, b, options.Bends);
-                var minibatch = new EmpiricalRisk<T>(risk.Network, risk.Data, risk.LossName, risk.L2, 64, risk.Threads);
+                // A remote that runs minibatches (a GPU) trains the curve too; BatchNorm trains it in train mode, which it does not run.
+                var remote = risk.Remote as IRemoteMinibatch;
+                if (remote is not null && !risk.Network.Buffers.IsEmpty)
+                    throw new BasinException(risk.Remote!.Name, "a curve through a model with BatchNorm trains in train mode (batch statistics), which runs on the CPU only",
+                        $"use {{curve}} line or neb, or leave {risk.Remote.Name} out");
+                var minibatch = new EmpiricalRisk<T>(risk.Network, risk.Data, risk.LossName, risk.L2, 64, risk.Threads) { Remote = remote is null ? null : risk.Remote };
                 CurveTraining.Train(curve, minibatch, options.Epochs, 128, options.LearningRate, options.Momentum, options.Seed, (e, _) => progress?.Invoke(e));
                 path = curve.At;
                 length = curve.Length();

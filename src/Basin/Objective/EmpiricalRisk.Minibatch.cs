@@ -15,7 +15,9 @@ public sealed partial class EmpiricalRisk<T>
     /// The gradient of the mean loss over the examples at <paramref name="indices"/> (a minibatch, gathered
     /// into buffers reused from call to call); returns that minibatch's mean loss.
     /// </summary>
-    public double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient) => MinibatchGradient(theta, indices, gradient, null, 0);
+    public double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient) => Remote is IRemoteMinibatch
+        ? RemoteMinibatchGradient(theta, indices, gradient)
+        : MinibatchGradient(theta, indices, gradient, null, 0);
 
     /// <summary>The minibatch gradient with every gathered image augmented for training step <paramref name="step"/>.</summary>
     internal double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient, Data.Augmentation? augment, long step) =>

@@ -116,6 +116,19 @@ public class DeviceCommandTests
     }
 
     [Fact]
+    public void Connecting_minima_on_cuda_needs_a_driver_and_leaves_batchnorm_statistics_to_the_cpu()
+    {
+        string mlp = CliRunner.Fixture("mlp.safetensors");
+        var (code, _, err) = CliRunner.Run("connect", mlp, mlp, "--model", "mlp:784-100-10", "--n", "50", "--device", "cuda", "--update-bn");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: --update-bn recomputes BatchNorm's statistics on the CPU only", err);
+        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        (code, _, err) = CliRunner.Run("connect", mlp, mlp, "--model", "mlp:784-100-10", "--n", "50", "--epochs", "1", "--device", "cuda");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: no CUDA device", err);
+    }
+
+    [Fact]
     public void The_gpus_benchmarks_need_a_driver()
     {
         if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;

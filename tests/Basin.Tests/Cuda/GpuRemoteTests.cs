@@ -175,6 +175,40 @@ public sealed class GpuRemoteTests : IDisposable
         Close(here.Distance[1, 0], there.Distance[1, 0], 1e-4);
     }
 
+    [Fact]
+    public void A_bezier_curve_trained_with_the_gpus_minibatch_gradients_follows_the_cpus()
+    {
+        var (a, network) = Point();
+        var b = a.At(Numbers.ToDouble<double>(TestNets.RandomVector<double>(a.ParameterCount, 8, 0.3)));
+        var options = new Basin.Connectivity.PathOptions(Basin.Connectivity.PathKind.Bezier) { Epochs = 2, Points = 5, Seed = 4 };
+        var here = a.Connect(b, options);
+        using var gpu = Remote(a, network);
+        var counting = new CountingWorkers(gpu);
+        var there = a.Remote(counting).Connect(b, options);
+        // Each epoch's single minibatch (30 examples, batches of 128) came from the GPU.
+        Assert.Equal(2, counting.Minibatches);
+        for (int i = 0; i < here.Train.Length; i++) Close(here.Train[i].Loss, there.Train[i].Loss, 1e-4);
+    }
+
+    /// <summary>A GPU surface that counts the minibatches it runs.</summary>
+    sealed class CountingWorkers(GpuSurface inner) : Basin.Landscape.IRemoteWorkers, Basin.Objective.IRemoteMinibatch
+    {
+        public int Minibatches { get; private set; }
+        public string Name => inner.Name;
+
+        public double SumGradient(double[] theta, int[] indices, double[] gradientSum)
+        {
+            Minibatches++;
+            return inner.SumGradient(theta, indices, gradientSum);
+        }
+
+        public IReadOnlyList<Basin.Objective.ShardSums<T>> Sum<T>(Basin.Objective.EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves, int shardSize)
+            where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> => inner.Sum(pass, theta, v, waves, shardSize);
+
+        public void Complete(Basin.Landscape.Surface surface, double[] dx, double[]? dy, int? eigenSteps, double saveSeconds, Action<Basin.Landscape.Surface>? save,
+            Action<int>? progress, CancellationToken cancel) => inner.Complete(surface, dx, dy, eigenSteps, saveSeconds, save, progress, cancel);
+    }
+
     /// <summary>A remote that counts the passes and minibatches it runs.</summary>
     sealed class Counting(Basin.Objective.IRemoteRisk inner) : Basin.Objective.IRemoteRisk, Basin.Objective.IRemoteMinibatch
     {
