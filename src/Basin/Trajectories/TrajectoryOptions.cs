@@ -17,7 +17,7 @@ public sealed record TrajectoryOptions
 
     /// <summary>
     /// Where the plane's surface is computed, when not here: runs the action given on the reference point (float32) moved
-    /// there (a GPU, <c>--device cuda</c>), whose remote fills the surface's cells.
+    /// there (a GPU), whose remote fills the surface's cells.
     /// </summary>
     internal Action<LossLandscape, Action<LossLandscape>>? Device { get; init; }
 }
