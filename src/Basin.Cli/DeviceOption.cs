@@ -54,7 +54,16 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         return body(landscape.Remote(surface));
     }
 
-    /// <summary>Trains the run, its full-batch gradients computed on the first GPU when the command asks for it.</summary>
+    /// <summary>Where a trajectory's plane is surfaced: on the first GPU when the command asks for it, else here (null).</summary>
+    public Action<LossLandscape, Action<LossLandscape>>? Plane(ParseResult r, TextWriter stderr) => Cuda(r)
+        ? (point, action) => Run(r, point, point.Data, null, stderr, moved =>
+        {
+            action(moved);
+            return 0;
+        })
+        : null;
+
+    /// <summary>Trains the run, its gradients computed on the first GPU when the command asks for it.</summary>
     public void Train(ParseResult r, Training.TrainingRun run, TextWriter stderr, Action body)
     {
         if (!Trains(r, run.Config)) body();

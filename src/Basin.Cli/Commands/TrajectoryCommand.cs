@@ -33,11 +33,7 @@ internal static class TrajectoryCommand
             var options = new TrajectoryOptions
             {
                 Method = r.GetValue(method)!, Reference = r.GetValue(reference), SurfaceGrid = cells, Data = r.GetValue(data), DataDir = r.GetValue(dataDir), N = r.GetValue(n),
-                Device = device.Cuda(r) ? (point, action) => device.Run(r, point, point.Data, null, stderr, moved =>
-                {
-                    action(moved);
-                    return 0;
-                }) : null,
+                Device = device.Plane(r, stderr),
             };
             if (options.Device is not null && cells == 0) throw new BasinException("--device", "only the plane's surface (--surface) runs on the GPU", "add --surface, or leave --device out");
             if (r.GetValue(h5) && options.Method.ToLowerInvariant() != "pca") throw new BasinException("--h5-directions", "an MDS embedding has no directions", "use --method pca");

@@ -129,6 +129,15 @@ public class DeviceCommandTests
     }
 
     [Fact]
+    public void The_demo_on_cuda_needs_a_driver()
+    {
+        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        var (code, _, err) = CliRunner.Run("demo", "--out", Path.Combine(TestPaths.NewDirectory("gpu-demo"), "demo"), "--device", "cuda");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: no CUDA device", err);
+    }
+
+    [Fact]
     public void The_gpus_benchmarks_need_a_driver()
     {
         if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
