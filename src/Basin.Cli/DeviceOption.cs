@@ -54,6 +54,15 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         return body(landscape.Remote(surface));
     }
 
+    /// <summary>Runs <paramref name="body"/> with an experiment's independent runs trained on the first GPU.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static T Trainer<T>(TextWriter stderr, Func<Training.IRemoteTrainer, T> body)
+    {
+        using var device = GpuDevice.Cuda();
+        stderr.WriteLine($"device: {device.Describe}");
+        return body(new GpuTrainer(device));
+    }
+
     /// <summary>Where a trajectory's plane is surfaced: on the first GPU when the command asks for it, else here (null).</summary>
     public Action<LossLandscape, Action<LossLandscape>>? Plane(ParseResult r, TextWriter stderr) => Cuda(r)
         ? (point, action) => Run(r, point, point.Data, null, stderr, moved =>

@@ -39,12 +39,15 @@ internal static class ExperimentCommand
         if (experiment.TakesData) inputs.AddRange([data, common.DataDir]);
         if (experiment.TakesModel) inputs.Add(new Option<string?>("--model") { Description = "a network in place of the experiment's own (a model spec)" });
         var cluster = new ClusterOption();
+        var device = new DeviceOption(cluster);
         var command = new Command(experiment.Name, experiment.Paper);
         foreach (var o in new Option[] { quick, outDir, seed }.Concat(inputs).Concat(parameters.Select(p => p.Option))) command.Options.Add(o);
         if (experiment.Trains)
         {
             cluster.AddTo(command);
             cluster.Address.Description = "train the independent runs (seeds, widths) on the workers of this cluster (redis://HOST:PORT, or localhost); same results";
+            device.AddTo(command);
+            device.Name.Description = "cpu, or cuda: train the independent runs' gradients on the first NVIDIA GPU (runs it cannot train, and every measurement, stay on the CPU)";
         }
         command.SetAction(r =>
         {
@@ -57,8 +60,9 @@ internal static class ExperimentCommand
                 if (r.GetResult(option)?.GetValueOrDefault<object>() is { } value) given[name] = Convert.ToDouble(value, CultureInfo.InvariantCulture);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             string? Input(string name) => inputs.FirstOrDefault(o => o.Name == name) is Option<string?> o ? r.GetValue(o) : null;
-            var result = cluster.Trainer(r, stderr, trainer =>
-                experiment.Run(dir, r.GetValue(quick), r.GetValue(seed), given, Input("--data"), Input("--data-dir"), Input("--model"), trainer));
+            ExperimentResult Run(IRemoteTrainer? trainer) =>
+                experiment.Run(dir, r.GetValue(quick), r.GetValue(seed), given, Input("--data"), Input("--data-dir"), Input("--model"), trainer);
+            var result = experiment.Trains && device.Cuda(r) ? DeviceOption.Trainer(stderr, Run) : cluster.Trainer(r, stderr, Run);
             result.Save(dir);
             foreach (var figure in result.Figures) FigurePlot.Save(figure, dir);
             string report = DirectoryReport.Write(dir);

@@ -138,6 +138,19 @@ public class DeviceCommandTests
     }
 
     [Fact]
+    public void An_experiments_training_on_cuda_needs_a_driver_and_no_cluster()
+    {
+        string dir = Path.Combine(TestPaths.NewDirectory("gpu-experiment-cli"), "e");
+        var (code, _, err) = CliRunner.Run("experiment", "flatness-reparam", "--quick", "--out", dir, "--device", "cuda", "--cluster", "localhost");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: a cluster's workers compute on their own processors", err);
+        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        (code, _, err) = CliRunner.Run("experiment", "flatness-reparam", "--quick", "--out", dir, "--device", "cuda");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: no CUDA device", err);
+    }
+
+    [Fact]
     public void The_gpus_benchmarks_need_a_driver()
     {
         if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;

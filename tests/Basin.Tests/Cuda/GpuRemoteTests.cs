@@ -190,6 +190,29 @@ public sealed class GpuRemoteTests : IDisposable
         for (int i = 0; i < here.Train.Length; i++) Close(here.Train[i].Loss, there.Train[i].Loss, 1e-4);
     }
 
+    [Fact]
+    public void An_experiments_runs_train_on_the_gpu_where_they_can_and_on_the_cpu_where_not()
+    {
+        var data = DataCatalog.Load("gaussian-mixture(d=5,classes=3,separation=2)", "train", n: 60);
+        var mlp = new Basin.Training.RunConfig
+        {
+            Model = "linear(5,16),tanh,linear(16,3)", Data = "gaussian-mixture", Optimizer = "sgd", LearningRate = 0.5, Momentum = 0.9, Batch = 16, Shard = 8,
+            Seed = 3, Steps = 6, Test = false,
+        };
+        var normed = mlp with { Model = "linear(5,16),batchnorm1d(16),tanh,linear(16,3)", Shard = 16 };
+        string dir = TestPaths.NewDirectory("gpu-experiment");
+        var here = new Basin.Training.TrainingTask(mlp, data, Path.Combine(dir, "cpu")).Ensure(1);
+        var trainer = new GpuTrainer(device, 1);
+        trainer.Train([new Basin.Training.TrainingTask(mlp, data, Path.Combine(dir, "gpu")), new Basin.Training.TrainingTask(normed, data, Path.Combine(dir, "bn"))]);
+        // The MLP on the GPU, the BatchNorm net (train mode) on the CPU, both finished.
+        Assert.Equal(1, trainer.OnGpu);
+        Assert.True(new Basin.Training.TrainingTask(normed, data, Path.Combine(dir, "bn")).Finished);
+        var layout = Basin.Models.ModelSpec.Build<float>(mlp.Model, data.InputShape).Layout;
+        var start = SafeTensors.ReadTheta<float>(here.CheckpointPath(0), layout);
+        var (a, b) = (SafeTensors.ReadTheta<float>(here.FinalPath, layout), SafeTensors.ReadTheta<float>(Path.Combine(dir, "gpu", "final.safetensors"), layout));
+        Close([.. a.Zip(start, (x, y) => (double)x - y)], [.. b.Zip(start, (x, y) => (double)x - y)], 1e-4);
+    }
+
     /// <summary>A GPU surface that counts the minibatches it runs.</summary>
     sealed class CountingWorkers(GpuSurface inner) : Basin.Landscape.IRemoteWorkers, Basin.Objective.IRemoteMinibatch
     {
