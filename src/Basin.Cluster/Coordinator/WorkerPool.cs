@@ -17,7 +17,7 @@ namespace Basin.Cluster.Coordinator;
 internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, string what, Action<SiloAddress, int>? handedOut = null, TextWriter? log = null)
 {
     static readonly TimeSpan Rest = TimeSpan.FromSeconds(2);
-    static readonly TimeSpan MembershipTimeout = TimeSpan.FromSeconds(5);
+    static readonly TimeSpan MembershipTimeout = TimeSpan.FromSeconds(5), FirstMembershipTimeout = TimeSpan.FromSeconds(60);
 
     /// <summary>How long a job waits with no worker to give a piece to before it stops.</summary>
     public TimeSpan WaitForWorkers { get; init; } = TimeSpan.FromSeconds(30);
@@ -63,7 +63,9 @@ internal sealed class WorkerPool(IClusterClient client, WorkerJob? job, string w
     {
         try
         {
-            members = [.. (await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(MembershipTimeout)).Keys];
+            // The first question has time to be answered on a loaded machine: a job plans its blocks by the workers it hears of.
+            var bound = members.Length == 0 ? FirstMembershipTimeout : MembershipTimeout;
+            members = [.. (await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(bound)).Keys];
             fresh = true;
         }
         catch (Exception e) when (IsWorkerLost(e)) { fresh = false; }
