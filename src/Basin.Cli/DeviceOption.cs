@@ -13,7 +13,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
 {
     public readonly Option<string> Name = new("--device")
     {
-        Description = "cpu, or cuda: the first NVIDIA GPU (float32 cross-entropy of linear, convolution, eval-mode BatchNorm, pooling and residual networks)",
+        Description = "cpu, or cuda: the first NVIDIA GPU (float32 cross-entropy of linear, convolution, BatchNorm, pooling and residual networks)",
         DefaultValueFactory = _ => "cpu",
     };
 
@@ -83,9 +83,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     public bool Trains(ParseResult r, Training.RunConfig config)
     {
         if (!Cuda(r)) return false;
-        if (config.Augment) throw new BasinException("--device", "--augment augments images on the CPU only", "leave --augment out, or use --device cpu");
-        if (config.DType == "float64") throw new BasinException("--device", "the CUDA backend computes in float32", "leave --dtype float64 out, or use --device cpu");
-        CrossEntropy(config.Loss);
+        if (GpuSupport.TrainingRefusal(config) is { } refusal) throw refusal;
         return true;
     }
 
@@ -103,8 +101,6 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     public static void TrainingPasses(Training.RunConfig config, DataSet train, TextWriter stderr, Action<Basin.Objective.IRemoteRisk> body)
     {
         var network = Basin.Models.ModelSpec.Build<float>(config.Model, train.InputShape);
-        if (!network.Buffers.IsEmpty)
-            throw new BasinException("--device", "BatchNorm trains in train mode (batch statistics), which the GPU does not run yet", "use --device cpu");
         using var device = GpuDevice.Cuda();
         stderr.WriteLine($"device: {device.Describe}");
         using var risk = new GpuRisk(device, network, train);
@@ -112,18 +108,10 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         body(passes);
     }
 
-    /// <summary>The GPU computes softmax cross-entropy only.</summary>
-    static void CrossEntropy(string loss)
-    {
-        if (loss.ToLowerInvariant() is not ("ce" or "cross-entropy" or "crossentropy"))
-            throw new BasinException("--device", $"the CUDA backend computes the cross-entropy only, not {loss}", "leave --loss out, or use --device cpu");
-    }
-
     /// <summary>The landscape's network and theta in float32, the GPU's type, for a loss the GPU computes.</summary>
     static (Basin.Engine.Network<float> Network, float[] Theta) Float32(LossLandscape landscape, DataSet data)
     {
-        if (landscape.Float64) throw new BasinException("--device", "the CUDA backend computes in float32", "leave --dtype float64 out, or use --device cpu");
-        CrossEntropy(landscape.Settings.Loss);
+        if (GpuSupport.Refusal(landscape.Settings.Loss, landscape.Float64 ? "float64" : "float32") is { } refusal) throw refusal;
         return (Basin.Models.ModelSpec.Build<float>(landscape.Spec, data.InputShape), Basin.Tensors.Numbers.To<float>(landscape.Theta()));
     }
 

@@ -23,10 +23,13 @@ internal sealed class GpuBackprop : IDisposable
     /// <summary>Floats the tape and scratch of one chunk may take (4 GB): the chunk shrinks for wide networks.</summary>
     const long TapeBudget = 1L << 30;
 
-    /// <summary>A step's values for the chunk: its output, pre-activations (null when no activation follows), their tangents, and its input.</summary>
+    /// <summary>
+    /// A step's values for the chunk: its output, pre-activations (null when no activation follows), their tangents, its
+    /// input, and a BatchNorm's batch mean and biased variance per channel in train mode.
+    /// </summary>
     sealed class Slot
     {
-        public Buffer? Out, Z, ROut, RZ;
+        public Buffer? Out, Z, ROut, RZ, Batch;
         public ArrayView<float> In, RIn;
     }
 
@@ -34,7 +37,7 @@ internal sealed class GpuBackprop : IDisposable
     readonly GpuRisk risk;
     readonly int chunk, widest, classes;
     readonly Dictionary<Step, Slot> tape = new(ReferenceEqualityComparer.Instance);
-    readonly Buffer z1, z2, cols1, cols2, none, zeros;
+    readonly Buffer z1, z2, cols1, cols2, none, zeros, normSums;
     readonly List<Buffer> deltas = [];
     readonly Stack<Buffer> free = [];
     readonly MemoryBuffer1D<double, Stride1D.Dense> loss, correct, partial;
@@ -67,7 +70,11 @@ internal sealed class GpuBackprop : IDisposable
         correct = accelerator.Allocate1D<double>(risk.Count);
         int channels = all.Select(s => s switch { Linear l => l.Out, Conv c => c.Out, Norm n => n.Channels, _ => 1 }).Max();
         partial = accelerator.Allocate1D<double>((long)channels * ChannelReduceKernel.Slices);
+        normSums = accelerator.Allocate1D<float>(2L * channels);
     }
+
+    // Train mode (a training step with BatchNorm): each BatchNorm normalizes by the batch's statistics, one chunk.
+    bool train;
 
     ArrayView<float> Empty => none.View.SubView(0, 0);
 
@@ -85,11 +92,17 @@ internal sealed class GpuBackprop : IDisposable
 
     /// <summary>
     /// The pass over the examples at <paramref name="indices"/> (a minibatch, gathered on the device): their losses into
-    /// the first entries of <see cref="Losses"/>, and the vector it sums into <paramref name="sum"/>.
+    /// the first entries of <see cref="Losses"/>, and the vector it sums into <paramref name="sum"/>. In
+    /// <paramref name="trainMode"/> BatchNorm normalizes by the minibatch's statistics (<see cref="BatchStatistics"/>),
+    /// and the gradient flows through them.
     /// </summary>
-    public void Run(GpuPass pass, ArrayView<float> weights, ArrayView<float> v, int[] indices, ArrayView<float> sum)
+    public void Run(GpuPass pass, ArrayView<float> weights, ArrayView<float> v, int[] indices, ArrayView<float> sum, bool trainMode = false)
     {
         int n = indices.Length, width = risk.InputSize;
+        if (trainMode && pass is not (GpuPass.Loss or GpuPass.Gradient)) throw new ArgumentException("train mode has no curvature passes", nameof(pass));
+        if (trainMode && n > chunk)
+            throw new BasinException("{device}", $"BatchNorm normalizes by the statistics of the whole minibatch, whose {n} examples are more than the GPU's chunk of {chunk}",
+                $"use a {{batch}} of at most {chunk}, or {{device}} cpu");
         if (gathered is null || gathered.Length < (long)n * width)
         {
             gathered?.Dispose();
@@ -102,7 +115,22 @@ internal sealed class GpuBackprop : IDisposable
         var at = gatheredIndices!.View.SubView(0, n);
         at.CopyFromCPU(indices);
         device.Kernels.Gather(risk.Features, risk.Labels, at, gathered.View, gatheredLabels!.View, width);
-        Run(pass, weights, v, gathered.View.SubView(0, (long)n * width), gatheredLabels.View.SubView(0, n), 0, sum);
+        train = trainMode;
+        try { Run(pass, weights, v, gathered.View.SubView(0, (long)n * width), gatheredLabels.View.SubView(0, n), 0, sum); }
+        finally { train = false; }
+    }
+
+    /// <summary>
+    /// Each BatchNorm's batch mean and biased variance from the last train-mode pass, written at its running statistics'
+    /// offsets in <paramref name="statistics"/> (laid out as the model's buffer values).
+    /// </summary>
+    public void BatchStatistics(double[] statistics)
+    {
+        foreach (var norm in Flat(risk.Network).OfType<Norm>())
+        {
+            var batch = tape[norm].Batch!.View.SubView(0, 2 * norm.Channels).GetAsArray1D();
+            for (int c = 0; c < batch.Length; c++) statistics[norm.Statistics + c] = batch[c];
+        }
     }
 
     /// <summary>The pass over rows of <paramref name="features"/> and their labels, the losses written from <paramref name="first"/> on.</summary>
@@ -223,6 +251,13 @@ internal sealed class GpuBackprop : IDisposable
                     break;
                 case Norm s:
                     var statistics = risk.Statistics.SubView(s.Statistics, 2 * s.Channels);
+                    if (train)
+                    {
+                        statistics = (slot.Batch ??= device.Accelerator.Allocate1D<float>(2L * s.Channels)).View;
+                        var batch = Reduce(s.Channels, s.Positions, rows) with { Accumulate = 0, Mean = 1 };
+                        k.ChannelReduce(x, Empty, Empty, statistics.SubView(0, s.Channels), partial.View, batch);
+                        k.ChannelReduce(x, Empty, statistics, statistics.SubView(s.Channels, s.Channels), partial.View, batch with { Mode = 3 });
+                    }
                     k.BatchNorm(x, z, T(w, s.Weight, s.Channels), T(w, s.Bias, s.Channels), statistics, s.Channels, s.Positions, s.Eps, GpuActivation.Identity, n);
                     if (tangents)
                     {
@@ -361,6 +396,20 @@ internal sealed class GpuBackprop : IDisposable
                     k.AvgPoolBackward(pv, pi, s.Shape, rows);
                     if (q is not null) k.AvgPoolBackward(qv, qi, s.Shape, rows);
                     break;
+                case Norm s when train:
+                    // The batch's statistics depend on x: dx needs the channel sums of dy and dy xhat whether or not they are gradients.
+                    var batchStatistics = slot.Batch!.View;
+                    var sums = normSums.View.SubView(0, 2 * s.Channels);
+                    var channelSum = Reduce(s.Channels, s.Positions, rows) with { Eps = s.Eps, Accumulate = 0 };
+                    k.ChannelReduce(pv, Empty, Empty, sums.SubView(0, s.Channels), partial.View, channelSum);
+                    k.ChannelReduce(pv, x, batchStatistics, sums.SubView(s.Channels, s.Channels), partial.View, channelSum with { Mode = 1 });
+                    if (s.Weight >= 0)
+                    {
+                        k.Add(sum.SubView(s.Weight, s.Channels), sums.SubView(s.Channels, s.Channels), sum.SubView(s.Weight, s.Channels), s.Channels);
+                        k.Add(sum.SubView(s.Bias, s.Channels), sums.SubView(0, s.Channels), sum.SubView(s.Bias, s.Channels), s.Channels);
+                    }
+                    if (carry) k.NormBackward(pv, x, T(w, s.Weight, s.Channels), batchStatistics, sums, pi, s.Channels, s.Positions, s.Eps, rows);
+                    break;
                 case Norm s:
                     var statistics = risk.Statistics.SubView(s.Statistics, 2 * s.Channels);
                     var shape = Reduce(s.Channels, s.Positions, rows) with { Eps = s.Eps };
@@ -392,8 +441,8 @@ internal sealed class GpuBackprop : IDisposable
 
     public void Dispose()
     {
-        var slots = tape.Values.SelectMany(s => new[] { s.Out, s.Z, s.ROut, s.RZ }).OfType<Buffer>();
-        foreach (var buffer in new MemoryBuffer?[] { z1, z2, cols1, cols2, none, zeros, loss, correct, partial, gathered, gatheredLabels, gatheredIndices }
+        var slots = tape.Values.SelectMany(s => new[] { s.Out, s.Z, s.ROut, s.RZ, s.Batch }).OfType<Buffer>();
+        foreach (var buffer in new MemoryBuffer?[] { z1, z2, cols1, cols2, none, zeros, normSums, loss, correct, partial, gathered, gatheredLabels, gatheredIndices }
             .OfType<MemoryBuffer>().Concat(slots).Concat(deltas)) buffer.Dispose();
     }
 }

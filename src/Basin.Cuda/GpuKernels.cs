@@ -86,8 +86,8 @@ internal sealed class GpuKernels(Accelerator accelerator)
             CrossEntropyBackwardKernel.Run);
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, ReduceShape> channelReduce =
         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<double>, ReduceShape>(ChannelReduceKernel.Run);
-    readonly Action<Index1D, ArrayView<double>, ArrayView<float>, int> channelTotal =
-        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<float>, int>(ChannelTotalKernel.Run);
+    readonly Action<Index1D, ArrayView<double>, ArrayView<float>, ReduceShape> channelTotal =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<double>, ArrayView<float>, ReduceShape>(ChannelTotalKernel.Run);
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int> columns =
         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(ColumnsKernel.Run);
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ConvShape> col2im =
@@ -95,6 +95,15 @@ internal sealed class GpuKernels(Accelerator accelerator)
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int> normScale =
         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int>(
             NormScaleKernel.Run);
+    readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, int> normBackward =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            int, int, float, int>(NormBackwardKernel.Run);
+
+    /// <summary>Train-mode BatchNorm's input gradient over <paramref name="images"/> images, from the batch's statistics and the channel sums of dy and dy xhat.</summary>
+    public void NormBackward(ArrayView<float> dy, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> statistics, ArrayView<float> sums,
+        ArrayView<float> dx, int channelCount, int positions, float eps, int images) =>
+        normBackward(images * channelCount * positions, dy, x, weight, statistics, sums, dx, channelCount, positions, eps, images * positions);
+
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, PoolShape> avgPoolBackward =
         accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolShape>(AvgPoolBackwardKernel.Run);
     readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, PoolShape> maxPoolBackward =
@@ -125,7 +134,7 @@ internal sealed class GpuKernels(Accelerator accelerator)
         ReduceShape shape)
     {
         channelReduce(shape.Channels * ChannelReduceKernel.Slices, a, b, statistics, partial, shape);
-        channelTotal(shape.Channels, partial, output, shape.Accumulate);
+        channelTotal(shape.Channels, partial, output, shape);
     }
 
     /// <summary>images x channels x positions values as channels x (images x positions).</summary>

@@ -20,8 +20,8 @@ internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) 
     readonly MemoryBuffer1D<float, Stride1D.Dense>? origin = theta is null ? null : device.Accelerator.Allocate1D(theta);
     readonly MemoryBuffer1D<float, Stride1D.Dense> vector = device.Accelerator.Allocate1D<float>(risk.Parameters);
     MemoryBuffer1D<double, Stride1D.Dense>? shardSums, total;
-    // A training step's theta on the device.
-    MemoryBuffer1D<float, Stride1D.Dense>? step;
+    // A pass's point and direction when it names them (a training step's theta), uploaded into buffers kept from pass to pass.
+    MemoryBuffer1D<float, Stride1D.Dense>? moved, direction;
 
     public string Name => "{device}";
 
@@ -37,11 +37,8 @@ internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) 
         if (typeof(T) != typeof(float)) throw new BasinException("{device}", "the CUDA backend computes in float32", "leave {dtype} float64 out, or use {device} cpu");
         int count = risk.Count, shards = (count + shardSize - 1) / shardSize, waveSize = EmpiricalRisk<T>.WaveSize;
         if ((shards + waveSize - 1) / waveSize != waves) throw new ArgumentException($"{waves} waves of {shards} shards");
-        var accelerator = device.Accelerator;
-        using var moved = at is null ? null : accelerator.Allocate1D(Array.ConvertAll(at, x => (float)x));
-        using var direction = v.Length == 0 ? null : accelerator.Allocate1D(Array.ConvertAll(v, x => (float)x));
-        var weights = moved?.View ?? Point ?? origin?.View ?? throw new ArgumentNullException(nameof(at), "the passes hold no point");
-        var along = direction?.View ?? vector.View.SubView(0, 0);
+        ArrayView<float> weights = at is not null ? Upload(ref moved, at) : Point ?? origin?.View ?? throw new ArgumentNullException(nameof(at), "the passes hold no point");
+        ArrayView<float> along = v.Length == 0 ? vector.View.SubView(0, 0) : Upload(ref direction, v);
         var backprop = this.backprop ??= new GpuBackprop(device, risk);
         var loss = new double[shards];
         var waveSums = new List<T[]>();
@@ -80,18 +77,25 @@ internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) 
         return [new ShardSums<T>(0, quadratic ? loss : sums, Array.ConvertAll(correct, c => (int)c), [.. waveSums])];
     }
 
-    public double SumGradient(double[] at, int[] indices, double[] gradientSum)
+    public double SumGradient(double[] at, int[] indices, double[] gradientSum, double[] batchStatistics)
     {
         var backprop = this.backprop ??= new GpuBackprop(device, risk);
-        var accelerator = device.Accelerator;
-        step ??= accelerator.Allocate1D<float>(risk.Parameters);
-        total ??= accelerator.Allocate1D<double>(1);
-        step.View.CopyFromCPU(Array.ConvertAll(at, x => (float)x));
-        backprop.Run(GpuPass.Gradient, step.View, vector.View.SubView(0, 0), indices, vector.View);
+        total ??= device.Accelerator.Allocate1D<double>(1);
+        bool trainMode = GpuSteps.Flat(risk.Network).OfType<GpuSteps.Norm>().Any();
+        backprop.Run(GpuPass.Gradient, Upload(ref moved, at), vector.View.SubView(0, 0), indices, vector.View, trainMode);
+        if (trainMode) backprop.BatchStatistics(batchStatistics);
         var sum = vector.GetAsArray1D();
         for (int j = 0; j < sum.Length; j++) gradientSum[j] = sum[j];
         device.Kernels.Sum(backprop.Losses, total.View, indices.Length);
         return total.GetAsArray1D()[0];
+    }
+
+    /// <summary>A vector of theta's length on the device, in a buffer kept for the next call.</summary>
+    ArrayView<float> Upload(ref MemoryBuffer1D<float, Stride1D.Dense>? buffer, double[] values)
+    {
+        buffer ??= device.Accelerator.Allocate1D<float>(risk.Parameters);
+        buffer.View.CopyFromCPU(Array.ConvertAll(values, x => (float)x));
+        return buffer.View;
     }
 
     /// <summary>Each shard's sum of per-example values on the device, in a fixed order.</summary>
@@ -100,8 +104,6 @@ internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) 
         if (shardSums is null || shardSums.Length < shards)
         {
             shardSums?.Dispose();
-        total?.Dispose();
-        step?.Dispose();
             shardSums = device.Accelerator.Allocate1D<double>(shards);
         }
         device.Kernels.Sums(values, shardSums.View, risk.Count, shardSize);
@@ -114,5 +116,8 @@ internal sealed class GpuPasses(GpuDevice device, GpuRisk risk, float[]? theta) 
         origin?.Dispose();
         vector.Dispose();
         shardSums?.Dispose();
+        total?.Dispose();
+        moved?.Dispose();
+        direction?.Dispose();
     }
 }

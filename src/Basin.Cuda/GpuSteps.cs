@@ -106,7 +106,7 @@ internal static class GpuSteps
     }
 
     static BasinException Unsupported(Layer<float> layer) => new("{device}",
-        $"the CUDA backend runs linear and convolution layers, BatchNorm in eval mode, pooling, residual blocks and activations after them so far, not {layer.Describe()}",
+        $"the CUDA backend runs linear and convolution layers, BatchNorm, pooling, residual blocks and activations after them so far, not {layer.Describe()}",
         "use {device} cpu for this model");
 
 }

@@ -77,7 +77,8 @@ internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test,
         return Basin.Curvature.Spectrum.Extremes(new Basin.Curvature.HessianOperator<float>(risk, at), steps, seed: 0);
     }
 
-    public double SumGradient(double[] at, int[] indices, double[] gradientSum) => passes.SumGradient(at, indices, gradientSum);
+    public double SumGradient(double[] at, int[] indices, double[] gradientSum, double[] batchStatistics) =>
+        passes.SumGradient(at, indices, gradientSum, batchStatistics);
 
     public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? at, double[] v, int waves, int shardSize)
         where T : unmanaged, IFloatingPointIeee754<T> => passes.Sum(pass, at, v, waves, shardSize);

@@ -4,8 +4,8 @@ namespace Basin.Cuda;
 
 /// <summary>
 /// An experiment's independent training runs with their gradients on the GPU, one run after another, each on its own
-/// training examples uploaded for it; a run the GPU does not train (float64, a loss but the cross-entropy, BatchNorm,
-/// augmentation) is trained by the CPU engine as without it.
+/// training examples uploaded for it; a run the GPU does not train (<see cref="GpuSupport.TrainingRefusal"/>, or unlabelled
+/// data) is trained by the CPU engine as without it.
 /// </summary>
 internal sealed class GpuTrainer(GpuDevice device, int threads = 0) : IRemoteTrainer
 {
@@ -17,14 +17,12 @@ internal sealed class GpuTrainer(GpuDevice device, int threads = 0) : IRemoteTra
         foreach (var task in tasks)
         {
             var config = task.Config;
-            var network = Models.ModelSpec.Build<float>(config.Model, task.Train.InputShape);
-            bool crossEntropy = config.Loss.ToLowerInvariant() is "ce" or "cross-entropy" or "crossentropy";
-            if (config.DType == "float64" || !crossEntropy || config.Augment || !network.Buffers.IsEmpty || task.Train.Labels is null)
+            if (GpuSupport.TrainingRefusal(config) is not null || task.Train.Labels is null)
             {
                 task.Ensure(threads);
                 continue;
             }
-            using var risk = new GpuRisk(device, network, task.Train);
+            using var risk = new GpuRisk(device, Models.ModelSpec.Build<float>(config.Model, task.Train.InputShape), task.Train);
             using var passes = new GpuPasses(device, risk, null);
             TrainingRun.Ensure<float>(config, task.Train, null, task.Directory, threads, passes);
             OnGpu++;

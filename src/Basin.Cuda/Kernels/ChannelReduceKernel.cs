@@ -4,12 +4,13 @@ namespace Basin.Cuda.Kernels;
 
 /// <summary>
 /// What <see cref="ChannelReduceKernel"/> sums: images x channels x positions values a (and b), per channel. Mode 0 sums a
-/// (a bias's gradient); mode 1 sums a (b - mean[c]) / s[c] and mode 2 a b / s[c], s = sqrt(var + eps) from the running
-/// statistics (a BatchNorm weight's gradient and its R-operator term).
+/// (a bias's gradient); mode 1 sums a (b - mean[c]) / s[c] and mode 2 a b / s[c], s = sqrt(var + eps) from the statistics
+/// (a BatchNorm weight's gradient and its R-operator term); mode 3 sums (a - mean[c])^2 (a batch's variance). With Mean
+/// set the sum is divided by the values per channel.
 /// </summary>
 internal struct ReduceShape
 {
-    public int Channels, Positions, Images, Mode, Accumulate;
+    public int Channels, Positions, Images, Mode, Accumulate, Mean;
     public float Eps;
 }
 
@@ -25,28 +26,30 @@ internal static class ChannelReduceKernel
     public static void Run(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> statistics, ArrayView<double> partial, ReduceShape s)
     {
         int c = i / Slices, slice = i % Slices;
-        float mean = s.Mode == 1 ? statistics[c] : 0f;
-        float inverse = s.Mode == 0 ? 1f : 1f / MathF.Sqrt(statistics[s.Channels + c] + s.Eps);
+        float mean = s.Mode is 1 or 3 ? statistics[c] : 0f;
+        float inverse = s.Mode is 0 or 3 ? 1f : 1f / MathF.Sqrt(statistics[s.Channels + c] + s.Eps);
         double sum = 0;
         int count = s.Images * s.Positions;
         for (int j = slice; j < count; j += Slices)
         {
             long at = ((long)(j / s.Positions) * s.Channels + c) * s.Positions + j % s.Positions;
             float v = a[at];
-            if (s.Mode != 0) v *= (b[at] - mean) * inverse;
+            if (s.Mode == 3) v = (v - mean) * (v - mean);
+            else if (s.Mode != 0) v *= (b[at] - mean) * inverse;
             sum += v;
         }
         partial[i] = sum;
     }
 }
 
-/// <summary>Each channel's slices of <see cref="ChannelReduceKernel"/> added in order, written (or added) as a float.</summary>
+/// <summary>Each channel's slices of <see cref="ChannelReduceKernel"/> added in order (and averaged), written (or added) as a float.</summary>
 internal static class ChannelTotalKernel
 {
-    public static void Run(Index1D c, ArrayView<double> partial, ArrayView<float> output, int accumulate)
+    public static void Run(Index1D c, ArrayView<double> partial, ArrayView<float> output, ReduceShape s)
     {
         double sum = 0;
         for (int k = 0; k < ChannelReduceKernel.Slices; k++) sum += partial[(long)(int)c * ChannelReduceKernel.Slices + k];
-        output[c] = accumulate != 0 ? output[c] + (float)sum : (float)sum;
+        if (s.Mean != 0) sum /= (double)s.Images * s.Positions;
+        output[c] = s.Accumulate != 0 ? output[c] + (float)sum : (float)sum;
     }
 }

@@ -60,6 +60,25 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>BatchNorm's running statistics and the mode of the next pass (empty for a network without normalization).</summary>
     internal ModelBuffers Buffers { get; }
 
+    /// <summary>The leaves of the module tree, depth first, containers opened.</summary>
+    internal IEnumerable<Layer<T>> Leaves => Layers.SelectMany(Leaf);
+
+    static IEnumerable<Layer<T>> Leaf(Layer<T> layer) => layer switch
+    {
+        Sequential<T> sequential => sequential.Children.SelectMany(Leaf),
+        Residual<T> residual => new[] { residual.Branches.Main, residual.Branches.Shortcut, residual.Branches.After }.SelectMany(Leaf),
+        _ => [layer],
+    };
+
+    /// <summary>
+    /// Every BatchNorm's running statistics moved toward a train-mode batch of <paramref name="batch"/> examples whose
+    /// means and biased variances were computed elsewhere (laid out as the buffers' values), as a training step here would.
+    /// </summary>
+    internal void TrackBatchStatistics(ReadOnlySpan<double> statistics, int batch)
+    {
+        foreach (var norm in Leaves.OfType<BatchNorm<T>>()) norm.Track(statistics, batch);
+    }
+
     /// <summary>The spec as the user wrote it (a preset's name stays a name), for display; <see cref="Describe"/> spells it out.</summary>
     public string Source { get; internal set; } = "";
 

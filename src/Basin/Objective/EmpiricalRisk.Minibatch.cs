@@ -25,12 +25,15 @@ public sealed partial class EmpiricalRisk<T>
 
     /// <summary>
     /// The minibatch gradient and mean loss from the sums of <see cref="Remote"/> (a GPU holding the data), scaled by 1/n
-    /// and given the l2 term as the passes here are.
+    /// and given the l2 term as the passes here are; with BatchNorm (train mode) the running statistics move toward the
+    /// batch's, as a step here moves them.
     /// </summary>
     internal double RemoteMinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient)
     {
         var sums = new double[Dimension];
-        double loss = ((IRemoteMinibatch)Remote!).SumGradient(Numbers.ToDouble<T>(theta), indices.ToArray(), sums);
+        var statistics = new double[Network.Buffers.Values.Length];
+        double loss = ((IRemoteMinibatch)Remote!).SumGradient(Numbers.ToDouble<T>(theta), indices.ToArray(), sums, statistics);
+        if (!Network.Buffers.IsEmpty) Network.TrackBatchStatistics(statistics, indices.Length);
         T scale = T.One / T.CreateChecked(indices.Length), l2 = T.CreateChecked(L2);
         double sq = 0;
         for (int j = 0; j < Dimension; j++)

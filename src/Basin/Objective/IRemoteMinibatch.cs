@@ -5,7 +5,9 @@ internal interface IRemoteMinibatch
 {
     /// <summary>
     /// The sum over the examples at <paramref name="indices"/> of their loss gradients at theta (no 1/n, no l2), written to
-    /// <paramref name="gradientSum"/>; returns the sum of their losses.
+    /// <paramref name="gradientSum"/>; returns the sum of their losses. With BatchNorm the pass is in train mode, one batch,
+    /// as a training step's here: each layer's batch means and biased variances are written to
+    /// <paramref name="batchStatistics"/>, laid out as the model's buffer values (the running statistics are not read).
     /// </summary>
-    double SumGradient(double[] theta, int[] indices, double[] gradientSum);
+    double SumGradient(double[] theta, int[] indices, double[] gradientSum, double[] batchStatistics);
 }

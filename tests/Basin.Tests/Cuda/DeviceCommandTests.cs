@@ -5,12 +5,21 @@ namespace Basin.Tests.Cuda;
 /// <summary><c>--device</c> as a user meets it: a clean error without a GPU (or the GPU's results where there is one), unknown devices and a GPU with a cluster refused.</summary>
 public class DeviceCommandTests
 {
+    /// <summary>Whether this machine has the NVIDIA driver: where it does, the commands run on its GPU instead of failing.</summary>
+    static bool HasDriver => System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _);
+
+    static void AssertNoDevice(int code, string err)
+    {
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --device: no CUDA device", err);
+    }
+
     [Fact]
     public void Eval_on_cuda_is_one_line_and_exit_2_without_a_driver_and_the_cpus_numbers_with_one()
     {
         string[] args = ["eval", "--weights", CliRunner.Fixture("mlp.safetensors"), "--model", "mlp:784-100-10", "--n", "500", "--json"];
         var (code, output, err) = CliRunner.Run([.. args, "--device", "cuda"]);
-        if (!System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _))
+        if (!HasDriver)
         {
             Assert.Equal(2, code);
             Assert.Equal("error: --device: no CUDA device: the NVIDIA driver's libcuda.so.1 is not found\nhint: install the NVIDIA driver, or use --device cpu",
@@ -30,7 +39,7 @@ public class DeviceCommandTests
         string file = Path.Combine(TestPaths.NewDirectory("gpu-surface"), "s.h5");
         var (code, _, err) = CliRunner.Run("surface", "--weights", CliRunner.Fixture("mlp.safetensors"), "--model", "mlp:784-100-10", "--n", "200",
             "--xrange", "-1:1:5", "--no-plots", "--out", file, "--device", "cuda");
-        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _))
+        if (HasDriver)
         {
             Assert.Equal(0, code);
             Assert.True(File.Exists(file));
@@ -48,10 +57,9 @@ public class DeviceCommandTests
         var (code, _, err) = CliRunner.Run("interpolate", mlp, mlp, "--model", "mlp:784-100-10", "--n", "100", "--device", "cuda", "--update-bn");
         Assert.Equal(2, code);
         Assert.StartsWith("error: --device: --update-bn recomputes BatchNorm's statistics on the CPU only", err);
-        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        if (HasDriver) return;
         (code, _, err) = CliRunner.Run("interpolate", mlp, mlp, "--model", "mlp:784-100-10", "--n", "100", "--device", "cuda");
-        Assert.Equal(2, code);
-        Assert.StartsWith("error: --device: no CUDA device", err);
+        AssertNoDevice(code, err);
     }
 
     [Fact]
@@ -78,7 +86,7 @@ public class DeviceCommandTests
     {
         var (code, output, err) = CliRunner.Run([.. command, "--weights", CliRunner.Fixture("mlp.safetensors"), "--model", "mlp:784-100-10", "--n", "100",
             "--json", "--device", "cuda"]);
-        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _))
+        if (HasDriver)
         {
             Assert.Equal(0, code);
             Assert.StartsWith("{", output);
@@ -97,10 +105,9 @@ public class DeviceCommandTests
         var (code, _, err) = CliRunner.Run(["trajectory", .. runs, "--out", Path.Combine(dir, "t"), "--device", "cuda"]);
         Assert.Equal(2, code);
         Assert.StartsWith("error: --device: only the plane's surface (--surface) runs on the GPU", err);
-        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        if (HasDriver) return;
         (code, _, err) = CliRunner.Run(["trajectory", .. runs, "--surface", "--grid", "3", "--out", Path.Combine(dir, "t"), "--device", "cuda"]);
-        Assert.Equal(2, code);
-        Assert.StartsWith("error: --device: no CUDA device", err);
+        AssertNoDevice(code, err);
     }
 
     [Fact]
@@ -108,10 +115,9 @@ public class DeviceCommandTests
     {
         string dir = TestPaths.NewDirectory("gpu-perturb-cli");
         string run = CliRunner.TwoRuns(dir, 2)[0];
-        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        if (HasDriver) return;
         var (code, _, err) = CliRunner.Run("perturb", run, "--seeds", "1", "--epochs", "1", "--optimizer", "sgd", "--device", "cuda");
-        Assert.Equal(2, code);
-        Assert.StartsWith("error: --device: no CUDA device", err);
+        AssertNoDevice(code, err);
         Assert.False(Directory.Exists(Path.Combine(run, "perturb", "seed-0")));
     }
 
@@ -122,19 +128,17 @@ public class DeviceCommandTests
         var (code, _, err) = CliRunner.Run("connect", mlp, mlp, "--model", "mlp:784-100-10", "--n", "50", "--device", "cuda", "--update-bn");
         Assert.Equal(2, code);
         Assert.StartsWith("error: --device: --update-bn recomputes BatchNorm's statistics on the CPU only", err);
-        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        if (HasDriver) return;
         (code, _, err) = CliRunner.Run("connect", mlp, mlp, "--model", "mlp:784-100-10", "--n", "50", "--epochs", "1", "--device", "cuda");
-        Assert.Equal(2, code);
-        Assert.StartsWith("error: --device: no CUDA device", err);
+        AssertNoDevice(code, err);
     }
 
     [Fact]
     public void The_demo_on_cuda_needs_a_driver()
     {
-        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        if (HasDriver) return;
         var (code, _, err) = CliRunner.Run("demo", "--out", Path.Combine(TestPaths.NewDirectory("gpu-demo"), "demo"), "--device", "cuda");
-        Assert.Equal(2, code);
-        Assert.StartsWith("error: --device: no CUDA device", err);
+        AssertNoDevice(code, err);
     }
 
     [Fact]
@@ -144,19 +148,17 @@ public class DeviceCommandTests
         var (code, _, err) = CliRunner.Run("experiment", "flatness-reparam", "--quick", "--out", dir, "--device", "cuda", "--cluster", "localhost");
         Assert.Equal(2, code);
         Assert.StartsWith("error: --device: a cluster's workers compute on their own processors", err);
-        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        if (HasDriver) return;
         (code, _, err) = CliRunner.Run("experiment", "flatness-reparam", "--quick", "--out", dir, "--device", "cuda");
-        Assert.Equal(2, code);
-        Assert.StartsWith("error: --device: no CUDA device", err);
+        AssertNoDevice(code, err);
     }
 
     [Fact]
     public void The_gpus_benchmarks_need_a_driver()
     {
-        if (System.Runtime.InteropServices.NativeLibrary.TryLoad("libcuda.so.1", out _)) return;
+        if (HasDriver) return;
         var (code, _, err) = CliRunner.Run("bench", "--device", "cuda", "--repeat", "1");
-        Assert.Equal(2, code);
-        Assert.StartsWith("error: --device: no CUDA device", err);
+        AssertNoDevice(code, err);
     }
 
     [Theory]

@@ -83,4 +83,49 @@ public sealed class GpuBackpropTests : IDisposable
         Close("Hv", hv, Sum(GpuPass.HessianVector), 1e-4);
         Close("Gv", [.. gv.Select(x => x * n)], Sum(GpuPass.GaussNewtonVector), 1e-4);
     }
+
+    [Theory]
+    [InlineData("features:[conv2d(2,4,3,padding=1),batchnorm2d(4),relu,maxpool2d(3,stride=2,ceil_mode=true)],flatten,linear(36,16),batchnorm1d(16,affine=false),tanh,linear(16,10)")]
+    [InlineData("resnet8(in=2,width=4)")]
+    public void A_train_mode_minibatch_gradient_and_the_running_statistics_it_moves_equal_the_cpu_engines(string spec)
+    {
+        int[] minibatch = [5, 0, 3, 7, 2];
+        // Two copies of the same network: each side's step moves its own running statistics.
+        var (network, data, theta, _) = Problem(spec, 8);
+        var (copy, _, _, _) = Problem(spec, 8);
+        var cpu = new EmpiricalRisk<float>(network, data, "ce", 0, minibatch.Length, 1, wholeShards: true);
+        var expected = new float[theta.Length];
+        double expectedLoss = cpu.MinibatchGradient(theta, minibatch, expected);
+
+        using var risk = new GpuRisk(device, copy, data);
+        using var passes = new GpuPasses(device, risk, null);
+        var gpu = new EmpiricalRisk<float>(copy, data, "ce", 0, minibatch.Length, 1, wholeShards: true) { Remote = passes };
+        var got = new float[theta.Length];
+        double loss = gpu.MinibatchGradient(theta, minibatch, got);
+
+        Assert.Equal(expectedLoss, loss, 5);
+        Close("train-mode gradient", expected, got, 1e-5);
+        Close("running statistics", [.. network.Buffers.Values.Select(x => (float)x)], [.. copy.Buffers.Values.Select(x => (float)x)], 1e-6);
+        Assert.Equal(network.Buffers.Counts, copy.Buffers.Counts);
+        // Train mode is what the CPU ran: its gradient is not eval mode's (with the starting running statistics).
+        var (eval, _, _, _) = Problem(spec, 8);
+        var evalGradient = new float[theta.Length];
+        var rows = new float[minibatch.Length * 72];
+        for (int k = 0; k < minibatch.Length; k++) data.CopyFeatures(minibatch[k], 1, rows.AsSpan(k * 72, 72));
+        new EmpiricalRisk<float>(eval, new DataSet("minibatch", data.InputShape, rows, [.. minibatch.Select(i => data.Labels![i])], 10), "ce", 0, 50, 1)
+            .Gradient(theta, evalGradient);
+        Assert.True(evalGradient.Zip(expected, (a, b) => Math.Abs(a - b)).Max() > 1e-3);
+    }
+
+    [Fact]
+    public void A_train_mode_minibatch_larger_than_the_gpus_chunk_is_a_clear_error()
+    {
+        var (network, data, theta, _) = Problem("flatten,linear(72,16),batchnorm1d(16),tanh,linear(16,10)", 8);
+        using var risk = new GpuRisk(device, network, data);
+        using var backprop = new GpuBackprop(device, risk, 4);
+        using var weights = device.Accelerator.Allocate1D(theta);
+        using var sum = device.Accelerator.Allocate1D<float>(theta.Length);
+        var e = Assert.Throws<BasinException>(() => backprop.Run(GpuPass.Gradient, weights.View, weights.View.SubView(0, 0), [0, 1, 2, 3, 4], sum.View, trainMode: true));
+        Assert.Contains("5 examples", e.Why);
+    }
 }

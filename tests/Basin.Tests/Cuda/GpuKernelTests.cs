@@ -223,7 +223,7 @@ public sealed class GpuKernelTests : IDisposable
     {
         Assert.Equal(["ActivationDerivativeKernel", "ActivationKernel", "AddKernel", "AvgPoolBackwardKernel", "AvgPoolKernel", "BatchNormKernel",
             "ChannelReduceKernel", "ChannelTotalKernel", "ChannelsKernel", "Col2ImKernel", "ColumnsKernel", "CrossEntropyBackwardKernel", "CrossEntropyKernel",
-            "GatherKernel", "GemmKernel", "Im2ColKernel", "MaxPoolBackwardKernel", "MaxPoolKernel", "MaxPoolTangentKernel", "NormScaleKernel", "PlanePointKernel", "SumKernel"],
+            "GatherKernel", "GemmKernel", "Im2ColKernel", "MaxPoolBackwardKernel", "MaxPoolKernel", "MaxPoolTangentKernel", "NormBackwardKernel", "NormScaleKernel", "PlanePointKernel", "SumKernel"],
             KernelNames);
     }
 

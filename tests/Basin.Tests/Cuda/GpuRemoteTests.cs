@@ -130,6 +130,37 @@ public sealed class GpuRemoteTests : IDisposable
         Close([.. a.Zip(start, (x, y) => (double)x - y)], [.. b.Zip(start, (x, y) => (double)x - y)], 1e-4);
     }
 
+    [Theory]
+    [InlineData("gd")]
+    [InlineData("sgd")]
+    public void A_batchnorm_net_trains_on_the_gpu_in_train_mode_along_the_cpus_path(string optimizer)
+    {
+        var data = DataCatalog.Load("gaussian-mixture(d=5,classes=3,separation=2)", "train", n: 60);
+        var config = new Basin.Training.RunConfig
+        {
+            Model = "linear(5,16),batchnorm1d(16),tanh,linear(16,3)", Data = "gaussian-mixture", Optimizer = optimizer, LearningRate = 0.5,
+            Momentum = 0.9, Batch = 16, Shard = 16, Seed = 3, Steps = 6, Test = false,
+        };
+        var here = new Basin.Training.RunDirectory(TestPaths.NewDirectory("gpu-bn"));
+        var cpu = new Basin.Training.Trainer<float>(config, data, null, here, 1);
+        cpu.Run(resume: false);
+        var there = new Basin.Training.RunDirectory(TestPaths.NewDirectory("gpu-bn"));
+        using var risk = new GpuRisk(device, Basin.Models.ModelSpec.Build<float>(config.Model, data.InputShape), data);
+        var passes = new Counting(new GpuPasses(device, risk, null));
+        var gpu = new Basin.Training.Trainer<float>(config, data, null, there, 1, passes);
+        gpu.Run(resume: false);
+        // Every step, gradient descent's full batch too, was a train-mode minibatch pass on the GPU.
+        Assert.Equal(6, passes.Minibatches);
+        Assert.Equal(0, passes.Passes);
+        var layout = cpu.Network.Layout;
+        var start = SafeTensors.ReadTheta<float>(here.CheckpointPath(0), layout);
+        var (a, b) = (SafeTensors.ReadTheta<float>(here.FinalPath, layout), SafeTensors.ReadTheta<float>(there.FinalPath, layout));
+        Close([.. a.Zip(start, (x, y) => (double)x - y)], [.. b.Zip(start, (x, y) => (double)x - y)], 1e-4);
+        // The running statistics moved as the CPU's (from mean 0 and variance 1), six batches counted.
+        Close([.. cpu.Network.Buffers.Values.Select((x, i) => x - (i < 16 ? 0 : 1))], [.. gpu.Network.Buffers.Values.Select((x, i) => x - (i < 16 ? 0 : 1))], 1e-5);
+        Assert.Equal([6L], gpu.Network.Buffers.Counts);
+    }
+
     [Fact]
     public void A_trajectorys_plane_surfaced_on_the_gpu_equals_the_cpus_to_float32_rounding()
     {
@@ -199,12 +230,12 @@ public sealed class GpuRemoteTests : IDisposable
             Model = "linear(5,16),tanh,linear(16,3)", Data = "gaussian-mixture", Optimizer = "sgd", LearningRate = 0.5, Momentum = 0.9, Batch = 16, Shard = 8,
             Seed = 3, Steps = 6, Test = false,
         };
-        var normed = mlp with { Model = "linear(5,16),batchnorm1d(16),tanh,linear(16,3)", Shard = 16 };
+        var normed = mlp with { Model = "linear(5,16),batchnorm1d(16),tanh,linear(16,3)", Shard = 16, DType = "float64" };
         string dir = TestPaths.NewDirectory("gpu-experiment");
         var here = new Basin.Training.TrainingTask(mlp, data, Path.Combine(dir, "cpu")).Ensure(1);
         var trainer = new GpuTrainer(device, 1);
         trainer.Train([new Basin.Training.TrainingTask(mlp, data, Path.Combine(dir, "gpu")), new Basin.Training.TrainingTask(normed, data, Path.Combine(dir, "bn"))]);
-        // The MLP on the GPU, the BatchNorm net (train mode) on the CPU, both finished.
+        // The MLP on the GPU, the float64 net on the CPU, both finished.
         Assert.Equal(1, trainer.OnGpu);
         Assert.True(new Basin.Training.TrainingTask(normed, data, Path.Combine(dir, "bn")).Finished);
         var layout = Basin.Models.ModelSpec.Build<float>(mlp.Model, data.InputShape).Layout;
@@ -219,10 +250,10 @@ public sealed class GpuRemoteTests : IDisposable
         public int Minibatches { get; private set; }
         public string Name => inner.Name;
 
-        public double SumGradient(double[] theta, int[] indices, double[] gradientSum)
+        public double SumGradient(double[] theta, int[] indices, double[] gradientSum, double[] batchStatistics)
         {
             Minibatches++;
-            return inner.SumGradient(theta, indices, gradientSum);
+            return inner.SumGradient(theta, indices, gradientSum, batchStatistics);
         }
 
         public IReadOnlyList<Basin.Objective.ShardSums<T>> Sum<T>(Basin.Objective.EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves, int shardSize)
@@ -239,10 +270,10 @@ public sealed class GpuRemoteTests : IDisposable
         public int Minibatches { get; private set; }
         public string Name => inner.Name;
 
-        public double SumGradient(double[] theta, int[] indices, double[] gradientSum)
+        public double SumGradient(double[] theta, int[] indices, double[] gradientSum, double[] batchStatistics)
         {
             Minibatches++;
-            return ((Basin.Objective.IRemoteMinibatch)inner).SumGradient(theta, indices, gradientSum);
+            return ((Basin.Objective.IRemoteMinibatch)inner).SumGradient(theta, indices, gradientSum, batchStatistics);
         }
 
         public IReadOnlyList<Basin.Objective.ShardSums<T>> Sum<T>(Basin.Objective.EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves, int shardSize)

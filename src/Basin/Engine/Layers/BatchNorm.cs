@@ -75,12 +75,7 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
     /// <summary>Batch statistics (sums in float64), kept in state; the running statistics move toward them.</summary>
     void BatchStatistics(ReadOnlySpan<T> x, int batch, Span<T> state)
     {
-        long n = (long)batch * positions;
-        // As PyTorch: the count moves first, and momentum=None averages every batch equally (factor 1 / count).
-        long batches = ++buffers!.Counts[count];
-        double factor = buffers.Cumulative ? 1.0 / batches : Momentum;
-        if (n < 2) throw new BasinException("model", $"{Describe()} in train mode needs more than one value per channel, the batch has {n}",
-            "train with a larger {batch}");
+        var (n, factor) = Count(batch);
         var centred = state.Slice(2 * channels, positions);
         for (int c = 0; c < channels; c++)
         {
@@ -96,10 +91,39 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
             double biased = squares / n;
             state[c] = T.CreateChecked(mu);
             state[channels + c] = T.One / T.Sqrt(T.CreateChecked(biased) + T.CreateChecked(Eps));
-            var values = buffers!.Values;
-            values[mean + c] = (1 - factor) * values[mean + c] + factor * mu;
-            values[variance + c] = (1 - factor) * values[variance + c] + factor * squares / (n - 1);
+            Move(c, mu, squares / (n - 1), factor);
         }
+    }
+
+    /// <summary>
+    /// Counts a train-mode batch of <paramref name="batch"/> examples: the values per channel, and the factor the running
+    /// statistics move by. As PyTorch: the count moves first, and momentum=None averages every batch equally (1 / count).
+    /// </summary>
+    (long N, double Factor) Count(int batch)
+    {
+        long n = (long)batch * positions;
+        long batches = ++buffers!.Counts[count];
+        if (n < 2) throw new BasinException("model", $"{Describe()} in train mode needs more than one value per channel, the batch has {n}",
+            "train with a larger {batch}");
+        return (n, buffers.Cumulative ? 1.0 / batches : Momentum);
+    }
+
+    /// <summary>The running mean and (unbiased) variance of channel c moved toward a batch's.</summary>
+    void Move(int c, double mu, double unbiased, double factor)
+    {
+        var values = buffers!.Values;
+        values[mean + c] = (1 - factor) * values[mean + c] + factor * mu;
+        values[variance + c] = (1 - factor) * values[variance + c] + factor * unbiased;
+    }
+
+    /// <summary>
+    /// The running statistics moved toward a train-mode batch's computed elsewhere (a GPU): its means and biased variances
+    /// at this layer's offsets in <paramref name="statistics"/>, laid out as the buffers' values.
+    /// </summary>
+    public void Track(ReadOnlySpan<double> statistics, int batch)
+    {
+        var (n, factor) = Count(batch);
+        for (int c = 0; c < channels; c++) Move(c, statistics[mean + c], statistics[variance + c] * n / (n - 1), factor);
     }
 
     public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
