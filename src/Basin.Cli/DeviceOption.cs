@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Basin.Cuda;
+using Basin.Devices;
 using Basin.Objective;
 
 namespace Basin.Cli;
@@ -46,10 +47,10 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         var (network, theta) = Float32(landscape, data);
         using var device = GpuDevice.Cuda();
         stderr.WriteLine($"device: {device.Describe}");
-        using var train = new GpuRisk(device, network, data);
-        using var testRisk = test is null ? null : new GpuRisk(device, network, test);
+        using var train = new DeviceRisk(device.Backend, network, data);
+        using var testRisk = test is null ? null : new DeviceRisk(device.Backend, network, test);
         var settings = landscape.Settings;
-        using var surface = new GpuSurface(device, train, testRisk, theta, settings.L2,
+        using var surface = new DeviceSurface(train, testRisk, theta, settings.L2,
             remote => new Basin.Objective.EmpiricalRisk<float>(network, data, settings.Loss, settings.L2, settings.Batch, settings.Threads) { Remote = remote });
         return body(landscape.Remote(surface));
     }
@@ -60,7 +61,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     {
         using var device = GpuDevice.Cuda();
         stderr.WriteLine($"device: {device.Describe}");
-        return body(new GpuTrainer(device));
+        return body(new DeviceTrainer(device.Backend));
     }
 
     /// <summary>Where a trajectory's plane is surfaced: on the first GPU when the command asks for it, else here (null).</summary>
@@ -83,7 +84,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     public bool Trains(ParseResult r, Training.RunConfig config)
     {
         if (!Cuda(r)) return false;
-        if (GpuSupport.TrainingRefusal(config) is { } refusal) throw refusal;
+        if (DeviceSupport.TrainingRefusal(config) is { } refusal) throw refusal;
         return true;
     }
 
@@ -103,15 +104,15 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         var network = Basin.Models.ModelSpec.Build<float>(config.Model, train.InputShape);
         using var device = GpuDevice.Cuda();
         stderr.WriteLine($"device: {device.Describe}");
-        using var risk = new GpuRisk(device, network, train);
-        using var passes = new GpuPasses(device, risk, null);
+        using var risk = new DeviceRisk(device.Backend, network, train);
+        using var passes = new DevicePasses(risk, null);
         body(passes);
     }
 
     /// <summary>The landscape's network and theta in float32, the GPU's type, for a loss the GPU computes.</summary>
     static (Basin.Engine.Network<float> Network, float[] Theta) Float32(LossLandscape landscape, DataSet data)
     {
-        if (GpuSupport.Refusal(landscape.Settings.Loss, landscape.Float64 ? "float64" : "float32") is { } refusal) throw refusal;
+        if (DeviceSupport.Refusal(landscape.Settings.Loss, landscape.Float64 ? "float64" : "float32") is { } refusal) throw refusal;
         return (Basin.Models.ModelSpec.Build<float>(landscape.Spec, data.InputShape), Basin.Tensors.Numbers.To<float>(landscape.Theta()));
     }
 
@@ -130,7 +131,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     {
         var (network, theta) = Float32(landscape, data);
         using var device = GpuDevice.Cuda();
-        using var risk = new GpuRisk(device, network, data);
+        using var risk = new DeviceRisk(device.Backend, network, data);
         return (risk.Evaluate(theta), device.Describe);
     }
 }

@@ -1,7 +1,5 @@
 using Basin.Benchmarks;
-using Basin.Data;
-using ILGPU;
-using ILGPU.Runtime;
+using Basin.Devices;
 using ILGPU.Runtime.Cuda;
 
 namespace Basin.Cuda;
@@ -25,7 +23,7 @@ internal static class GpuBenchmarks
     /// </summary>
     public static IReadOnlyList<BenchmarkCase> Run(GpuDevice device, int repeat, string? dataDir, int size = 4096, int images = 10000)
     {
-        var accelerator = device.Accelerator;
+        var backend = device.Backend;
         var cases = new List<BenchmarkCase>();
         var rng = new Tensors.Rng(3);
         float[] Random(long n)
@@ -34,39 +32,37 @@ internal static class GpuBenchmarks
             for (long i = 0; i < n; i++) x[i] = (float)rng.NextGaussian();
             return x;
         }
-        using (var a = accelerator.Allocate1D(Random((long)size * size)))
-        using (var b = accelerator.Allocate1D(Random((long)size * size)))
-        using (var c = accelerator.Allocate1D<float>((long)size * size))
+        var (a, b, c) = (backend.Upload(Random((long)size * size)), backend.Upload(Random((long)size * size)), backend.Allocate<float>((long)size * size));
+        var shape = GemmShape.Of(size, size, size, false, false);
+        cases.Add(new BenchmarkCase($"gpu_sgemm_{size}", BenchmarkSuite.Median(repeat, () =>
         {
-            var shape = Kernels.GemmShape.Of(size, size, size, false, false);
-            cases.Add(new BenchmarkCase($"gpu_sgemm_{size}", BenchmarkSuite.Median(repeat, () =>
-            {
-                device.Kernels.Gemm(a.View, b.View, c.View, shape);
-                accelerator.Synchronize();
-            }), 2.0 * size * size * size, $"C = A B, {size} x {size}, float32"));
-        }
+            backend.Gemm(a, b, c, shape);
+            backend.Synchronize();
+        }), 2.0 * size * size * size, $"C = A B, {size} x {size}, float32"));
+        foreach (var matrix in new[] { a, b, c }) backend.Free(matrix);
         var data = BenchmarkSuite.Images(dataDir, images);
         foreach (var (name, spec, n) in new[] { ("mlp", "mlp:784-100-10", images), ("resnet20", "resnet20(in=1)", images) })
         {
             var network = Models.ModelSpec.Build<float>(spec, data.InputShape);
             var theta = Training.Initialization.Create<float>(network.Layout, "pytorch", 1);
-            using var risk = new GpuRisk(device, network, data);
+            using var risk = new DeviceRisk(backend, network, data);
             cases.Add(new BenchmarkCase($"gpu_{name}_loss_{n / 1000}k", BenchmarkSuite.Median(repeat, () => risk.Evaluate(theta)), network.ForwardFlops * n,
                 $"{spec}, {data.Name}, n={n}, eval mode"));
         }
         var few = data.Take(Math.Min(1000, images));
         var resnet = Models.ModelSpec.Build<float>("resnet20(in=1)", few.InputShape);
-        using var fewRisk = new GpuRisk(device, resnet, few);
-        using var backprop = new GpuBackprop(device, fewRisk);
-        using var weights = accelerator.Allocate1D(Training.Initialization.Create<float>(resnet.Layout, "pytorch", 1));
-        using var v = accelerator.Allocate1D(Random(resnet.ParameterCount));
-        using var sum = accelerator.Allocate1D<float>(resnet.ParameterCount);
-        foreach (var (name, pass, passes) in new[] { ("gradient", GpuPass.Gradient, 3.0), ("hvp", GpuPass.HessianVector, 5.0) })
+        using var fewRisk = new DeviceRisk(backend, resnet, few);
+        using var backprop = new DeviceBackprop(fewRisk);
+        var weights = backend.Upload(Training.Initialization.Create<float>(resnet.Layout, "pytorch", 1));
+        var v = backend.Upload(Random(resnet.ParameterCount));
+        var sum = backend.Allocate<float>(resnet.ParameterCount);
+        foreach (var (name, pass, passes) in new[] { ("gradient", DevicePass.Gradient, 3.0), ("hvp", DevicePass.HessianVector, 5.0) })
             cases.Add(new BenchmarkCase($"gpu_resnet20_{name}_{few.Count / 1000.0:0.#}k", BenchmarkSuite.Median(repeat, () =>
             {
-                backprop.Run(pass, weights.View, v.View, 0, few.Count, sum.View);
-                accelerator.Synchronize();
+                backprop.Run(pass, weights, v, 0, few.Count, sum);
+                backend.Synchronize();
             }), passes * resnet.ForwardFlops * few.Count, $"resnet20(in=1), {few.Name}, n={few.Count}, eval mode; FLOPs counted as {passes} forward passes"));
+        foreach (var vector in new[] { weights, v, sum }) backend.Free(vector);
         return cases;
     }
 }

@@ -9,8 +9,8 @@ using ILGPU.Runtime.Cuda;
 namespace Basin.Cuda;
 
 /// <summary>
-/// An accelerator with Basin's kernels loaded: the first CUDA GPU (<c>--device cuda</c>), or ILGPU's CPU accelerator,
-/// which runs the same kernels as .NET code (the tests' stand-in for a GPU).
+/// An accelerator with Basin's kernels loaded as a backend: the first CUDA GPU (<c>--device cuda</c>), or ILGPU's CPU
+/// accelerator, which runs the same kernels as .NET code (the tests' stand-in for a GPU).
 /// </summary>
 internal sealed class GpuDevice : IDisposable
 {
@@ -19,19 +19,17 @@ internal sealed class GpuDevice : IDisposable
     readonly Context context;
 
     public Accelerator Accelerator { get; }
-    public GpuKernels Kernels { get; }
+    public CudaBackend Backend { get; }
 
     GpuDevice(Context context, Accelerator accelerator)
     {
         this.context = context;
         Accelerator = accelerator;
-        Kernels = new GpuKernels(accelerator);
+        Backend = new CudaBackend(accelerator);
     }
 
     /// <summary>What runs the kernels: the GPU's name, its memory and compute capability, or the CPU stand-in.</summary>
-    public string Describe => Accelerator is CudaAccelerator cuda
-        ? $"{cuda.Name} ({cuda.MemorySize / (1 << 20):N0} MiB, {cuda.Architecture}, driver {cuda.DriverVersion})"
-        : $"{Accelerator.Name} (ILGPU's CPU accelerator)";
+    public string Describe => Backend.Describe;
 
     /// <summary>The first CUDA GPU; an error that says why there is none (no driver library, or no device it finds).</summary>
     public static GpuDevice Cuda()
@@ -60,6 +58,7 @@ internal sealed class GpuDevice : IDisposable
 
     public void Dispose()
     {
+        Backend.Dispose();
         Accelerator.Dispose();
         context.Dispose();
     }

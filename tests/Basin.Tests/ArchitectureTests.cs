@@ -59,6 +59,7 @@ public partial class ArchitectureTests
         ["Connectivity"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape", "Curvature"],
         ["Experiments"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape", "Curvature", "Trajectories", "Connectivity"],
         ["Benchmarks"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Curvature"],
+        ["Devices"] = ["Tensors", "Engine", "Data", "Models", "Objective", "Training", "Landscape", "Curvature"],
     };
 
     [GeneratedRegex(@"//.*|""(?:[^""\\]|\\.)*""")]

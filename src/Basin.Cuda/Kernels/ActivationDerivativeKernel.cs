@@ -1,4 +1,5 @@
 using ILGPU;
+using Basin.Devices;
 
 namespace Basin.Cuda.Kernels;
 
@@ -11,7 +12,7 @@ internal static class ActivationDerivativeKernel
 {
     public static void Run(Index1D i, ArrayView<float> z, ArrayView<float> u, ArrayView<float> w, ArrayView<float> r, ArrayView<float> output, int kind)
     {
-        var activation = (GpuActivation)kind;
+        var activation = (ActivationKind)kind;
         float value = u[i] * ActivationKernel.Apply(z[i], activation, 1);
         if (w.Length > 0) value += w[i] * ActivationKernel.Apply(z[i], activation, 2) * r[i];
         output[i] = value;

@@ -1,9 +1,7 @@
 using ILGPU;
+using Basin.Devices;
 
 namespace Basin.Cuda.Kernels;
-
-/// <summary>The engine's pointwise activations the GPU computes, by the names model specs give them.</summary>
-internal enum GpuActivation { Identity, Relu, Tanh, Sigmoid, Softplus }
 
 /// <summary>
 /// An activation's value, first or second derivative at each pre-activation, after adding a bias per column. tanh is
@@ -11,40 +9,30 @@ internal enum GpuActivation { Identity, Relu, Tanh, Sigmoid, Softplus }
 /// </summary>
 internal static class ActivationKernel
 {
-    public static GpuActivation Of(string name) => name switch
-    {
-        "identity" => GpuActivation.Identity,
-        "relu" => GpuActivation.Relu,
-        "tanh" => GpuActivation.Tanh,
-        "sigmoid" => GpuActivation.Sigmoid,
-        "softplus" => GpuActivation.Softplus,
-        _ => throw new BasinException("{device}", $"the CUDA backend has no {name} activation yet", "use relu, tanh, sigmoid or softplus, or {device} cpu"),
-    };
-
     /// <summary>output[i] = f^(order)(z[i] + bias[i mod width]) (no bias when it is empty).</summary>
     public static void Run(Index1D i, ArrayView<float> z, ArrayView<float> bias, ArrayView<float> output, int width, int kind, int order)
     {
         float x = z[i] + (bias.Length > 0 ? bias[i % width] : 0f);
-        output[i] = Apply(x, (GpuActivation)kind, order);
+        output[i] = Apply(x, (ActivationKind)kind, order);
     }
 
-    public static float Apply(float z, GpuActivation kind, int order)
+    public static float Apply(float z, ActivationKind kind, int order)
     {
         switch (kind)
         {
-            case GpuActivation.Relu:
+            case ActivationKind.Relu:
                 return order == 0 ? (z > 0 ? z : 0f) : order == 1 ? (z > 0 ? 1f : 0f) : 0f;
-            case GpuActivation.Tanh:
+            case ActivationKind.Tanh:
             {
                 float t = Tanh(z);
                 return order == 0 ? t : order == 1 ? 1 - t * t : -2 * t * (1 - t * t);
             }
-            case GpuActivation.Sigmoid:
+            case ActivationKind.Sigmoid:
             {
                 float s = Sigmoid(z);
                 return order == 0 ? s : order == 1 ? s * (1 - s) : s * (1 - s) * (1 - 2 * s);
             }
-            case GpuActivation.Softplus:
+            case ActivationKind.Softplus:
             {
                 // Linear above 20, as PyTorch's default threshold.
                 if (z > 20) return order == 0 ? z : order == 1 ? 1f : 0f;

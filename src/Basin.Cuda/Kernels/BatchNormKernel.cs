@@ -1,4 +1,5 @@
 using ILGPU;
+using Basin.Devices;
 
 namespace Basin.Cuda.Kernels;
 
@@ -15,6 +16,6 @@ internal static class BatchNormKernel
         int c = i / positions % channels;
         float scale = (weight.Length > 0 ? weight[c] : 1f) / MathF.Sqrt(statistics[channels + c] + eps);
         float v = (x[i] - statistics[c]) * scale + (bias.Length > 0 ? bias[c] : 0f);
-        y[i] = ActivationKernel.Apply(v, (GpuActivation)kind, 0);
+        y[i] = ActivationKernel.Apply(v, (ActivationKind)kind, 0);
     }
 }

@@ -1,4 +1,5 @@
 using ILGPU;
+using Basin.Devices;
 
 namespace Basin.Cuda.Kernels;
 
@@ -12,6 +13,6 @@ internal static class ChannelsKernel
     {
         int b = i / (channels * positions), o = i / positions % channels, p = i % positions;
         float v = z[(long)o * images * positions + (long)b * positions + p] + (bias.Length > 0 ? bias[o] : 0f);
-        y[i] = ActivationKernel.Apply(v, (GpuActivation)kind, 0);
+        y[i] = ActivationKernel.Apply(v, (ActivationKind)kind, 0);
     }
 }

@@ -1,12 +1,7 @@
 using ILGPU;
+using Basin.Devices;
 
 namespace Basin.Cuda.Kernels;
-
-/// <summary>Max pooling's geometry: C x H x W inputs, KH x KW windows with a stride, OH x OW outputs (floor mode, no padding).</summary>
-internal struct PoolShape
-{
-    public int C, H, W, KH, KW, Stride, OH, OW;
-}
 
 /// <summary>Each output is the largest input of its window (of every image: one thread per output value).</summary>
 internal static class MaxPoolKernel

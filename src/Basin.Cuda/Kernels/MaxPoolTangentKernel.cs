@@ -1,4 +1,5 @@
 using ILGPU;
+using Basin.Devices;
 
 namespace Basin.Cuda.Kernels;
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using Basin.Cuda;
+using Basin.Devices;
 using Basin.Cuda.Kernels;
 using Basin.Data;
 using Basin.Engine.Layers;
@@ -20,6 +21,7 @@ namespace Basin.Tests.Cuda;
 public sealed class GpuKernelTests : IDisposable
 {
     readonly GpuDevice device = GpuDevice.Cpu();
+    IBackend backend => device.Backend;
 
     public void Dispose() => device.Dispose();
 
@@ -43,12 +45,12 @@ public sealed class GpuKernelTests : IDisposable
         var a = Random(m * k, 1);
         var b = Random(k * n, 2);
         var c0 = Random(m * n, 3);
-        using var da = device.Accelerator.Allocate1D(a);
-        using var db = device.Accelerator.Allocate1D(b);
-        using var dc = device.Accelerator.Allocate1D(c0);
+        var da = backend.Upload(a);
+        var db = backend.Upload(b);
+        var dc = backend.Upload(c0);
         var shape = GemmShape.Of(m, n, k, transposeA, transposeB, accumulate);
-        device.Kernels.Gemm(da.View, db.View, dc.View, shape);
-        var c = dc.GetAsArray1D();
+        backend.Gemm(da, db, dc, shape);
+        var c = backend.Download(dc);
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
@@ -72,17 +74,17 @@ public sealed class GpuKernelTests : IDisposable
             "relu" => new Relu<float>(), "tanh" => new Tanh<float>(), "sigmoid" => new Sigmoid<float>(), _ => new Softplus<float>(),
         };
         var x = z.Select((v, i) => v + bias[i % width]).ToArray();
-        using var dz = device.Accelerator.Allocate1D(z);
-        using var db = device.Accelerator.Allocate1D(bias);
-        using var dout = device.Accelerator.Allocate1D<float>(z.Length);
+        var dz = backend.Upload(z);
+        var db = backend.Upload(bias);
+        var dout = backend.Allocate<float>(z.Length);
         for (int order = 0; order < 3; order++)
         {
-            device.Kernels.Activation(dz.View, db.View, dout.View, width, ActivationKernel.Of(name), order);
+            backend.Activation(dz, db, dout, width, ActivationKinds.Of(name), order);
             var expected = new float[x.Length];
             if (order == 0) f.Value(x, expected);
             else if (order == 1) f.FirstDerivative(x, expected);
             else f.SecondDerivative(x, expected);
-            var got = dout.GetAsArray1D();
+            var got = backend.Download(dout);
             for (int i = 0; i < x.Length; i++)
                 Assert.True(Math.Abs(got[i] - expected[i]) <= 2e-6 * (1 + Math.Abs(expected[i])), $"{name}^({order})({x[i]}) = {got[i]}, the engine's {expected[i]}");
         }
@@ -91,7 +93,7 @@ public sealed class GpuKernelTests : IDisposable
     [Fact]
     public void An_unknown_activation_is_a_clear_error()
     {
-        var e = Assert.Throws<BasinException>(() => ActivationKernel.Of("gelu"));
+        var e = Assert.Throws<BasinException>(() => ActivationKinds.Of("gelu"));
         Assert.Contains("no gelu activation", e.Why);
     }
 
@@ -99,41 +101,13 @@ public sealed class GpuKernelTests : IDisposable
     public void The_fixed_order_sum_is_the_same_bits_every_run_and_the_sum()
     {
         var values = Enumerable.Range(0, 1001).Select(i => 1.0 / (i + 1)).ToArray();
-        using var dv = device.Accelerator.Allocate1D(values);
-        using var total = device.Accelerator.Allocate1D<double>(1);
-        device.Kernels.Sum(dv.View, total.View, values.Length);
-        double first = total.GetAsArray1D()[0];
-        device.Kernels.Sum(dv.View, total.View, values.Length);
-        Assert.Equal(first, total.GetAsArray1D()[0]);
+        var dv = backend.Upload(values);
+        var total = backend.Allocate<double>(1);
+        backend.Sum(dv, total, values.Length);
+        double first = backend.Download(total)[0];
+        backend.Sum(dv, total, values.Length);
+        Assert.Equal(first, backend.Download(total)[0]);
         Assert.Equal(values.Sum(), first, 1e-13);
-    }
-
-    [Theory]
-    // The CPU accelerator runs every GPU thread as .NET code: the convolutions take a few images (still two chunks).
-    [InlineData("linear(784,16),tanh,linear(16,10)", 150, 64)]
-    [InlineData("flatten,linear(784,12),relu,linear(12,12),sigmoid,linear(12,10,bias=false)", 150, 64)]
-    [InlineData("conv2d(1,4,3,padding=1),relu,maxpool2d(2),conv2d(4,6,3,stride=2),tanh,flatten,linear(216,10)", 10, 6)]
-    [InlineData("conv2d(1,3,5,bias=false),softplus,maxpool2d(3,stride=2),flatten,linear(363,10)", 10, 6)]
-    [InlineData("features:[conv2d(1,4,3,padding=1),batchnorm2d(4),relu,maxpool2d(3,stride=2,ceil_mode=true)],flatten,linear(784,16),batchnorm1d(16,affine=false),tanh,linear(16,10)", 10, 6)]
-    [InlineData("resnet8(in=1,width=4)", 4, 3)]
-    [InlineData("conv2d(1,4,3,stride=2),avgpool2d(3,stride=2,ceil_mode=true),relu,flatten,linear(144,10)", 10, 6)]
-    public void A_networks_loss_and_accuracy_equal_the_cpu_engines(string spec, int n, int chunk)
-    {
-        var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, n);
-        var network = Basin.Models.ModelSpec.Build<float>(spec, data.InputShape);
-        var theta = TestNets.RandomVector<float>(network.ParameterCount, 5, 0.2);
-        // Running statistics of their own, so that eval-mode BatchNorm is not the identity: means near 0, variances in [0.5, 1.5].
-        var rng = new Rng(7, 0);
-        foreach (var t in network.Buffers.Tensors.Where(t => !t.IsCount))
-            for (int i = 0; i < t.Length; i++)
-                network.Buffers.Values[t.Offset + i] = t.Name.EndsWith("running_var") ? 0.5 + rng.NextDouble() : 0.1 * rng.NextGaussian();
-        var expected = new Basin.Objective.EmpiricalRisk<float>(network, data, "ce", 0, 50, 1).Evaluate(theta);
-        // The last chunk partial.
-        using var risk = new GpuRisk(device, network, data, chunk);
-        var got = risk.Evaluate(theta);
-        Assert.Equal(expected.Loss, got.Loss, 1e-5 * expected.Loss);
-        Assert.Equal(expected.Accuracy, got.Accuracy);
-        Assert.Equal(n, got.Count);
     }
 
     [Fact]
@@ -149,9 +123,9 @@ public sealed class GpuKernelTests : IDisposable
         var options = new Basin.Landscape.SurfaceOptions { X = new Basin.Landscape.Axis(-1, 1, 3), Y = new Basin.Landscape.Axis(-1, 1, 2), Seed = 3, Test = test };
         var here = point.Surface(options).Surface;
         var network = Basin.Models.ModelSpec.Build<float>(spec, train.InputShape);
-        using var trainRisk = new GpuRisk(device, network, train);
-        using var testRisk = new GpuRisk(device, network, test);
-        using var gpu = new GpuSurface(device, trainRisk, testRisk, Numbers.To<float>(theta), 0.05);
+        using var trainRisk = new DeviceRisk(backend, network, train);
+        using var testRisk = new DeviceRisk(backend, network, test);
+        using var gpu = new DeviceSurface(trainRisk, testRisk, Numbers.To<float>(theta), 0.05);
         var there = point.Remote(gpu).Surface(options).Surface;
         Assert.All(there.Done, Assert.True);
         for (int c = 0; c < here.Cells; c++)
@@ -171,8 +145,8 @@ public sealed class GpuKernelTests : IDisposable
         var b = LossLandscape.At(spec, Numbers.ToDouble<double>(TestNets.RandomVector<double>(7960, 9, 0.1)), train, threads: 1);
         var t = new Basin.Landscape.Axis(-0.5, 1.5, 5);
         var here = a.Interpolate(b, t);
-        using var risk = new GpuRisk(device, Basin.Models.ModelSpec.Build<float>(spec, train.InputShape), train);
-        using var gpu = new GpuSurface(device, risk, null, Numbers.To<float>(a.Theta()), 0);
+        using var risk = new DeviceRisk(backend, Basin.Models.ModelSpec.Build<float>(spec, train.InputShape), train);
+        using var gpu = new DeviceSurface(risk, null, Numbers.To<float>(a.Theta()), 0);
         var there = a.Remote(gpu).Interpolate(b, t);
         for (int i = 0; i < t.Count; i++) Assert.Equal(here.Line.TrainLoss[i], there.Line.TrainLoss[i], 1e-5 * here.Line.TrainLoss[i]);
         Assert.Equal(here.Barrier, there.Barrier, 1e-5 * (1 + here.Peak));
@@ -187,19 +161,19 @@ public sealed class GpuKernelTests : IDisposable
     {
         var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, 2);
         var network = Basin.Models.ModelSpec.Build<float>(spec, data.InputShape);
-        var steps = GpuSteps.Flat(GpuSteps.Compile(network)).ToList();
+        var steps = DeviceSteps.Flat(DeviceSteps.Compile(network)).ToList();
         // Every tensor of theta is read by exactly one step, at its own offset, in model.parameters() order; and every
         // BatchNorm's running statistics at theirs.
         var offsets = steps.SelectMany(s => s switch
         {
-            GpuSteps.Linear l => new[] { l.Weight, l.Bias },
-            GpuSteps.Conv c => [c.Weight, c.Bias],
-            GpuSteps.Norm n => [n.Weight, n.Bias],
+            DeviceSteps.Linear l => new[] { l.Weight, l.Bias },
+            DeviceSteps.Conv c => [c.Weight, c.Bias],
+            DeviceSteps.Norm n => [n.Weight, n.Bias],
             _ => [],
         }).Where(o => o >= 0);
         Assert.Equal(network.Layout.Tensors.Select(t => t.Offset), offsets);
-        Assert.Equal(network.Buffers.Tensors.Where(t => t.Name.EndsWith("running_mean")).Select(t => t.Offset), steps.OfType<GpuSteps.Norm>().Select(n => n.Statistics));
-        Assert.All(steps.OfType<GpuSteps.Norm>(), n => Assert.Contains(network.Buffers.Tensors, t => t.Name.EndsWith("running_var") && t.Offset == n.Statistics + n.Channels));
+        Assert.Equal(network.Buffers.Tensors.Where(t => t.Name.EndsWith("running_mean")).Select(t => t.Offset), steps.OfType<DeviceSteps.Norm>().Select(n => n.Statistics));
+        Assert.All(steps.OfType<DeviceSteps.Norm>(), n => Assert.Contains(network.Buffers.Tensors, t => t.Name.EndsWith("running_var") && t.Offset == n.Statistics + n.Channels));
     }
 
     [Fact]
@@ -207,13 +181,13 @@ public sealed class GpuKernelTests : IDisposable
     {
         var data = DataCatalog.Load(DataCatalog.Embedded, "train", null, 4);
         var network = Basin.Models.ModelSpec.Build<float>("conv2d(1,2,3),square,flatten,linear(1352,10)", data.InputShape);
-        var e = Assert.Throws<BasinException>(() => new GpuRisk(device, network, data));
+        var e = Assert.Throws<BasinException>(() => new DeviceRisk(backend, network, data));
         Assert.Equal("{device}", e.What);
         Assert.Contains("square", e.Why);
     }
 
     /// <summary>Every kernel: each type of the kernels' namespace with a static Run.</summary>
-    static string[] KernelNames => [.. typeof(GpuKernels).Assembly.GetTypes()
+    static string[] KernelNames => [.. typeof(CudaBackend).Assembly.GetTypes()
         .Where(t => t.Namespace == "Basin.Cuda.Kernels" && t.GetMethod("Run", BindingFlags.Public | BindingFlags.Static) is not null).Select(t => t.Name).Order()];
 
     public static TheoryData<string> Kernels => [.. KernelNames];
@@ -231,7 +205,7 @@ public sealed class GpuKernelTests : IDisposable
     [MemberData(nameof(Kernels))]
     public void Each_kernel_compiles_to_ptx_for_an_sm_90_device(string kernel)
     {
-        var type = typeof(GpuKernels).Assembly.GetType("Basin.Cuda.Kernels." + kernel)!;
+        var type = typeof(CudaBackend).Assembly.GetType("Basin.Cuda.Kernels." + kernel)!;
         var method = type.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!;
         bool implicitlyGrouped = method.GetParameters()[0].ParameterType == typeof(Index1D);
         using var context = Context.Create(builder => builder.Cuda().EnableAlgorithms());

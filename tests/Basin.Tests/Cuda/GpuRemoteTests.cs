@@ -1,4 +1,5 @@
 using Basin.Cuda;
+using Basin.Devices;
 using Basin.Curvature;
 using Basin.Data;
 using Basin.Models;
@@ -15,6 +16,7 @@ public sealed class GpuRemoteTests : IDisposable
 {
     const string Spec = "flatten,linear(72,12),tanh,linear(12,10)";
     readonly GpuDevice device = GpuDevice.Cpu();
+    IBackend backend => device.Backend;
 
     public void Dispose() => device.Dispose();
 
@@ -30,8 +32,8 @@ public sealed class GpuRemoteTests : IDisposable
         return (LossLandscape.At(Spec, theta, data, l2: 1e-3, batch: 3, threads: 1), network);
     }
 
-    GpuSurface Remote(LossLandscape point, Basin.Engine.Network<float> network) =>
-        new(device, new GpuRisk(device, network, point.Data), null, Numbers.To<float>(point.Theta()), point.Settings.L2);
+    DeviceSurface Remote(LossLandscape point, Basin.Engine.Network<float> network) =>
+        new(new DeviceRisk(backend, network, point.Data), null, Numbers.To<float>(point.Theta()), point.Settings.L2);
 
     static void Close(double expected, double got, double relative) =>
         Assert.True(Math.Abs(got - expected) <= relative * Math.Abs(expected), $"expected {expected}, got {got}");
@@ -67,7 +69,7 @@ public sealed class GpuRemoteTests : IDisposable
         };
         var here = point.Surface(options).Surface;
         var settings = point.Settings;
-        using var gpu = new GpuSurface(device, new GpuRisk(device, network, point.Data), null, Numbers.To<float>(point.Theta()), settings.L2,
+        using var gpu = new DeviceSurface(new DeviceRisk(backend, network, point.Data), null, Numbers.To<float>(point.Theta()), settings.L2,
             remote => new Basin.Objective.EmpiricalRisk<float>(network, point.Data, settings.Loss, settings.L2, settings.Batch, 1) { Remote = remote });
         var there = point.Remote(gpu).Surface(options).Surface;
         for (int c = 0; c < here.Cells; c++)
@@ -118,8 +120,8 @@ public sealed class GpuRemoteTests : IDisposable
         var cpu = new Basin.Training.Trainer<float>(config, data, null, here, 1);
         cpu.Run(resume: false);
         var there = new Basin.Training.RunDirectory(TestPaths.NewDirectory("gpu-gd"));
-        using var risk = new GpuRisk(device, cpu.Network, data);
-        var passes = new Counting(new GpuPasses(device, risk, null));
+        using var risk = new DeviceRisk(backend, cpu.Network, data);
+        var passes = new Counting(new DevicePasses(risk, null));
         new Basin.Training.Trainer<float>(config, data, null, there, 1, passes).Run(resume: false);
         // Every step's gradient came from the GPU: full passes for gd, minibatches (gathered there) for the others.
         Assert.Equal(6, optimizer == "gd" ? passes.Passes : passes.Minibatches);
@@ -145,8 +147,8 @@ public sealed class GpuRemoteTests : IDisposable
         var cpu = new Basin.Training.Trainer<float>(config, data, null, here, 1);
         cpu.Run(resume: false);
         var there = new Basin.Training.RunDirectory(TestPaths.NewDirectory("gpu-bn"));
-        using var risk = new GpuRisk(device, Basin.Models.ModelSpec.Build<float>(config.Model, data.InputShape), data);
-        var passes = new Counting(new GpuPasses(device, risk, null));
+        using var risk = new DeviceRisk(backend, Basin.Models.ModelSpec.Build<float>(config.Model, data.InputShape), data);
+        var passes = new Counting(new DevicePasses(risk, null));
         var gpu = new Basin.Training.Trainer<float>(config, data, null, there, 1, passes);
         gpu.Run(resume: false);
         // Every step, gradient descent's full batch too, was a train-mode minibatch pass on the GPU.
@@ -171,8 +173,8 @@ public sealed class GpuRemoteTests : IDisposable
         {
             Device = (point, action) =>
             {
-                using var risk = new GpuRisk(device, Basin.Models.ModelSpec.Build<float>(point.Spec, point.Data.InputShape), point.Data);
-                using var gpu = new GpuSurface(device, risk, null, Numbers.To<float>(point.Theta()), point.Settings.L2);
+                using var risk = new DeviceRisk(backend, Basin.Models.ModelSpec.Build<float>(point.Spec, point.Data.InputShape), point.Data);
+                using var gpu = new DeviceSurface(risk, null, Numbers.To<float>(point.Theta()), point.Settings.L2);
                 action(point.Remote(gpu));
             },
         }).Plane!;
@@ -193,8 +195,8 @@ public sealed class GpuRemoteTests : IDisposable
         var here = Basin.Connectivity.PerturbStudy.Run(run, 0.1, 1, 4, "gd", 0.5, Path.Combine(dir, "cpu"), 1);
         var there = Basin.Connectivity.PerturbStudy.Run(run, 0.1, 1, 4, "gd", 0.5, Path.Combine(dir, "gpu"), 1, (config, train, body) =>
         {
-            using var risk = new GpuRisk(device, Basin.Models.ModelSpec.Build<float>(config.Model, train.InputShape), train);
-            using var passes = new GpuPasses(device, risk, null);
+            using var risk = new DeviceRisk(backend, Basin.Models.ModelSpec.Build<float>(config.Model, train.InputShape), train);
+            using var passes = new DevicePasses(risk, null);
             body(counting = new Counting(passes));
         });
         Assert.True(counting!.Passes >= 4, $"{counting.Passes} passes on the GPU");
@@ -233,7 +235,7 @@ public sealed class GpuRemoteTests : IDisposable
         var normed = mlp with { Model = "linear(5,16),batchnorm1d(16),tanh,linear(16,3)", Shard = 16, DType = "float64" };
         string dir = TestPaths.NewDirectory("gpu-experiment");
         var here = new Basin.Training.TrainingTask(mlp, data, Path.Combine(dir, "cpu")).Ensure(1);
-        var trainer = new GpuTrainer(device, 1);
+        var trainer = new DeviceTrainer(backend, 1);
         trainer.Train([new Basin.Training.TrainingTask(mlp, data, Path.Combine(dir, "gpu")), new Basin.Training.TrainingTask(normed, data, Path.Combine(dir, "bn"))]);
         // The MLP on the GPU, the float64 net on the CPU, both finished.
         Assert.Equal(1, trainer.OnGpu);
@@ -245,7 +247,7 @@ public sealed class GpuRemoteTests : IDisposable
     }
 
     /// <summary>A GPU surface that counts the minibatches it runs.</summary>
-    sealed class CountingWorkers(GpuSurface inner) : Basin.Landscape.IRemoteWorkers, Basin.Objective.IRemoteMinibatch
+    sealed class CountingWorkers(DeviceSurface inner) : Basin.Landscape.IRemoteWorkers, Basin.Objective.IRemoteMinibatch
     {
         public int Minibatches { get; private set; }
         public string Name => inner.Name;

@@ -1,10 +1,8 @@
 using System.Numerics;
 using Basin.Landscape;
 using Basin.Objective;
-using ILGPU;
-using ILGPU.Runtime;
 
-namespace Basin.Cuda;
+namespace Basin.Devices;
 
 /// <summary>
 /// A point's surfaces and loss passes on the GPU, as the remote of a landscape: theta, the directions and the data are
@@ -17,21 +15,22 @@ namespace Basin.Cuda;
 /// The training risk's shards and settings, its passes run by the remote given: for each cell's Hessian extremes (one
 /// Lanczos run at the cell's point on the GPU), when the surface asks for them.
 /// </param>
-internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test, float[] theta, double l2,
+internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] theta, double l2,
     Func<IRemoteRisk, EmpiricalRisk<float>>? curvature = null) : IRemoteWorkers, IRemoteMinibatch, IDisposable
 {
     public string Name => "{device}";
 
-    readonly GpuPasses passes = new(device, train, theta);
-    readonly MemoryBuffer1D<float, Stride1D.Dense> point = device.Accelerator.Allocate1D<float>(theta.Length);
+    readonly DevicePasses passes = new(train, theta);
+    readonly IBackend backend = train.Backend;
+    readonly DeviceBuffer<float> point = train.Backend.Allocate<float>(theta.Length);
 
     public void Complete(Surface surface, double[] dx, double[]? dy, int? eigenSteps, double saveSeconds, Action<Surface>? save, Action<int>? progress,
         CancellationToken cancel)
     {
         var hessian = eigenSteps is null ? null
             : curvature?.Invoke(passes) ?? throw new ArgumentNullException(nameof(curvature), "the surface asks for curvature and the GPU has no risk for it");
-        using var x = device.Accelerator.Allocate1D(Array.ConvertAll(dx, v => (float)v));
-        using var y = device.Accelerator.Allocate1D(dy is null ? new float[dx.Length] : Array.ConvertAll(dy, v => (float)v));
+        var x = backend.Upload(Array.ConvertAll(dx, v => (float)v));
+        var y = backend.Upload(dy is null ? new float[dx.Length] : Array.ConvertAll(dy, v => (float)v));
         var norm = l2 == 0 ? default : PlaneNorm.Of<double>(Array.ConvertAll(theta, v => (double)v), dx, dy ?? new double[dx.Length]);
         var saving = new PeriodicSave(surface, saveSeconds, save, progress);
         try
@@ -41,13 +40,13 @@ internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test,
                 if (surface.Done[cell]) continue;
                 cancel.ThrowIfCancellationRequested();
                 var (a, b) = surface.Coordinates(cell);
-                device.Kernels.PlanePoint(passes.Origin, x.View, y.View, point.View, (float)a, (float)b);
+                backend.PlanePoint(passes.Origin, x, y, point, (float)a, (float)b);
                 double penalty = l2 == 0 ? 0 : 0.5 * l2 * norm.At(a, b);
-                var e = train.Evaluate(point.View);
+                var e = train.Evaluate(point);
                 var values = new CellValues(e.Loss + penalty, e.Accuracy);
                 if (surface.HasTest && test is not null)
                 {
-                    var t = test.Evaluate(point.View);
+                    var t = test.Evaluate(point);
                     values = values with { TestLoss = t.Loss + penalty, TestAccuracy = t.Accuracy };
                 }
                 if (hessian is not null)
@@ -62,6 +61,8 @@ internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test,
         finally
         {
             passes.Point = null;
+            backend.Free(x);
+            backend.Free(y);
             saving.Finish();
         }
     }
@@ -73,7 +74,7 @@ internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test,
         var at = new float[theta.Length];
         float fa = (float)a, fb = (float)b;
         for (int i = 0; i < at.Length; i++) at[i] = theta[i] + fa * (float)dx[i] + (dy is null ? 0f : fb * (float)dy[i]);
-        passes.Point = point.View;
+        passes.Point = point;
         return Basin.Curvature.Spectrum.Extremes(new Basin.Curvature.HessianOperator<float>(risk, at), steps, seed: 0);
     }
 
@@ -86,6 +87,6 @@ internal sealed class GpuSurface(GpuDevice device, GpuRisk train, GpuRisk? test,
     public void Dispose()
     {
         passes.Dispose();
-        point.Dispose();
+        backend.Free(point);
     }
 }

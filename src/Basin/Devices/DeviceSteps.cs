@@ -1,27 +1,26 @@
-using Basin.Cuda.Kernels;
 using Basin.Engine;
 using Basin.Engine.Layers;
 
-namespace Basin.Cuda;
+namespace Basin.Devices;
 
 /// <summary>
 /// A network as the GPU runs it: its leaves as steps, an activation joined to the linear, convolution or BatchNorm layer
 /// before it, containers flattened and residual blocks kept as blocks, each step holding its tensors' offsets in theta
 /// (or in the buffers).
 /// </summary>
-internal static class GpuSteps
+internal static class DeviceSteps
 {
     internal abstract record Step(int InputSize, int OutputSize);
     /// <summary>A linear or convolution layer's weights and bias in theta, and the activation after it (identity when none follows).</summary>
-    internal sealed record Linear(int In, int Out, int Weight, int Bias, GpuActivation Activation) : Step(In, Out);
-    internal sealed record Conv(ConvShape Shape, int Out, int Weight, int Bias, GpuActivation Activation) : Step(Shape.C * Shape.H * Shape.W, Out * Shape.OH * Shape.OW);
+    internal sealed record Linear(int In, int Out, int Weight, int Bias, ActivationKind Activation) : Step(In, Out);
+    internal sealed record Conv(ConvShape Shape, int Out, int Weight, int Bias, ActivationKind Activation) : Step(Shape.C * Shape.H * Shape.W, Out * Shape.OH * Shape.OW);
     internal sealed record MaxPool(PoolShape Shape) : Step(Shape.C * Shape.H * Shape.W, Shape.C * Shape.OH * Shape.OW);
     internal sealed record AvgPool(PoolShape Shape) : Step(Shape.C * Shape.H * Shape.W, Shape.C * Shape.OH * Shape.OW);
     /// <summary>BatchNorm in eval mode: its affine parameters in theta (-1 without), its running mean and variance in the buffers.</summary>
-    internal sealed record Norm(int Channels, int Positions, int Weight, int Bias, int Statistics, float Eps, GpuActivation Activation)
+    internal sealed record Norm(int Channels, int Positions, int Weight, int Bias, int Statistics, float Eps, ActivationKind Activation)
         : Step(Channels * Positions, Channels * Positions);
     /// <summary>An activation that follows no layer it can join (a residual block's after=relu).</summary>
-    internal sealed record Pointwise(int Size, GpuActivation Activation) : Step(Size, Size);
+    internal sealed record Pointwise(int Size, ActivationKind Activation) : Step(Size, Size);
     /// <summary>A residual block: after(main(x) + shortcut(x)), an empty shortcut the identity.</summary>
     internal sealed record Block(List<Step> Main, List<Step> Shortcut, List<Step> After, int In, int Out) : Step(In, Out);
 
@@ -56,7 +55,7 @@ internal static class GpuSteps
                         break;
                     case Linear<float> linear:
                         int w = Take();
-                        steps.Add(new Linear(linear.In, linear.Out, w, linear.Bias ? Take() : -1, GpuActivation.Identity));
+                        steps.Add(new Linear(linear.In, linear.Out, w, linear.Bias ? Take() : -1, ActivationKind.Identity));
                         break;
                     case Conv2d<float> conv:
                         int cw = Take();
@@ -64,14 +63,14 @@ internal static class GpuSteps
                         {
                             C = conv.InputShape[0], H = conv.InputShape[1], W = conv.InputShape[2], K = conv.Kernel, Stride = conv.Stride, Padding = conv.Padding,
                             OH = conv.OutputShape[1], OW = conv.OutputShape[2],
-                        }, conv.Out, cw, conv.Bias ? Take() : -1, GpuActivation.Identity));
+                        }, conv.Out, cw, conv.Bias ? Take() : -1, ActivationKind.Identity));
                         break;
                     case BatchNorm<float> norm:
                         int nw = norm.Affine ? Take() : -1, nb = norm.Affine ? Take() : -1;
                         int statistics = buffers[nextBuffer].Offset;
                         nextBuffer += 3;   // running_mean, running_var, num_batches_tracked
                         int channels = norm.InputShape[0];
-                        steps.Add(new Norm(channels, norm.InputSize / channels, nw, nb, statistics, (float)norm.Eps, GpuActivation.Identity));
+                        steps.Add(new Norm(channels, norm.InputSize / channels, nw, nb, statistics, (float)norm.Eps, ActivationKind.Identity));
                         break;
                     case Pool2d<float> pool:
                         // A window of ceil mode clipped to the input is what the kernels read.
@@ -80,12 +79,12 @@ internal static class GpuSteps
                         steps.Add(pool is MaxPool2d<float> ? new MaxPool(shape) : new AvgPool(shape));
                         break;
                     case Activation<float> activation:
-                        var kind = ActivationKernel.Of(activation.Function.Name);
+                        var kind = ActivationKinds.Of(activation.Function.Name);
                         Step? joined = steps.Count == 0 ? null : steps[^1] switch
                         {
-                            Linear { Activation: GpuActivation.Identity } s => s with { Activation = kind },
-                            Conv { Activation: GpuActivation.Identity } s => s with { Activation = kind },
-                            Norm { Activation: GpuActivation.Identity } s => s with { Activation = kind },
+                            Linear { Activation: ActivationKind.Identity } s => s with { Activation = kind },
+                            Conv { Activation: ActivationKind.Identity } s => s with { Activation = kind },
+                            Norm { Activation: ActivationKind.Identity } s => s with { Activation = kind },
                             _ => null,
                         };
                         if (joined is null) steps.Add(new Pointwise(layer.InputSize, kind));

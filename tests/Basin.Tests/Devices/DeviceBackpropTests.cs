@@ -1,34 +1,39 @@
-using Basin.Cuda;
+using Basin.Devices;
 using Basin.Data;
 using Basin.Objective;
 using Basin.Tensors;
-using ILGPU;
-using ILGPU.Runtime;
 
-namespace Basin.Tests.Cuda;
+namespace Basin.Tests.Devices;
 
 /// <summary>
-/// The GPU's backward passes on ILGPU's CPU accelerator against the CPU engine on the same weights: the summed gradient,
-/// Hessian-vector and Gauss-Newton-vector products of every kind of layer the backend runs, to float32 rounding.
+/// The device passes on each backend (the CPU engine's, and the CUDA kernels on ILGPU's CPU accelerator) against the CPU
+/// engine's layer-by-layer passes on the same weights: the summed gradient, Hessian-vector and Gauss-Newton-vector
+/// products of every kind of layer the device runs, and train-mode BatchNorm's gradient, to float32 rounding.
 /// </summary>
-public sealed class GpuBackpropTests : IDisposable
+public sealed class DeviceBackpropTests : IDisposable
 {
-    readonly GpuDevice device = GpuDevice.Cpu();
+    readonly TestBackends backends = new();
 
-    public void Dispose() => device.Dispose();
+    public void Dispose() => backends.Dispose();
 
-    public static TheoryData<string, int, int> Networks => new()
-    {
+    public static TheoryData<string, string, int, int> Networks => TestBackends.On(Cases);
+
+    static readonly (string Spec, int N, int Chunk)[] Cases =
+    [
         // The CPU accelerator runs every GPU thread as .NET code, and a group's barrier costs milliseconds: small images of
         // two channels, chunks smaller than the set.
-        { "flatten,linear(72,16),tanh,linear(16,10)", 30, 12 },
-        { "flatten,linear(72,12),relu,linear(12,12),sigmoid,linear(12,10,bias=false)", 30, 12 },
-        { "conv2d(2,4,3,padding=1),relu,maxpool2d(2),conv2d(4,6,2,stride=2,padding=1),tanh,flatten,linear(24,10)", 8, 5 },
-        { "conv2d(2,3,2,bias=false),softplus,maxpool2d(3,stride=2),flatten,linear(12,10)", 8, 5 },
-        { "features:[conv2d(2,4,3,padding=1),batchnorm2d(4),relu,maxpool2d(3,stride=2,ceil_mode=true)],flatten,linear(36,16),batchnorm1d(16,affine=false),tanh,linear(16,10)", 8, 5 },
-        { "resnet8(in=2,width=4)", 3, 2 },
-        { "conv2d(2,4,3),avgpool2d(3,stride=2,ceil_mode=true),relu,flatten,linear(16,10)", 8, 5 },
-    };
+        ("flatten,linear(72,16),tanh,linear(16,10)", 30, 12),
+        ("flatten,linear(72,12),relu,linear(12,12),sigmoid,linear(12,10,bias=false)", 30, 12),
+        ("conv2d(2,4,3,padding=1),relu,maxpool2d(2),conv2d(4,6,2,stride=2,padding=1),tanh,flatten,linear(24,10)", 8, 5),
+        ("conv2d(2,3,2,bias=false),softplus,maxpool2d(3,stride=2),flatten,linear(12,10)", 8, 5),
+        ("features:[conv2d(2,4,3,padding=1),batchnorm2d(4),relu,maxpool2d(3,stride=2,ceil_mode=true)],flatten,linear(36,16),batchnorm1d(16,affine=false),tanh,linear(16,10)", 8, 5),
+        ("resnet8(in=2,width=4)", 3, 2),
+        ("conv2d(2,4,3),avgpool2d(3,stride=2,ceil_mode=true),relu,flatten,linear(16,10)", 8, 5),
+    ];
+
+    static string Normed => "features:[conv2d(2,4,3,padding=1),batchnorm2d(4),relu,maxpool2d(3,stride=2,ceil_mode=true)],flatten,linear(36,16),batchnorm1d(16,affine=false),tanh,linear(16,10)";
+
+    public static TheoryData<string, string> NormedNetworks => TestBackends.On([Normed, "resnet8(in=2,width=4)"]);
 
     /// <summary>Random 2 x 6 x 6 images in [0, 1) with random labels of 10 classes, and random weights and direction.</summary>
     static (Basin.Engine.Network<float> Network, DataSet Data, float[] Theta, float[] V) Problem(string spec, int n)
@@ -58,8 +63,9 @@ public sealed class GpuBackpropTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Networks))]
-    public void The_summed_gradient_hessian_and_gauss_newton_products_equal_the_cpu_engines(string spec, int n, int chunk)
+    public void The_summed_gradient_hessian_and_gauss_newton_products_equal_the_cpu_engines(string on, string spec, int n, int chunk)
     {
+        var backend = backends[on];
         var (network, data, theta, v) = Problem(spec, n);
         var cpu = new EmpiricalRisk<float>(network, data, "ce", 0, 50, 1);
         var gradient = new float[theta.Length];
@@ -69,26 +75,26 @@ public sealed class GpuBackpropTests : IDisposable
         cpu.SumHessianVectorProduct(theta, v, 0, cpu.ShardCount, hv);
         cpu.GaussNewtonVectorProduct(theta, v, gv);
 
-        using var risk = new GpuRisk(device, network, data);
-        using var backprop = new GpuBackprop(device, risk, chunk);
-        using var weights = device.Accelerator.Allocate1D(theta);
-        using var direction = device.Accelerator.Allocate1D(v);
-        using var sum = device.Accelerator.Allocate1D<float>(theta.Length);
-        float[] Sum(GpuPass pass)
+        using var risk = new DeviceRisk(backend, network, data);
+        using var backprop = new DeviceBackprop(risk, chunk);
+        var weights = backend.Upload(theta);
+        var direction = backend.Upload(v);
+        var sum = backend.Allocate<float>(theta.Length);
+        float[] Sum(DevicePass pass)
         {
-            backprop.Run(pass, weights.View, direction.View, 0, n, sum.View);
-            return sum.GetAsArray1D();
+            backprop.Run(pass, weights, direction, 0, n, sum);
+            return backend.Download(sum);
         }
-        Close("gradient", gradient, Sum(GpuPass.Gradient), 1e-5);
-        Close("Hv", hv, Sum(GpuPass.HessianVector), 1e-4);
-        Close("Gv", [.. gv.Select(x => x * n)], Sum(GpuPass.GaussNewtonVector), 1e-4);
+        Close("gradient", gradient, Sum(DevicePass.Gradient), 1e-5);
+        Close("Hv", hv, Sum(DevicePass.HessianVector), 1e-4);
+        Close("Gv", [.. gv.Select(x => x * n)], Sum(DevicePass.GaussNewtonVector), 1e-4);
     }
 
     [Theory]
-    [InlineData("features:[conv2d(2,4,3,padding=1),batchnorm2d(4),relu,maxpool2d(3,stride=2,ceil_mode=true)],flatten,linear(36,16),batchnorm1d(16,affine=false),tanh,linear(16,10)")]
-    [InlineData("resnet8(in=2,width=4)")]
-    public void A_train_mode_minibatch_gradient_and_the_running_statistics_it_moves_equal_the_cpu_engines(string spec)
+    [MemberData(nameof(NormedNetworks))]
+    public void A_train_mode_minibatch_gradient_and_the_running_statistics_it_moves_equal_the_cpu_engines(string on, string spec)
     {
+        var backend = backends[on];
         int[] minibatch = [5, 0, 3, 7, 2];
         // Two copies of the same network: each side's step moves its own running statistics.
         var (network, data, theta, _) = Problem(spec, 8);
@@ -97,8 +103,8 @@ public sealed class GpuBackpropTests : IDisposable
         var expected = new float[theta.Length];
         double expectedLoss = cpu.MinibatchGradient(theta, minibatch, expected);
 
-        using var risk = new GpuRisk(device, copy, data);
-        using var passes = new GpuPasses(device, risk, null);
+        using var risk = new DeviceRisk(backend, copy, data);
+        using var passes = new DevicePasses(risk, null);
         var gpu = new EmpiricalRisk<float>(copy, data, "ce", 0, minibatch.Length, 1, wholeShards: true) { Remote = passes };
         var got = new float[theta.Length];
         double loss = gpu.MinibatchGradient(theta, minibatch, got);
@@ -118,14 +124,15 @@ public sealed class GpuBackpropTests : IDisposable
     }
 
     [Fact]
-    public void A_train_mode_minibatch_larger_than_the_gpus_chunk_is_a_clear_error()
+    public void A_train_mode_minibatch_larger_than_the_devices_chunk_is_a_clear_error()
     {
+        var backend = new CpuBackend(1);
         var (network, data, theta, _) = Problem("flatten,linear(72,16),batchnorm1d(16),tanh,linear(16,10)", 8);
-        using var risk = new GpuRisk(device, network, data);
-        using var backprop = new GpuBackprop(device, risk, 4);
-        using var weights = device.Accelerator.Allocate1D(theta);
-        using var sum = device.Accelerator.Allocate1D<float>(theta.Length);
-        var e = Assert.Throws<BasinException>(() => backprop.Run(GpuPass.Gradient, weights.View, weights.View.SubView(0, 0), [0, 1, 2, 3, 4], sum.View, trainMode: true));
+        using var risk = new DeviceRisk(backend, network, data);
+        using var backprop = new DeviceBackprop(risk, 4);
+        var weights = backend.Upload(theta);
+        var sum = backend.Allocate<float>(theta.Length);
+        var e = Assert.Throws<BasinException>(() => backprop.Run(DevicePass.Gradient, weights, weights.Empty, [0, 1, 2, 3, 4], sum, trainMode: true));
         Assert.Contains("5 examples", e.Why);
     }
 }

@@ -1,13 +1,13 @@
 using Basin.Training;
 
-namespace Basin.Cuda;
+namespace Basin.Devices;
 
 /// <summary>
 /// An experiment's independent training runs with their gradients on the GPU, one run after another, each on its own
-/// training examples uploaded for it; a run the GPU does not train (<see cref="GpuSupport.TrainingRefusal"/>, or unlabelled
+/// training examples uploaded for it; a run the GPU does not train (<see cref="DeviceSupport.TrainingRefusal"/>, or unlabelled
 /// data) is trained by the CPU engine as without it.
 /// </summary>
-internal sealed class GpuTrainer(GpuDevice device, int threads = 0) : IRemoteTrainer
+internal sealed class DeviceTrainer(IBackend backend, int threads = 0) : IRemoteTrainer
 {
     /// <summary>Runs trained on the GPU so far.</summary>
     public int OnGpu { get; private set; }
@@ -17,13 +17,13 @@ internal sealed class GpuTrainer(GpuDevice device, int threads = 0) : IRemoteTra
         foreach (var task in tasks)
         {
             var config = task.Config;
-            if (GpuSupport.TrainingRefusal(config) is not null || task.Train.Labels is null)
+            if (DeviceSupport.TrainingRefusal(config) is not null || task.Train.Labels is null)
             {
                 task.Ensure(threads);
                 continue;
             }
-            using var risk = new GpuRisk(device, Models.ModelSpec.Build<float>(config.Model, task.Train.InputShape), task.Train);
-            using var passes = new GpuPasses(device, risk, null);
+            using var risk = new DeviceRisk(backend, Models.ModelSpec.Build<float>(config.Model, task.Train.InputShape), task.Train);
+            using var passes = new DevicePasses(risk, null);
             TrainingRun.Ensure<float>(config, task.Train, null, task.Directory, threads, passes);
             OnGpu++;
         }

@@ -1,9 +1,9 @@
 using Basin.Training;
 
-namespace Basin.Cuda;
+namespace Basin.Devices;
 
 /// <summary>What the CUDA backend computes: float32 softmax cross-entropy of labelled data, un-augmented.</summary>
-internal static class GpuSupport
+internal static class DeviceSupport
 {
     /// <summary>Why the GPU cannot compute <paramref name="loss"/> in <paramref name="dtype"/>, or null when it can.</summary>
     public static BasinException? Refusal(string loss, string dtype) =>
