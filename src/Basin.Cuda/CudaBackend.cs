@@ -169,6 +169,12 @@ internal sealed class CudaBackend(Accelerator accelerator) : IBackend, IDisposab
     public void Gather(DeviceBuffer<float> x, DeviceBuffer<int> labels, DeviceBuffer<int> indices, DeviceBuffer<float> y, DeviceBuffer<int> yLabels, int width) =>
         gather((int)indices.Length * width, V(x), V(labels), V(indices), V(y), V(yLabels), width);
 
+    readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int> augment =
+        accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>(AugmentKernel.Run);
+
+    public void Augment(DeviceBuffer<float> x, DeviceBuffer<int> shifts, DeviceBuffer<float> fill, DeviceBuffer<float> y, int channels, int height, int width,
+        int images) => augment(images * channels * height * width, V(x), V(shifts), V(fill), V(y), channels, height, width);
+
     public void Dispose()
     {
         foreach (var memory in none.Values) memory.Dispose();

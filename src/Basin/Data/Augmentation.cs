@@ -26,12 +26,33 @@ internal sealed class Augmentation
         padding = Enumerable.Range(0, channels).Select(c => cifar ? (double)Cifar10.NormalizedZero(c) : 0.0).ToArray();
     }
 
-    /// <summary>Crops and flips one image in place (<paramref name="scratch"/>: one image's worth).</summary>
-    public void Apply<T>(Span<T> image, long step, int position, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The crop's shifts and the flip of the example at <paramref name="position"/> of step <paramref name="step"/>.</summary>
+    (int Top, int Left, bool Flip) Draw(long step, int position)
     {
         var rng = new Rng(seed ^ 0xA06E_0000UL, (ulong)step << 24 | (uint)position);
         int top = rng.NextInt(2 * Pad + 1) - Pad, left = rng.NextInt(2 * Pad + 1) - Pad;
-        bool flip = rng.NextInt(2) == 1;
+        return (top, left, rng.NextInt(2) == 1);
+    }
+
+    /// <summary>
+    /// What a device needs to augment step <paramref name="step"/>'s first <paramref name="count"/> examples as
+    /// <see cref="Apply"/> does: each one's top shift, left shift and flip (1 or 0), and the padding's value per channel.
+    /// </summary>
+    public ImageCrops Crops(long step, int count)
+    {
+        var shifts = new int[3 * count];
+        for (int i = 0; i < count; i++)
+        {
+            var (top, left, flip) = Draw(step, i);
+            (shifts[3 * i], shifts[3 * i + 1], shifts[3 * i + 2]) = (top, left, flip ? 1 : 0);
+        }
+        return new ImageCrops(shifts, Array.ConvertAll(padding, p => (float)p), channels, height, width);
+    }
+
+    /// <summary>Crops and flips one image in place (<paramref name="scratch"/>: one image's worth).</summary>
+    public void Apply<T>(Span<T> image, long step, int position, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (top, left, flip) = Draw(step, position);
         image.CopyTo(scratch);
         for (int c = 0; c < channels; c++)
         {

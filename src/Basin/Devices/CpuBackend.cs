@@ -337,6 +337,25 @@ internal sealed class CpuBackend(int threads = 0) : IBackend
         }
     }
 
+    public void Augment(DeviceBuffer<float> x, DeviceBuffer<int> shifts, DeviceBuffer<float> fill, DeviceBuffer<float> y, int channels, int height, int width,
+        int images)
+    {
+        Span<float> from = S(x), to = S(y), pad = S(fill);
+        Span<int> draw = S(shifts);
+        for (int image = 0, i = 0; image < images; image++)
+        {
+            int top = draw[3 * image], left = draw[3 * image + 1];
+            bool flip = draw[3 * image + 2] != 0;
+            for (int c = 0; c < channels; c++)
+            for (int h = 0; h < height; h++)
+            for (int w = 0; w < width; w++, i++)
+            {
+                int sh = h + top, sw = (flip ? width - 1 - w : w) + left;
+                to[i] = (uint)sh < (uint)height && (uint)sw < (uint)width ? from[((image * channels + c) * height + sh) * width + sw] : pad[c];
+            }
+        }
+    }
+
     public void Gather(DeviceBuffer<float> x, DeviceBuffer<int> labels, DeviceBuffer<int> indices, DeviceBuffer<float> y, DeviceBuffer<int> yLabels, int width)
     {
         Span<float> from = S(x), to = S(y);

@@ -35,8 +35,9 @@ internal sealed class DeviceBackprop : IDisposable
     readonly Stack<Buffer> free = [];
     readonly DeviceBuffer<double> loss, correct;
     // A minibatch's examples, labels and indices, gathered on the device (grown as needed).
-    Buffer gathered;
-    DeviceBuffer<int> gatheredLabels, gatheredIndices;
+    Buffer gathered, augmented;
+    DeviceBuffer<int> gatheredLabels, gatheredIndices, shifts;
+    DeviceBuffer<float> fill;
 
     public DeviceBackprop(DeviceRisk risk, int chunk = 4096)
     {
@@ -86,9 +87,9 @@ internal sealed class DeviceBackprop : IDisposable
     /// The pass over the examples at <paramref name="indices"/> (a minibatch, gathered on the device): their losses into
     /// the first entries of <see cref="Losses"/>, and the vector it sums into <paramref name="sum"/>. In
     /// <paramref name="trainMode"/> BatchNorm normalizes by the minibatch's statistics (<see cref="BatchStatistics"/>),
-    /// and the gradient flows through them.
+    /// and the gradient flows through them. With <paramref name="crops"/> the gathered images are first cropped and flipped.
     /// </summary>
-    public void Run(DevicePass pass, Buffer weights, Buffer v, int[] indices, Buffer sum, bool trainMode = false)
+    public void Run(DevicePass pass, Buffer weights, Buffer v, int[] indices, Buffer sum, bool trainMode = false, Data.ImageCrops? crops = null)
     {
         int n = indices.Length, width = risk.InputSize;
         if (trainMode && pass is not (DevicePass.Loss or DevicePass.Gradient)) throw new ArgumentException("train mode has no curvature passes", nameof(pass));
@@ -104,9 +105,18 @@ internal sealed class DeviceBackprop : IDisposable
         }
         var at = gatheredIndices.Take(n);
         backend.CopyFrom(indices, at);
-        backend.Gather(risk.Features, risk.Labels, at, gathered.Take((long)n * width), gatheredLabels.Take(n), width);
+        var examples = gathered.Take((long)n * width);
+        backend.Gather(risk.Features, risk.Labels, at, examples, gatheredLabels.Take(n), width);
+        if (crops is not null)
+        {
+            if (!augmented.Exists) (augmented, shifts) = (backend.Allocate<float>(gathered.Length), backend.Allocate<int>(3 * gatheredIndices.Length));
+            if (!fill.Exists) fill = backend.Upload(crops.Fill);
+            backend.CopyFrom(crops.Shifts, shifts.Take(3L * n));
+            backend.Augment(examples, shifts.Take(3L * n), fill, augmented.Take((long)n * width), crops.Channels, crops.Height, crops.Width, n);
+            examples = augmented.Take((long)n * width);
+        }
         train = trainMode;
-        try { Run(pass, weights, v, gathered.Take((long)n * width), gatheredLabels.Take(n), 0, sum); }
+        try { Run(pass, weights, v, examples, gatheredLabels.Take(n), 0, sum); }
         finally { train = false; }
     }
 
@@ -126,6 +136,12 @@ internal sealed class DeviceBackprop : IDisposable
         backend.Free(gathered);
         backend.Free(gatheredLabels);
         backend.Free(gatheredIndices);
+        if (augmented.Exists)
+        {
+            backend.Free(augmented);
+            backend.Free(shifts);
+            augmented = default;
+        }
     }
 
     /// <summary>The pass over rows of <paramref name="features"/> and their labels, the losses written from <paramref name="first"/> on.</summary>
@@ -441,5 +457,6 @@ internal sealed class DeviceBackprop : IDisposable
         backend.Free(loss);
         backend.Free(correct);
         FreeGathered();
+        if (fill.Exists) backend.Free(fill);
     }
 }

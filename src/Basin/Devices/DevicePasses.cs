@@ -77,12 +77,12 @@ internal sealed class DevicePasses(DeviceRisk risk, float[]? theta) : IRemoteRis
         return [new ShardSums<T>(0, quadratic ? loss : sums, Array.ConvertAll(correct, c => (int)c), [.. waveSums])];
     }
 
-    public double SumGradient(double[] at, int[] indices, double[] gradientSum, double[] batchStatistics)
+    public double SumGradient(double[] at, int[] indices, double[] gradientSum, double[] batchStatistics, Data.ImageCrops? crops)
     {
         var backprop = this.backprop ??= new DeviceBackprop(risk);
         if (!total.Exists) total = backend.Allocate<double>(1);
         bool trainMode = DeviceSteps.Flat(risk.Network).OfType<DeviceSteps.Norm>().Any();
-        backprop.Run(DevicePass.Gradient, Upload(ref moved, at), vector.Empty, indices, vector, trainMode);
+        backprop.Run(DevicePass.Gradient, Upload(ref moved, at), vector.Empty, indices, vector, trainMode, crops);
         if (trainMode) backprop.BatchStatistics(batchStatistics);
         var sum = backend.Download(vector);
         for (int j = 0; j < sum.Length; j++) gradientSum[j] = sum[j];

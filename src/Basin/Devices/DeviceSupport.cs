@@ -12,8 +12,6 @@ internal static class DeviceSupport
             ? new("{device}", $"the CUDA backend computes the cross-entropy only, not {loss}", "leave {loss} out, or use {device} cpu")
             : null;
 
-    /// <summary>Why the GPU cannot train runs of <paramref name="config"/> (BatchNorm trains there, in train mode), or null when it can.</summary>
-    public static BasinException? TrainingRefusal(RunConfig config) =>
-        config.Augment ? new("{device}", "{augment} augments images on the CPU only", "leave {augment} out, or use {device} cpu")
-        : Refusal(config.Loss, config.DType);
+    /// <summary>Why the GPU cannot train runs of <paramref name="config"/> (BatchNorm trains there in train mode, images augmented), or null when it can.</summary>
+    public static BasinException? TrainingRefusal(RunConfig config) => Refusal(config.Loss, config.DType);
 }

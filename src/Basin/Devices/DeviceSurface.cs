@@ -78,8 +78,8 @@ internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] 
         return Basin.Curvature.Spectrum.Extremes(new Basin.Curvature.HessianOperator<float>(risk, at), steps, seed: 0);
     }
 
-    public double SumGradient(double[] at, int[] indices, double[] gradientSum, double[] batchStatistics) =>
-        passes.SumGradient(at, indices, gradientSum, batchStatistics);
+    public double SumGradient(double[] at, int[] indices, double[] gradientSum, double[] batchStatistics, Data.ImageCrops? crops) =>
+        passes.SumGradient(at, indices, gradientSum, batchStatistics, crops);
 
     public IReadOnlyList<ShardSums<T>> Sum<T>(EmpiricalRisk<T>.Pass pass, double[]? at, double[] v, int waves, int shardSize)
         where T : unmanaged, IFloatingPointIeee754<T> => passes.Sum(pass, at, v, waves, shardSize);

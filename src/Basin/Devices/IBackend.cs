@@ -105,6 +105,13 @@ internal interface IBackend
     /// <summary>total[0] = the sum of the first n values, in a fixed order.</summary>
     void Sum(DeviceBuffer<double> values, DeviceBuffer<double> total, int n) => Sums(values, total, n, Math.Max(n, 1));
 
+    /// <summary>
+    /// <paramref name="images"/> images of x cropped and flipped into y as <paramref name="shifts"/> say (top shift, left
+    /// shift and flip per image: a training step's augmentation drawn on the CPU), padding read as fill[channel].
+    /// </summary>
+    void Augment(DeviceBuffer<float> x, DeviceBuffer<int> shifts, DeviceBuffer<float> fill, DeviceBuffer<float> y, int channels, int height, int width,
+        int images);
+
     /// <summary>The rows of x (and their labels) at <paramref name="indices"/>, in order, into y.</summary>
     void Gather(DeviceBuffer<float> x, DeviceBuffer<int> labels, DeviceBuffer<int> indices, DeviceBuffer<float> y, DeviceBuffer<int> yLabels, int width);
 }

@@ -16,7 +16,7 @@ public sealed partial class EmpiricalRisk<T>
     /// into buffers reused from call to call); returns that minibatch's mean loss.
     /// </summary>
     public double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient) => Remote is IRemoteMinibatch
-        ? RemoteMinibatchGradient(theta, indices, gradient)
+        ? RemoteMinibatchGradient(theta, indices, gradient, null, 0)
         : MinibatchGradient(theta, indices, gradient, null, 0);
 
     /// <summary>The minibatch gradient with every gathered image augmented for training step <paramref name="step"/>.</summary>
@@ -26,13 +26,15 @@ public sealed partial class EmpiricalRisk<T>
     /// <summary>
     /// The minibatch gradient and mean loss from the sums of <see cref="Remote"/> (a GPU holding the data), scaled by 1/n
     /// and given the l2 term as the passes here are; with BatchNorm (train mode) the running statistics move toward the
-    /// batch's, as a step here moves them.
+    /// batch's, as a step here moves them; with <paramref name="augment"/> the images are augmented for step
+    /// <paramref name="step"/> as here, the remote applying the crops and flips drawn here.
     /// </summary>
-    internal double RemoteMinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient)
+    internal double RemoteMinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient, Data.Augmentation? augment, long step)
     {
         var sums = new double[Dimension];
         var statistics = new double[Network.Buffers.Values.Length];
-        double loss = ((IRemoteMinibatch)Remote!).SumGradient(Numbers.ToDouble<T>(theta), indices.ToArray(), sums, statistics);
+        double loss = ((IRemoteMinibatch)Remote!).SumGradient(Numbers.ToDouble<T>(theta), indices.ToArray(), sums, statistics,
+            augment?.Crops(step, indices.Length));
         if (!Network.Buffers.IsEmpty) Network.TrackBatchStatistics(statistics, indices.Length);
         T scale = T.One / T.CreateChecked(indices.Length), l2 = T.CreateChecked(L2);
         double sq = 0;

@@ -8,6 +8,7 @@ internal interface IRemoteMinibatch
     /// <paramref name="gradientSum"/>; returns the sum of their losses. With BatchNorm the pass is in train mode, one batch,
     /// as a training step's here: each layer's batch means and biased variances are written to
     /// <paramref name="batchStatistics"/>, laid out as the model's buffer values (the running statistics are not read).
+    /// With <paramref name="crops"/> each gathered image is first cropped and flipped as they say (a training step's augmentation).
     /// </summary>
-    double SumGradient(double[] theta, int[] indices, double[] gradientSum, double[] batchStatistics);
+    double SumGradient(double[] theta, int[] indices, double[] gradientSum, double[] batchStatistics, Data.ImageCrops? crops);
 }

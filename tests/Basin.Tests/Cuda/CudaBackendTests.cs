@@ -146,6 +146,13 @@ public sealed class CudaBackendTests : IDisposable
             b.Sums(b.Upload(Array.ConvertAll(Random(11, 35), x => (double)x)), total, 11, 3);
             return [b.Download(total)];
         }),
+        ["augmentation's crops and flips"] = ("Augment", b =>
+        {
+            // Shifts of -4 .. 4 (padding 4) with and without the flip: every image pads on a different side.
+            var y = b.Allocate<float>(3 * 2 * 5 * 6);
+            b.Augment(b.Upload(Random(3 * 2 * 5 * 6, 45)), b.Upload(new[] { -4, 3, 1, 2, -1, 0, 0, 4, 1 }), b.Upload(new[] { -0.5f, 0.25f }), y, 2, 5, 6, 3);
+            return [Out(b, y)];
+        }),
         ["gather"] = ("Gather", b =>
         {
             var (y, labels) = (b.Allocate<float>(3 * 4), b.Allocate<int>(3));

@@ -162,10 +162,9 @@ public class DeviceCommandTests
     }
 
     [Theory]
-    [InlineData("--augment", "error: --device: --augment augments images on the CPU only")]
     [InlineData("--optimizer gd --loss mse", "error: --device: the CUDA backend computes the cross-entropy only, not mse")]
     [InlineData("--optimizer gd --dtype float64", "error: --device: the CUDA backend computes in float32")]
-    public void Training_on_cuda_is_of_the_cross_entropy_in_float32_without_augmentation(string options, string error)
+    public void Training_on_cuda_is_of_the_cross_entropy_in_float32(string options, string error)
     {
         string run = Path.Combine(TestPaths.NewDirectory("gpu-train"), "run");
         var (code, _, err) = CliRunner.Run(["train", "--model", "mlp:784-10-10", "--n", "50", "--steps", "2", "--out", run, "--device", "cuda", .. options.Split(' ')]);

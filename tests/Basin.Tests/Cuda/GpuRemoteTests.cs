@@ -252,10 +252,10 @@ public sealed class GpuRemoteTests : IDisposable
         public int Minibatches { get; private set; }
         public string Name => inner.Name;
 
-        public double SumGradient(double[] theta, int[] indices, double[] gradientSum, double[] batchStatistics)
+        public double SumGradient(double[] theta, int[] indices, double[] gradientSum, double[] batchStatistics, Basin.Data.ImageCrops? crops)
         {
             Minibatches++;
-            return inner.SumGradient(theta, indices, gradientSum, batchStatistics);
+            return inner.SumGradient(theta, indices, gradientSum, batchStatistics, crops);
         }
 
         public IReadOnlyList<Basin.Objective.ShardSums<T>> Sum<T>(Basin.Objective.EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves, int shardSize)
@@ -272,10 +272,10 @@ public sealed class GpuRemoteTests : IDisposable
         public int Minibatches { get; private set; }
         public string Name => inner.Name;
 
-        public double SumGradient(double[] theta, int[] indices, double[] gradientSum, double[] batchStatistics)
+        public double SumGradient(double[] theta, int[] indices, double[] gradientSum, double[] batchStatistics, Basin.Data.ImageCrops? crops)
         {
             Minibatches++;
-            return ((Basin.Objective.IRemoteMinibatch)inner).SumGradient(theta, indices, gradientSum, batchStatistics);
+            return ((Basin.Objective.IRemoteMinibatch)inner).SumGradient(theta, indices, gradientSum, batchStatistics, crops);
         }
 
         public IReadOnlyList<Basin.Objective.ShardSums<T>> Sum<T>(Basin.Objective.EmpiricalRisk<T>.Pass pass, double[]? theta, double[] v, int waves, int shardSize)
