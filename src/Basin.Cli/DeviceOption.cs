@@ -44,11 +44,21 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     [MethodImpl(MethodImplOptions.NoInlining)]
     static T OnGpu<T>(LossLandscape landscape, DataSet data, DataSet? test, TextWriter stderr, Func<LossLandscape, T> body)
     {
-        var (network, theta) = Float32(landscape, data);
+        Float32(landscape, data);
         using var device = GpuDevice.Cuda();
         stderr.WriteLine($"device: {device.Describe}");
-        using var train = new DeviceRisk(device.Backend, network, data);
-        using var testRisk = test is null ? null : new DeviceRisk(device.Backend, network, test);
+        return On(device.Backend, landscape, data, test, body);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on the landscape with its surfaces and full passes computed by <paramref name="backend"/>:
+    /// theta and the data uploaded once, the landscape's running statistics followed as they change.
+    /// </summary>
+    internal static T On<T>(IBackend backend, LossLandscape landscape, DataSet data, DataSet? test, Func<LossLandscape, T> body)
+    {
+        var (network, theta) = Float32(landscape, data);
+        using var train = new DeviceRisk(backend, network, data, statistics: landscape.Buffers);
+        using var testRisk = test is null ? null : new DeviceRisk(backend, network, test, statistics: landscape.Buffers);
         var settings = landscape.Settings;
         using var surface = new DeviceSurface(train, testRisk, theta, settings.L2,
             remote => new Basin.Objective.EmpiricalRisk<float>(network, data, settings.Loss, settings.L2, settings.Batch, settings.Threads) { Remote = remote });
@@ -129,9 +139,16 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static (Evaluation Evaluation, string Device) Evaluate(LossLandscape landscape, DataSet data)
     {
-        var (network, theta) = Float32(landscape, data);
+        Float32(landscape, data);
         using var device = GpuDevice.Cuda();
-        using var risk = new DeviceRisk(device.Backend, network, data);
-        return (risk.Evaluate(theta), device.Describe);
+        return (Evaluate(device.Backend, landscape, data), device.Describe);
+    }
+
+    /// <summary>The landscape's loss and accuracy computed by <paramref name="backend"/>, with the model's running statistics.</summary>
+    internal static Evaluation Evaluate(IBackend backend, LossLandscape landscape, DataSet data)
+    {
+        var (network, theta) = Float32(landscape, data);
+        using var risk = new DeviceRisk(backend, network, data, statistics: landscape.Buffers);
+        return risk.Evaluate(theta);
     }
 }

@@ -38,8 +38,6 @@ internal static class ConnectCommand
         {
             if (r.GetValue(outStem) is { } target) OutputPath.RequireFile(target + ".json", "--out");
             var data = common.LoadData(r);
-            if (device.Cuda(r) && r.GetValue(updateBn))
-                throw new BasinException("--device", "--update-bn recomputes BatchNorm's statistics on the CPU only", "leave --device cuda or --update-bn out");
             var (first, to) = common.Pair(r, data, r.GetValue(a)!, r.GetValue(b)!);
             if (r.GetValue(updateBn)) first = first.UpdatingBatchNorm();
             return device.Run(r, first, data, null, stderr, from =>

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Basin.Engine;
 using Basin.Landscape;
 using Basin.Objective;
 using Basin.Tensors;
@@ -8,6 +9,9 @@ namespace Basin.Connectivity;
 /// <summary>Low-loss paths between two minima: found, evaluated along t, and drawn on the plane through a one-bend curve.</summary>
 internal static class Paths
 {
+    /// <summary>Examples per minibatch of a curve's training (dnn-mode-connectivity's default).</summary>
+    const int CurveBatch = 128;
+
     /// <summary>
     /// The path from <paramref name="a"/> to <paramref name="b"/>, evaluated at Points values of t on <paramref name="risk"/>
     /// (and <paramref name="test"/>); <paramref name="progress"/> hears each finished epoch of a curve's training.
@@ -26,13 +30,19 @@ internal static class Paths
                 break;
             case PathKind.Bezier or PathKind.Polychain:
                 curve = new Curve(options.Kind == PathKind.Bezier ? CurveKind.Bezier : CurveKind.Polychain, a, b, options.Bends);
-                // A remote that runs minibatches (a GPU) trains the curve too; BatchNorm trains it in train mode, which it does not run.
-                var remote = risk.Remote as IRemoteMinibatch;
-                if (remote is not null && !risk.Network.Buffers.IsEmpty)
-                    throw new BasinException(risk.Remote!.Name, "a curve through a model with BatchNorm trains in train mode (batch statistics), which runs on the CPU only",
-                        $"use {{curve}} line or neb, or leave {risk.Remote.Name} out");
-                var minibatch = new EmpiricalRisk<T>(risk.Network, risk.Data, risk.LossName, risk.L2, 64, risk.Threads) { Remote = remote is null ? null : risk.Remote };
-                CurveTraining.Train(curve, minibatch, options.Epochs, 128, options.LearningRate, options.Momentum, options.Seed, (e, _) => progress?.Invoke(e));
+                // A remote that runs minibatches (a GPU) trains the curve too. BatchNorm trains in train mode: a minibatch is one shard.
+                bool normed = !risk.Network.Buffers.IsEmpty;
+                var minibatch = new EmpiricalRisk<T>(risk.Network, risk.Data, risk.LossName, risk.L2, normed ? CurveBatch : 64, risk.Threads, wholeShards: normed)
+                {
+                    Remote = risk.Remote is IRemoteMinibatch ? risk.Remote : null,
+                };
+                // Training moves the running statistics; the path is evaluated with the model's (A's), as a line is, unless
+                // update_bn recomputes them at each point.
+                var buffers = risk.Network.Buffers;
+                var kept = new ModelBuffers(buffers.Tensors);
+                kept.CopyFrom(buffers);
+                try { CurveTraining.Train(curve, minibatch, options.Epochs, CurveBatch, options.LearningRate, options.Momentum, options.Seed, (e, _) => progress?.Invoke(e)); }
+                finally { buffers.CopyFrom(kept); }
                 path = curve.At;
                 length = curve.Length();
                 break;

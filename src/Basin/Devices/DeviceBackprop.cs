@@ -147,6 +147,7 @@ internal sealed class DeviceBackprop : IDisposable
     /// <summary>The pass over rows of <paramref name="features"/> and their labels, the losses written from <paramref name="first"/> on.</summary>
     void Run(DevicePass pass, Buffer weights, Buffer v, Buffer features, DeviceBuffer<int> labelsOf, int first, Buffer sum)
     {
+        risk.Refresh();
         if (pass != DevicePass.Loss) backend.Zero(sum);
         bool tangents = pass is DevicePass.HessianVector or DevicePass.GaussNewtonVector;
         int count = (int)labelsOf.Length;

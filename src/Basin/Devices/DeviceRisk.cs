@@ -30,6 +30,9 @@ internal sealed class DeviceRisk : IDisposable
     readonly long activationLength;
     readonly DeviceBuffer<int> labels;
     readonly DeviceBuffer<double> loss, correct, total;
+    // The running statistics the device normalizes by in eval mode, and their values as last uploaded.
+    readonly ModelBuffers source;
+    double[] uploaded;
 
     public int Count { get; }
     public int Parameters { get; }
@@ -42,7 +45,11 @@ internal sealed class DeviceRisk : IDisposable
     internal DeviceBuffer<float> Statistics => statistics;
     internal IBackend Backend => backend;
 
-    public DeviceRisk(IBackend backend, Network<float> network, DataSet data, int chunk = 8192)
+    /// <param name="statistics">
+    /// The BatchNorm running statistics to normalize by (the network's own when null): those of the model a command
+    /// loaded, followed as they change (a curve's training, update_bn).
+    /// </param>
+    public DeviceRisk(IBackend backend, Network<float> network, DataSet data, int chunk = 8192, ModelBuffers? statistics = null)
     {
         if (data.Labels is null)
             throw new BasinException("{device}", "the CUDA backend evaluates the cross-entropy of labelled data only so far", "use {device} cpu");
@@ -62,8 +69,11 @@ internal sealed class DeviceRisk : IDisposable
         activationLength = (long)this.chunk * widest;
         z = backend.Allocate<float>(activationLength);
         cols = backend.Allocate<float>(this.chunk * columns);
-        // The BatchNorm statistics as the model holds them (float64 holds float32 values exactly), fixed for every point.
-        statistics = backend.Upload(Array.ConvertAll(network.Buffers.Values, v => (float)v));
+        source = statistics ?? network.Buffers;
+        if (source.Values.Length != network.Buffers.Values.Length)
+            throw new ArgumentException($"{source.Values.Length} running statistics for a network with {network.Buffers.Values.Length}", nameof(statistics));
+        uploaded = (double[])source.Values.Clone();
+        this.statistics = backend.Upload(Array.ConvertAll(uploaded, v => (float)v));
         loss = backend.Allocate<double>(Count);
         correct = backend.Allocate<double>(Count);
         total = backend.Allocate<double>(2);
@@ -80,11 +90,20 @@ internal sealed class DeviceRisk : IDisposable
     /// <summary>The mean loss and accuracy at weights already on the device.</summary>
     public Evaluation Evaluate(DeviceBuffer<float> weights)
     {
+        Refresh();
         Examples(weights);
         backend.Sum(loss, total.Slice(0, 1), Count);
         backend.Sum(correct, total.Slice(1, 1), Count);
         var sums = backend.Download(total);
         return new Evaluation(sums[0] / Count, sums[1] / Count, Count);
+    }
+
+    /// <summary>Uploads the running statistics again if the model's have changed since they were last uploaded (float64 holds float32 values exactly).</summary>
+    internal void Refresh()
+    {
+        if (source.Values.AsSpan().SequenceEqual(uploaded)) return;
+        uploaded = (double[])source.Values.Clone();
+        backend.CopyFrom(Array.ConvertAll(uploaded, v => (float)v), statistics);
     }
 
     void Examples(DeviceBuffer<float> weights)
