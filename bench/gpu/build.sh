@@ -3,7 +3,7 @@
 # machine has no .NET), packed as bench/gpu/basin-linux-x64.tar.gz, a ResNet-20 for one-channel images trained a few
 # steps (bench/gpu/resnet20-in1), and the CPU engine's numbers the GPU must match (bench/gpu/expected/*.json: eval of the
 # MLP, CNN and ResNet-20 on 2,000 images; Lanczos' top-3 Hessian eigenvalues (20 products) and SAM sharpness (a gradient)
-# of the MLP and the ResNet-20 on 1,000). Usage: bench/gpu/build.sh   (then run bench/gpu/check.sh on the GPU machine)
+# of the MLP and the ResNet-20 on 1,000; the losses after ten augmented training steps of a ResNet-20). Usage: bench/gpu/build.sh   (then run bench/gpu/check.sh on the GPU machine)
 set -eu
 cd "$(dirname "$0")/../.."
 out=$(mktemp -d)

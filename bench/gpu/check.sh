@@ -2,7 +2,8 @@
 # The device check (issue 23), run on the GPU machine from the repository root, with bench/gpu/basin-linux-x64.tar.gz,
 # bench/gpu/resnet20-in1 and bench/gpu/data carried there (bench/gpu/build.sh makes them): unpacks the CLI, reports the GPU, driver and
 # PTX target, runs each check of bench/gpu/checks.txt with --device cuda (eval of an MLP, a CNN and a ResNet-20; Lanczos'
-# Hessian eigenvalues and SAM's gradient of the MLP and the ResNet-20) against the CPU engine's numbers
+# Hessian eigenvalues and SAM's gradient of the MLP and the ResNet-20; ten augmented training steps of the ResNet-20,
+# BatchNorm in train mode) against the CPU engine's numbers
 # (bench/gpu/expected/), times a CNN surface on the GPU and on the machine's CPU and ResNet-20 surfaces on the GPU (11 x 11
 # on 2,000 images, 21 x 21 on 10,000: bench/gpu/data, carried too), runs basin bench --device cuda (SGEMM 4096, losses,
 # gradient and Hv against the GPU's FP32 peak), and times PyTorch CUDA on the same GPU. Everything goes to $OUT/gpu-check.json (raw outputs beside it). Under five minutes.
@@ -55,6 +56,8 @@ for line in open("bench/gpu/checks.txt"):
         check["gpu"] = gpu
         if name.startswith("eval"):
             check.update(loss_relative_difference=relative(gpu["loss"], expected["loss"]), accuracy_equal=gpu["accuracy"] == expected["accuracy"])
+        elif name.startswith("train"):
+            check["relative_differences"] = {k: relative(gpu[k], expected[k]) for k in ("train_loss", "train_accuracy", "test_loss", "test_accuracy")}
         elif name.startswith("hessian"):
             check["eigenvalue_relative_differences"] = [relative(g, c) for g, c in zip(gpu["eigenvalues"], expected["eigenvalues"])]
             check["seconds_per_product"] = gpu["seconds"] / gpu["products"]

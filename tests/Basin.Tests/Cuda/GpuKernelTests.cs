@@ -195,7 +195,7 @@ public sealed class GpuKernelTests : IDisposable
     [Fact]
     public void The_kernels_are_all_found()
     {
-        Assert.Equal(["ActivationDerivativeKernel", "ActivationKernel", "AddKernel", "AvgPoolBackwardKernel", "AvgPoolKernel", "BatchNormKernel",
+        Assert.Equal(["ActivationDerivativeKernel", "ActivationKernel", "AddKernel", "AugmentKernel", "AvgPoolBackwardKernel", "AvgPoolKernel", "BatchNormKernel",
             "ChannelReduceKernel", "ChannelTotalKernel", "ChannelsKernel", "Col2ImKernel", "ColumnsKernel", "CrossEntropyBackwardKernel", "CrossEntropyKernel",
             "GatherKernel", "GemmKernel", "Im2ColKernel", "MaxPoolBackwardKernel", "MaxPoolKernel", "MaxPoolTangentKernel", "NormBackwardKernel", "NormScaleKernel", "PlanePointKernel", "SumKernel"],
             KernelNames);
