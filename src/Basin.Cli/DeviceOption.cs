@@ -61,7 +61,8 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         using var testRisk = test is null ? null : new DeviceRisk(backend, network, test, statistics: landscape.Buffers);
         var settings = landscape.Settings;
         using var surface = new DeviceSurface(train, testRisk, theta, settings.L2,
-            remote => new Basin.Objective.EmpiricalRisk<float>(network, data, settings.Loss, settings.L2, settings.Batch, settings.Threads) { Remote = remote });
+            remote => new Basin.Objective.EmpiricalRisk<float>(network, data, settings.Loss, settings.L2, settings.Batch, settings.Threads) { Remote = remote },
+            settings.UpdateBatchNorm ? landscape.Buffers : null);
         return body(landscape.Remote(surface));
     }
 

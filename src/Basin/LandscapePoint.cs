@@ -85,7 +85,7 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
 
     /// <summary>The training data in shards of 128, one train-mode pass each (update_bn's loader), when statistics are recomputed.</summary>
     EmpiricalRisk<T>? BatchNormSource => settings.UpdateBatchNorm
-        ? batchNormSource ??= new EmpiricalRisk<T>(network, data, settings.Loss, settings.L2, 128, settings.Threads, wholeShards: true)
+        ? batchNormSource ??= new EmpiricalRisk<T>(network, data, settings.Loss, settings.L2, ModelBuffers.RecomputeBatch, settings.Threads, wholeShards: true)
         : null;
 
     EmpiricalRisk<T>? batchNormSource;
@@ -146,7 +146,8 @@ internal sealed class LandscapePoint<T>(Network<T> network, T[] theta, DataSet d
         var line = new Surface(t, null, test is not null, settingsOfLine);
         if (settings.Remote is { } remote)
         {
-            if (settings.UpdateBatchNorm) throw new BasinException("{cluster}", "{update-bn} runs in one process only", "leave {cluster} or {update-bn} out");
+            if (settings.UpdateBatchNorm && !remote.UpdatesBatchNorm)
+                throw new BasinException(remote.Name, "{update-bn} runs in one process only", $"leave {remote.Name} or {{update-bn}} out");
             remote.Complete(line, Numbers.ToDouble<T>(direction), null, null, double.PositiveInfinity, null, null, CancellationToken.None);
         }
         else SurfaceComputation.Complete(line, Risk, test is null ? null : RiskOn(test), theta, direction, null, chunk: t.Count);

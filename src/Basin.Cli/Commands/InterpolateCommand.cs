@@ -44,8 +44,6 @@ internal static class InterpolateCommand
                 second = r.GetValue(b) ?? throw new BasinException("interpolate", "missing the weights B", "basin interpolate A B");
             }
             if (r.GetValue(outPath) is { } file) OutputPath.RequireFile(file, "--out");
-            if (device.Cuda(r) && r.GetValue(updateBn))
-                throw new BasinException("--device", "--update-bn recomputes BatchNorm's statistics on the CPU only", "leave --device cuda or --update-bn out");
             var data = common.LoadData(r);
             var (from, to) = common.Pair(r, data, first, second, spec);
             if (r.GetValue(updateBn)) from = from.UpdatingBatchNorm();

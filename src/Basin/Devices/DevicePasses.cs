@@ -1,4 +1,5 @@
 using System.Numerics;
+using Basin.Engine;
 using Basin.Objective;
 
 namespace Basin.Devices;
@@ -88,6 +89,32 @@ internal sealed class DevicePasses(DeviceRisk risk, float[]? theta) : IRemoteRis
         for (int j = 0; j < sum.Length; j++) gradientSum[j] = sum[j];
         backend.Sum(backprop.Losses, total, indices.Length);
         return backend.Download(total)[0];
+    }
+
+    /// <summary>
+    /// update_bn at a point on the device: BatchNorm's running statistics reset, then moved by one train-mode pass per
+    /// batch of <see cref="ModelBuffers.RecomputeBatch"/> examples in file order, each batch weighted equally (PyTorch's
+    /// momentum=None), as the CPU engine recomputes them; written into <paramref name="buffers"/>.
+    /// </summary>
+    public void RecomputeStatistics(DeviceBuffer<float> at, ModelBuffers buffers)
+    {
+        var backprop = this.backprop ??= new DeviceBackprop(risk);
+        var norms = DeviceSteps.Flat(risk.Network).OfType<DeviceSteps.Norm>().ToList();
+        var batch = new double[buffers.Values.Length];
+        buffers.Reset();
+        for (int start = 0; start < risk.Count; start += ModelBuffers.RecomputeBatch)
+        {
+            int n = Math.Min(ModelBuffers.RecomputeBatch, risk.Count - start);
+            backprop.Run(DevicePass.Loss, at, vector.Empty, [.. Enumerable.Range(start, n)], vector, trainMode: true);
+            backprop.BatchStatistics(batch);
+            foreach (var norm in norms)
+            {
+                long values = (long)n * norm.Positions;
+                double factor = 1.0 / ++buffers.Counts[norm.Count];
+                for (int c = 0; c < norm.Channels; c++)
+                    buffers.Move(norm.Statistics, norm.Channels, c, batch[norm.Statistics + c], batch[norm.Statistics + norm.Channels + c] * values / (values - 1), factor);
+            }
+        }
     }
 
     /// <summary>A vector of theta's length on the device, in a buffer kept for the next call.</summary>

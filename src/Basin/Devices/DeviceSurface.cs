@@ -15,9 +15,12 @@ namespace Basin.Devices;
 /// The training risk's shards and settings, its passes run by the remote given: for each cell's Hessian extremes (one
 /// Lanczos run at the cell's point on the GPU), when the surface asks for them.
 /// </param>
+/// <param name="recompute">The model's running statistics, recomputed at each cell's point before it is evaluated (update_bn), when given.</param>
 internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] theta, double l2,
-    Func<IRemoteRisk, EmpiricalRisk<float>>? curvature = null) : IRemoteWorkers, IRemoteMinibatch, IDisposable
+    Func<IRemoteRisk, EmpiricalRisk<float>>? curvature = null, Engine.ModelBuffers? recompute = null) : IRemoteWorkers, IRemoteMinibatch, IDisposable
 {
+    public bool UpdatesBatchNorm => recompute is not null;
+
     public string Name => "{device}";
 
     readonly DevicePasses passes = new(train, theta);
@@ -42,6 +45,7 @@ internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] 
                 var (a, b) = surface.Coordinates(cell);
                 backend.PlanePoint(passes.Origin, x, y, point, (float)a, (float)b);
                 double penalty = l2 == 0 ? 0 : 0.5 * l2 * norm.At(a, b);
+                if (recompute is not null) passes.RecomputeStatistics(point, recompute);
                 var e = train.Evaluate(point);
                 var values = new CellValues(e.Loss + penalty, e.Accuracy);
                 if (surface.HasTest && test is not null)

@@ -13,6 +13,9 @@ internal sealed record BufferTensor(string Name, int[] Shape, int Offset, int Le
 /// </summary>
 internal sealed class ModelBuffers
 {
+    /// <summary>Examples per train-mode batch when the statistics are recomputed at a point (update_bn's loader).</summary>
+    internal const int RecomputeBatch = 128;
+
     public IReadOnlyList<BufferTensor> Tensors { get; }
     public double[] Values { get; }
     public long[] Counts { get; }
@@ -44,6 +47,16 @@ internal sealed class ModelBuffers
     }
 
     public BufferTensor? Find(string name) => Tensors.FirstOrDefault(t => t.Name == name);
+
+    /// <summary>
+    /// One channel's running mean (at <paramref name="mean"/> + c) and variance (<paramref name="channels"/> further on)
+    /// moved by <paramref name="factor"/> toward a batch's mean and unbiased variance.
+    /// </summary>
+    internal void Move(int mean, int channels, int c, double mu, double unbiased, double factor)
+    {
+        Values[mean + c] = (1 - factor) * Values[mean + c] + factor * mu;
+        Values[mean + channels + c] = (1 - factor) * Values[mean + channels + c] + factor * unbiased;
+    }
 
     /// <summary>Copies another network's buffers of the same layout (a checkpoint's, a point's).</summary>
     public void CopyFrom(ModelBuffers other)

@@ -60,6 +60,19 @@ public sealed class DeviceLandscapeTests
         Close(a.Evaluate().Loss, risk.Evaluate(theta).Loss, 1e-5);
     }
 
+    [Fact]
+    public void A_line_with_update_bn_recomputes_each_points_statistics_on_the_device_as_the_cpu_does()
+    {
+        var (a, b, data) = Minima();
+        var t = Basin.Landscape.Axis.Parse("0:1:4", "t");
+        // The control: without update_bn every point has A's statistics (update_bn leaves the last point's behind: first).
+        var plain = a.Interpolate(b, t).Line;
+        var here = a.UpdatingBatchNorm().Interpolate(b, t).Line;
+        var there = Basin.Cli.DeviceOption.On(new CpuBackend(1), a.UpdatingBatchNorm(), data, null, l => l.Interpolate(b, t).Line);
+        for (int i = 0; i < t.Count; i++) Close(here.TrainLoss[i], there.TrainLoss[i], 1e-5);
+        Assert.True(Math.Abs(plain.TrainLoss[^1] - here.TrainLoss[^1]) > 1e-3);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -109,12 +109,7 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
     }
 
     /// <summary>The running mean and (unbiased) variance of channel c moved toward a batch's.</summary>
-    void Move(int c, double mu, double unbiased, double factor)
-    {
-        var values = buffers!.Values;
-        values[mean + c] = (1 - factor) * values[mean + c] + factor * mu;
-        values[variance + c] = (1 - factor) * values[variance + c] + factor * unbiased;
-    }
+    void Move(int c, double mu, double unbiased, double factor) => buffers!.Move(mean, channels, c, mu, unbiased, factor);
 
     /// <summary>
     /// The running statistics moved toward a train-mode batch's computed elsewhere (a GPU): its means and biased variances
