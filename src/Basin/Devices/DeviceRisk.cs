@@ -90,12 +90,21 @@ internal sealed class DeviceRisk : IDisposable
     /// <summary>The mean loss and accuracy at weights already on the device.</summary>
     public Evaluation Evaluate(DeviceBuffer<float> weights)
     {
-        Refresh();
-        Examples(weights);
-        backend.Sum(loss, total.Slice(0, 1), Count);
-        backend.Sum(correct, total.Slice(1, 1), Count);
+        Sums(weights, total);
         var sums = backend.Download(total);
         return new Evaluation(sums[0] / Count, sums[1] / Count, Count);
+    }
+
+    /// <summary>
+    /// The summed loss and the number classified correctly at weights on the device, left on the device in
+    /// <paramref name="into"/> (two values), for results fetched in batches.
+    /// </summary>
+    public void Sums(DeviceBuffer<float> weights, DeviceBuffer<double> into)
+    {
+        Refresh();
+        Examples(weights);
+        backend.Sum(loss, into.Slice(0, 1), Count);
+        backend.Sum(correct, into.Slice(1, 1), Count);
     }
 
     /// <summary>Uploads the running statistics again if the model's have changed since they were last uploaded (float64 holds float32 values exactly).</summary>

@@ -27,6 +27,12 @@ internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] 
     readonly IBackend backend = train.Backend;
     readonly DeviceBuffer<float> point = train.Backend.Allocate<float>(theta.Length);
 
+    /// <summary>
+    /// Cells evaluated one after another on the device before their sums come back in one download (one each when a
+    /// cell needs the host: its Hessian's extremes, or update_bn's statistics).
+    /// </summary>
+    internal const int CellBatch = 64;
+
     public void Complete(Surface surface, double[] dx, double[]? dy, int? eigenSteps, double saveSeconds, Action<Surface>? save, Action<int>? progress,
         CancellationToken cancel)
     {
@@ -36,6 +42,27 @@ internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] 
         var y = backend.Upload(dy is null ? new float[dx.Length] : Array.ConvertAll(dy, v => (float)v));
         var norm = l2 == 0 ? default : PlaneNorm.Of<double>(Array.ConvertAll(theta, v => (double)v), dx, dy ?? new double[dx.Length]);
         var saving = new PeriodicSave(surface, saveSeconds, save, progress);
+        bool withTest = surface.HasTest && test is not null;
+        int batch = hessian is null && recompute is null ? CellBatch : 1;
+        // Per cell of the batch: the training set's loss sum and number correct, then the test set's.
+        var sums = backend.Allocate<double>(4L * batch);
+        var pending = new List<(int Cell, double Max, double Min)>();
+        void Flush()
+        {
+            if (pending.Count == 0) return;
+            var values = backend.Download(sums.Take(4L * pending.Count));
+            for (int k = 0; k < pending.Count; k++)
+            {
+                var (cell, max, min) = pending[k];
+                var (a, b) = surface.Coordinates(cell);
+                double penalty = l2 == 0 ? 0 : 0.5 * l2 * norm.At(a, b);
+                var stored = new CellValues(values[4 * k] / train.Count + penalty, values[4 * k + 1] / train.Count) { MaxEig = max, MinEig = min };
+                if (withTest) stored = stored with { TestLoss = values[4 * k + 2] / test!.Count + penalty, TestAccuracy = values[4 * k + 3] / test.Count };
+                surface.Store(cell, stored);
+                saving.Stored();
+            }
+            pending.Clear();
+        }
         try
         {
             for (int cell = 0; cell < surface.Cells; cell++)
@@ -44,29 +71,21 @@ internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] 
                 cancel.ThrowIfCancellationRequested();
                 var (a, b) = surface.Coordinates(cell);
                 backend.PlanePoint(passes.Origin, x, y, point, (float)a, (float)b);
-                double penalty = l2 == 0 ? 0 : 0.5 * l2 * norm.At(a, b);
                 if (recompute is not null) passes.RecomputeStatistics(point, recompute);
-                var e = train.Evaluate(point);
-                var values = new CellValues(e.Loss + penalty, e.Accuracy);
-                if (surface.HasTest && test is not null)
-                {
-                    var t = test.Evaluate(point);
-                    values = values with { TestLoss = t.Loss + penalty, TestAccuracy = t.Accuracy };
-                }
-                if (hessian is not null)
-                {
-                    var (max, min) = Extremes(hessian, dx, dy, a, b, eigenSteps!.Value);
-                    values = values with { MaxEig = max, MinEig = min };
-                }
-                surface.Store(cell, values);
-                saving.Stored();
+                int k = pending.Count;
+                train.Sums(point, sums.Slice(4L * k, 2));
+                if (withTest) test!.Sums(point, sums.Slice(4L * k + 2, 2));
+                var (max, min) = hessian is null ? (double.NaN, double.NaN) : Extremes(hessian, dx, dy, a, b, eigenSteps!.Value);
+                pending.Add((cell, max, min));
+                if (pending.Count == batch) Flush();
             }
+            Flush();
         }
         finally
         {
             passes.Point = null;
-            backend.Free(x);
-            backend.Free(y);
+            foreach (var buffer in new[] { x, y }) backend.Free(buffer);
+            backend.Free(sums);
             saving.Finish();
         }
     }

@@ -1,6 +1,7 @@
 using Basin.Connectivity;
 using Basin.Data;
 using Basin.Devices;
+using Basin.Landscape;
 using Basin.Training;
 
 namespace Basin.Tests.Devices;
@@ -58,6 +59,24 @@ public sealed class DeviceLandscapeTests
         Close(a.Evaluate().Loss, risk.Evaluate(theta).Loss, 1e-5);
         for (int i = 0; i < a.Buffers.Values.Length; i++) a.Buffers.Values[i] *= 1.5;
         Close(a.Evaluate().Loss, risk.Evaluate(theta).Loss, 1e-5);
+    }
+
+    [Fact]
+    public void A_surface_on_a_device_fetched_in_batches_of_cells_equals_the_cpus()
+    {
+        var (a, _, data) = Minima();
+        var test = DataCatalog.Load(DataCatalog.Embedded, "test", null, 100);
+        // 9 x 11 cells: a batch of 64 and a partial one.
+        var options = new SurfaceOptions { X = new Basin.Landscape.Axis(-1, 1, 9), Y = new Basin.Landscape.Axis(-1, 1, 11), Seed = 4, Test = test };
+        var here = a.Surface(options).Surface;
+        var there = Basin.Cli.DeviceOption.On(new CpuBackend(1), a, data, test, l => l.Surface(options).Surface);
+        Assert.True(here.Cells > DeviceSurface.CellBatch);
+        for (int cell = 0; cell < here.Cells; cell++)
+        {
+            Close(here.TrainLoss[cell], there.TrainLoss[cell], 1e-5);
+            Close(here.TestLoss![cell], there.TestLoss![cell], 1e-5);
+            Assert.Equal(here.TrainAccuracy[cell], there.TrainAccuracy[cell]);
+        }
     }
 
     [Fact]
