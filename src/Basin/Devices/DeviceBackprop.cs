@@ -7,7 +7,7 @@ namespace Basin.Devices;
 internal enum DevicePass { Loss, Gradient, HessianVector, GaussNewtonVector }
 
 /// <summary>
-/// Backward passes over a risk's data on the GPU, in eval mode: each example's loss and whether it is correct, and the sum
+/// Backward passes over a risk's data on a device, in eval mode: each example's loss and whether it is correct, and the sum
 /// over a range of examples of the loss gradients, of the Hessian-vector products or of the Gauss-Newton-vector products
 /// along v. Products are exact, by Pearlmutter's R-operator (1994): a forward pass carries each value's tangent along v
 /// (Rz), then one backward pass carries two vectors, p summed into the result and, for Hv, q = the gradient, whose

@@ -4,7 +4,7 @@ using Basin.Engine.Layers;
 namespace Basin.Devices;
 
 /// <summary>
-/// A network as the GPU runs it: its leaves as steps, an activation joined to the linear, convolution or BatchNorm layer
+/// A network as a device runs it: its leaves as steps, an activation joined to the linear, convolution or BatchNorm layer
 /// before it, containers flattened and residual blocks kept as blocks, each step holding its tensors' offsets in theta
 /// (or in the buffers).
 /// </summary>
@@ -99,7 +99,7 @@ internal static class DeviceSteps
         }
         var steps = Steps(network.Layers);
         if (nextTensor != tensors.Count || nextBuffer != buffers.Count)
-            throw new InvalidOperationException($"the GPU steps took {nextTensor} of {tensors.Count} parameter tensors and {nextBuffer} of {buffers.Count} buffers");
+            throw new InvalidOperationException($"the device steps took {nextTensor} of {tensors.Count} parameter tensors and {nextBuffer} of {buffers.Count} buffers");
         if (steps.Count == 0 || steps[^1] is not Linear) throw new BasinException("{device}", "the model does not end in a linear layer", "use {device} cpu");
         return steps;
     }

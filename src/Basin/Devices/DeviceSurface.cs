@@ -5,15 +5,15 @@ using Basin.Objective;
 namespace Basin.Devices;
 
 /// <summary>
-/// A point's surfaces and loss passes on the GPU, as the remote of a landscape: theta, the directions and the data are
+/// A point's surfaces and loss passes on a device, as the remote of a landscape: theta, the directions and the data are
 /// uploaded once, each cell's point is made on the device and evaluated there. Numbers agree with the CPU engine's to
 /// float32 rounding (about 1e-5 in a loss), not bit for bit; they are the same bits every run. The point's full passes
-/// (gradients, Hessian products: curvature, sharpness) run on the GPU too.
+/// (gradients, Hessian products: curvature, sharpness) run on the device too.
 /// </summary>
 /// <param name="l2">The risk's l2 coefficient: each cell's losses add 0.5 l2 ||point||^2, as the engine's do.</param>
 /// <param name="curvature">
 /// The training risk's shards and settings, its passes run by the remote given: for each cell's Hessian extremes (one
-/// Lanczos run at the cell's point on the GPU), when the surface asks for them.
+/// Lanczos run at the cell's point on the device), when the surface asks for them.
 /// </param>
 /// <param name="recompute">The model's running statistics, recomputed at each cell's point before it is evaluated (update_bn), when given.</param>
 internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] theta, double l2,

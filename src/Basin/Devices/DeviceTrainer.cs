@@ -3,13 +3,13 @@ using Basin.Training;
 namespace Basin.Devices;
 
 /// <summary>
-/// An experiment's independent training runs with their gradients on the GPU, one run after another, each on its own
+/// An experiment's independent training runs with their gradients on a device, one run after another, each on its own
 /// training examples uploaded for it; a run the GPU does not train (<see cref="DeviceSupport.TrainingRefusal"/>, or unlabelled
 /// data) is trained by the CPU engine as without it.
 /// </summary>
 internal sealed class DeviceTrainer(IBackend backend, int threads = 0) : IRemoteTrainer
 {
-    /// <summary>Runs trained on the GPU so far.</summary>
+    /// <summary>Runs trained on the device so far.</summary>
     public int OnGpu { get; private set; }
 
     public void Train(IReadOnlyList<TrainingTask> tasks)
