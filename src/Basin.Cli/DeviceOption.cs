@@ -62,7 +62,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
         var settings = landscape.Settings;
         using var surface = new DeviceSurface(train, testRisk, theta, settings.L2,
             remote => new Basin.Objective.EmpiricalRisk<float>(network, data, settings.Loss, settings.L2, settings.Batch, settings.Threads) { Remote = remote },
-            settings.UpdateBatchNorm ? landscape.Buffers : null);
+            settings.UpdateBatchNorm ? (network, landscape.Buffers) : null);
         return body(landscape.Remote(surface));
     }
 

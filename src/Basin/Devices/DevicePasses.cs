@@ -17,6 +17,8 @@ internal sealed class DevicePasses(DeviceRisk risk, float[]? theta) : IRemoteRis
     // Made on the first pass: a surface that only evaluates never needs its tape.
     DeviceBackprop? backprop;
     readonly IBackend backend = risk.Backend;
+    // A training step with BatchNorm runs in train mode.
+    readonly bool trainMode = DeviceSteps.Flat(risk.Network).OfType<DeviceSteps.Norm>().Any();
     readonly DeviceBuffer<float> origin = theta is null ? default : risk.Backend.Upload(theta);
     readonly DeviceBuffer<float> vector = risk.Backend.Allocate<float>(risk.Parameters);
     DeviceBuffer<double> shardSums, total;
@@ -82,7 +84,6 @@ internal sealed class DevicePasses(DeviceRisk risk, float[]? theta) : IRemoteRis
     {
         var backprop = this.backprop ??= new DeviceBackprop(risk);
         if (!total.Exists) total = backend.Allocate<double>(1);
-        bool trainMode = DeviceSteps.Flat(risk.Network).OfType<DeviceSteps.Norm>().Any();
         backprop.Run(DevicePass.Gradient, Upload(ref moved, at), vector.Empty, indices, vector, trainMode, crops);
         if (trainMode) backprop.BatchStatistics(batchStatistics);
         var sum = backend.Download(vector);
@@ -92,29 +93,28 @@ internal sealed class DevicePasses(DeviceRisk risk, float[]? theta) : IRemoteRis
     }
 
     /// <summary>
-    /// update_bn at a point on the device: BatchNorm's running statistics reset, then moved by one train-mode pass per
-    /// batch of <see cref="ModelBuffers.RecomputeBatch"/> examples in file order, each batch weighted equally (PyTorch's
-    /// momentum=None), as the CPU engine recomputes them; written into <paramref name="buffers"/>.
+    /// update_bn at a point on the device: <paramref name="network"/>'s BatchNorm running statistics reset, then moved by
+    /// one train-mode pass per batch of <see cref="ModelBuffers.RecomputeBatch"/> examples in file order, each batch
+    /// weighted equally (PyTorch's momentum=None), by the engine's own update, as the CPU engine recomputes them.
     /// </summary>
-    public void RecomputeStatistics(DeviceBuffer<float> at, ModelBuffers buffers)
+    public void RecomputeStatistics(DeviceBuffer<float> at, Network<float> network)
     {
         var backprop = this.backprop ??= new DeviceBackprop(risk);
-        var norms = DeviceSteps.Flat(risk.Network).OfType<DeviceSteps.Norm>().ToList();
+        var buffers = network.Buffers;
         var batch = new double[buffers.Values.Length];
         buffers.Reset();
-        for (int start = 0; start < risk.Count; start += ModelBuffers.RecomputeBatch)
+        buffers.Cumulative = true;
+        try
         {
-            int n = Math.Min(ModelBuffers.RecomputeBatch, risk.Count - start);
-            backprop.Run(DevicePass.Loss, at, vector.Empty, [.. Enumerable.Range(start, n)], vector, trainMode: true);
-            backprop.BatchStatistics(batch);
-            foreach (var norm in norms)
+            for (int start = 0; start < risk.Count; start += ModelBuffers.RecomputeBatch)
             {
-                long values = (long)n * norm.Positions;
-                double factor = 1.0 / ++buffers.Counts[norm.Count];
-                for (int c = 0; c < norm.Channels; c++)
-                    buffers.Move(norm.Statistics, norm.Channels, c, batch[norm.Statistics + c], batch[norm.Statistics + norm.Channels + c] * values / (values - 1), factor);
+                int n = Math.Min(ModelBuffers.RecomputeBatch, risk.Count - start);
+                backprop.Run(DevicePass.Loss, at, vector.Empty, [.. Enumerable.Range(start, n)], vector, trainMode: true);
+                backprop.BatchStatistics(batch);
+                network.TrackBatchStatistics(batch, n);
             }
         }
+        finally { buffers.Cumulative = false; }
     }
 
     /// <summary>A vector of theta's length on the device, in a buffer kept for the next call.</summary>

@@ -17,7 +17,7 @@ internal static class DeviceSteps
     internal sealed record MaxPool(PoolShape Shape) : Step(Shape.C * Shape.H * Shape.W, Shape.C * Shape.OH * Shape.OW);
     internal sealed record AvgPool(PoolShape Shape) : Step(Shape.C * Shape.H * Shape.W, Shape.C * Shape.OH * Shape.OW);
     /// <summary>BatchNorm in eval mode: its affine parameters in theta (-1 without), its running mean and variance in the buffers.</summary>
-    internal sealed record Norm(int Channels, int Positions, int Weight, int Bias, int Statistics, int Count, float Eps, ActivationKind Activation)
+    internal sealed record Norm(int Channels, int Positions, int Weight, int Bias, int Statistics, float Eps, ActivationKind Activation)
         : Step(Channels * Positions, Channels * Positions);
     /// <summary>An activation that follows no layer it can join (a residual block's after=relu).</summary>
     internal sealed record Pointwise(int Size, ActivationKind Activation) : Step(Size, Size);
@@ -67,10 +67,10 @@ internal static class DeviceSteps
                         break;
                     case BatchNorm<float> norm:
                         int nw = norm.Affine ? Take() : -1, nb = norm.Affine ? Take() : -1;
-                        int statistics = buffers[nextBuffer].Offset, count = buffers[nextBuffer + 2].Offset;
+                        int statistics = buffers[nextBuffer].Offset;
                         nextBuffer += 3;   // running_mean, running_var, num_batches_tracked
                         int channels = norm.InputShape[0];
-                        steps.Add(new Norm(channels, norm.InputSize / channels, nw, nb, statistics, count, (float)norm.Eps, ActivationKind.Identity));
+                        steps.Add(new Norm(channels, norm.InputSize / channels, nw, nb, statistics, (float)norm.Eps, ActivationKind.Identity));
                         break;
                     case Pool2d<float> pool:
                         // A window of ceil mode clipped to the input is what the kernels read.

@@ -15,9 +15,13 @@ namespace Basin.Devices;
 /// The training risk's shards and settings, its passes run by the remote given: for each cell's Hessian extremes (one
 /// Lanczos run at the cell's point on the device), when the surface asks for them.
 /// </param>
-/// <param name="recompute">The model's running statistics, recomputed at each cell's point before it is evaluated (update_bn), when given.</param>
+/// <param name="recompute">
+/// When given, each cell's point has its running statistics recomputed (update_bn) in the network's buffers, then copied
+/// into the model's (the buffers the risks follow) before it is evaluated.
+/// </param>
 internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] theta, double l2,
-    Func<IRemoteRisk, EmpiricalRisk<float>>? curvature = null, Engine.ModelBuffers? recompute = null) : IRemoteWorkers, IRemoteMinibatch, IDisposable
+    Func<IRemoteRisk, EmpiricalRisk<float>>? curvature = null, (Engine.Network<float> Network, Engine.ModelBuffers Model)? recompute = null)
+    : IRemoteWorkers, IRemoteMinibatch, IDisposable
 {
     public bool UpdatesBatchNorm => recompute is not null;
 
@@ -71,7 +75,11 @@ internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] 
                 cancel.ThrowIfCancellationRequested();
                 var (a, b) = surface.Coordinates(cell);
                 backend.PlanePoint(passes.Origin, x, y, point, (float)a, (float)b);
-                if (recompute is not null) passes.RecomputeStatistics(point, recompute);
+                if (recompute is var (network, model))
+                {
+                    passes.RecomputeStatistics(point, network);
+                    model.CopyFrom(network.Buffers);
+                }
                 int k = pending.Count;
                 train.Sums(point, sums.Slice(4L * k, 2));
                 if (withTest) test!.Sums(point, sums.Slice(4L * k + 2, 2));

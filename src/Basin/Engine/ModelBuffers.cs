@@ -48,16 +48,6 @@ internal sealed class ModelBuffers
 
     public BufferTensor? Find(string name) => Tensors.FirstOrDefault(t => t.Name == name);
 
-    /// <summary>
-    /// One channel's running mean (at <paramref name="mean"/> + c) and variance (<paramref name="channels"/> further on)
-    /// moved by <paramref name="factor"/> toward a batch's mean and unbiased variance.
-    /// </summary>
-    internal void Move(int mean, int channels, int c, double mu, double unbiased, double factor)
-    {
-        Values[mean + c] = (1 - factor) * Values[mean + c] + factor * mu;
-        Values[mean + channels + c] = (1 - factor) * Values[mean + channels + c] + factor * unbiased;
-    }
-
     /// <summary>Copies another network's buffers of the same layout (a checkpoint's, a point's).</summary>
     public void CopyFrom(ModelBuffers other)
     {

@@ -109,7 +109,12 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
     }
 
     /// <summary>The running mean and (unbiased) variance of channel c moved toward a batch's.</summary>
-    void Move(int c, double mu, double unbiased, double factor) => buffers!.Move(mean, channels, c, mu, unbiased, factor);
+    void Move(int c, double mu, double unbiased, double factor)
+    {
+        var values = buffers!.Values;
+        values[mean + c] = (1 - factor) * values[mean + c] + factor * mu;
+        values[variance + c] = (1 - factor) * values[variance + c] + factor * unbiased;
+    }
 
     /// <summary>
     /// The running statistics moved toward a train-mode batch's computed elsewhere (a GPU): its means and biased variances
