@@ -44,7 +44,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     [MethodImpl(MethodImplOptions.NoInlining)]
     static T OnGpu<T>(LossLandscape landscape, DataSet data, DataSet? test, TextWriter stderr, Func<LossLandscape, T> body)
     {
-        Float32(landscape, data);
+        Refuse(landscape);
         using var device = GpuDevice.Cuda();
         stderr.WriteLine($"device: {device.Describe}");
         return On(device.Backend, landscape, data, test, body);
@@ -123,8 +123,14 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     /// <summary>The landscape's network and theta in float32, the GPU's type, for a loss the GPU computes.</summary>
     static (Basin.Engine.Network<float> Network, float[] Theta) Float32(LossLandscape landscape, DataSet data)
     {
-        if (DeviceSupport.Refusal(landscape.Settings.Loss, landscape.Float64 ? "float64" : "float32") is { } refusal) throw refusal;
+        Refuse(landscape);
         return (Basin.Models.ModelSpec.Build<float>(landscape.Spec, data.InputShape), Basin.Tensors.Numbers.To<float>(landscape.Theta()));
+    }
+
+    /// <summary>An error, before the device is asked for, when the GPU cannot compute the landscape's loss in its dtype.</summary>
+    static void Refuse(LossLandscape landscape)
+    {
+        if (DeviceSupport.Refusal(landscape.Settings.Loss, landscape.Float64 ? "float64" : "float32") is { } refusal) throw refusal;
     }
 
     /// <summary>The GPU's benchmarks against its FP32 peak, with how the peak is counted and what ran them.</summary>
@@ -140,7 +146,7 @@ internal sealed class DeviceOption(ClusterOption? cluster = null)
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static (Evaluation Evaluation, string Device) Evaluate(LossLandscape landscape, DataSet data)
     {
-        Float32(landscape, data);
+        Refuse(landscape);
         using var device = GpuDevice.Cuda();
         return (Evaluate(device.Backend, landscape, data), device.Describe);
     }

@@ -54,13 +54,18 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         trainEval = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, 500, threads);
         testEval = test is null ? null : new EmpiricalRisk<T>(network, test, config.Loss, config.L2, 500, threads);
         augmentation = config.Augment ? new Augmentation(train, config.Normalize, config.Seed) : null;
-        if (remote is not null && remote is not IRemoteMinibatch && (config.Optimizer != "gd" || !network.Buffers.IsEmpty || config.Augment))
+        // BatchNorm trains in train mode and augmentation changes the images, so then gradient descent's full batch is a minibatch pass.
+        minibatchPasses = config.Optimizer != "gd" || !network.Buffers.IsEmpty || config.Augment;
+        if (remote is not null && remote is not IRemoteMinibatch && minibatchPasses)
             throw new BasinException(remote.Name, $"only full-batch gradient descent ({{optimizer}} gd) without BatchNorm or {{augment}} trains with {remote.Name}",
                 $"use {{optimizer}} gd, or leave {remote.Name} out");
         CreateOptimizer();
     }
 
     readonly Augmentation? augmentation;
+
+    /// <summary>Whether each step's gradient is a minibatch pass (not a full pass, as gradient descent's can be).</summary>
+    readonly bool minibatchPasses;
 
     public long PlannedSteps => config.Steps ?? (long)config.Epochs!.Value * batchesPerEpoch;
 
@@ -176,8 +181,7 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
                 double loss = minibatch.Remote switch
                 {
                     null => minibatch.MinibatchGradient(theta, indices, gradient, augmentation, step),
-                    // BatchNorm trains in train mode and augmentation changes the images, so then gradient descent's full batch is a minibatch pass.
-                    IRemoteMinibatch when config.Optimizer != "gd" || !network.Buffers.IsEmpty || augmentation is not null =>
+                    IRemoteMinibatch when minibatchPasses =>
                         minibatch.RemoteMinibatchGradient(theta, indices, gradient, augmentation, step),
                     _ => minibatch.Gradient(theta, gradient),
                 };
