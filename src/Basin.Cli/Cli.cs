@@ -32,11 +32,20 @@ internal static partial class Cli
     {
         var root = Build(stdout, stderr);
         var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        // An unknown option where a command takes positional arguments (interpolate A B) is taken as their value.
+        var stray = parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>().SelectMany(a => a.Tokens)
+            .FirstOrDefault(t => t.Value.StartsWith("--", StringComparison.Ordinal));
+        if (parsed.Errors.Count > 0 || stray is not null)
         {
             var path = new List<string>();
             for (var at = parsed.CommandResult; at is not null && at.Command != root; at = at.Parent as System.CommandLine.Parsing.CommandResult) path.Insert(0, at.Command.Name);
             string command = string.Join(" ", ["basin", .. path]);
+            if (stray is not null)
+            {
+                stderr.WriteLine($"error: {command}: unknown option '{stray.Value}'");
+                stderr.WriteLine($"hint: run '{command} --help' for the options and arguments");
+                return BadInput;
+            }
             // A stray token explains more than the "required command" complaint it causes.
             var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
             // System.CommandLine names the .NET type an option takes; say it in words, option first as OptionRules' messages do.

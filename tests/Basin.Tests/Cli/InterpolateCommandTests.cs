@@ -63,4 +63,16 @@ public class InterpolateCommandTests
         var first = connect.Split('\n').First(l => l.StartsWith("│ 0 ", StringComparison.Ordinal));
         Assert.Equal(5 + 2, first.Split('│').Length);
     }
+
+    [Fact]
+    public void An_unknown_option_is_not_taken_for_the_weights_a_and_b()
+    {
+        string dir = TestPaths.NewDirectory("interp-stray");
+        var runs = CliRunner.TwoRuns(dir, 1);
+        // Every other command takes --weights; here it would have been the value of A, and B the run: "file not found".
+        var (code, _, err) = CliRunner.Run("interpolate", "--weights", runs[0], "--data", "spirals", "--n", "100");
+        Assert.Equal(2, code);
+        Assert.Equal("error: basin interpolate: unknown option '--weights'\nhint: run 'basin interpolate --help' for the options and arguments\n", err);
+        Assert.Equal(0, CliRunner.Run("interpolate", runs[0], runs[1], "--data", "spirals", "--n", "100", "--range", "0:1:3").Code);
+    }
 }
