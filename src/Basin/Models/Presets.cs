@@ -16,7 +16,7 @@ internal static partial class Presets
 {
     public const string Names = "mlp:784-100-10, lenet, resnet20/56/110[_noshort], wrn56_2[_noshort], vgg9; the zoo takes (in=C,classes=K), the ResNets (width=W)";
 
-    [GeneratedRegex(@"^(?<name>resnet(?<depth>\d+)(?<noshort>_noshort)?|wrn(?<depth>\d+)_(?<width>\d+)(?<noshort>_noshort)?|vgg9)\s*(\((?<options>[^)]*)\))?$",
+    [GeneratedRegex(@"^(?<name>resnet(?<depth>\d+)(?<noshort>_noshort)?|wrn(?<depth>\d+)_(?<width>\d+)(?<noshort>_noshort)?|vgg9)\s*(?<open>\((?<options>[^)]*)(?<close>\))?)?$",
         RegexOptions.IgnoreCase)]
     private static partial Regex Zoo();
 
@@ -30,6 +30,8 @@ internal static partial class Presets
         var m = Zoo().Match(spec);
         if (!m.Success) return null;
         string name = m.Groups["name"].Value.ToLowerInvariant();
+        if (m.Groups["open"].Success && !m.Groups["close"].Success)
+            throw new BasinException("model spec", $"at position {spec.Length + 1}: expected ')' to close {name}( at position {m.Groups["open"].Index + 1}, found end of spec", ModelSpec.Grammar);
         var (channels, classes, baseWidth) = Options(spec, m.Groups["options"].Value, inputShape);
         if (name == "vgg9")
             return baseWidth is null ? Vgg9(channels, classes, inputShape) : throw new BasinException("model spec", $"preset '{spec}': vgg9 takes no width option", "its options are in and classes");

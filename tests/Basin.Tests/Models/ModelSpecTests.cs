@@ -36,6 +36,7 @@ public class ModelSpecTests
     [InlineData("conv2d(1,8,3),linear(10,2)", "add flatten before linear")]
     [InlineData("", "the spec is empty")]
     [InlineData("relu(2)", "takes at most 0 positional")]
+    [InlineData("resnet20(in=1", "at position 14: expected ')' to close resnet20( at position 9, found end of spec")]
     public void Errors_name_the_position_and_what_was_expected(string spec, string message)
     {
         var e = Assert.Throws<BasinException>(() => ModelSpec.Build<float>(spec, [1, 28, 28]));
