@@ -81,7 +81,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         L2 = l2;
         BatchSize = wholeShards ? Math.Min(batchSize, data.Count) : ShardSize(network, data, batchSize);
         Threads = threads <= 0 ? Environment.ProcessorCount : threads;
-        MemoryBudget.Require(EstimateBytes(network, data, batchSize, threads), $"{network.ParameterCount:N0} parameters on {data.Count:N0} examples",
+        MemoryBudget.Require(EstimateBytes(network, data, batchSize, threads, wholeShards), $"{network.ParameterCount:N0} parameters on {data.Count:N0} examples",
             "use a smaller {batch} (examples per shard), fewer {threads}, less data ({n}) or a smaller model");
         features = data.Features;
         if (typeof(T) == typeof(float)) inPlace = (ReadOnlyMemory<T>)(object)features.Values(0, features.Count);
@@ -116,9 +116,10 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     /// vectors, a shard's features in T per thread (converted from the data as stored), and the sparse first layer's packed
     /// copies of the data (up to twice its size).
     /// </summary>
-    public static double EstimateBytes(Network<T> network, DataSet data, int batchSize, int threads)
+    public static double EstimateBytes(Network<T> network, DataSet data, int batchSize, int threads, bool wholeShards = false)
     {
-        int batch = Math.Min(batchSize, Math.Max(1, data.Count)), size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        int batch = Math.Max(1, wholeShards ? Math.Min(batchSize, data.Count) : ShardSize(network, data, batchSize));
+        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         double workspaces = (threads <= 0 ? Environment.ProcessorCount : threads) * network.WorkspaceBytes(batch);
         double vectors = (2.0 + WaveSize) * network.ParameterCount * size;
         double features = (threads <= 0 ? Environment.ProcessorCount : threads) * (double)batch * data.InputSize * size;

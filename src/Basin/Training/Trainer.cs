@@ -47,7 +47,7 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         int shard = network.Buffers.IsEmpty ? Math.Min(config.Shard, batch) : batch;
         // theta, the gradient, up to two optimizer state vectors and a checkpoint's copies of theta and its bytes.
         double vectors = 7.0 * network.ParameterCount * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        MemoryBudget.Require(vectors + EmpiricalRisk<T>.EstimateBytes(network, train, shard, threads) + EmpiricalRisk<T>.EstimateBytes(network, train, 500, threads)
+        MemoryBudget.Require(vectors + EmpiricalRisk<T>.EstimateBytes(network, train, shard, threads, wholeShards: !network.Buffers.IsEmpty) + EmpiricalRisk<T>.EstimateBytes(network, train, 500, threads)
             + (test is null ? 0 : EmpiricalRisk<T>.EstimateBytes(network, test, 500, threads)), $"training {network.ParameterCount:N0} parameters",
             "use a smaller {batch} or {shard}, fewer {threads}, less data ({n}) or a smaller model");
         minibatch = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, shard, threads, wholeShards: !network.Buffers.IsEmpty) { Remote = remote };
