@@ -373,9 +373,9 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     {
         if (minibatch) return null;
         int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        // A kept workspace holds its shard's activations, and its converted input when the data are not read in place.
-        long perShard = inPlace.IsEmpty ? (long)Network.InputSize * BatchSize * size : 0;
-        foreach (var layer in Network.Layers) perShard += 4L * layer.OutputSize * BatchSize * size;
+        // A kept workspace is a whole one (a residual block's state is many times its output), with its converted input
+        // when the data are not read in place.
+        double perShard = Network.WorkspaceBytes(BatchSize) + (inPlace.IsEmpty ? (double)Network.InputSize * BatchSize * size : 0);
         if (perShard * Shards > LinearizationBudget) return null;
         if (linearized is null)
         {

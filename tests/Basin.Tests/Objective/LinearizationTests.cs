@@ -77,4 +77,26 @@ public class LinearizationTests
         Assert.Equal(one.HessianQuadraticForm(theta, v), two.HessianQuadraticForm(theta, v));
         Assert.Equal(one.GaussNewtonQuadraticForm(theta, v), two.GaussNewtonQuadraticForm(theta, v));
     }
+
+    [Fact]
+    public void A_linearization_is_kept_only_when_its_whole_workspaces_fit_the_budget()
+    {
+        // A residual block's state is many times its output: the budget must count the workspaces kept, not four
+        // buffers per top-level output (that undercounted ResNet-20 by 8x, keeping 1 GB under a 256 MB budget).
+        var f = TestNets.Objective("resnet8(in=1,width=4)", [1, 16, 16], n: 12, batch: 4);
+        var theta = TestNets.RandomVector<double>(f.Dimension, 1);
+        var v = TestNets.RandomVector<double>(f.Dimension, 2);
+        var hv = new double[f.Dimension];
+        double kept = 3 * f.Network.WorkspaceBytes(4);
+        long Allocated(long budget)
+        {
+            f.LinearizationBudget = budget;
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            f.HessianVectorProduct(theta, v, hv);
+            return GC.GetTotalAllocatedBytes(precise: true) - before;
+        }
+        Assert.True(Allocated((long)kept - 1) < kept / 4, "over the budget: nothing kept");
+        Assert.True(Allocated((long)(1.1 * kept)) >= kept, "within it (with the converted inputs): three shards' workspaces kept");
+    }
 }
+
