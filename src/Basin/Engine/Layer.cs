@@ -81,6 +81,17 @@ internal abstract class Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
         ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch);
 
     /// <summary>
+    /// <see cref="BackwardR"/> and the plain dx = J_x^T dy (skipped when dx is empty) in one walk: a container meets its
+    /// children's plain deltas on the way down, so it need not walk them a second time.
+    /// </summary>
+    public virtual void BackwardAndR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> dx, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
+    {
+        BackwardR(p, vp, x, rx, dy, rdy, rdx, hp, batch, scratch);
+        if (!dx.IsEmpty) Backward(p, x, dy, dx, Span<T>.Empty, batch, scratch);
+    }
+
+    /// <summary>
     /// The second-order forward (Taylor) pass along v: r2y = d^2/dt^2 y(x(t), p + t vp) from rx = dx/dt and
     /// r2x = d^2x/dt^2 (empty: zero). Returns false, leaving r2y unwritten, when r2y is zero.
     /// </summary>

@@ -194,8 +194,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var rdx = i > 0 ? ws.RDelta(i - 1, batch) : Span<T>.Empty;
             // The input does not move with v: the first layer's R{gp} is its parameter gradient for R{dy}.
             if (i == 0 && SparseInputLayer(ws) is { } linear) linear.ParameterGradient(x, ws.InputPattern!, ws.InputPacked.Span, rdy, Slice(hv, 0), batch);
-            else layer.BackwardR(p, Slice(v, i), x, rx, dy, rdy, rdx, Slice(hv, i), batch, ws.ScratchOf(i));
-            if (!deltasKnown) layer.Backward(p, x, dy, dx, Span<T>.Empty, batch, ws.ScratchOf(i));
+            else layer.BackwardAndR(p, Slice(v, i), x, rx, dy, rdy, deltasKnown ? Span<T>.Empty : dx, rdx, Slice(hv, i), batch, ws.ScratchOf(i));
         }
     }
 }

@@ -78,6 +78,12 @@ public class DerivativeTests
         var dense = new double[p];
         for (int i = 0; i < p; i++) for (int j = 0; j < p; j++) dense[i] += h[i, j] * v[j];
         Assert.True(TestNets.RelativeError(hv, dense) < 1e-10);
+        // Without a kept linearization (the path of every large net) the backward and R-backward walk together.
+        var plain = TestNets.Objective(spec, Shape(shape), loss, l2: 0.01);
+        plain.LinearizationBudget = 0;
+        var plainHv = new double[p];
+        plain.HessianVectorProduct(theta, v, plainHv);
+        Assert.Equal(hv, plainHv);
         double scale = 0;
         foreach (var x in h) scale = Math.Max(scale, Math.Abs(x));
         for (int i = 0; i < p; i++) for (int j = 0; j < i; j++) Assert.True(Math.Abs(h[i, j] - h[j, i]) <= 1e-10 * scale);

@@ -163,26 +163,33 @@ internal sealed class Residual<T> : Layer<T> where T : unmanaged, IFloatingPoint
     }
 
     public override void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
-        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch) =>
+        BackwardAndR(p, vp, x, rx, dy, rdy, Span<T>.Empty, rdx, hp, batch, scratch);
+
+    public override void BackwardAndR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> dx, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
     {
         ReadOnlySpan<T> du = dy, rdu = rdy;
         if (HasAfter)
         {
-            var region = Region(scratch, 2, batch);
-            var u = Buffer(scratch, 6, batch);
-            after.BackwardR(P(p, 2), P(vp, 2), u, Buffer(scratch, 7, batch), dy, rdy, Buffer(scratch, 9, batch), P(hp, 2), batch, region);
-            after.Backward(P(p, 2), u, dy, Buffer(scratch, 8, batch), Span<T>.Empty, batch, region);
+            after.BackwardAndR(P(p, 2), P(vp, 2), Buffer(scratch, 6, batch), Buffer(scratch, 7, batch), dy, rdy, Buffer(scratch, 8, batch),
+                Buffer(scratch, 9, batch), P(hp, 2), batch, Region(scratch, 2, batch));
             du = Buffer(scratch, 8, batch);
             rdu = Buffer(scratch, 9, batch);
         }
-        main.BackwardR(P(p, 0), P(vp, 0), x, rx, du, rdu, rdx, P(hp, 0), batch, Region(scratch, 0, batch));
+        main.BackwardAndR(P(p, 0), P(vp, 0), x, rx, du, rdu, dx, rdx, P(hp, 0), batch, Region(scratch, 0, batch));
         if (identity)
         {
             if (!rdx.IsEmpty) TensorPrimitives.Add(rdx[..(batch * InputSize)], rdu, rdx);
+            if (!dx.IsEmpty) TensorPrimitives.Add(dx[..(batch * InputSize)], du, dx);
             return;
         }
-        var rdxs = rdx.IsEmpty ? Span<T>.Empty : Buffer(scratch, 10, batch);
-        shortcut.BackwardR(P(p, 1), P(vp, 1), x, rx, du, rdu, rdxs, P(hp, 1), batch, Region(scratch, 1, batch));
-        if (!rdx.IsEmpty) TensorPrimitives.Add(rdx[..(batch * InputSize)], rdxs, rdx);
+        // One input-sized buffer serves the shortcut's R{dx}, then its dx.
+        var shortcutDx = Buffer(scratch, 10, batch);
+        shortcut.BackwardR(P(p, 1), P(vp, 1), x, rx, du, rdu, rdx.IsEmpty ? Span<T>.Empty : shortcutDx, P(hp, 1), batch, Region(scratch, 1, batch));
+        if (!rdx.IsEmpty) TensorPrimitives.Add(rdx[..(batch * InputSize)], shortcutDx, rdx);
+        if (dx.IsEmpty) return;
+        shortcut.Backward(P(p, 1), x, du, shortcutDx, Span<T>.Empty, batch, Region(scratch, 1, batch));
+        TensorPrimitives.Add(dx[..(batch * InputSize)], shortcutDx, dx);
     }
 }

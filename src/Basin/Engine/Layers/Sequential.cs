@@ -132,17 +132,22 @@ internal sealed class Sequential<T> : Layer<T> where T : unmanaged, IFloatingPoi
 
     /// <summary>R-backward child by child, each followed by its plain backward for the deltas the next one up needs.</summary>
     public override void BackwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
-        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch) =>
+        BackwardAndR(p, vp, x, rx, dy, rdy, Span<T>.Empty, rdx, hp, batch, scratch);
+
+    public override void BackwardAndR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
+        ReadOnlySpan<T> dy, ReadOnlySpan<T> rdy, Span<T> dx, Span<T> rdx, Span<T> hp, int batch, Span<T> scratch)
     {
-        if (children.Length == 0) { if (!rdx.IsEmpty) rdy[..(batch * InputSize)].CopyTo(rdx); return; }
-        for (int i = Last; i >= 0; i--)
+        if (children.Length == 0)
         {
-            var child = children[i];
-            var xi = In(x, scratch, i, batch);
-            var dyi = i == Last ? dy : Buffer(scratch, i, 2, batch);
-            child.BackwardR(P(p, i), P(vp, i), xi, i > 0 ? Buffer(scratch, i - 1, 1, batch) : rx, dyi,
-                i == Last ? rdy : Buffer(scratch, i, 3, batch), i > 0 ? Buffer(scratch, i - 1, 3, batch) : rdx, P(hp, i), batch, ScratchOf(scratch, i, batch));
-            if (i > 0) child.Backward(P(p, i), xi, dyi, Buffer(scratch, i - 1, 2, batch), Span<T>.Empty, batch, ScratchOf(scratch, i, batch));
+            if (!rdx.IsEmpty) rdy[..(batch * InputSize)].CopyTo(rdx);
+            if (!dx.IsEmpty) dy[..(batch * InputSize)].CopyTo(dx);
+            return;
         }
+        // Every child but the first passes its plain delta down, the first only when dx is asked for.
+        for (int i = Last; i >= 0; i--)
+            children[i].BackwardAndR(P(p, i), P(vp, i), In(x, scratch, i, batch), i > 0 ? Buffer(scratch, i - 1, 1, batch) : rx,
+                i == Last ? dy : Buffer(scratch, i, 2, batch), i == Last ? rdy : Buffer(scratch, i, 3, batch),
+                i > 0 ? Buffer(scratch, i - 1, 2, batch) : dx, i > 0 ? Buffer(scratch, i - 1, 3, batch) : rdx, P(hp, i), batch, ScratchOf(scratch, i, batch));
     }
 }
