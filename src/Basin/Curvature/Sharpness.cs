@@ -44,7 +44,8 @@ internal static class Sharpness
                     values.Add(("log basin volume (top 5)", LogBasinVolume(top.Values)));
                     break;
                 case "disagreement":
-                    values.Add(($"gradient disagreement (batch {s.DisagreementBatch})", GradientDisagreement(f, theta, Math.Min(s.DisagreementBatch, f.Count / 2), s.Pairs, s.Seed)));
+                    int batch = Math.Min(s.DisagreementBatch, f.Count / 2);
+                    values.Add(($"gradient disagreement (batch {batch})", GradientDisagreement(f, theta, batch, s.Pairs, s.Seed)));
                     break;
             }
         return values;
@@ -125,7 +126,8 @@ internal static class Sharpness
     /// <summary>
     /// PAC-Bayes flatness (Jiang et al. 2020, "sharpness" sigma'): the largest sigma such that the expected training
     /// error under u ~ N(0, sigma^2 I) exceeds the error at theta by at most <paramref name="deviation"/>, by bisection
-    /// on [0, maxSigma] with Monte-Carlo estimates of <paramref name="samples"/> draws. The measure is 1/sigma^2.
+    /// on [0, maxSigma] with Monte-Carlo estimates of <paramref name="samples"/> draws. The measure is 1/sigma^2. Infinity
+    /// when no sigma up to maxSigma raises the error that much (a model near chance level), not the search's bound.
     /// </summary>
     public static double PacBayesSigma<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, ulong seed, double deviation = 0.1,
         int samples = 10, int iterations = 12, double maxSigma = 2) where T : unmanaged, IFloatingPointIeee754<T>
@@ -146,12 +148,13 @@ internal static class Sharpness
             }
             if (error / samples - baseError <= deviation) lo = sigma; else hi = sigma;
         }
-        return lo;
+        return hi == maxSigma ? double.PositiveInfinity : lo;
     }
 
     /// <summary>
     /// The gradient-disagreement measure of Huszar's essay: E[(1 - cos(g1, g2)) ||g2||] over pairs of gradients of
-    /// disjoint random minibatches of <paramref name="batch"/> examples (seeded), averaged over <paramref name="pairs"/>.
+    /// disjoint random minibatches of <paramref name="batch"/> examples (seeded), averaged over <paramref name="pairs"/>;
+    /// the gradients in eval mode, as every analysis takes them (BatchNorm by its running statistics).
     /// </summary>
     public static double GradientDisagreement<T>(Objective.EmpiricalRisk<T> f, ReadOnlySpan<T> theta, int batch, int pairs, ulong seed)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -166,8 +169,8 @@ internal static class Sharpness
         {
             for (int i = 0; i < order.Length; i++) order[i] = i;
             for (int i = 0; i < 2 * batch; i++) { int j = i + rng.NextInt(order.Length - i); (order[i], order[j]) = (order[j], order[i]); }
-            f.MinibatchGradient(theta, order.AsSpan(0, batch), g1);
-            f.MinibatchGradient(theta, order.AsSpan(batch, batch), g2);
+            f.EvalModeGradient(theta, order.AsSpan(0, batch), g1);
+            f.EvalModeGradient(theta, order.AsSpan(batch, batch), g2);
             var a = Numbers.ToDouble<T>(g1);
             var b = Numbers.ToDouble<T>(g2);
             double na = Vectors.Norm(a), nb = Vectors.Norm(b);

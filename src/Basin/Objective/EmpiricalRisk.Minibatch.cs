@@ -21,7 +21,14 @@ public sealed partial class EmpiricalRisk<T>
 
     /// <summary>The minibatch gradient with every gathered image augmented for training step <paramref name="step"/>.</summary>
     internal double MinibatchGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient, Data.Augmentation? augment, long step) =>
-        Minibatch(Pass.Gradient, theta, indices, gradient, augment, step);
+        Minibatch(Pass.Gradient, theta, indices, gradient, augment, step, train: !Network.Buffers.IsEmpty);
+
+    /// <summary>
+    /// The gradient of the mean loss over the examples at <paramref name="indices"/> as an analysis takes it: in eval mode
+    /// (BatchNorm by its running statistics, the examples in shards), where a training step's is in train mode.
+    /// </summary>
+    internal double EvalModeGradient(ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient) =>
+        Minibatch(Pass.Gradient, theta, indices, gradient, null, 0, train: false);
 
     /// <summary>
     /// The minibatch gradient and mean loss from the sums of <see cref="Remote"/> (a GPU holding the data), scaled by 1/n
@@ -61,12 +68,12 @@ public sealed partial class EmpiricalRisk<T>
             var order = new int[Count];
             for (int i = 0; i < order.Length; i++) order[i] = i;
             for (int start = 0; start < Count; start += BatchSize)
-                Minibatch(Pass.Loss, theta, order.AsSpan(start, Math.Min(BatchSize, Count - start)), Span<T>.Empty, null, 0);
+                Minibatch(Pass.Loss, theta, order.AsSpan(start, Math.Min(BatchSize, Count - start)), Span<T>.Empty, null, 0, train: true);
         }
         finally { buffers.Cumulative = false; }
     }
 
-    double Minibatch(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient, Data.Augmentation? augment, long step)
+    double Minibatch(Pass pass, ReadOnlySpan<T> theta, ReadOnlySpan<int> indices, Span<T> gradient, Data.Augmentation? augment, long step, bool train)
     {
         augmentation = augment;
         augmentStep = step;
@@ -85,7 +92,6 @@ public sealed partial class EmpiricalRisk<T>
             if ((uint)e >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(indices), $"example {e} of {Count}");
             batchIndices[i] = e;
         }
-        bool train = !Network.Buffers.IsEmpty;
         if (train && n > BatchSize)
             throw new BasinException("model", $"BatchNorm normalizes by the statistics of the whole minibatch, so its {n} examples must be one shard, not shards of {BatchSize}",
                 "give {shard} at least the {batch} size");

@@ -111,6 +111,26 @@ public class SharpnessTests
         double tight = Sharpness.PacBayesSigma(f, theta, seed: 2, deviation: 0.02);
         double loose = Sharpness.PacBayesSigma(f, theta, seed: 2, deviation: 0.3);
         Assert.True(tight > 0 && tight <= loose, $"{tight} vs {loose}");
+        // No perturbation raises an error by more than 1: not the search's bound of 2, but no bound at all.
+        Assert.Equal(double.PositiveInfinity, Sharpness.PacBayesSigma(f, theta, seed: 2, deviation: 1));
+    }
+
+    [Fact]
+    public void Gradient_disagreement_of_a_batchnorm_net_takes_eval_mode_gradients()
+    {
+        // Shards of 2 under minibatches of 6: a train-mode pass refuses them (its batch statistics span one shard).
+        var data = TestNets.Classification([6], 12, 3, seed: 4);
+        var net = ModelSpec.Build<double>("linear(6,5),batchnorm1d(5),tanh,linear(5,3)", [6]);
+        TestNets.RandomStatistics(net.Buffers);
+        var theta = TestNets.RandomVector<double>(net.ParameterCount, 3);
+        var f = new EmpiricalRisk<double>(net, data, "ce", 0, 2, 1);
+        var g = new double[f.Dimension];
+        int[] firstSix = [5, 3, 1, 0, 2, 4];
+        f.EvalModeGradient(theta, firstSix, g);
+        var expected = new double[f.Dimension];
+        new EmpiricalRisk<double>(net, data.Slice(0, 6), "ce", 0, 6, 1).Gradient(theta, expected);
+        Assert.True(TestNets.RelativeError(g, expected) < 1e-12);
+        Assert.True(Sharpness.GradientDisagreement(f, theta, 6, 2, seed: 1) > 1e-3);
     }
 
     [Fact]
