@@ -56,7 +56,11 @@ internal static class SurfaceCommand
             var data = c.LoadData(r);
             var testData = r.GetValue(test) ? c.LoadData(r, "test", r.GetValue(testN)) : null;
             if (r.GetValue(vtp) && options.Y is null) throw new BasinException("--vtp", "a 1D curve has no surface to draw in 3D", "give a --yrange, or leave --vtp out");
-            return cluster.Run(r, c, c.Landscape(r, data), testData, r.GetValue(testN), stderr, landscape => device.Run(r, landscape, data, testData, stderr, l =>
+            var origin = c.Landscape(r, data);
+            if ((options.TowardX ?? options.TowardY) is { } toward && !origin.Buffers.IsEmpty)
+                stderr.WriteLine($"note: BatchNorm's running statistics stay the model's along every direction (as loss-landscape's), so the point at 1 is " +
+                    $"{toward}'s weights with the model's statistics, not {toward} as it evaluates itself; basin interpolate --update-bn recomputes them along the line");
+            return cluster.Run(r, c, origin, testData, r.GetValue(testN), stderr, landscape => device.Run(r, landscape, data, testData, stderr, l =>
                 Run(l, options with { Test = testData }, !r.GetValue(noPlots), r.GetValue(log), r.GetValue(c.Json), stdout, stderr, r.GetValue(vtp))));
         });
         return command;

@@ -168,4 +168,27 @@ public class SurfaceCommandTests
         Assert.Equal(2, code);
         Assert.Contains(message, err);
     }
+
+    [Fact]
+    public void A_direction_toward_other_weights_of_a_batchnorm_model_says_whose_statistics_the_far_end_has()
+    {
+        string dir = TestPaths.NewDirectory("surface-toward-bn");
+        string[] data = ["--data", "spirals", "--n", "60"];
+        string Train(string model, string name, string seed)
+        {
+            string run = Path.Combine(dir, name);
+            Assert.Equal(0, CliRunner.Run(["train", "--model", model, .. data, "--epochs", "1", "--seed", seed, "--out", run]).Code);
+            return run;
+        }
+        const string bn = "linear(2,8),batchnorm1d(8),relu,linear(8,2)", plain = "linear(2,8),relu,linear(8,2)";
+        var (code, _, err) = CliRunner.Run(["surface", "--weights", Train(bn, "a", "1"), "--dir-x-toward", Train(bn, "b", "2"), .. data,
+            "--xrange", "0:1:3", "--no-plots", "--out", Path.Combine(dir, "bn.h5")]);
+        Assert.Equal(0, code);
+        Assert.Contains("note: BatchNorm's running statistics stay the model's along every direction", err);
+        (code, _, err) = CliRunner.Run(["surface", "--weights", Train(plain, "c", "1"), "--dir-x-toward", Train(plain, "d", "2"), .. data,
+            "--xrange", "0:1:3", "--no-plots", "--out", Path.Combine(dir, "plain.h5")]);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("note:", err);
+    }
 }
+
