@@ -62,8 +62,11 @@ internal sealed class ClusterOption
         Func<LossLandscape, T> body)
     {
         var cluster = ClusterAddress.Parse(address);
-        bool normalize = DataCatalog.ParseNormalize(r.GetValue(c.Normalize)!);
-        DataRequest Request(DataSet d, int? n) => new(r.GetValue(c.Data)!, d.Split, r.GetValue(c.DataDir), n, normalize, d.ContentHash);
+        DataRequest Request(DataSet d, int? n)
+        {
+            var source = c.Source(r, d.Split, n);
+            return new(source.Name, d.Split, source.Dir, source.N, source.Normalize, d.ContentHash);
+        }
         var job = ClusterWorkers.Job(landscape, Request(landscape.Data, r.GetValue(c.N)), test is null ? null : Request(test, testN),
             r.GetValue(c.Loss)!, r.GetValue(c.L2), r.GetValue(c.Batch));
         return OnWorkers(cluster, job, stderr, workers => body(landscape.Remote(workers)));

@@ -6,7 +6,7 @@ internal sealed class CommonOptions
     public readonly Option<string?> Model = new("--model") { Description = "model spec, e.g. 'linear(784,100),relu,linear(100,10)' or mlp:784-100-10 (taken from the run when --weights is a run directory)" };
     public readonly Option<string> Weights = new("--weights") { Description = "safetensors file with the parameters (PyTorch state_dict names), or a run directory", Required = true };
     public readonly Option<string?> Checkpoint = new("--checkpoint") { Description = "with a run directory: final, latest (default) or a step number" };
-    public readonly Option<string> Data = new("--data") { Description = "data set: " + string.Join(", ", DataCatalog.Names) + " (synthetic sets take options, e.g. spirals(noise=0.2))", DefaultValueFactory = _ => DataCatalog.Embedded };
+    public readonly Option<string> Data = new("--data") { Description = "data set: " + string.Join(", ", DataCatalog.Names) + " (synthetic sets take options, e.g. spirals(noise=0.2)); without it, a run directory's own data (set, folder, its first N)", DefaultValueFactory = _ => DataCatalog.Embedded };
     public readonly Option<string?> DataDir = new("--data-dir") { Description = "folder holding the data files, the only place looked in (without it: $BASIN_DATA/NAME, then /usr/share/datasets/NAME)" };
     public readonly Option<string> Split = new("--split") { Description = "train or test", DefaultValueFactory = _ => "train" };
     public readonly Option<int?> N = new("--n") { Description = "use the first N examples" };
@@ -40,10 +40,28 @@ internal sealed class CommonOptions
 
     public DataSet LoadData(ParseResult r) => LoadData(r, r.GetValue(Split)!, r.GetValue(N));
 
-    /// <summary>The data set of --data on a split, with --data-dir and --normalize (a progress bar when it takes over a second).</summary>
-    public DataSet LoadData(ParseResult r, string split, int? n) =>
-        Progress.Delayed(Console.Error, $"reading {r.GetValue(Data)} {split}", report =>
-            DataCatalog.Load(r.GetValue(Data)!, split, r.GetValue(DataDir), n, DataCatalog.ParseNormalize(r.GetValue(Normalize)!), report));
+    /// <summary>The data set of <see cref="Source"/> on a split (a progress bar when it takes over a second).</summary>
+    public DataSet LoadData(ParseResult r, string split, int? n)
+    {
+        var source = Source(r, split, n);
+        return Progress.Delayed(Console.Error, $"reading {source.Name} {split}", report =>
+            DataCatalog.Load(source.Name, split, source.Dir, source.N, source.Normalize, report));
+    }
+
+    /// <summary>
+    /// The data an evaluation reads: --data, --data-dir, --normalize and the first <paramref name="n"/> as given; where
+    /// --data is not given and --weights names a run directory, the run's own (its data set, folder and normalization,
+    /// and the examples it trained or tested on), as --model is the run's.
+    /// </summary>
+    public (string Name, string? Dir, bool Normalize, int? N) Source(ParseResult r, string split, int? n)
+    {
+        bool normalize = DataCatalog.ParseNormalize(r.GetValue(Normalize)!);
+        if (r.GetResult(Data) is { Implicit: false } || r.GetResult(Weights) is null || r.GetValue(Weights) is not { } weights || !RunDirectory.IsRun(weights))
+            return (r.GetValue(Data)!, r.GetValue(DataDir), normalize, n);
+        var run = new RunDirectory(weights).ReadConfig();
+        return (run.Data, r.GetValue(DataDir) ?? run.DataDir, r.GetResult(Normalize) is { Implicit: false } ? normalize : run.Normalize,
+            n ?? (split == "train" ? run.N : run.TestN));
+    }
 
     /// <summary>The weights --weights names (a file or a run directory) on the data, with the loss and numeric options given.</summary>
     public LossLandscape Landscape(ParseResult r, DataSet data) =>

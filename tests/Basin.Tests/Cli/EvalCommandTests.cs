@@ -107,4 +107,19 @@ public class EvalCommandTests
         var (code, _, err) = CliRunner.Run("eval", "--model", model, "--weights", weights);
         AssertUserError(code, err, mentions);
     }
+
+    [Fact]
+    public void A_run_is_evaluated_on_its_own_data_unless_told_otherwise()
+    {
+        string run = Path.Combine(TestPaths.NewDirectory("eval-run-data"), "run");
+        Assert.Equal(0, CliRunner.Run("train", "--model", "linear(2,8),tanh,linear(8,2)", "--data", "spirals(noise=0.3)", "--n", "60",
+            "--test-n", "30", "--epochs", "2", "--out", run).Code);
+        JsonNode Eval(params string[] extra) => JsonNode.Parse(CliRunner.Run(["eval", "--weights", run, "--json", .. extra]).Out)!;
+        // Without --data: the run's set and its first 60 (train) or 30 (test) examples, not the embedded images.
+        Assert.Equal(Eval("--data", "spirals(noise=0.3)", "--n", "60").ToJsonString(), Eval().ToJsonString());
+        Assert.Equal(Eval("--data", "spirals(noise=0.3)", "--split", "test", "--n", "30").ToJsonString(), Eval("--split", "test").ToJsonString());
+        Assert.Equal(Eval("--data", "spirals(noise=0.3)", "--n", "40").ToJsonString(), Eval("--n", "40").ToJsonString());
+        Assert.Equal(2, CliRunner.Run("eval", "--weights", run, "--data", DataCatalog.Embedded).Code);
+    }
 }
+
