@@ -38,29 +38,35 @@ internal sealed class CommonOptions
         _ => throw new BasinException("--dtype", $"unknown dtype '{dtype}'", "use float32 or float64"),
     };
 
-    public DataSet LoadData(ParseResult r) => LoadData(r, r.GetValue(Split)!, r.GetValue(N));
+    public DataSet LoadData(ParseResult r, string? run = null) => LoadData(r, r.GetValue(Split)!, r.GetValue(N), run);
 
     /// <summary>The data set of <see cref="Source"/> on a split (a progress bar when it takes over a second).</summary>
-    public DataSet LoadData(ParseResult r, string split, int? n)
+    public DataSet LoadData(ParseResult r, string split, int? n, string? run = null)
     {
-        var source = Source(r, split, n);
+        firstRun = run ?? firstRun;
+        var source = Source(r, split, n, run);
         return Progress.Delayed(Console.Error, $"reading {source.Name} {split}", report =>
             DataCatalog.Load(source.Name, split, source.Dir, source.N, source.Normalize, report));
     }
 
     /// <summary>
     /// The data an evaluation reads: --data, --data-dir, --normalize and the first <paramref name="n"/> as given; where
-    /// --data is not given and --weights names a run directory, the run's own (its data set, folder and normalization,
-    /// and the examples it trained or tested on), as --model is the run's.
+    /// --data is not given and --weights (or <paramref name="run"/>, a command's first weights argument) names a run
+    /// directory, the run's own (its data set, folder and normalization, and the examples it trained or tested on), as
+    /// --model is the run's.
     /// </summary>
-    public (string Name, string? Dir, bool Normalize, int? N) Source(ParseResult r, string split, int? n)
+    /// <summary>The command's first weights argument, once data were loaded for it (the cluster's workers load the same).</summary>
+    string? firstRun;
+
+    public (string Name, string? Dir, bool Normalize, int? N) Source(ParseResult r, string split, int? n, string? run = null)
     {
         bool normalize = DataCatalog.ParseNormalize(r.GetValue(Normalize)!);
-        if (r.GetResult(Data) is { Implicit: false } || r.GetResult(Weights) is null || r.GetValue(Weights) is not { } weights || !RunDirectory.IsRun(weights))
+        string? weights = r.GetResult(Weights) is null ? run ?? firstRun : r.GetValue(Weights);
+        if (r.GetResult(Data) is { Implicit: false } || weights is null || !RunDirectory.IsRun(weights))
             return (r.GetValue(Data)!, r.GetValue(DataDir), normalize, n);
-        var run = new RunDirectory(weights).ReadConfig();
-        return (run.Data, r.GetValue(DataDir) ?? run.DataDir, r.GetResult(Normalize) is { Implicit: false } ? normalize : run.Normalize,
-            n ?? (split == "train" ? run.N : run.TestN));
+        var config = new RunDirectory(weights).ReadConfig();
+        return (config.Data, r.GetValue(DataDir) ?? config.DataDir, r.GetResult(Normalize) is { Implicit: false } ? normalize : config.Normalize,
+            n ?? (split == "train" ? config.N : config.TestN));
     }
 
     /// <summary>The weights --weights names (a file or a run directory) on the data, with the loss and numeric options given.</summary>

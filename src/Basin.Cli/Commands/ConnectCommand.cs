@@ -37,7 +37,7 @@ internal static class ConnectCommand
         command.SetAction(r =>
         {
             if (r.GetValue(outStem) is { } target) OutputPath.RequireFile(target + ".json", "--out");
-            var data = common.LoadData(r);
+            var data = common.LoadData(r, r.GetValue(a));
             var (first, to) = common.Pair(r, data, r.GetValue(a)!, r.GetValue(b)!);
             if (r.GetValue(updateBn)) first = first.UpdatingBatchNorm();
             return device.Run(r, first, data, null, stderr, from =>
@@ -49,7 +49,7 @@ internal static class ConnectCommand
                 Bends = r.GetValue(bends), Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr), Momentum = r.GetValue(momentum),
                 Images = r.GetValue(images), Iterations = r.GetValue(iterations), Cycles = r.GetValue(cycles), Points = r.GetValue(points), Seed = r.GetValue(seed),
             };
-            var test = r.GetValue(testOption) ? common.LoadData(r, "test", null) : null;
+            var test = r.GetValue(testOption) ? common.LoadData(r, "test", null, r.GetValue(a)) : null;
             PathResult path = null!;
             bool curved = options.Kind is PathKind.Bezier or PathKind.Polychain;
             if (options.Kind == PathKind.Neb) path = Progress.Status(stderr, "relaxing the elastic band...", () => from.Connect(to, options, test));

@@ -44,11 +44,12 @@ internal static class InterpolateCommand
                 second = r.GetValue(b) ?? throw new BasinException("interpolate", "missing the weights B", "basin interpolate A B");
             }
             if (r.GetValue(outPath) is { } file) OutputPath.RequireFile(file, "--out");
-            var data = common.LoadData(r);
+            string? dataRun = r.GetValue(run) ?? r.GetValue(a);
+            var data = common.LoadData(r, dataRun);
             var (from, to) = common.Pair(r, data, first, second, spec);
             if (r.GetValue(updateBn)) from = from.UpdatingBatchNorm();
             bool withTest = r.GetValue(test);
-            var testData = withTest ? common.LoadData(r, "test", null) : null;
+            var testData = withTest ? common.LoadData(r, "test", null, dataRun) : null;
             var t = Axis.Parse(r.GetValue(range)!, "--range");
             return cluster.Run(r, common, from, testData, null, stderr, a => device.Run(r, a, data, testData, stderr, l =>
                 Report(l.Interpolate(to, t, testData), withTest, r.GetValue(outPath), r.GetValue(common.Json), stdout)));

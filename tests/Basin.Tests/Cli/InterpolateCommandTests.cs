@@ -75,4 +75,20 @@ public class InterpolateCommandTests
         Assert.Equal("error: basin interpolate: unknown option '--weights'\nhint: run 'basin interpolate --help' for the options and arguments\n", err);
         Assert.Equal(0, CliRunner.Run("interpolate", runs[0], runs[1], "--data", "spirals", "--n", "100", "--range", "0:1:3").Code);
     }
+
+    [Fact]
+    public void Without_data_options_the_line_and_the_path_are_on_the_first_runs_data()
+    {
+        var runs = CliRunner.TwoRuns(TestPaths.NewDirectory("interp-run-data"), 1);
+        string[] data = ["--data", "spirals", "--n", "100"];
+        string[] line = ["interpolate", .. runs, "--range", "0:1:3", "--json"];
+        string[] path = ["connect", .. runs, "--curve", "line", "--points", "3", "--json"];
+        foreach (var command in new[] { line, path })
+        {
+            var (code, stdout, err) = CliRunner.Run(command);
+            Assert.True(code == 0, err);
+            Assert.Equal(CliRunner.Run([.. command, .. data]).Out, stdout);
+        }
+    }
 }
+
