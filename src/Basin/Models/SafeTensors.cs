@@ -22,9 +22,6 @@ public static class SafeTensors
 {
     const long MaxHeader = 100_000_000;
 
-    /// <summary>A repeated key is an error when parsed (a JsonObject would otherwise throw on first use of the object).</summary>
-    internal static readonly JsonDocumentOptions StrictJson = new() { AllowDuplicateProperties = false };
-
     internal static (IReadOnlyDictionary<string, NamedTensor> Tensors, IReadOnlyDictionary<string, string> Metadata) Read(string path)
     {
         byte[] bytes;
@@ -47,7 +44,7 @@ public static class SafeTensors
         JsonObject header;
         try
         {
-            header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLength), documentOptions: StrictJson) as JsonObject
+            header = JsonValues.ParseStrict(Encoding.UTF8.GetString(bytes, 8, (int)headerLength)) as JsonObject
                 ?? throw new BasinException(what, "safetensors header is not a JSON object", hint);
         }
         catch (JsonException e)

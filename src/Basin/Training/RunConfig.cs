@@ -111,7 +111,7 @@ public sealed record RunConfig
         const string hint = "the run's model.json was edited or is corrupt; restore it, or train a new run";
         try
         {
-            if (JsonNode.Parse(json, documentOptions: SafeTensors.StrictJson) is not JsonObject keys) throw new BasinException(what, "model.json is not a JSON object", hint);
+            if (JsonValues.ParseStrict(json) is not JsonObject keys) throw new BasinException(what, "model.json is not a JSON object", hint);
             foreach (var (key, _) in keys)
                 if (!Keys.Contains(key)) throw new BasinException(what, $"unknown key '{key}' in model.json", hint);
             bool old = keys["version"] is JsonValue v && v.TryGetValue(out string? version) && version.StartsWith("0.1.", StringComparison.Ordinal);
