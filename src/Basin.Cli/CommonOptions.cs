@@ -38,30 +38,28 @@ internal sealed class CommonOptions
         _ => throw new BasinException("--dtype", $"unknown dtype '{dtype}'", "use float32 or float64"),
     };
 
-    public DataSet LoadData(ParseResult r, string? run = null) => LoadData(r, r.GetValue(Split)!, r.GetValue(N), run);
+    public DataSet LoadData(ParseResult r) => LoadData(r, r.GetValue(Split)!, r.GetValue(N));
 
     /// <summary>The data set of <see cref="Source"/> on a split (a progress bar when it takes over a second).</summary>
-    public DataSet LoadData(ParseResult r, string split, int? n, string? run = null)
+    public DataSet LoadData(ParseResult r, string split, int? n)
     {
-        firstRun = run ?? firstRun;
-        var source = Source(r, split, n, run);
+        var source = Source(r, split, n);
         return Progress.Delayed(Console.Error, $"reading {source.Name} {split}", report =>
             DataCatalog.Load(source.Name, split, source.Dir, source.N, source.Normalize, report));
     }
 
+    /// <summary>A command's first weights argument, for a command without --weights (interpolate A B, connect A B).</summary>
+    public Func<ParseResult, string?>? FirstWeights { get; set; }
+
     /// <summary>
     /// The data an evaluation reads: --data, --data-dir, --normalize and the first <paramref name="n"/> as given; where
-    /// --data is not given and --weights (or <paramref name="run"/>, a command's first weights argument) names a run
-    /// directory, the run's own (its data set, folder and normalization, and the examples it trained or tested on), as
-    /// --model is the run's.
+    /// --data is not given and --weights (or <see cref="FirstWeights"/>) names a run directory, the run's own (its data
+    /// set, folder and normalization, and the examples it trained or tested on), as --model is the run's.
     /// </summary>
-    /// <summary>The command's first weights argument, once data were loaded for it (the cluster's workers load the same).</summary>
-    string? firstRun;
-
-    public (string Name, string? Dir, bool Normalize, int? N) Source(ParseResult r, string split, int? n, string? run = null)
+    public (string Name, string? Dir, bool Normalize, int? N) Source(ParseResult r, string split, int? n)
     {
         bool normalize = DataCatalog.ParseNormalize(r.GetValue(Normalize)!);
-        string? weights = r.GetResult(Weights) is null ? run ?? firstRun : r.GetValue(Weights);
+        string? weights = r.GetResult(Weights) is null ? FirstWeights?.Invoke(r) : r.GetValue(Weights);
         if (r.GetResult(Data) is { Implicit: false } || weights is null || !RunDirectory.IsRun(weights))
             return (r.GetValue(Data)!, r.GetValue(DataDir), normalize, n);
         var config = new RunDirectory(weights).ReadConfig();

@@ -14,6 +14,7 @@ internal static class ConnectCommand
         var common = new CommonOptions();
         var device = new DeviceOption();
         var a = new Argument<string>("A") { Description = "weights of the first minimum (file or run directory)" };
+        common.FirstWeights = r => r.GetValue(a);
         var b = new Argument<string>("B") { Description = "weights of the second minimum" };
         var curveOption = new Option<string>("--curve") { Description = "line, bezier, polychain or neb", DefaultValueFactory = _ => "bezier" };
         var bends = new Option<int>("--bends") { Description = "bends of a bezier/polychain curve", DefaultValueFactory = _ => 1 };
@@ -37,7 +38,7 @@ internal static class ConnectCommand
         command.SetAction(r =>
         {
             if (r.GetValue(outStem) is { } target) OutputPath.RequireFile(target + ".json", "--out");
-            var data = common.LoadData(r, r.GetValue(a));
+            var data = common.LoadData(r);
             var (first, to) = common.Pair(r, data, r.GetValue(a)!, r.GetValue(b)!);
             if (r.GetValue(updateBn)) first = first.UpdatingBatchNorm();
             return device.Run(r, first, data, null, stderr, from =>
@@ -49,7 +50,7 @@ internal static class ConnectCommand
                 Bends = r.GetValue(bends), Epochs = r.GetValue(epochs), LearningRate = r.GetValue(lr), Momentum = r.GetValue(momentum),
                 Images = r.GetValue(images), Iterations = r.GetValue(iterations), Cycles = r.GetValue(cycles), Points = r.GetValue(points), Seed = r.GetValue(seed),
             };
-            var test = r.GetValue(testOption) ? common.LoadData(r, "test", null, r.GetValue(a)) : null;
+            var test = r.GetValue(testOption) ? common.LoadData(r, "test", null) : null;
             PathResult path = null!;
             bool curved = options.Kind is PathKind.Bezier or PathKind.Polychain;
             if (options.Kind == PathKind.Neb) path = Progress.Status(stderr, "relaxing the elastic band...", () => from.Connect(to, options, test));

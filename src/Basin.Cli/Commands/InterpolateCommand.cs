@@ -16,6 +16,7 @@ internal static class InterpolateCommand
         var a = new Argument<string?>("A") { Description = "weights at t = 0 (safetensors file or run directory)", Arity = ArgumentArity.ZeroOrOne };
         var b = new Argument<string?>("B") { Description = "weights at t = 1", Arity = ArgumentArity.ZeroOrOne };
         var run = new Option<string?>("--run") { Description = "interpolate from a run's initial weights (step 0) to its final ones" };
+        common.FirstWeights = r => r.GetValue(run) ?? r.GetValue(a);
         var range = new Option<string>("--range") { Description = "MIN:MAX:COUNT values of t", DefaultValueFactory = _ => "-0.5:1.5:41" };
         var test = new Option<bool>("--test") { Description = "also evaluate the test split" };
         var outPath = new Option<string?>("--out") { Description = "also write an HDF5 file (loss-landscape names, x = t)" };
@@ -44,12 +45,11 @@ internal static class InterpolateCommand
                 second = r.GetValue(b) ?? throw new BasinException("interpolate", "missing the weights B", "basin interpolate A B");
             }
             if (r.GetValue(outPath) is { } file) OutputPath.RequireFile(file, "--out");
-            string? dataRun = r.GetValue(run) ?? r.GetValue(a);
-            var data = common.LoadData(r, dataRun);
+            var data = common.LoadData(r);
             var (from, to) = common.Pair(r, data, first, second, spec);
             if (r.GetValue(updateBn)) from = from.UpdatingBatchNorm();
             bool withTest = r.GetValue(test);
-            var testData = withTest ? common.LoadData(r, "test", null, dataRun) : null;
+            var testData = withTest ? common.LoadData(r, "test", null) : null;
             var t = Axis.Parse(r.GetValue(range)!, "--range");
             return cluster.Run(r, common, from, testData, null, stderr, a => device.Run(r, a, data, testData, stderr, l =>
                 Report(l.Interpolate(to, t, testData), withTest, r.GetValue(outPath), r.GetValue(common.Json), stdout)));

@@ -92,7 +92,8 @@ internal sealed class DeviceSurface(DeviceRisk train, DeviceRisk? test, float[] 
         finally
         {
             passes.Point = null;
-            foreach (var buffer in new[] { x, y }) backend.Free(buffer);
+            backend.Free(x);
+            backend.Free(y);
             backend.Free(sums);
             saving.Finish();
         }

@@ -79,7 +79,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         if (this.loss is MeanSquaredError<T> && data.Targets is null && data.Labels is not null && data.Classes > network.OutputSize)
             throw new BasinException("model", $"mse on {data.Classes} classes needs {data.Classes} outputs (one-hot targets), the network has {network.OutputSize}");
         L2 = l2;
-        BatchSize = wholeShards ? Math.Min(batchSize, data.Count) : ShardSize(network, data, batchSize);
+        BatchSize = ShardSize(network, data, batchSize, wholeShards);
         Threads = threads <= 0 ? Environment.ProcessorCount : threads;
         MemoryBudget.Require(EstimateBytes(network, data, batchSize, threads, wholeShards), $"{network.ParameterCount:N0} parameters on {data.Count:N0} examples",
             "use a smaller {batch} (examples per shard), fewer {threads}, less data ({n}) or a smaller model");
@@ -100,13 +100,15 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     const double ShardBytes = 64 << 20;
 
     /// <summary>
-    /// Examples per shard: as asked, but no more than the data, and for a deep conv net few enough that one thread's
-    /// activations stay within <see cref="ShardBytes"/> (ResNet-20 keeps megabytes per example: 500 would be gigabytes,
-    /// page-faulted in and streamed from memory).
+    /// Examples per shard: as asked, but no more than the data, and, unless the shards are kept whole (a BatchNorm
+    /// training step's minibatch), for a deep conv net few enough that one thread's activations stay within
+    /// <see cref="ShardBytes"/> (ResNet-20 keeps megabytes per example: 500 would be gigabytes, page-faulted in and
+    /// streamed from memory).
     /// </summary>
-    static int ShardSize(Network<T> network, DataSet data, int batchSize)
+    static int ShardSize(Network<T> network, DataSet data, int batchSize, bool wholeShards)
     {
         int size = Math.Min(batchSize, data.Count);
+        if (wholeShards) return size;
         double perExample = network.WorkspaceBytes(1);
         return perExample * size <= ShardBytes ? size : Math.Max(1, Math.Min(size, (int)(ShardBytes / perExample)));
     }
@@ -118,7 +120,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     /// </summary>
     public static double EstimateBytes(Network<T> network, DataSet data, int batchSize, int threads, bool wholeShards = false)
     {
-        int batch = Math.Max(1, wholeShards ? Math.Min(batchSize, data.Count) : ShardSize(network, data, batchSize));
+        int batch = Math.Max(1, ShardSize(network, data, batchSize, wholeShards));
         int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         double workspaces = (threads <= 0 ? Environment.ProcessorCount : threads) * network.WorkspaceBytes(batch);
         double vectors = (2.0 + WaveSize) * network.ParameterCount * size;

@@ -44,13 +44,14 @@ internal sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new BasinException("train", "no stopping rule", "give {epochs} N or {steps} N (with {target-loss} or {until-zero-error} to stop earlier)");
         schedule = Schedule.Parse(config.Schedule, config.LearningRate, PlannedSteps, config.Warmup);
         // BatchNorm's batch statistics are over the whole minibatch: it runs as one shard.
-        int shard = network.Buffers.IsEmpty ? Math.Min(config.Shard, batch) : batch;
+        bool wholeShards = !network.Buffers.IsEmpty;
+        int shard = wholeShards ? batch : Math.Min(config.Shard, batch);
         // theta, the gradient, up to two optimizer state vectors and a checkpoint's copies of theta and its bytes.
         double vectors = 7.0 * network.ParameterCount * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-        MemoryBudget.Require(vectors + EmpiricalRisk<T>.EstimateBytes(network, train, shard, threads, wholeShards: !network.Buffers.IsEmpty) + EmpiricalRisk<T>.EstimateBytes(network, train, 500, threads)
+        MemoryBudget.Require(vectors + EmpiricalRisk<T>.EstimateBytes(network, train, shard, threads, wholeShards) + EmpiricalRisk<T>.EstimateBytes(network, train, 500, threads)
             + (test is null ? 0 : EmpiricalRisk<T>.EstimateBytes(network, test, 500, threads)), $"training {network.ParameterCount:N0} parameters",
             "use a smaller {batch} or {shard}, fewer {threads}, less data ({n}) or a smaller model");
-        minibatch = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, shard, threads, wholeShards: !network.Buffers.IsEmpty) { Remote = remote };
+        minibatch = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, shard, threads, wholeShards) { Remote = remote };
         trainEval = new EmpiricalRisk<T>(network, train, config.Loss, config.L2, 500, threads);
         testEval = test is null ? null : new EmpiricalRisk<T>(network, test, config.Loss, config.L2, 500, threads);
         augmentation = config.Augment ? new Augmentation(train, config.Normalize, config.Seed) : null;
