@@ -174,16 +174,53 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         if (!dx.IsEmpty) PerExample(1, p, dy, dx, batch, scratch);
         if (gp.IsEmpty) return;
         int threads = Math.Min(Team, Executor.Budget);
+        if (WeightGradientTransposed)
+        {
+            var gT = ThreadBuffers<T>.Products(Rows * Out);
+            threads = Math.Min(threads, In);
+            fixed (T* px = x, pdy = dy, pg = gT)
+            {
+                var body = new WeightGradientRows(this, px, pdy, pg, batch, threads);
+                if (threads == 1) body.Run(0);
+                else Executor.Run(threads, body);
+            }
+            Untranspose(gT, gp);
+            for (int b = 0; b < batch; b++) SumBias(dy.Slice(b * OutputSize, OutputSize), gp, b == 0);
+            return;
+        }
         var cols = scratch[..(Rows * Cols)];
-        var gT = WeightGradientTransposed ? ThreadBuffers<T>.Products(Rows * Out) : [];
         for (int b = 0; b < batch; b++)
         {
             var dyb = dy.Slice(b * OutputSize, OutputSize);
             geometry.Unfold(x.Slice(b * InputSize, InputSize), cols);
-            AddWeightGradient(dyb, cols, gp, gT, b > 0, threads);
+            AddWeightGradient(dyb, cols, gp, [], b > 0, threads);
             SumBias(dyb, gp, b == 0);
         }
-        if (!gT.IsEmpty) Untranspose(gT, gp);
+    }
+
+    /// <summary>
+    /// Worker t's input channels [In t / threads, In (t + 1) / threads) of gw^T = sum over examples of X dY^T: their rows,
+    /// summed over the examples in order, each example unfolded for those channels alone. Each row is the product it is
+    /// in the whole, so no bit depends on the split, and the workers meet once a pass instead of once an example.
+    /// </summary>
+    readonly struct WeightGradientRows(Conv2d<T> layer, T* x, T* dy, T* gT, int batch, int threads) : IWorkerBody
+    {
+        public void Run(int worker)
+        {
+            int c0 = layer.In * worker / threads, c1 = layer.In * (worker + 1) / threads;
+            if (c0 == c1) return;
+            var whole = layer.geometry;
+            var part = new Im2Col(c1 - c0, whole.Height, whole.Width, whole.Kernel, whole.Stride, whole.Padding);
+            int rows = part.Rows, columns = layer.Cols, plane = whole.Height * whole.Width;
+            var cols = ThreadBuffers<T>.Columns(rows * columns);
+            var g = new Span<T>(gT + (long)c0 * whole.Kernel * whole.Kernel * layer.Out, rows * layer.Out);
+            for (int b = 0; b < batch; b++)
+            {
+                part.Unfold(new ReadOnlySpan<T>(x + (long)b * layer.InputSize + (long)c0 * plane, (c1 - c0) * plane), cols);
+                Gemm.Multiply(false, true, rows, layer.Out, columns, cols, columns, new ReadOnlySpan<T>(dy + (long)b * layer.OutputSize, layer.OutputSize),
+                    columns, g, layer.Out, b > 0);
+            }
+        }
     }
 
     /// <summary>
