@@ -104,6 +104,44 @@ public class ModuleTreeTests
         Assert.Equal(h1, h2);
     }
 
+    /// <summary>
+    /// A training step large enough that BatchNorm shares its channels out to the team and the convolutions their weight
+    /// gradient's rows (64 examples of 4 x 16 x 16): the same bits on two threads as on one, and the gradient the
+    /// central differences of the minibatch loss give.
+    /// </summary>
+    [Fact]
+    public void A_large_training_step_split_over_threads_keeps_its_bits_and_its_gradient()
+    {
+        const string spec = "conv2d(4,5,3,padding=1),batchnorm2d(5),tanh,conv2d(5,4,3,padding=1,bias=false),batchnorm2d(4),globalavgpool,flatten,linear(4,3)";
+        int[] minibatch = Enumerable.Range(0, 64).ToArray();
+        (double Loss, double[] Gradient, double[] Statistics) Step(int threads)
+        {
+            var f = Risk(spec, [4, 16, 16], n: 64, batch: 64, threads: threads);
+            var g = new double[f.Dimension];
+            double loss = f.MinibatchGradient(TestNets.RandomVector<double>(f.Dimension, 5), minibatch, g);
+            return (loss, g, f.Network.Buffers.Values.ToArray());
+        }
+        var one = Step(1);
+        var two = Step(2);
+        Assert.Equal(one.Loss, two.Loss);
+        Assert.Equal(one.Gradient, two.Gradient);
+        Assert.Equal(one.Statistics, two.Statistics);
+
+        var risk = Risk(spec, [4, 16, 16], n: 64, batch: 64, threads: 2);
+        var theta = TestNets.RandomVector<double>(risk.Dimension, 5);
+        var scratch = new double[risk.Dimension];
+        const double h = 1e-5;
+        // conv1.weight [5,4,3,3] at 0 (its first and last input channel), conv1.bias at 180, bn1 at 185, conv2.weight at 195,
+        // bn2 at 375, the head at 383.
+        foreach (int j in new[] { 0, 35, 179, 184, 185, 192, 195, 374, 376, 380, 397 })
+        {
+            var t = (double[])theta.Clone();
+            t[j] = theta[j] + h; double up = risk.MinibatchGradient(t, minibatch, scratch);
+            t[j] = theta[j] - h; double down = risk.MinibatchGradient(t, minibatch, scratch);
+            Assert.True(Math.Abs((up - down) / (2 * h) - two.Gradient[j]) < 1e-7 * (1 + Math.Abs(two.Gradient[j])), $"coordinate {j}: {(up - down) / (2 * h)} vs {two.Gradient[j]}");
+        }
+    }
+
     [Fact]
     public void A_minibatch_split_over_shards_is_refused_for_batchnorm()
     {

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using Basin.Tensors;
 
 namespace Basin.Engine.Layers;
 
@@ -9,7 +10,7 @@ namespace Basin.Engine.Layers;
 /// mode (a training step) normalizes by the batch's mean and biased variance over examples and positions, keeps them for
 /// the backward pass, and updates the running mean and the unbiased variance as PyTorch does; it has no curvature passes.
 /// </summary>
-internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
+internal sealed unsafe class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly int channels, positions;
     ModelBuffers? buffers;
@@ -53,9 +54,6 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
     /// <summary>Train mode keeps the batch's mean and 1/sqrt(var + eps) per channel from the forward pass to the backward.</summary>
     public override int StateSize(int batch) => 2 * channels;
 
-    /// <summary>One channel's row of one example, x - mean, for the vectorized sums.</summary>
-    public override int ScratchSize(int batch) => positions;
-
     T Weight(ReadOnlySpan<T> p, int c) => Affine ? p[c] : T.One;
 
     /// <summary>
@@ -72,12 +70,12 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
         }
     }
 
-    /// <summary>Batch statistics (sums in float64), kept in state; the running statistics move toward them.</summary>
-    void BatchStatistics(ReadOnlySpan<T> x, int batch, Span<T> state)
+    /// <summary>Batch statistics of channels [c0, c1) (sums in float64), kept in state; the running statistics move toward them.</summary>
+    void BatchStatistics(ReadOnlySpan<T> x, int batch, Span<T> state, (long N, double Factor) counted, int c0, int c1)
     {
-        var (n, factor) = Count(batch);
-        var centred = state.Slice(2 * channels, positions);
-        for (int c = 0; c < channels; c++)
+        var (n, factor) = counted;
+        var centred = ThreadBuffers<T>.Columns(positions);
+        for (int c = c0; c < c1; c++)
         {
             // Each example's row summed in T (vectorized), the rows in float64.
             double sum = 0;
@@ -128,19 +126,10 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
 
     public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
     {
-        if (Training) BatchStatistics(x, batch, scratch);
+        var counted = Training ? Count(batch) : default;
         Statistics(scratch);
-        ReadOnlySpan<T> mu = scratch[..channels], inv = scratch.Slice(channels, channels);
-        for (int b = 0; b < batch; b++)
-        for (int c = 0; c < channels; c++)
-        {
-            T m = mu[c], s = inv[c] * Weight(p, c), shift = Affine ? p[channels + c] : T.Zero;
-            int at = b * InputSize + c * positions;
-            var ys = y.Slice(at, positions);
-            TensorPrimitives.Subtract(x.Slice(at, positions), m, ys);
-            TensorPrimitives.Multiply(ys, s, ys);
-            TensorPrimitives.Add(ys, shift, ys);
-        }
+        fixed (T* pp = p, px = x, py = y, ps = scratch)
+            Split(new Channels(this, Pass.Forward, pp, p.Length, px, null, py, y.Length, ps, null, 0, batch, counted), batch);
     }
 
     /// <summary>
@@ -151,10 +140,73 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
         int batch, Span<T> scratch)
     {
         Statistics(scratch);
-        ReadOnlySpan<T> mu = scratch[..channels], inv = scratch.Slice(channels, channels);
+        fixed (T* pp = p, px = x, pdy = dy, pdx = dx, pg = gp, ps = scratch)
+            Split(new Channels(this, Pass.Backward, pp, p.Length, px, pdy, pdx, dx.Length, ps, pg, gp.Length, batch, default), batch);
+    }
+
+    enum Pass { Forward, Backward }
+
+    /// <summary>
+    /// Channels [C w / threads, C (w + 1) / threads) of a pass for worker w: every channel's values (its statistics, its
+    /// sums over examples and positions) are one worker's, in the same order as alone, so no bit depends on the split.
+    /// </summary>
+    readonly struct Channels(BatchNorm<T> layer, Pass pass, T* p, int parameters, T* x, T* dy, T* output, int outputs, T* state, T* gp, int gradients,
+        int batch, (long N, double Factor) counted, int threads = 1) : IWorkerBody
+    {
+        public Channels WithThreads(int count) => new(layer, pass, p, parameters, x, dy, output, outputs, state, gp, gradients, batch, counted, count);
+
+        public void Run(int worker)
+        {
+            int c0 = layer.channels * worker / threads, c1 = layer.channels * (worker + 1) / threads, size = batch * layer.InputSize;
+            var ps = new ReadOnlySpan<T>(p, parameters);
+            var xs = new ReadOnlySpan<T>(x, size);
+            var statistics = new Span<T>(state, 2 * layer.channels);
+            if (pass == Pass.Forward)
+            {
+                if (layer.Training) layer.BatchStatistics(xs, batch, statistics, counted, c0, c1);
+                layer.Normalize(ps, xs, new Span<T>(output, outputs), batch, statistics, c0, c1);
+            }
+            else layer.BackwardChannels(ps, xs, new ReadOnlySpan<T>(dy, size), new Span<T>(output, outputs), new Span<T>(gp, gradients), batch, statistics, c0, c1);
+        }
+    }
+
+    /// <summary>Values a pass must hold before its channels are shared out to the team: below, one thread's work is too short to repay waking them.</summary>
+    const int SplitValues = 1 << 16;
+
+    /// <summary>
+    /// Runs a pass's channels, shared out to the team in train mode (a training step's one shard, which runs alone); eval
+    /// passes run in shards that already keep every core busy.
+    /// </summary>
+    void Split(Channels body, int batch)
+    {
+        int threads = Training && (long)batch * InputSize >= SplitValues ? Math.Min(Executor.Budget, channels) : 1;
+        if (threads == 1) body.Run(0);
+        else Executor.Run(threads, body.WithThreads(threads));
+    }
+
+    void Normalize(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, ReadOnlySpan<T> state, int c0, int c1)
+    {
+        ReadOnlySpan<T> mu = state[..channels], inv = state.Slice(channels, channels);
+        for (int c = c0; c < c1; c++)
+        {
+            T m = mu[c], s = inv[c] * Weight(p, c), shift = Affine ? p[channels + c] : T.Zero;
+            for (int b = 0; b < batch; b++)
+            {
+                int at = b * InputSize + c * positions;
+                var ys = y.Slice(at, positions);
+                TensorPrimitives.Subtract(x.Slice(at, positions), m, ys);
+                TensorPrimitives.Multiply(ys, s, ys);
+                TensorPrimitives.Add(ys, shift, ys);
+            }
+        }
+    }
+
+    void BackwardChannels(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp, int batch, ReadOnlySpan<T> state, int c0, int c1)
+    {
+        ReadOnlySpan<T> mu = state[..channels], inv = state.Slice(channels, channels);
         T n = T.CreateChecked((long)batch * positions);
-        var centred = scratch.Slice(2 * channels, positions);
-        for (int c = 0; c < channels; c++)
+        var centred = ThreadBuffers<T>.Columns(positions);
+        for (int c = c0; c < c1; c++)
         {
             T m = mu[c], sigma = inv[c], sumDy = T.Zero, sumDyCentred = T.Zero;
             for (int b = 0; b < batch; b++)
@@ -200,15 +252,12 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
             T m = mu[c], sigma = inv[c], s = sigma * Weight(p, c);
             T vw = Affine ? vp[c] : T.Zero, vb = Affine ? vp[channels + c] : T.Zero;
             int at = b * InputSize + c * positions;
-            var xs = x.Slice(at, positions);
             var r = ry.Slice(at, positions);
-            if (rx.IsEmpty)
-                for (int i = 0; i < positions; i++) r[i] = (xs[i] - m) * sigma * vw + vb;
-            else
-            {
-                var rs = rx.Slice(at, positions);
-                for (int i = 0; i < positions; i++) r[i] = rs[i] * s + (xs[i] - m) * sigma * vw + vb;
-            }
+            TensorPrimitives.Subtract(x.Slice(at, positions), m, r);
+            TensorPrimitives.Multiply(r, sigma, r);
+            TensorPrimitives.Multiply(r, vw, r);
+            if (!rx.IsEmpty) TensorPrimitives.MultiplyAdd(rx.Slice(at, positions), s, r, r);
+            TensorPrimitives.Add(r, vb, r);
         }
     }
 
@@ -227,8 +276,13 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
             T s = inv[c] * Weight(p, c), cross = Affine ? two * inv[c] * vp[c] : T.Zero;
             int at = b * InputSize + c * positions;
             var r = r2y.Slice(at, positions);
-            for (int i = 0; i < positions; i++)
-                r[i] = (r2x.IsEmpty ? T.Zero : r2x[at + i] * s) + (rx.IsEmpty ? T.Zero : rx[at + i] * cross);
+            if (rx.IsEmpty) TensorPrimitives.Multiply(r2x.Slice(at, positions), s, r);
+            else if (r2x.IsEmpty) TensorPrimitives.Multiply(rx.Slice(at, positions), cross, r);
+            else
+            {
+                TensorPrimitives.Multiply(rx.Slice(at, positions), cross, r);
+                TensorPrimitives.MultiplyAdd(r2x.Slice(at, positions), s, r, r);
+            }
         }
         return true;
     }
@@ -240,26 +294,29 @@ internal sealed class BatchNorm<T> : Layer<T> where T : unmanaged, IFloatingPoin
         RequireEval();
         Statistics(scratch);
         ReadOnlySpan<T> mu = scratch[..channels], inv = scratch.Slice(channels, channels);
+        var centred = ThreadBuffers<T>.Columns(positions);
         for (int c = 0; c < channels; c++)
         {
             T m = mu[c], sigma = inv[c], s = sigma * Weight(p, c), vs = Affine ? vp[c] * sigma : T.Zero;
-            T hw = T.Zero, hb = T.Zero;
+            T sumRdyCentred = T.Zero, sumDyRx = T.Zero, hb = T.Zero;
             for (int b = 0; b < batch; b++)
             {
                 int at = b * InputSize + c * positions;
-                var xs = x.Slice(at, positions);
                 var g = dy.Slice(at, positions);
                 var rg = rdy.Slice(at, positions);
-                for (int i = 0; i < positions; i++)
+                if (Affine && !hp.IsEmpty)
                 {
-                    hw += rg[i] * (xs[i] - m) * sigma + (rx.IsEmpty ? T.Zero : g[i] * rx[at + i] * sigma);
-                    hb += rg[i];
+                    TensorPrimitives.Subtract(x.Slice(at, positions), m, centred);
+                    sumRdyCentred += TensorPrimitives.Dot(rg, centred);
+                    if (!rx.IsEmpty) sumDyRx += TensorPrimitives.Dot(g, rx.Slice(at, positions));
+                    hb += TensorPrimitives.Sum(rg);
                 }
                 if (rdx.IsEmpty) continue;
                 var r = rdx.Slice(at, positions);
-                for (int i = 0; i < positions; i++) r[i] = rg[i] * s + g[i] * vs;
+                TensorPrimitives.Multiply(g, vs, r);
+                TensorPrimitives.MultiplyAdd(rg, s, r, r);
             }
-            if (Affine && !hp.IsEmpty) { hp[c] = hw; hp[channels + c] = hb; }
+            if (Affine && !hp.IsEmpty) { hp[c] = (sumRdyCentred + sumDyRx) * sigma; hp[channels + c] = hb; }
         }
     }
 }
