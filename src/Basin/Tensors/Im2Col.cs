@@ -1,4 +1,7 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Basin.Tensors;
 
@@ -174,6 +177,11 @@ internal readonly struct Im2Col
     /// <summary>image = fold(cols) for columns whose rows lie <paramref name="stride"/> apart (an image's block of a group's).</summary>
     public void Fold<T>(ReadOnlySpan<T> cols, int stride, Span<T> image) where T : unmanaged, INumberBase<T>
     {
+        if (Stride == 1)
+        {
+            FoldStrideOne(cols, stride, image);
+            return;
+        }
         image.Clear();
         int row = 0;
         for (int c = 0; c < Channels; c++)
@@ -189,15 +197,48 @@ internal readonly struct Im2Col
                 if ((uint)ih >= (uint)Height) continue;
                 var dst = image.Slice((c * Height + ih) * Width, Width);
                 var s = srcRow.Slice(oh * OutWidth, OutWidth);
-                if (Stride == 1)
-                {
-                    // Element-wise adds in the same order as one at a time: the same bits, vectorized.
-                    var d = dst.Slice(lo - Padding + kj, hi - lo);
-                    System.Numerics.Tensors.TensorPrimitives.Add<T>(d, s[lo..hi], d);
-                    continue;
-                }
                 Strided.AddTo(s[lo..hi], image, (c * Height + ih) * Width + lo * Stride - Padding + kj, Stride);
             }
         }
+    }
+
+    /// <summary>
+    /// Fold at stride 1: each channel's column rows added, whole output rows at a time, into a zeroed plane padded by
+    /// Padding on every side (a contribution that falls outside the image lands in the padding), then the plane's
+    /// interior copied out. Every pixel sums its contributions in the same (ki, kj) order as one at a time: the same bits.
+    /// </summary>
+    void FoldStrideOne<T>(ReadOnlySpan<T> cols, int stride, Span<T> image) where T : unmanaged, INumberBase<T>
+    {
+        int width = Width + 2 * Padding, height = Height + 2 * Padding;
+        var plane = ThreadBuffers<T>.Planes(height * width);
+        ref T sum = ref MemoryMarshal.GetReference(plane);
+        for (int c = 0; c < Channels; c++)
+        {
+            plane.Clear();
+            for (int ki = 0; ki < Kernel; ki++)
+            for (int kj = 0; kj < Kernel; kj++)
+            {
+                ref T row = ref MemoryMarshal.GetReference(cols.Slice(((c * Kernel + ki) * Kernel + kj) * stride, Columns));
+                for (int oh = 0; oh < OutHeight; oh++)
+                    AddRow(ref Unsafe.Add(ref row, oh * OutWidth), ref Unsafe.Add(ref sum, (oh + ki) * width + kj), OutWidth);
+            }
+            for (int ih = 0; ih < Height; ih++)
+                plane.Slice((ih + Padding) * width + Padding, Width).CopyTo(image.Slice((c * Height + ih) * Width, Width));
+        }
+    }
+
+    /// <summary>d[0, n) += v[0, n), element by element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void AddRow<T>(ref T v, ref T d, int n) where T : unmanaged, INumberBase<T>
+    {
+        int i = 0;
+        for (; i <= n - Vector512<T>.Count; i += Vector512<T>.Count)
+            (Vector512.LoadUnsafe(ref d, (nuint)i) + Vector512.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+        if (i <= n - Vector256<T>.Count)
+        {
+            (Vector256.LoadUnsafe(ref d, (nuint)i) + Vector256.LoadUnsafe(ref v, (nuint)i)).StoreUnsafe(ref d, (nuint)i);
+            i += Vector256<T>.Count;
+        }
+        for (; i < n; i++) Unsafe.Add(ref d, i) += Unsafe.Add(ref v, i);
     }
 }
