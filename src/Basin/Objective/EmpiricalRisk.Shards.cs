@@ -1,4 +1,5 @@
 using System.Numerics;
+using Basin.Engine;
 using Basin.Tensors;
 
 namespace Basin.Objective;
@@ -137,6 +138,26 @@ public sealed partial class EmpiricalRisk<T>
             Network.Backward(this.theta, 1, ws, row);
             if (L2 != 0)
                 for (int j = 0; j < Dimension; j++) row[j] += T.CreateChecked(L2) * this.theta[j];
+        }
+    }
+
+    /// <summary>Shards of the running wave claimed so far (see <see cref="Wave"/>).</summary>
+    int claimedShards;
+
+    /// <summary>
+    /// The shards of one wave, each claimed by the next worker to come free, so a core the machine slows (a busy
+    /// neighbour on a shared host) does not hold the others back at the wave's end. A shard's sums go to its own slot
+    /// and every shard computes the same whichever worker runs it, so no bit depends on who ran what.
+    /// </summary>
+    readonly struct Wave(EmpiricalRisk<T> risk, Pass pass, int first, int count, int threads, Workspace<T>[]? kept) : IWorkerBody
+    {
+        public int Threads => threads;
+
+        public void Run(int worker)
+        {
+            for (int s; (s = Interlocked.Increment(ref risk.claimedShards) - 1) < count;)
+                if (kept is not null) risk.LinearizedShard(pass, first + s, s, kept[first + s]);
+                else risk.Shard(pass, first + s, s, risk.workspaces[worker]);
         }
     }
 }

@@ -255,6 +255,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
             int count = Math.Min(waveSize, to - wave);
             int first = wave;
             var shards = new Wave(this, pass, first, count, Threads == 1 || count == 1 ? 1 : Math.Min(Threads, count), kept);
+            claimedShards = 0;
             if (shards.Threads == 1) shards.Run(0);
             else Executor.Run(shards.Threads, shards);
             for (int s = 0; s < count; s++)
@@ -290,19 +291,6 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
             l += 0.5 * L2 * sq;
         }
         return (l, correct);
-    }
-
-    /// <summary>The shards of one wave, worker t taking shards t, t + threads, ...</summary>
-    readonly struct Wave(EmpiricalRisk<T> risk, Pass pass, int first, int count, int threads, Workspace<T>[]? kept) : IWorkerBody
-    {
-        public int Threads => threads;
-
-        public void Run(int worker)
-        {
-            for (int s = worker; s < count; s += threads)
-                if (kept is not null) risk.LinearizedShard(pass, first + s, s, kept[first + s]);
-                else risk.Shard(pass, first + s, s, risk.workspaces[worker]);
-        }
     }
 
     /// <summary>to = (T)from for one chunk.</summary>
