@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Basin.Tensors;
 
 namespace Basin.Engine.Layers;
@@ -193,10 +195,7 @@ internal sealed unsafe class BatchNorm<T> : Layer<T> where T : unmanaged, IFloat
             for (int b = 0; b < batch; b++)
             {
                 int at = b * InputSize + c * positions;
-                var ys = y.Slice(at, positions);
-                TensorPrimitives.Subtract(x.Slice(at, positions), m, ys);
-                TensorPrimitives.Multiply(ys, s, ys);
-                TensorPrimitives.Add(ys, shift, ys);
+                Normalized(x.Slice(at, positions), m, s, shift, y.Slice(at, positions));
             }
         }
     }
@@ -224,14 +223,40 @@ internal sealed unsafe class BatchNorm<T> : Layer<T> where T : unmanaged, IFloat
             for (int b = 0; b < batch; b++)
             {
                 int at = b * InputSize + c * positions;
-                var d = dx.Slice(at, positions);
-                // dx = scale (dy - mean(dy) - (x - mean) sigma mean(dy xhat))
-                TensorPrimitives.Subtract(x.Slice(at, positions), m, d);
-                TensorPrimitives.MultiplyAdd(d, -sigma * meanDyXhat, dy.Slice(at, positions), d);
-                TensorPrimitives.Subtract(d, meanDy, d);
-                TensorPrimitives.Multiply(d, scale, d);
+                InputGradient(x.Slice(at, positions), dy.Slice(at, positions), m, -sigma * meanDyXhat, meanDy, scale, dx.Slice(at, positions));
             }
         }
+    }
+
+    /// <summary>y = (x - m) s + shift, in one pass (the three operations of each value in the same order, unfused).</summary>
+    static void Normalized(ReadOnlySpan<T> x, T m, T s, T shift, Span<T> y)
+    {
+        ref T from = ref MemoryMarshal.GetReference(x);
+        ref T to = ref MemoryMarshal.GetReference(y);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<T> vm = Vector512.Create(m), vs = Vector512.Create(s), vshift = Vector512.Create(shift);
+            for (; i <= x.Length - Vector512<T>.Count; i += Vector512<T>.Count)
+                ((Vector512.LoadUnsafe(ref from, (nuint)i) - vm) * vs + vshift).StoreUnsafe(ref to, (nuint)i);
+        }
+        for (; i < x.Length; i++) y[i] = (x[i] - m) * s + shift;
+    }
+
+    /// <summary>dx = ((x - m) k + dy - meanDy) scale, in one pass (the operations of each value in the same order, unfused).</summary>
+    static void InputGradient(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, T m, T k, T meanDy, T scale, Span<T> dx)
+    {
+        ref T from = ref MemoryMarshal.GetReference(x);
+        ref T g = ref MemoryMarshal.GetReference(dy);
+        ref T to = ref MemoryMarshal.GetReference(dx);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<T> vm = Vector512.Create(m), vk = Vector512.Create(k), vmean = Vector512.Create(meanDy), vscale = Vector512.Create(scale);
+            for (; i <= x.Length - Vector512<T>.Count; i += Vector512<T>.Count)
+                (((Vector512.LoadUnsafe(ref from, (nuint)i) - vm) * vk + Vector512.LoadUnsafe(ref g, (nuint)i) - vmean) * vscale).StoreUnsafe(ref to, (nuint)i);
+        }
+        for (; i < x.Length; i++) dx[i] = ((x[i] - m) * k + dy[i] - meanDy) * scale;
     }
 
     void RequireEval()
