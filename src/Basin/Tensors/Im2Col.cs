@@ -29,11 +29,14 @@ internal readonly struct Im2Col
     /// </summary>
     public bool Polyphase => OutHeight == (Height + Stride - 1) / Stride && OutWidth == (Width + Stride - 1) / Stride;
 
-    public void Unfold<T>(ReadOnlySpan<T> image, Span<T> cols) where T : unmanaged, INumberBase<T>
+    public void Unfold<T>(ReadOnlySpan<T> image, Span<T> cols) where T : unmanaged, INumberBase<T> => Unfold(image, cols, Columns);
+
+    /// <summary>The columns of one image with their rows <paramref name="rowStride"/> apart.</summary>
+    public void Unfold<T>(ReadOnlySpan<T> image, Span<T> cols, int rowStride) where T : unmanaged, INumberBase<T>
     {
         if (Polyphase)
         {
-            UnfoldGroup(image, 1, cols);
+            UnfoldGroup(image, 1, cols, rowStride);
             return;
         }
         int row = 0;
@@ -41,7 +44,7 @@ internal readonly struct Im2Col
         for (int ki = 0; ki < Kernel; ki++)
         for (int kj = 0; kj < Kernel; kj++, row++)
         {
-            var dst = cols.Slice(row * Columns, Columns);
+            var dst = cols.Slice(row * rowStride, Columns);
             // Output columns [lo, hi) read the input row from lo * Stride - Padding + kj on, zeros around: one copy at stride 1.
             var (lo, hi) = Inside(kj);
             for (int oh = 0; oh < OutHeight; oh++)
@@ -65,7 +68,11 @@ internal readonly struct Im2Col
     /// (p, q), with (di, p) = divmod(ki - Padding, Stride) and likewise (dj, q): so each column row is that plane shifted
     /// (a stride-1 convolution's plane is the input's own), and the planes of the group, stacked, shift in one copy.
     /// </summary>
-    public void UnfoldGroup<T>(ReadOnlySpan<T> images, int count, Span<T> cols) where T : unmanaged, INumberBase<T>
+    public void UnfoldGroup<T>(ReadOnlySpan<T> images, int count, Span<T> cols) where T : unmanaged, INumberBase<T> =>
+        UnfoldGroup(images, count, cols, count * Columns);
+
+    /// <summary>A group's columns with their rows <paramref name="rowStride"/> apart.</summary>
+    public void UnfoldGroup<T>(ReadOnlySpan<T> images, int count, Span<T> cols, int rowStride) where T : unmanaged, INumberBase<T>
     {
         if (!Polyphase) throw new InvalidOperationException("only a polyphase geometry unfolds a group");
         int plane = OutHeight * OutWidth, phases = Stride * Stride, image = Channels * Height * Width;
@@ -126,7 +133,7 @@ internal readonly struct Im2Col
         {
             var (di, p) = offsets[ki];
             var (dj, q) = offsets[kj];
-            ShiftedPlanes(split.Slice(((c * Stride + p) * Stride + q) * group, group), count, OutHeight, OutWidth, cols.Slice(row * group, group), di, dj);
+            ShiftedPlanes(split.Slice(((c * Stride + p) * Stride + q) * group, group), count, OutHeight, OutWidth, cols.Slice(row * rowStride, group), di, dj);
         }
     }
 
