@@ -145,11 +145,16 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     ReadOnlySpan<T> SideBySide(ReadOnlySpan<T> dy, int count)
     {
         if (count == 1) return dy;
+        var rows = ThreadBuffers<T>.Products(Out * count * Cols);
+        SideBySide(dy, count, rows);
+        return rows;
+    }
+
+    void SideBySide(ReadOnlySpan<T> dy, int count, Span<T> rows)
+    {
         int n = count * Cols;
-        var rows = ThreadBuffers<T>.Products(Out * n);
         for (int g = 0; g < count; g++)
             for (int o = 0; o < Out; o++) dy.Slice(g * OutputSize + o * Cols, Cols).CopyTo(rows.Slice(o * n + g * Cols, Cols));
-        return rows;
     }
 
     /// <summary>
@@ -307,14 +312,20 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         var cols = scratch[..(Rows * stride)];
         if (!rdx.IsEmpty)
         {
-            // rdx = fold(W^T rdy + V^T dy), a group of examples per pair of products (see InputGradientGroup).
+            // rdx = fold([W; V]^T [rdy; dy]): one product over the weights and the direction stacked (k = 2 Out) and a group
+            // of examples (see InputGradientGroup), so the column matrix is written once, not written and read back.
             int group = GroupSize(batch, 1);
+            var stacked = ThreadBuffers<T>.Stacked(2 * Out * Rows);
+            W(p).CopyTo(stacked);
+            W(vp).CopyTo(stacked[(Out * Rows)..]);
             for (int b = 0; b < batch; b += group)
             {
                 int count = Math.Min(group, batch - b), n = count * Cols, groupStride = Padded(n);
                 var groupCols = ThreadBuffers<T>.Columns(Rows * groupStride);
-                Gemm.Multiply(true, false, Rows, n, Out, W(p), Rows, SideBySide(rdy.Slice(b * OutputSize, count * OutputSize), count), n, groupCols, groupStride, false);
-                Gemm.Multiply(true, false, Rows, n, Out, W(vp), Rows, SideBySide(dy.Slice(b * OutputSize, count * OutputSize), count), n, groupCols, groupStride, true);
+                var deltas = ThreadBuffers<T>.Products(2 * Out * n);
+                SideBySide(rdy.Slice(b * OutputSize, count * OutputSize), count, deltas);
+                SideBySide(dy.Slice(b * OutputSize, count * OutputSize), count, deltas[(Out * n)..]);
+                Gemm.Multiply(true, false, Rows, n, 2 * Out, stacked, Rows, deltas, n, groupCols, groupStride, false);
                 for (int g = 0; g < count; g++) geometry.Fold<T>(groupCols[(g * Cols)..], groupStride, rdx.Slice((b + g) * InputSize, InputSize));
             }
         }
