@@ -131,7 +131,7 @@ internal sealed unsafe class BatchNorm<T> : Layer<T> where T : unmanaged, IFloat
         var counted = Training ? Count(batch) : default;
         Statistics(scratch);
         fixed (T* pp = p, px = x, py = y, ps = scratch)
-            Split(new Channels(this, Pass.Forward, pp, p.Length, px, null, py, y.Length, ps, null, 0, batch, counted), batch);
+            Run(new Channels(this, Pass.Forward, pp, p.Length, px, null, py, y.Length, ps, null, 0, batch, counted, Threads(batch)));
     }
 
     /// <summary>
@@ -143,7 +143,7 @@ internal sealed unsafe class BatchNorm<T> : Layer<T> where T : unmanaged, IFloat
     {
         Statistics(scratch);
         fixed (T* pp = p, px = x, pdy = dy, pdx = dx, pg = gp, ps = scratch)
-            Split(new Channels(this, Pass.Backward, pp, p.Length, px, pdy, pdx, dx.Length, ps, pg, gp.Length, batch, default), batch);
+            Run(new Channels(this, Pass.Backward, pp, p.Length, px, pdy, pdx, dx.Length, ps, pg, gp.Length, batch, default, Threads(batch)));
     }
 
     enum Pass { Forward, Backward }
@@ -153,9 +153,9 @@ internal sealed unsafe class BatchNorm<T> : Layer<T> where T : unmanaged, IFloat
     /// sums over examples and positions) are one worker's, in the same order as alone, so no bit depends on the split.
     /// </summary>
     readonly struct Channels(BatchNorm<T> layer, Pass pass, T* p, int parameters, T* x, T* dy, T* output, int outputs, T* state, T* gp, int gradients,
-        int batch, (long N, double Factor) counted, int threads = 1) : IWorkerBody
+        int batch, (long N, double Factor) counted, int threads) : IWorkerBody
     {
-        public Channels WithThreads(int count) => new(layer, pass, p, parameters, x, dy, output, outputs, state, gp, gradients, batch, counted, count);
+        public int Threads => threads;
 
         public void Run(int worker)
         {
@@ -176,14 +176,15 @@ internal sealed unsafe class BatchNorm<T> : Layer<T> where T : unmanaged, IFloat
     const int SplitValues = 1 << 16;
 
     /// <summary>
-    /// Runs a pass's channels, shared out to the team in train mode (a training step's one shard, which runs alone); eval
-    /// passes run in shards that already keep every core busy.
+    /// Workers a pass's channels are shared out to: the team in train mode (a training step's one shard, which runs
+    /// alone); eval passes run in shards that already keep every core busy.
     /// </summary>
-    void Split(Channels body, int batch)
+    int Threads(int batch) => Training && (long)batch * InputSize >= SplitValues ? Math.Min(Executor.Budget, channels) : 1;
+
+    static void Run(Channels body)
     {
-        int threads = Training && (long)batch * InputSize >= SplitValues ? Math.Min(Executor.Budget, channels) : 1;
-        if (threads == 1) body.Run(0);
-        else Executor.Run(threads, body.WithThreads(threads));
+        if (body.Threads == 1) body.Run(0);
+        else Executor.Run(body.Threads, body);
     }
 
     void Normalize(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, ReadOnlySpan<T> state, int c0, int c1)
