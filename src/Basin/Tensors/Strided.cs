@@ -8,7 +8,8 @@ namespace Basin.Tensors;
 
 /// <summary>
 /// Every stride-th element of a span, read out (a strided convolution's unfold) or added into (its fold). Stride 2 on
-/// AVX-512 takes 16 floats or 8 doubles a step: two loads and a two-source permute of the even (and odd) lanes.
+/// AVX-512 takes 16 floats or 8 doubles a step: two loads and a two-source permute of the even (and odd) lanes; the
+/// inverse permute interleaves two vectors (a Winograd tile row's two output columns).
 /// </summary>
 internal static class Strided
 {
@@ -16,16 +17,31 @@ internal static class Strided
     static readonly Vector512<long> EvenDoubles = Vector512.Create(0L, 2, 4, 6, 8, 10, 12, 14);
 
     /// <summary>Whether <see cref="Split{T}"/> runs here: AVX-512 and float32 or float64.</summary>
-    static bool CanSplit<T>() => Avx512F.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
+    public static bool CanSplit<T>() => Avx512F.IsSupported && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
-    /// <summary>The even and odd elements of the 2 * lanes elements lo, hi: two-source permutes.</summary>
-    static (Vector512<T> Even, Vector512<T> Odd) Split<T>(Vector512<T> lo, Vector512<T> hi)
+    /// <summary>The even and odd elements of the 2 * lanes elements lo, hi: two-source permutes (AVX-512, float32 or float64).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector512<T> Even, Vector512<T> Odd) Split<T>(Vector512<T> lo, Vector512<T> hi)
     {
         if (typeof(T) == typeof(float))
             return (Avx512F.PermuteVar16x32x2(lo.AsSingle(), EvenSingles, hi.AsSingle()).As<float, T>(),
                 Avx512F.PermuteVar16x32x2(lo.AsSingle(), EvenSingles + Vector512<int>.One, hi.AsSingle()).As<float, T>());
         return (Avx512F.PermuteVar8x64x2(lo.AsDouble(), EvenDoubles, hi.AsDouble()).As<double, T>(),
             Avx512F.PermuteVar8x64x2(lo.AsDouble(), EvenDoubles + Vector512<long>.One, hi.AsDouble()).As<double, T>());
+    }
+
+    static readonly Vector512<int> LowSingles = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    static readonly Vector512<long> LowDoubles = Vector512.Create(0L, 8, 1, 9, 2, 10, 3, 11);
+
+    /// <summary>The lanes of a and b alternated, a0 b0 a1 b1 ..., in two vectors: the inverse of <see cref="Split{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (Vector512<T> Lo, Vector512<T> Hi) Interleave<T>(Vector512<T> a, Vector512<T> b)
+    {
+        if (typeof(T) == typeof(float))
+            return (Avx512F.PermuteVar16x32x2(a.AsSingle(), LowSingles, b.AsSingle()).As<float, T>(),
+                Avx512F.PermuteVar16x32x2(a.AsSingle(), LowSingles + Vector512.Create(8), b.AsSingle()).As<float, T>());
+        return (Avx512F.PermuteVar8x64x2(a.AsDouble(), LowDoubles, b.AsDouble()).As<double, T>(),
+            Avx512F.PermuteVar8x64x2(a.AsDouble(), LowDoubles + Vector512.Create(4L), b.AsDouble()).As<double, T>());
     }
 
     /// <summary>dst[i] = src[start + i * stride].</summary>

@@ -1,11 +1,11 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using Basin.Tensors;
 
 namespace Basin.Engine.Layers;
 
 /// <summary>
-/// 2D convolution with weight [out,in,k,k] and bias [out] (PyTorch nn.Conv2d), by im2col and GEMM. The forward pass and
+/// 2D convolution with weight [out,in,k,k] and bias [out] (PyTorch nn.Conv2d), by im2col and GEMM, or, for 3x3 kernels at
+/// stride 1 with padding 1 and 16 or more channels, by Winograd's F(2x2, 3x3) (see <see cref="Winograd"/>). The forward pass and
 /// the input gradient are per example, so a pass that runs alone (a training step's single BatchNorm shard) shares its
 /// examples out to the team, each worker with its own column buffer; inside a wave of shards the team is busy and they
 /// run in order. The weight gradient sums over examples in order (each example's product split by columns), so no bit
@@ -14,6 +14,18 @@ namespace Basin.Engine.Layers;
 internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly Im2Col geometry;
+
+    /// <summary>
+    /// The F(2x2, 3x3) geometry of a 3x3 convolution at stride 1 with padding 1 and at least WinogradChannels channels in
+    /// and out: its forward, input-gradient and R-forward passes go by it (the weight gradients stay im2col products).
+    /// </summary>
+    readonly Winograd? winograd;
+
+    /// <summary>Fewer channels make the 16 products too thin (k = channels) to beat one im2col product of k = 9 channels.</summary>
+    const int WinogradChannels = 16;
+
+    /// <summary>The transformed weights a layer keeps (<see cref="WinogradWeights{T}"/>): W, its adjoint, V, [V | W] and the adjoint's [W | V].</summary>
+    const int ForwardSlot = 0, AdjointSlot = 1, DirectionSlot = 2, RForwardSlot = 3, RAdjointSlot = 4;
     public int In { get; }
     public int Out { get; }
     public int Kernel { get; }
@@ -26,6 +38,7 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         In = @in; Out = @out; Kernel = kernel; Stride = stride; Padding = padding; Bias = bias;
         geometry = new Im2Col(inputShape[0], inputShape[1], inputShape[2], kernel, stride, padding);
         OutputShape = [@out, geometry.OutHeight, geometry.OutWidth];
+        if (kernel == 3 && stride == 1 && padding == 1 && Math.Min(@in, @out) >= WinogradChannels) winograd = new Winograd(inputShape[1], inputShape[2]);
     }
 
     public override IReadOnlyList<TensorSpec> Parameters =>
@@ -44,12 +57,7 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
 
     public override int ScratchSize(int batch) => Math.Max(2, Team) * Rows * Padded(Cols);
 
-    /// <summary>
-    /// The row stride of a column matrix of n columns: n, plus a cache line when n values span a multiple of 4 KB. Rows
-    /// 4 KB apart share their L1 sets, and a micro-kernel that reads eight of them at once (the weight gradient's A)
-    /// evicts its own lines: 20 % of that product's speed at 32x32 outputs. Strides change no value.
-    /// </summary>
-    static int Padded(int n) => n * Unsafe.SizeOf<T>() % 4096 == 0 ? n + 64 / Unsafe.SizeOf<T>() : n;
+    static int Padded(int n) => Gemm.LeadingDimension<T>(n);
 
     ReadOnlySpan<T> W(ReadOnlySpan<T> p) => p[..(Out * Rows)];
 
@@ -80,24 +88,25 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     /// Examples worker, worker + threads, ... of a forward pass (kind 0) or an input-gradient pass (kind 1), in groups
     /// (see <see cref="ForwardGroup"/> and <see cref="InputGradientGroup"/>) where they apply.
     /// </summary>
-    readonly struct Examples(Conv2d<T> layer, int kind, T* p, int parameters, T* input, T* output, T* scratch, int batch, int threads) : IWorkerBody
+    readonly struct Examples(Conv2d<T> layer, int kind, T* p, int parameters, T* u, T* input, T* output, T* scratch, int batch, int threads) : IWorkerBody
     {
         public void Run(int worker)
         {
             int rows = layer.Rows, columns = layer.Cols, inSize = layer.InputSize, outSize = layer.OutputSize;
             var w = new ReadOnlySpan<T>(p, parameters);
-            // Input gradients always go by groups (of one when an example has GroupColumns columns); forward passes when the
-            // geometry can unfold a group and it holds more than one example.
+            var transformed = new ReadOnlySpan<T>(u, u == null ? 0 : 16 * layer.In * layer.Out);
+            // Input gradients and Winograd passes always go by groups (of one when an example has GroupColumns columns);
+            // other forward passes when the geometry can unfold a group and it holds more than one example.
             int group = kind == 1 || layer.geometry.Polyphase ? layer.GroupSize(batch, threads) : 1;
-            if (kind == 1 || group > 1)
+            if (kind == 1 || group > 1 || u != null)
             {
                 for (int first = worker * group; first < batch; first += threads * group)
                 {
                     int count = Math.Min(group, batch - first);
                     if (kind == 0)
-                        layer.ForwardGroup(w, new ReadOnlySpan<T>(input + (long)first * inSize, count * inSize), new Span<T>(output + (long)first * outSize, count * outSize), count);
+                        layer.ForwardGroup(w, transformed, new ReadOnlySpan<T>(input + (long)first * inSize, count * inSize), new Span<T>(output + (long)first * outSize, count * outSize), count);
                     else
-                        layer.InputGradientGroup(w, new ReadOnlySpan<T>(input + (long)first * outSize, count * outSize), new Span<T>(output + (long)first * inSize, count * inSize), count);
+                        layer.InputGradientGroup(w, transformed, new ReadOnlySpan<T>(input + (long)first * outSize, count * outSize), new Span<T>(output + (long)first * inSize, count * inSize), count);
                 }
                 return;
             }
@@ -126,8 +135,13 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     /// The forward pass of count examples by one product: their columns side by side, W times them, then each
     /// example's block of the product into its output. Every output sees the same k order as alone, so the same bits.
     /// </summary>
-    void ForwardGroup(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int count)
+    void ForwardGroup(ReadOnlySpan<T> p, ReadOnlySpan<T> u, ReadOnlySpan<T> x, Span<T> y, int count)
     {
+        if (!u.IsEmpty)
+        {
+            winograd!.Value.Convolve(u, Out, In, x, y, count, Bias ? p.Slice(Out * Rows, Out) : []);
+            return;
+        }
         int n = count * Cols, stride = Padded(n);
         var cols = ThreadBuffers<T>.Columns(Rows * stride);
         var product = ThreadBuffers<T>.Products(Out * n);
@@ -161,8 +175,13 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     /// dx = fold(W^T dy) for a group: one product over the group's dY side by side (W^T packed once, not per example),
     /// then each example's block folded. Every column sums over the Out channels alone, so the bits are one example's.
     /// </summary>
-    void InputGradientGroup(ReadOnlySpan<T> p, ReadOnlySpan<T> dy, Span<T> dx, int count)
+    void InputGradientGroup(ReadOnlySpan<T> p, ReadOnlySpan<T> u, ReadOnlySpan<T> dy, Span<T> dx, int count)
     {
+        if (!u.IsEmpty)
+        {
+            winograd!.Value.Convolve(u, In, Out, dy, dx, count, []);
+            return;
+        }
         int n = count * Cols, stride = Padded(n);
         var dcols = ThreadBuffers<T>.Columns(Rows * stride);
         Gemm.Multiply(true, false, Rows, n, Out, W(p), Rows, SideBySide(dy, count), n, dcols, stride, false);
@@ -172,9 +191,10 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     void PerExample(int kind, ReadOnlySpan<T> p, ReadOnlySpan<T> input, Span<T> output, int batch, Span<T> scratch)
     {
         int threads = Math.Min(Math.Min(Team, Executor.Budget), batch);
-        fixed (T* pp = p, pi = input, po = output, ps = scratch)
+        var u = winograd is null ? [] : WinogradWeights<T>.Of(this, kind == 1 ? AdjointSlot : ForwardSlot, W(p), [], Out, In, kind == 1);
+        fixed (T* pp = p, pi = input, po = output, ps = scratch, pu = u)
         {
-            var body = new Examples(this, kind, pp, p.Length, pi, po, ps, batch, threads);
+            var body = new Examples(this, kind, pp, p.Length, pu, pi, po, ps, batch, threads);
             if (threads == 1) body.Run(0);
             else Executor.Run(threads, body);
         }
@@ -266,6 +286,18 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     public override void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
         Span<T> ry, int batch, Span<T> scratch)
     {
+        if (winograd is { } fast)
+        {
+            // ry = V x + W rx (+ the direction's bias): one product over the two inputs' channels stacked, a group at a time.
+            var u = WinogradWeights<T>.Of(this, rx.IsEmpty ? DirectionSlot : RForwardSlot, W(vp), rx.IsEmpty ? [] : W(p), Out, In, false);
+            for (int b = 0, group = GroupSize(batch, 1); b < batch; b += group)
+            {
+                int count = Math.Min(group, batch - b);
+                fast.Convolve(u, Out, x.Slice(b * InputSize, count * InputSize), In, rx.IsEmpty ? [] : rx.Slice(b * InputSize, count * InputSize),
+                    rx.IsEmpty ? 0 : In, ry.Slice(b * OutputSize, count * OutputSize), count, Bias ? vp.Slice(Out * Rows, Out) : []);
+            }
+            return;
+        }
         int stride = Padded(Cols);
         var cols = scratch[..(Rows * stride)];
         for (int b = 0; b < batch; b++)
@@ -310,7 +342,18 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     {
         int stride = Padded(Cols);
         var cols = scratch[..(Rows * stride)];
-        if (!rdx.IsEmpty)
+        if (!rdx.IsEmpty && winograd is { } fast)
+        {
+            // rdx = W^T rdy + V^T dy as one Winograd product over the two deltas' channels stacked.
+            var u = WinogradWeights<T>.Of(this, RAdjointSlot, W(p), W(vp), Out, In, true);
+            for (int b = 0, group = GroupSize(batch, 1); b < batch; b += group)
+            {
+                int count = Math.Min(group, batch - b);
+                fast.Convolve(u, In, rdy.Slice(b * OutputSize, count * OutputSize), Out, dy.Slice(b * OutputSize, count * OutputSize), Out,
+                    rdx.Slice(b * InputSize, count * InputSize), count, []);
+            }
+        }
+        else if (!rdx.IsEmpty)
         {
             // rdx = fold([W; V]^T [rdy; dy]): one product over the weights and the direction stacked (k = 2 Out) and a group
             // of examples (see InputGradientGroup), so the column matrix is written once, not written and read back.
