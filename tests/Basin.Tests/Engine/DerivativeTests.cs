@@ -11,6 +11,8 @@ public class DerivativeTests
         }
         yield return ["linear(6,5),tanh,linear(5,3)", "6", "mse"];
         yield return ["conv2d(2,3,3,padding=1),softplus,avgpool2d(2),flatten,linear(27,3)", "2x6x6", "mse"];
+        // 16 channels in and out: the second convolution's passes go by Winograd's F(2x2, 3x3), odd 5x5 planes included.
+        yield return ["conv2d(1,16,3,padding=1),tanh,conv2d(16,16,3,padding=1),softplus,avgpool2d(5),flatten,linear(16,3)", "1x5x5", "ce"];
     }
 
     static int[] Shape(string s) => s.Split('x').Select(int.Parse).ToArray();
