@@ -96,6 +96,8 @@ public class LinearizationTests
             f.HessianVectorProduct(theta, v, hv);
             return GC.GetAllocatedBytesForCurrentThread() - before;
         }
+        // This thread's one-time buffers (GEMM panels, a Winograd layer's transformed weights) are not the linearization's.
+        Allocated(0);
         Assert.True(Allocated((long)kept - 1) < kept / 4, "over the budget: nothing kept");
         Assert.True(Allocated((long)(1.1 * kept)) >= kept, "within it (with the converted inputs): three shards' workspaces kept");
     }
