@@ -283,19 +283,30 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
             for (int r = 0; r < Rows; r++) g[o * Rows + r] = gT[r * Out + o];
     }
 
+    /// <summary>
+    /// y = the Winograd convolution of first's k channels and second's (when there is one) stacked, by u (outs rows of
+    /// the stacked channels), a group of examples at a time: an R-pass's sum of two convolutions as one product a group.
+    /// </summary>
+    void ConvolveInGroups(ReadOnlySpan<T> u, int outs, ReadOnlySpan<T> first, ReadOnlySpan<T> second, int k, int inSize, Span<T> y, int outSize,
+        int batch, ReadOnlySpan<T> bias)
+    {
+        var fast = winograd!.Value;
+        for (int b = 0, group = GroupSize(batch, 1); b < batch; b += group)
+        {
+            int count = Math.Min(group, batch - b);
+            fast.Convolve(u, outs, first.Slice(b * inSize, count * inSize), k, second.IsEmpty ? [] : second.Slice(b * inSize, count * inSize),
+                second.IsEmpty ? 0 : k, y.Slice(b * outSize, count * outSize), count, bias);
+        }
+    }
+
     public override void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
         Span<T> ry, int batch, Span<T> scratch)
     {
-        if (winograd is { } fast)
+        if (winograd is not null)
         {
-            // ry = V x + W rx (+ the direction's bias): one product over the two inputs' channels stacked, a group at a time.
+            // ry = V x + W rx (+ the direction's bias).
             var u = WinogradWeights<T>.Of(this, rx.IsEmpty ? DirectionSlot : RForwardSlot, W(vp), rx.IsEmpty ? [] : W(p), Out, In, false);
-            for (int b = 0, group = GroupSize(batch, 1); b < batch; b += group)
-            {
-                int count = Math.Min(group, batch - b);
-                fast.Convolve(u, Out, x.Slice(b * InputSize, count * InputSize), In, rx.IsEmpty ? [] : rx.Slice(b * InputSize, count * InputSize),
-                    rx.IsEmpty ? 0 : In, ry.Slice(b * OutputSize, count * OutputSize), count, Bias ? vp.Slice(Out * Rows, Out) : []);
-            }
+            ConvolveInGroups(u, Out, x, rx, In, InputSize, ry, OutputSize, batch, Bias ? vp.Slice(Out * Rows, Out) : []);
             return;
         }
         int stride = Padded(Cols);
@@ -342,16 +353,11 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     {
         int stride = Padded(Cols);
         var cols = scratch[..(Rows * stride)];
-        if (!rdx.IsEmpty && winograd is { } fast)
+        if (!rdx.IsEmpty && winograd is not null)
         {
-            // rdx = W^T rdy + V^T dy as one Winograd product over the two deltas' channels stacked.
+            // rdx = W^T rdy + V^T dy.
             var u = WinogradWeights<T>.Of(this, RAdjointSlot, W(p), W(vp), Out, In, true);
-            for (int b = 0, group = GroupSize(batch, 1); b < batch; b += group)
-            {
-                int count = Math.Min(group, batch - b);
-                fast.Convolve(u, In, rdy.Slice(b * OutputSize, count * OutputSize), Out, dy.Slice(b * OutputSize, count * OutputSize), Out,
-                    rdx.Slice(b * InputSize, count * InputSize), count, []);
-            }
+            ConvolveInGroups(u, In, rdy, dy, Out, OutputSize, rdx, InputSize, batch, []);
         }
         else if (!rdx.IsEmpty)
         {
