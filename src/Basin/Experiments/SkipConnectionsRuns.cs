@@ -40,23 +40,29 @@ internal sealed class SkipConnectionsRuns(ExperimentInputs inputs, int examples,
         Epochs = epochs, Schedule = $"step:{epochs / 2},{3 * epochs / 4}:0.1", Seed = seed, SaveEvery = 0, Test = false,
     }, Train, Path.Combine(directory, $"resnet{depth}{(shortcuts ? "" : "_noshort")}-width-{width}-seed-{seed}"), source);
 
+    /// <summary>
+    /// The minimum's measurements, each surface kept in the run's directory as `basin surface` writes it (loss-landscape's
+    /// names, the directions beside it) and saved as it fills, so that a stopped experiment resumes cell by cell; a file
+    /// computed from other weights, data or settings is computed afresh.
+    /// </summary>
     public ResNetMinimum Minimum(int depth, bool shortcuts, ulong seed, int grid, int eigenGrid, int eigenExamples, int eigenSteps)
     {
         string spec = Spec(depth, shortcuts);
         var run = Run(depth, shortcuts, seed).Ensure();
         var network = ModelSpec.Build<float>(spec, Train.InputShape);
         var theta = SafeTensors.ReadTheta<float>(run.FinalPath, network.Layout);
-        var risk = new EmpiricalRisk<float>(network, Train, "ce", 0, 500, 0);
+        EmpiricalRisk<float> RiskOn(DataSet data) => new(network, data, "ce", 0, 500, 0);
+        var risk = RiskOn(Train);
         var centre = risk.Evaluate(theta);
-        var dx = Directions.Random<float>(network.Layout, seed, 1);
-        var dy = Directions.Random<float>(network.Layout, seed, 2);
-        Directions.Normalize<float>(dx, theta, network.Layout, Normalization.Filter, Ignore.BiasBn);
-        Directions.Normalize<float>(dy, theta, network.Layout, Normalization.Filter, Ignore.BiasBn);
-        var loss = new Surface(new Axis(-1, 1, grid), new Axis(-1, 1, grid), false, new Dictionary<string, string>());
-        SurfaceComputation.Complete(loss, risk, null, theta, dx, dy);
-        var convexity = new Surface(new Axis(-1, 1, eigenGrid), new Axis(-1, 1, eigenGrid), false, new Dictionary<string, string>(), eigen: true);
-        var eigenRisk = new EmpiricalRisk<float>(network, Train.Slice(0, Math.Min(eigenExamples, Train.Count)), "ce", 0, 500, 0);
-        SurfaceComputation.Complete(convexity, eigenRisk, null, theta, dx, dy, eigenSteps: eigenSteps);
+        var plane = new SurfaceOptions { Norm = Normalization.Filter, Ignore = Ignore.BiasBn, Seed = seed, ReplaceDifferent = true };
+        var (loss, _) = SurfaceStudy.Compute(risk, RiskOn, theta,
+            plane with { X = new Axis(-1, 1, grid), Y = new Axis(-1, 1, grid), File = Path.Combine(run.Path, $"surface-{grid}x{grid}.h5") }, null, default);
+        var eigenRisk = RiskOn(Train.Slice(0, Math.Min(eigenExamples, Train.Count)));
+        var (convexity, _) = SurfaceStudy.Compute(eigenRisk, RiskOn, theta, plane with
+        {
+            X = new Axis(-1, 1, eigenGrid), Y = new Axis(-1, 1, eigenGrid), EigenSteps = eigenSteps,
+            File = Path.Combine(run.Path, $"convexity-{eigenGrid}x{eigenGrid}-{eigenRisk.Data.Count}-images-{eigenSteps}-steps.h5"),
+        }, null, default);
         return new ResNetMinimum(depth, shortcuts, seed, centre.Loss, centre.Accuracy, centre.Loss <= targetLoss, loss, convexity);
     }
 }

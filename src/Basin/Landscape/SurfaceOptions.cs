@@ -27,6 +27,8 @@ public sealed record SurfaceOptions
     public int? EigenSteps { get; init; }
     public string? File { get; init; }
     public bool Force { get; init; }
+    /// <summary>A file holding another surface (other settings or inputs) is computed afresh rather than refused: an experiment's own files.</summary>
+    internal bool ReplaceDifferent { get; init; }
     public int? FlushEvery { get; init; }
     public double FlushSeconds { get; init; } = 10;
     /// <summary>Also write the directions as loss-landscape's direction file, STEM.dir.h5 (xdirection, ydirection).</summary>

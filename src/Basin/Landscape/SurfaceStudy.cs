@@ -71,9 +71,9 @@ internal static class SurfaceStudy
         }
         var surface = new Surface(o.X, o.Y, o.Test is not null, settings, eigen: o.EigenSteps is not null);
         bool resumed = false;
-        if (o.File is { } path && File.Exists(path) && !o.Force)
+        if (o.File is { } path && File.Exists(path) && !o.Force && Resumable(SurfaceFile.Read(path, out bool oldLayout), surface, path, o.ReplaceDifferent) is { } stored)
         {
-            surface = Resumable(SurfaceFile.Read(path, out bool oldLayout), surface, path);
+            surface = stored;
             resumed = true;
             // A file of the layout before loss-landscape's [j, i] is rewritten in it at once, whatever remains to compute.
             if (oldLayout) SurfaceFile.Write(path, surface);
@@ -131,18 +131,20 @@ internal static class SurfaceStudy
         return Directions.Random<T>(layout, seed, stream);
     }
 
-    /// <summary>The surface stored in the file, if it is the one asked for (same grid, test split and settings).</summary>
-    static Surface Resumable(Surface stored, Surface asked, string path)
+    /// <summary>
+    /// The surface stored in the file if it is the one asked for (same grid, test split and settings); otherwise null when
+    /// <paramref name="replace"/>, else an error naming the difference.
+    /// </summary>
+    static Surface? Resumable(Surface stored, Surface asked, string path, bool replace)
     {
         const string hint = "pass {force} to replace it, or choose another {out}";
-        if (stored.X != asked.X || stored.Y != asked.Y)
-            throw new BasinException(path, $"holds a different surface (grid {Grid(stored)} in the file, {Grid(asked)} asked)", hint);
-        if (stored.HasTest != asked.HasTest)
-            throw new BasinException(path, $"holds a different surface (test split {(stored.HasTest ? "in the file, not asked" : "asked, not in the file")})", hint);
-        foreach (var (key, value) in asked.Settings)
-            if (stored.Settings.GetValueOrDefault(key) is var was && was != value)
-                throw new BasinException(path, $"holds a different surface ({key} is '{was ?? "(none)"}' in the file, '{value}' now)", hint);
-        return stored;
+        string? difference = stored.X != asked.X || stored.Y != asked.Y ? $"grid {Grid(stored)} in the file, {Grid(asked)} asked"
+            : stored.HasTest != asked.HasTest ? $"test split {(stored.HasTest ? "in the file, not asked" : "asked, not in the file")}"
+            : asked.Settings.Where(s => stored.Settings.GetValueOrDefault(s.Key) != s.Value)
+                .Select(s => $"{s.Key} is '{stored.Settings.GetValueOrDefault(s.Key) ?? "(none)"}' in the file, '{s.Value}' now").FirstOrDefault();
+        if (difference is null) return stored;
+        if (replace) return null;
+        throw new BasinException(path, $"holds a different surface ({difference})", hint);
     }
 
     static string Grid(Surface s) => s.Y is null ? s.X.ToString() : $"{s.X} x {s.Y}";

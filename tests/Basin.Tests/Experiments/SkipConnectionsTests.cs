@@ -1,4 +1,5 @@
 using Basin.Experiments;
+using Basin.Landscape;
 
 namespace Basin.Tests.Experiments;
 
@@ -35,6 +36,43 @@ public class SkipConnectionsTests
             Assert.True(Math.Abs(min[4] / max[4]) < 0.1, $"{m["model"]} seed {m["seed"]}: centre ratio {min[4] / max[4]}");
         }
         Assert.Equal(8, result.Figures.Count);
+    }
+
+    [Fact]
+    public void A_stopped_measurement_resumes_from_its_files_and_a_stale_file_is_computed_afresh()
+    {
+        string directory = TestPaths.NewDirectory("skip-resume");
+        var small = new Dictionary<string, double> { ["seeds"] = 2, ["epochs"] = 4, ["grid"] = 2, ["eigen-grid"] = 2, ["eigen-steps"] = 3 };
+        Experiment.Find("skip-connections").Run(directory, quick: true, parameters: small);
+        var maps = Directory.GetFiles(directory, "convexity-*.h5", SearchOption.AllDirectories).Order().ToArray();
+        Assert.Equal(8, maps.Length);
+        Assert.Equal(8, Directory.GetFiles(directory, "surface-2x2.h5", SearchOption.AllDirectories).Length);
+
+        // The first map as a stop would leave it, one cell short, with a mark in a cell it kept; the second one computed from other weights.
+        var kept = SurfaceFile.Read(maps[0]);
+        var partial = Copy(kept, kept.Settings, (cell, v) => cell == 0 ? v with { MaxEig = 12345 } : v, skip: 3);
+        SurfaceFile.Write(maps[0], partial);
+        var other = SurfaceFile.Read(maps[1]);
+        SurfaceFile.Write(maps[1], Copy(other, new Dictionary<string, string>(other.Settings) { ["weights_sha256"] = "0" }, (_, v) => v with { MaxEig = 12345 }));
+
+        var second = Experiment.Find("skip-connections").Run(directory, quick: true, parameters: small);
+        var resumed = SurfaceFile.Read(maps[0]);
+        Assert.Equal(12345, resumed.MaxEig![0]);
+        Assert.Equal(kept.MaxEig![3], resumed.MaxEig[3]);
+        Assert.Equal(kept.MinEig![3], resumed.MinEig![3]);
+        Assert.Equal(other.MaxEig, SurfaceFile.Read(maps[1]).MaxEig);
+        // The experiment measured with the resumed map: its mark shows in exactly one minimum.
+        Assert.Single(second.Json["minima"]!.AsArray(), m => m!["max_eig"]!.AsArray().Any(v => v!.GetValue<double>() == 12345));
+    }
+
+    /// <summary>A surface with other settings and cell values changed by <paramref name="change"/>, leaving out cell <paramref name="skip"/>.</summary>
+    static Surface Copy(Surface s, IReadOnlyDictionary<string, string> settings, Func<int, CellValues, CellValues> change, int skip = -1)
+    {
+        var copy = new Surface(s.X, s.Y, s.HasTest, settings, eigen: true);
+        for (int cell = 0; cell < s.Cells; cell++)
+            if (cell != skip)
+                copy.Store(cell, change(cell, new CellValues(s.TrainLoss[cell], s.TrainAccuracy[cell]) { MaxEig = s.MaxEig![cell], MinEig = s.MinEig![cell] }));
+        return copy;
     }
 
     [Fact]
