@@ -107,6 +107,7 @@ internal readonly struct Winograd(int height, int width)
         ref T p0 = ref MemoryMarshal.GetReference(padded);
         ref T v0 = ref MemoryMarshal.GetReference(v);
         bool vectorized = Strided.CanSplit<T>() && !scalar;
+        int stacked = StackedRows<T>();
         for (int c = 0; c < channels; c++)
         for (int g = 0; g < count; g++)
         {
@@ -115,38 +116,70 @@ internal readonly struct Winograd(int height, int width)
             for (int ih = 0; ih < Height; ih++) CopyRow(ref Unsafe.Add(ref x0, ih * Width), ref Unsafe.Add(ref p0, (ih + 1) * ps + 1), Width);
             // A vector step past a tile row's end writes the next row's first tiles, which that row's step then overwrites.
             ref T row = ref Unsafe.Add(ref v0, (rowOffset + c) * ldv + g * tiles);
+            if (vectorized && stacked > 1)
+                for (int i = 0; i < TileRows; i += stacked)
+                    InputTiles(ref Unsafe.Add(ref p0, 2 * i * ps), ps, stacked, ref Unsafe.Add(ref row, i * TileColumns), eStride);
+            else
             for (int i = 0; i < TileRows; i++)
                 if (vectorized)
                     for (int j = 0; j < TileColumns; j += lanes)
-                        InputTiles(ref Unsafe.Add(ref p0, 2 * i * ps + 2 * j), ps, ref Unsafe.Add(ref row, i * TileColumns + j), eStride);
+                        InputTiles(ref Unsafe.Add(ref p0, 2 * i * ps + 2 * j), ps, 1, ref Unsafe.Add(ref row, i * TileColumns + j), eStride);
                 else
                     for (int j = 0; j < TileColumns; j++)
                         InputTile(ref Unsafe.Add(ref p0, 2 * i * ps + 2 * j), ps, ref Unsafe.Add(ref row, i * TileColumns + j), eStride);
         }
     }
 
-    /// <summary>A lane's worth of adjacent tiles: d B row by row (columns 0..3 are the even and odd lanes of two splits), then B^T (d B).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void InputTiles<T>(ref T p, int ps, ref T v, int eStride) where T : unmanaged, INumberBase<T>
+    /// <summary>
+    /// Tile rows a vector step covers: one (a lane's worth of a row's tiles) unless a row has fewer tiles than a vector has
+    /// lanes, dividing them, and the rows come out even: then 2 or 4 rows' tiles, which lie side by side in V, fill the
+    /// lanes (8x8 and 16x16 planes would otherwise waste three quarters and half of every step).
+    /// </summary>
+    int StackedRows<T>() where T : unmanaged
     {
-        RowTimesB(ref p, 0, out var h00, out var h01, out var h02, out var h03);
-        RowTimesB(ref p, ps, out var h10, out var h11, out var h12, out var h13);
-        RowTimesB(ref p, 2 * ps, out var h20, out var h21, out var h22, out var h23);
-        RowTimesB(ref p, 3 * ps, out var h30, out var h31, out var h32, out var h33);
+        int lanes = Vector512<T>.Count;
+        int rows = TileColumns < lanes && lanes % TileColumns == 0 ? lanes / TileColumns : 1;
+        return rows is 2 or 4 && TileRows % rows == 0 ? rows : 1;
+    }
+
+    /// <summary>
+    /// Padded row 'at' of a vector step's tiles as two vectors whose even and odd lanes (<see cref="Strided.Split"/>) are
+    /// its tiles' columns 0 and 1: one row's next 2 x lanes values, or (stacked tile rows, two padded rows apart) a lane's
+    /// worth from each of two rows, or half a lane's worth from each of four.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static (Vector512<T> Low, Vector512<T> High) Columns<T>(ref T p, int at, int ps, int stacked) where T : unmanaged
+    {
+        int lanes = Vector512<T>.Count;
+        if (stacked == 1) return (Vector512.LoadUnsafe(ref p, (nuint)at), Vector512.LoadUnsafe(ref p, (nuint)(at + lanes)));
+        if (stacked == 2) return (Vector512.LoadUnsafe(ref p, (nuint)at), Vector512.LoadUnsafe(ref p, (nuint)(at + 2 * ps)));
+        return (Vector512.Create(Vector256.LoadUnsafe(ref p, (nuint)at), Vector256.LoadUnsafe(ref p, (nuint)(at + 2 * ps))),
+            Vector512.Create(Vector256.LoadUnsafe(ref p, (nuint)(at + 4 * ps)), Vector256.LoadUnsafe(ref p, (nuint)(at + 6 * ps))));
+    }
+
+    /// <summary>A vector step's tiles: d B row by row (columns 0..3 are the even and odd lanes of two splits), then B^T (d B).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void InputTiles<T>(ref T p, int ps, int stacked, ref T v, int eStride) where T : unmanaged, INumberBase<T>
+    {
+        RowTimesB(ref p, 0, ps, stacked, out var h00, out var h01, out var h02, out var h03);
+        RowTimesB(ref p, ps, ps, stacked, out var h10, out var h11, out var h12, out var h13);
+        RowTimesB(ref p, 2 * ps, ps, stacked, out var h20, out var h21, out var h22, out var h23);
+        RowTimesB(ref p, 3 * ps, ps, stacked, out var h30, out var h31, out var h32, out var h33);
         StoreBTransposedTimes(ref v, eStride, 0, h00, h10, h20, h30);
         StoreBTransposedTimes(ref v, eStride, 1, h01, h11, h21, h31);
         StoreBTransposedTimes(ref v, eStride, 2, h02, h12, h22, h32);
         StoreBTransposedTimes(ref v, eStride, 3, h03, h13, h23, h33);
     }
 
-    /// <summary>Row r of d B for a lane's worth of tiles: the row's columns 0..3 are the even and odd lanes of two splits.</summary>
+    /// <summary>Row r of d B for a vector step's tiles: the row's columns 0..3 are the even and odd lanes of two splits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void RowTimesB<T>(ref T p, int row, out Vector512<T> h0, out Vector512<T> h1, out Vector512<T> h2, out Vector512<T> h3)
+    static void RowTimesB<T>(ref T p, int row, int ps, int stacked, out Vector512<T> h0, out Vector512<T> h1, out Vector512<T> h2, out Vector512<T> h3)
         where T : unmanaged, INumberBase<T>
     {
-        int lanes = Vector512<T>.Count;
-        var (x0, x1) = Strided.Split(Vector512.LoadUnsafe(ref p, (nuint)row), Vector512.LoadUnsafe(ref p, (nuint)(row + lanes)));
-        var (x2, x3) = Strided.Split(Vector512.LoadUnsafe(ref p, (nuint)(row + 2)), Vector512.LoadUnsafe(ref p, (nuint)(row + 2 + lanes)));
+        var (low, high) = Columns(ref p, row, ps, stacked);
+        var (x0, x1) = Strided.Split(low, high);
+        (low, high) = Columns(ref p, row + 2, ps, stacked);
+        var (x2, x3) = Strided.Split(low, high);
         h0 = x0 - x2;
         h1 = x1 + x2;
         h2 = x2 - x1;
@@ -200,15 +233,20 @@ internal readonly struct Winograd(int height, int width)
         ref T m0 = ref MemoryMarshal.GetReference(m);
         ref T q0 = ref MemoryMarshal.GetReference(padded);
         bool vectorized = Strided.CanSplit<T>() && !scalar;
+        int stacked = StackedRows<T>();
         for (int g = 0; g < count; g++)
         for (int o = 0; o < outs; o++)
         {
             T b = bias.IsEmpty ? T.Zero : bias[o];
             ref T row = ref Unsafe.Add(ref m0, o * ldm + g * tiles);
+            if (vectorized && stacked > 1)
+                for (int i = 0; i < TileRows; i += stacked)
+                    OutputTiles(ref Unsafe.Add(ref row, i * TileColumns), eStride, Vector512.Create(b), ref Unsafe.Add(ref q0, 2 * i * ps), ps, stacked);
+            else
             for (int i = 0; i < TileRows; i++)
                 if (vectorized)
                     for (int j = 0; j < TileColumns; j += lanes)
-                        OutputTiles(ref Unsafe.Add(ref row, i * TileColumns + j), eStride, Vector512.Create(b), ref Unsafe.Add(ref q0, 2 * i * ps + 2 * j), ps);
+                        OutputTiles(ref Unsafe.Add(ref row, i * TileColumns + j), eStride, Vector512.Create(b), ref Unsafe.Add(ref q0, 2 * i * ps + 2 * j), ps, 1);
                 else
                     for (int j = 0; j < TileColumns; j++)
                         OutputTile(ref Unsafe.Add(ref row, i * TileColumns + j), eStride, b, ref Unsafe.Add(ref q0, 2 * i * ps + 2 * j), ps);
@@ -217,11 +255,10 @@ internal readonly struct Winograd(int height, int width)
         }
     }
 
-    /// <summary>A lane's worth of tiles: A^T M row by row, then its two columns, interleaved into two output rows.</summary>
+    /// <summary>A vector step's tiles: A^T M row by row, then its two columns, interleaved into two output rows of each tile row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void OutputTiles<T>(ref T t, int eStride, Vector512<T> bias, ref T q, int ps) where T : unmanaged, INumberBase<T>
+    static void OutputTiles<T>(ref T t, int eStride, Vector512<T> bias, ref T q, int ps, int stacked) where T : unmanaged, INumberBase<T>
     {
-        int lanes = Vector512<T>.Count;
         var m0 = Vector512.LoadUnsafe(ref t, (nuint)(0 * eStride));
         var m1 = Vector512.LoadUnsafe(ref t, (nuint)(1 * eStride));
         var m2 = Vector512.LoadUnsafe(ref t, (nuint)(2 * eStride));
@@ -240,12 +277,33 @@ internal readonly struct Winograd(int height, int width)
         var m15 = Vector512.LoadUnsafe(ref t, (nuint)(15 * eStride));
         Vector512<T> u0 = m0 + m4 + m8, u1 = m1 + m5 + m9, u2 = m2 + m6 + m10, u3 = m3 + m7 + m11;
         var (lo, hi) = Strided.Interleave(u0 + u1 + u2 + bias, u1 - u2 - u3 + bias);
-        lo.StoreUnsafe(ref q);
-        hi.StoreUnsafe(ref q, (nuint)lanes);
+        StoreColumns(ref q, 0, ps, stacked, lo, hi);
         u0 = m4 - m8 - m12; u1 = m5 - m9 - m13; u2 = m6 - m10 - m14; u3 = m7 - m11 - m15;
         (lo, hi) = Strided.Interleave(u0 + u1 + u2 + bias, u1 - u2 - u3 + bias);
-        lo.StoreUnsafe(ref q, (nuint)ps);
-        hi.StoreUnsafe(ref q, (nuint)(ps + lanes));
+        StoreColumns(ref q, ps, ps, stacked, lo, hi);
+    }
+
+    /// <summary>The inverse of <see cref="Columns{T}"/>: an output row's interleaved values into the padded plane at 'at'.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreColumns<T>(ref T q, int at, int ps, int stacked, Vector512<T> low, Vector512<T> high) where T : unmanaged
+    {
+        if (stacked == 1)
+        {
+            low.StoreUnsafe(ref q, (nuint)at);
+            high.StoreUnsafe(ref q, (nuint)(at + Vector512<T>.Count));
+        }
+        else if (stacked == 2)
+        {
+            low.StoreUnsafe(ref q, (nuint)at);
+            high.StoreUnsafe(ref q, (nuint)(at + 2 * ps));
+        }
+        else
+        {
+            low.GetLower().StoreUnsafe(ref q, (nuint)at);
+            low.GetUpper().StoreUnsafe(ref q, (nuint)(at + 2 * ps));
+            high.GetLower().StoreUnsafe(ref q, (nuint)(at + 4 * ps));
+            high.GetUpper().StoreUnsafe(ref q, (nuint)(at + 6 * ps));
+        }
     }
 
     /// <summary>d[0, n) = s[0, n): a plane row, inline (a library copy's call costs as much as a 32-value row).</summary>

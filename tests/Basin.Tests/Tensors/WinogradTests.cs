@@ -12,7 +12,7 @@ public class WinogradTests
     public static TheoryData<int, int, bool> Planes => new()
     {
         { 1, 1, false }, { 2, 2, true }, { 1, 5, false }, { 3, 3, true }, { 7, 7, false }, { 6, 9, true }, { 8, 8, false },
-        { 17, 16, true }, { 32, 32, false }, { 5, 40, false }, { 5, 40, true },
+        { 17, 16, true }, { 32, 32, false }, { 5, 40, false }, { 5, 40, true }, { 16, 16, false }, { 4, 4, false }, { 6, 8, false },
     };
 
     const int Channels = 3, Outputs = 5, Count = 2;
@@ -82,13 +82,22 @@ public class WinogradTests
         AssertClose(exact, single.Select(v => (double)v).ToArray(), 2e-6);
     }
 
-    [Fact]
-    public void Vector_and_element_by_element_transforms_give_the_same_bits()
+    /// <summary>Planes whose tile rows a vector step takes one at a time (13 x 21) or stacked, 2 or 4 to a step (16 x 16, 8 x 8, 4 x 4 by type).</summary>
+    [Theory]
+    [InlineData(13, 21)]
+    [InlineData(16, 16)]
+    [InlineData(8, 8)]
+    [InlineData(7, 7)]
+    [InlineData(4, 4)]
+    public void Vector_and_element_by_element_transforms_give_the_same_bits(int height, int width)
     {
         var w = TestNets.RandomVector<double>(Outputs * Channels * 9, 8);
-        var x = TestNets.RandomVector<double>(Count * Channels * 13 * 21, 9);
-        Assert.Equal(Convolve<float>(w, [], x, 13, 21, false, scalar: true), Convolve<float>(w, [], x, 13, 21, false, scalar: false));
-        Assert.Equal(Convolve<double>(w, [], x, 13, 21, false, scalar: true), Convolve<double>(w, [], x, 13, 21, false, scalar: false));
+        var x = TestNets.RandomVector<double>(Count * Outputs * height * width, 9);
+        foreach (bool adjoint in new[] { false, true })
+        {
+            Assert.Equal(Convolve<float>(w, [], x, height, width, adjoint, scalar: true), Convolve<float>(w, [], x, height, width, adjoint, scalar: false));
+            Assert.Equal(Convolve<double>(w, [], x, height, width, adjoint, scalar: true), Convolve<double>(w, [], x, height, width, adjoint, scalar: false));
+        }
     }
 
     /// <summary>|a - b| within tolerance times the largest |a| (the outputs are sums of ~27 products of unit scale).</summary>
