@@ -212,10 +212,14 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         if (WeightGradientTransposed)
         {
             var gT = ThreadBuffers<T>.Products(Rows * Out);
-            threads = Math.Min(threads, In);
-            fixed (T* px = x, pdy = dy, pg = gT)
+            var dyT = ThreadBuffers<T>.Transposed(batch * OutputSize);
+            fixed (T* px = x, pdy = dy, pg = gT, pt = dyT)
             {
-                var body = new WeightGradientRows(this, px, pdy, pg, batch, threads);
+                var transposes = new TransposedDeltas(this, pdy, pt, batch, threads);
+                if (threads == 1) transposes.Run(0);
+                else Executor.Run(threads, transposes);
+                threads = Math.Min(threads, In);
+                var body = new WeightGradientRows(this, px, pt, pg, batch, threads);
                 if (threads == 1) body.Run(0);
                 else Executor.Run(threads, body);
             }
@@ -234,12 +238,22 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
         }
     }
 
+    /// <summary>Each example's dY^T [Cols, Out], made once for every worker of <see cref="WeightGradientRows"/> (each would otherwise pack it).</summary>
+    readonly struct TransposedDeltas(Conv2d<T> layer, T* dy, T* dyT, int batch, int threads) : IWorkerBody
+    {
+        public void Run(int worker)
+        {
+            for (int b = worker; b < batch; b += threads)
+                Transpose.Matrix(dy + (long)b * layer.OutputSize, layer.Out, layer.Cols, layer.Cols, dyT + (long)b * layer.OutputSize, layer.Out);
+        }
+    }
+
     /// <summary>
     /// Worker t's input channels [In t / threads, In (t + 1) / threads) of gw^T = sum over examples of X dY^T: their rows,
     /// summed over the examples in order, each example unfolded for those channels alone. Each row is the product it is
     /// in the whole, so no bit depends on the split, and the workers meet once a pass instead of once an example.
     /// </summary>
-    readonly struct WeightGradientRows(Conv2d<T> layer, T* x, T* dy, T* gT, int batch, int threads) : IWorkerBody
+    readonly struct WeightGradientRows(Conv2d<T> layer, T* x, T* dyT, T* gT, int batch, int threads) : IWorkerBody
     {
         public void Run(int worker)
         {
@@ -253,8 +267,8 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
             for (int b = 0; b < batch; b++)
             {
                 part.Unfold(new ReadOnlySpan<T>(x + (long)b * layer.InputSize + (long)c0 * plane, (c1 - c0) * plane), cols, stride);
-                Gemm.Multiply(false, true, rows, layer.Out, columns, cols, stride, new ReadOnlySpan<T>(dy + (long)b * layer.OutputSize, layer.OutputSize),
-                    columns, g, layer.Out, b > 0);
+                Gemm.Multiply(false, false, rows, layer.Out, columns, cols, stride, new ReadOnlySpan<T>(dyT + (long)b * layer.OutputSize, layer.OutputSize),
+                    layer.Out, g, layer.Out, b > 0);
             }
         }
     }
@@ -267,13 +281,19 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     bool WeightGradientTransposed => !Gemm.HasDotTail<T>(false, true, Rows, Cols) && !Gemm.HasDotTail<T>(false, true, Out, Cols);
 
     /// <summary>
-    /// g (+)= dY X^T of one example, into g, or transposed into gT when that is not empty; the product split over the
-    /// team by columns, so every weight still sums the examples in order.
+    /// g (+)= dY X^T of one example, into g, or transposed into gT when that is not empty (X times dY^T, transposed in a
+    /// thread's buffer first); the product split over the team by columns, so every weight still sums the examples in order.
     /// </summary>
     void AddWeightGradient(ReadOnlySpan<T> dy, ReadOnlySpan<T> cols, int stride, Span<T> g, Span<T> gT, bool accumulate, int threads)
     {
-        if (!gT.IsEmpty) Gemm.Multiply(false, true, Rows, Out, Cols, cols, stride, dy, Cols, gT, Out, accumulate, threads);
-        else Gemm.Multiply(false, true, Out, Rows, Cols, dy, Cols, cols, stride, g, Rows, accumulate, threads);
+        if (gT.IsEmpty)
+        {
+            Gemm.Multiply(false, true, Out, Rows, Cols, dy, Cols, cols, stride, g, Rows, accumulate, threads);
+            return;
+        }
+        var dyT = ThreadBuffers<T>.Transposed(OutputSize);
+        fixed (T* from = dy, to = dyT) Transpose.Matrix(from, Out, Cols, Cols, to, Out);
+        Gemm.Multiply(false, false, Rows, Out, Cols, cols, stride, dyT, Out, gT, Out, accumulate, threads);
     }
 
     /// <summary>The weights' part of g = gT^T.</summary>
