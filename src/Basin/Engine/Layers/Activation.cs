@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using Basin.Tensors;
 
 namespace Basin.Engine.Layers;
 
@@ -18,16 +19,35 @@ internal sealed class Activation<T> : Layer<T> where T : unmanaged, IFloatingPoi
     public override string Describe() => f.Name;
     public override int ScratchSize(int batch) => f.IsPiecewiseLinear ? 0 : batch * InputSize;
 
-    public override void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch) =>
-        f.Value(x[..(batch * InputSize)], y[..(batch * InputSize)]);
+    public override unsafe void Forward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, Span<T> y, int batch, Span<T> scratch)
+    {
+        int n = batch * InputSize;
+        fixed (T* px = x[..n], py = y[..n]) Elementwise.Run(n, new Values(f, px, py));
+    }
 
-    public override void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
+    public override unsafe void Backward(ReadOnlySpan<T> p, ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dx, Span<T> gp,
         int batch, Span<T> scratch)
     {
         if (dx.IsEmpty) return;
         int n = batch * InputSize;
-        f.FirstDerivative(x[..n], dx[..n]);
-        TensorPrimitives.Multiply(dx[..n], dy[..n], dx[..n]);
+        fixed (T* px = x[..n], pdy = dy[..n], pdx = dx[..n]) Elementwise.Run(n, new Deltas(f, px, pdy, pdx));
+    }
+
+    /// <summary>y = f(x) on a chunk.</summary>
+    readonly unsafe struct Values(IActivation<T> f, T* x, T* y) : IChunkBody
+    {
+        public void Run(int from, int length) => f.Value(new ReadOnlySpan<T>(x + from, length), new Span<T>(y + from, length));
+    }
+
+    /// <summary>dx = f'(x) dy on a chunk.</summary>
+    readonly unsafe struct Deltas(IActivation<T> f, T* x, T* dy, T* dx) : IChunkBody
+    {
+        public void Run(int from, int length)
+        {
+            var d = new Span<T>(dx + from, length);
+            f.FirstDerivative(new ReadOnlySpan<T>(x + from, length), d);
+            TensorPrimitives.Multiply(d, new ReadOnlySpan<T>(dy + from, length), d);
+        }
     }
 
     public override void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,

@@ -1,3 +1,4 @@
+using Basin.Tensors;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -99,7 +100,7 @@ internal sealed class Residual<T> : Layer<T> where T : unmanaged, IFloatingPoint
             s = Buffer(scratch, 3, batch);
         }
         var u = HasAfter ? Buffer(scratch, 6, batch) : y[..(batch * M)];
-        TensorPrimitives.Add(m, s, u);
+        Elementwise.Add(m, s, u);
         if (HasAfter) after.Forward(P(p, 2), u, y, batch, Region(scratch, 2, batch));
     }
 
@@ -115,12 +116,12 @@ internal sealed class Residual<T> : Layer<T> where T : unmanaged, IFloatingPoint
         main.Backward(P(p, 0), x, du, dx, P(gp, 0), batch, Region(scratch, 0, batch));
         if (identity)
         {
-            if (!dx.IsEmpty) TensorPrimitives.Add(dx[..(batch * InputSize)], du, dx);
+            if (!dx.IsEmpty) Elementwise.Add(dx[..(batch * InputSize)], du, dx[..(batch * InputSize)]);
             return;
         }
         var dxs = dx.IsEmpty ? Span<T>.Empty : Buffer(scratch, 10, batch);
         shortcut.Backward(P(p, 1), x, du, dxs, P(gp, 1), batch, Region(scratch, 1, batch));
-        if (!dx.IsEmpty) TensorPrimitives.Add(dx[..(batch * InputSize)], dxs, dx);
+        if (!dx.IsEmpty) Elementwise.Add(dx[..(batch * InputSize)], dxs, dx[..(batch * InputSize)]);
     }
 
     public override void ForwardR(ReadOnlySpan<T> p, ReadOnlySpan<T> vp, ReadOnlySpan<T> x, ReadOnlySpan<T> rx,
