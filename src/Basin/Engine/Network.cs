@@ -60,6 +60,9 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>BatchNorm's running statistics and the mode of the next pass (empty for a network without normalization).</summary>
     internal ModelBuffers Buffers { get; }
 
+    /// <summary>Whether a layer from <paramref name="first"/> on keeps transformed weights per thread (a Winograd convolution).</summary>
+    internal bool TransformsWeightsFrom(int first) => Layers.Skip(first).SelectMany(Leaf).OfType<Conv2d<T>>().Any(c => c.TransformsWeights);
+
     /// <summary>The leaves of the module tree, depth first, containers opened.</summary>
     internal IEnumerable<Layer<T>> Leaves => Layers.SelectMany(Leaf);
 

@@ -21,6 +21,7 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
     {
         public void Run(int worker)
         {
+            using var alone = Executor.OwnThreadOnly(Threads > 1);
             for (int shard = worker; shard < Risk.Shards; shard += Threads) Shard(shard, Risk.workspaces[worker], Risk.planeBuffers![worker]);
         }
 
@@ -94,7 +95,10 @@ public sealed partial class EmpiricalRisk<T> where T : unmanaged, IFloatingPoint
         if (b.Length != points || results.Length < points) throw new ArgumentException("one a, b and result per point");
         int f = Network.FirstParametric;
         if (f < 0) throw new BasinException("model", "the network has no parameters to move");
-        if (!Network.Layers[f].LinearInParameters || BatchNormSource is not null)
+        // Points one by one where the later layers keep transformed weights per thread: the plane pass interleaves the
+        // points shard by shard, and each would transform its weights again at every shard (a ResNet's first layer, all
+        // the plane pass saves, is a percent of its work).
+        if (!Network.Layers[f].LinearInParameters || BatchNormSource is not null || Network.TransformsWeightsFrom(f + 1))
         {
             EvaluateEach(theta, dx, dy, a, b, results);
             return;

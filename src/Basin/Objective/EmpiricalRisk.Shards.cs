@@ -155,20 +155,10 @@ public sealed partial class EmpiricalRisk<T>
 
         public void Run(int worker)
         {
-            // With the team on shards side by side, a layer's own split would run its parts one after another on this
-            // thread, cut for a team: a convolution's groups of examples, and so its products, half the size for nothing.
-            int budget = Executor.Budget;
-            if (threads > 1) Executor.Budget = 1;
-            try
-            {
-                for (int s; (s = Interlocked.Increment(ref risk.claimedShards) - 1) < count;)
-                    if (kept is not null) risk.LinearizedShard(pass, first + s, s, kept[first + s]);
-                    else risk.Shard(pass, first + s, s, risk.workspaces[worker]);
-            }
-            finally
-            {
-                Executor.Budget = budget;
-            }
+            using var alone = Executor.OwnThreadOnly(threads > 1);
+            for (int s; (s = Interlocked.Increment(ref risk.claimedShards) - 1) < count;)
+                if (kept is not null) risk.LinearizedShard(pass, first + s, s, kept[first + s]);
+                else risk.Shard(pass, first + s, s, risk.workspaces[worker]);
         }
     }
 }

@@ -129,4 +129,22 @@ internal static class Executor
 
     /// <summary>Threads for a parallelism setting: 0 or less means every core.</summary>
     public static int Threads(int parallelism) => parallelism <= 0 ? Environment.ProcessorCount : parallelism;
+
+    /// <summary>
+    /// For a worker of a region whose workers run shards side by side (when <paramref name="sideBySide"/>): a budget of one
+    /// thread until disposed. A layer's own split would otherwise run its parts one after another on the worker (the team
+    /// is busy), cut for a team: a convolution's groups of examples, and so its products, smaller for nothing.
+    /// </summary>
+    public static BudgetScope OwnThreadOnly(bool sideBySide)
+    {
+        var scope = new BudgetScope(budget);
+        if (sideBySide) budget = 1;
+        return scope;
+    }
+
+    /// <summary>Restores this thread's budget as it was.</summary>
+    public readonly struct BudgetScope(int saved) : IDisposable
+    {
+        public void Dispose() => budget = saved;
+    }
 }

@@ -49,6 +49,9 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
 
     public override double ForwardFlops => 2.0 * Out * Rows * Cols;
 
+    /// <summary>Whether it convolves by Winograd's algorithm, with weights transformed and kept per thread (<see cref="WinogradWeights{T}"/>).</summary>
+    internal bool TransformsWeights => winograd is not null;
+
     int Rows => geometry.Rows;
     int Cols => geometry.Columns;
 
