@@ -30,6 +30,29 @@ public class PlaneEvaluationTests
         Assert.Equal(f.Evaluate(onLine).Loss, results[3].Loss, 1e-11);
     }
 
+    /// <summary>
+    /// A net whose later layers keep Winograd-transformed weights per thread: its points go one by one (interleaved shard
+    /// by shard, each point's weights would be transformed again at every shard), so each is the plain evaluation's bits.
+    /// </summary>
+    [Fact]
+    public void Points_of_a_net_with_Winograd_convolutions_are_separate_evaluations_bit_for_bit()
+    {
+        var data = TestNets.Classification([1, 5, 5], 11, 3);
+        var net = ModelSpec.Build<float>("conv2d(1,16,3,padding=1),relu,conv2d(16,16,3,padding=1),relu,flatten,linear(400,3)", data.InputShape);
+        var f = new EmpiricalRisk<float>(net, data, "ce", 0, 4, threads: 2);
+        var theta = TestNets.RandomVector<float>(f.Dimension, 1, 2);
+        var dx = TestNets.RandomVector<float>(f.Dimension, 2);
+        var dy = TestNets.RandomVector<float>(f.Dimension, 3);
+        double[] a = [-1, 0.3, 0.5], b = [0.7, -1, 0.25];
+        var results = new Evaluation[a.Length];
+        f.EvaluatePlane(theta, dx, dy, a, b, results);
+        for (int k = 0; k < a.Length; k++)
+        {
+            var w = theta.Select((t, i) => t + (float)a[k] * dx[i] + (float)b[k] * dy[i]).ToArray();
+            Assert.Equal(BitConverter.DoubleToInt64Bits(f.Evaluate(w).Loss), BitConverter.DoubleToInt64Bits(results[k].Loss));
+        }
+    }
+
     [Theory]
     [InlineData("linear(12,20),relu,linear(20,10)", 10, 153, 40)]
     [InlineData("linear(12,7),relu,linear(7,3,bias=false)", 3, 70, 16)]
