@@ -71,7 +71,8 @@ internal static class SurfaceStudy
         }
         var surface = new Surface(o.X, o.Y, o.Test is not null, settings, eigen: o.EigenSteps is not null);
         bool resumed = false;
-        if (o.File is { } path && File.Exists(path) && !o.Force && Resumable(SurfaceFile.Read(path, out bool oldLayout), surface, path, o.ReplaceDifferent) is { } stored)
+        if (o.File is { } path && File.Exists(path) && !o.Force && Stored(path, o.ReplaceDifferent, out bool oldLayout) is { } held
+            && Resumable(held, surface, path, o.ReplaceDifferent) is { } stored)
         {
             surface = stored;
             resumed = true;
@@ -129,6 +130,20 @@ internal static class SurfaceStudy
         }
         source = $"random seed {seed} stream {stream}";
         return Directions.Random<T>(layout, seed, stream);
+    }
+
+    /// <summary>The surface in the file; when <paramref name="replace"/>, null for a file that cannot be read (computed afresh).</summary>
+    static Surface? Stored(string path, bool replace, out bool oldLayout)
+    {
+        try
+        {
+            return SurfaceFile.Read(path, out oldLayout);
+        }
+        catch (BasinException) when (replace)
+        {
+            oldLayout = false;
+            return null;
+        }
     }
 
     /// <summary>

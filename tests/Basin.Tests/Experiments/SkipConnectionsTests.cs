@@ -39,7 +39,7 @@ public class SkipConnectionsTests
     }
 
     [Fact]
-    public void A_stopped_measurement_resumes_from_its_files_and_a_stale_file_is_computed_afresh()
+    public void A_stopped_measurement_resumes_from_its_files_and_a_stale_or_unreadable_file_is_computed_afresh()
     {
         string directory = TestPaths.NewDirectory("skip-resume");
         var small = new Dictionary<string, double> { ["seeds"] = 2, ["epochs"] = 4, ["grid"] = 2, ["eigen-grid"] = 2, ["eigen-steps"] = 3 };
@@ -54,6 +54,9 @@ public class SkipConnectionsTests
         SurfaceFile.Write(maps[0], partial);
         var other = SurfaceFile.Read(maps[1]);
         SurfaceFile.Write(maps[1], Copy(other, new Dictionary<string, string>(other.Settings) { ["weights_sha256"] = "0" }, (_, v) => v with { MaxEig = 12345 }));
+        // The third cut short (not a surface file any more).
+        var third = SurfaceFile.Read(maps[2]);
+        File.WriteAllBytes(maps[2], File.ReadAllBytes(maps[2])[..1000]);
 
         var second = Experiment.Find("skip-connections").Run(directory, quick: true, parameters: small);
         var resumed = SurfaceFile.Read(maps[0]);
@@ -61,6 +64,7 @@ public class SkipConnectionsTests
         Assert.Equal(kept.MaxEig![3], resumed.MaxEig[3]);
         Assert.Equal(kept.MinEig![3], resumed.MinEig![3]);
         Assert.Equal(other.MaxEig, SurfaceFile.Read(maps[1]).MaxEig);
+        Assert.Equal(third.MaxEig, SurfaceFile.Read(maps[2]).MaxEig);
         // The experiment measured with the resumed map: its mark shows in exactly one minimum.
         Assert.Single(second.Json["minima"]!.AsArray(), m => m!["max_eig"]!.AsArray().Any(v => v!.GetValue<double>() == 12345));
     }
