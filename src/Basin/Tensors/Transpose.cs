@@ -36,6 +36,7 @@ internal static unsafe class Transpose
     static (Vector512<double>, Vector512<double>) Exchange(Vector512<double> a, Vector512<double> b, Vector512<long> keep, Vector512<long> take) =>
         (Avx512F.PermuteVar8x64x2(a, keep, b), Avx512F.PermuteVar8x64x2(a, take, b));
 
+    // Unrolled, so that the 16 rows stay in registers from the loads to the stores (a loop over an array of them spills).
     static void Block16(float* s, nint lds, float* d, nint ldd)
     {
         var r0 = Vector512.Load(s); var r1 = Vector512.Load(s + lds); var r2 = Vector512.Load(s + 2 * lds); var r3 = Vector512.Load(s + 3 * lds);

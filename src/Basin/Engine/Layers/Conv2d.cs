@@ -277,9 +277,9 @@ internal sealed unsafe class Conv2d<T> : Layer<T> where T : unmanaged, IFloating
     }
 
     /// <summary>
-    /// Whether the weight gradient is summed transposed, gw^T = X dY^T, which packs dY (Out rows) where gw = dY X^T
-    /// packs the columns (Rows rows, a transpose of the unfold per example): the same FMA chains, so the same bits,
-    /// unless either shape sums some columns as dot products (<see cref="Gemm.HasDotTail{T}"/>).
+    /// Whether the weight gradient is summed transposed, gw^T = X dY^T, which transposes dY (Out rows) where gw = dY X^T
+    /// packs the columns transposed (Rows rows, per example): the same FMA chains, so the same bits, unless either shape
+    /// would sum some columns as dot products (<see cref="Gemm.HasDotTail{T}"/>).
     /// </summary>
     bool WeightGradientTransposed => !Gemm.HasDotTail<T>(false, true, Rows, Cols) && !Gemm.HasDotTail<T>(false, true, Out, Cols);
 
