@@ -43,7 +43,7 @@ internal sealed class SkipConnectionsRuns(ExperimentInputs inputs, int examples,
     /// <summary>
     /// The minimum's measurements, each surface kept in the run's directory as `basin surface` writes it (loss-landscape's
     /// names, the directions beside it) and saved as it fills, so that a stopped experiment resumes cell by cell; a file
-    /// computed from other weights, data or settings is computed afresh.
+    /// computed from other weights, data or settings, or one that cannot be read, is computed afresh.
     /// </summary>
     public ResNetMinimum Minimum(int depth, bool shortcuts, ulong seed, int grid, int eigenGrid, int eigenExamples, int eigenSteps)
     {

@@ -99,7 +99,7 @@ internal readonly struct Winograd(int height, int width)
     public void TransformInput<T>(ReadOnlySpan<T> images, int channels, int count, Span<T> v, int ldv, int eStride, int rowOffset, bool scalar = false)
         where T : unmanaged, INumberBase<T>
     {
-        int rows = 2 * TileRows + 2, ps = PlaneStride<T>(), plane = Height * Width, tiles = Tiles, lanes = Vector512<T>.Count;
+        int rows = 2 * TileRows + 2, ps = PlaneStride<T>(), plane = Height * Width, tiles = Tiles;
         if (v.Length < 15L * eStride + (rowOffset + channels - 1L) * ldv + count * tiles + Slack<T>()) throw new ArgumentException("V is too small");
         // Only the inside is ever written, so the border stays zero: the convolution's padding.
         var padded = ThreadBuffers<T>.Planes(rows * ps);
@@ -107,7 +107,7 @@ internal readonly struct Winograd(int height, int width)
         ref T p0 = ref MemoryMarshal.GetReference(padded);
         ref T v0 = ref MemoryMarshal.GetReference(v);
         bool vectorized = Strided.CanSplit<T>() && !scalar;
-        int stacked = StackedRows<T>();
+        var (rowStep, columnStep, stacked) = Steps<T>(vectorized);
         for (int c = 0; c < channels; c++)
         for (int g = 0; g < count; g++)
         {
@@ -116,17 +116,10 @@ internal readonly struct Winograd(int height, int width)
             for (int ih = 0; ih < Height; ih++) CopyRow(ref Unsafe.Add(ref x0, ih * Width), ref Unsafe.Add(ref p0, (ih + 1) * ps + 1), Width);
             // A vector step past a tile row's end writes the next row's first tiles, which that row's step then overwrites.
             ref T row = ref Unsafe.Add(ref v0, (rowOffset + c) * ldv + g * tiles);
-            if (vectorized && stacked > 1)
-                for (int i = 0; i < TileRows; i += stacked)
-                    InputTiles(ref Unsafe.Add(ref p0, 2 * i * ps), ps, stacked, ref Unsafe.Add(ref row, i * TileColumns), eStride);
-            else
-            for (int i = 0; i < TileRows; i++)
-                if (vectorized)
-                    for (int j = 0; j < TileColumns; j += lanes)
-                        InputTiles(ref Unsafe.Add(ref p0, 2 * i * ps + 2 * j), ps, 1, ref Unsafe.Add(ref row, i * TileColumns + j), eStride);
-                else
-                    for (int j = 0; j < TileColumns; j++)
-                        InputTile(ref Unsafe.Add(ref p0, 2 * i * ps + 2 * j), ps, ref Unsafe.Add(ref row, i * TileColumns + j), eStride);
+            for (int i = 0; i < TileRows; i += rowStep)
+            for (int j = 0; j < TileColumns; j += columnStep)
+                if (vectorized) InputTiles(ref Unsafe.Add(ref p0, 2 * i * ps + 2 * j), ps, stacked, ref Unsafe.Add(ref row, i * TileColumns + j), eStride);
+                else InputTile(ref Unsafe.Add(ref p0, 2 * i * ps + 2 * j), ps, ref Unsafe.Add(ref row, i * TileColumns + j), eStride);
         }
     }
 
@@ -140,6 +133,17 @@ internal readonly struct Winograd(int height, int width)
         int lanes = Vector512<T>.Count;
         int rows = TileColumns < lanes && lanes % TileColumns == 0 ? lanes / TileColumns : 1;
         return rows is 2 or 4 && TileRows % rows == 0 ? rows : 1;
+    }
+
+    /// <summary>
+    /// How the transforms walk the tiles: a vector step takes <see cref="StackedRows{T}"/> whole tile rows, or a lane's
+    /// worth of one row's tiles; element by element, one tile a step.
+    /// </summary>
+    (int Rows, int Columns, int Stacked) Steps<T>(bool vectorized) where T : unmanaged
+    {
+        if (!vectorized) return (1, 1, 1);
+        int stacked = StackedRows<T>();
+        return (stacked, stacked > 1 ? TileColumns : Vector512<T>.Count, stacked);
     }
 
     /// <summary>
@@ -227,29 +231,23 @@ internal readonly struct Winograd(int height, int width)
     public void TransformOutput<T>(ReadOnlySpan<T> m, int outs, int count, int ldm, int eStride, Span<T> y, ReadOnlySpan<T> bias, bool scalar = false)
         where T : unmanaged, INumberBase<T>
     {
-        int plane = Height * Width, tiles = Tiles, lanes = Vector512<T>.Count, ps = PlaneStride<T>();
+        int plane = Height * Width, tiles = Tiles, ps = PlaneStride<T>();
         if (y.Length < count * outs * plane || m.Length < 15L * eStride + (outs - 1L) * ldm + count * tiles + Slack<T>()) throw new ArgumentException("M or y is too small");
         var padded = ThreadBuffers<T>.Planes(2 * TileRows * ps);
         ref T m0 = ref MemoryMarshal.GetReference(m);
         ref T q0 = ref MemoryMarshal.GetReference(padded);
         bool vectorized = Strided.CanSplit<T>() && !scalar;
-        int stacked = StackedRows<T>();
+        var (rowStep, columnStep, stacked) = Steps<T>(vectorized);
         for (int g = 0; g < count; g++)
         for (int o = 0; o < outs; o++)
         {
             T b = bias.IsEmpty ? T.Zero : bias[o];
+            var vb = Vector512.Create(b);
             ref T row = ref Unsafe.Add(ref m0, o * ldm + g * tiles);
-            if (vectorized && stacked > 1)
-                for (int i = 0; i < TileRows; i += stacked)
-                    OutputTiles(ref Unsafe.Add(ref row, i * TileColumns), eStride, Vector512.Create(b), ref Unsafe.Add(ref q0, 2 * i * ps), ps, stacked);
-            else
-            for (int i = 0; i < TileRows; i++)
-                if (vectorized)
-                    for (int j = 0; j < TileColumns; j += lanes)
-                        OutputTiles(ref Unsafe.Add(ref row, i * TileColumns + j), eStride, Vector512.Create(b), ref Unsafe.Add(ref q0, 2 * i * ps + 2 * j), ps, 1);
-                else
-                    for (int j = 0; j < TileColumns; j++)
-                        OutputTile(ref Unsafe.Add(ref row, i * TileColumns + j), eStride, b, ref Unsafe.Add(ref q0, 2 * i * ps + 2 * j), ps);
+            for (int i = 0; i < TileRows; i += rowStep)
+            for (int j = 0; j < TileColumns; j += columnStep)
+                if (vectorized) OutputTiles(ref Unsafe.Add(ref row, i * TileColumns + j), eStride, vb, ref Unsafe.Add(ref q0, 2 * i * ps + 2 * j), ps, stacked);
+                else OutputTile(ref Unsafe.Add(ref row, i * TileColumns + j), eStride, b, ref Unsafe.Add(ref q0, 2 * i * ps + 2 * j), ps);
             ref T yo = ref MemoryMarshal.GetReference(y.Slice((g * outs + o) * plane, plane));
             for (int oh = 0; oh < Height; oh++) CopyRow(ref Unsafe.Add(ref q0, oh * ps), ref Unsafe.Add(ref yo, oh * Width), Width);
         }
